@@ -1,0 +1,132 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { defaults } from '../../config/defaults.ts';
+import { probeRunnerCall } from '../page-runtime.ts';
+import { MessageBook } from '../message-book.ts';
+import type { EngineDriver, EngineLocation, EngineSession, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+import type { JsOutcome } from '../../results/types.ts';
+
+/** Debian's package; other distributions name it differently. */
+const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+
+/**
+ * Flags that keep Chromium off the (closed) network and quiet. None of them
+ * touches web security: CORS stays enforced exactly as in a user's browser.
+ */
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+const MESSAGE_SUPPORT = 'Chromium gives its CORS error as a console message and a structured reason through DevTools (Network.loadingFailed corsErrorStatus).';
+
+export const chromiumDriver: EngineDriver = {
+  name: 'chromium',
+
+  async locate(): Promise<EngineLocation> {
+    const configured = process.env.CORSLAB_CHROMIUM_PATH;
+    if (configured) {
+      return existsSync(configured)
+        ? { available: true, executable: configured, source: 'configured' }
+        : { available: false, reason: `CORSLAB_CHROMIUM_PATH is ${configured}, which does not exist` };
+    }
+    // Playwright's own Chromium, where `npx playwright install chromium` has put it.
+    const bundled = chromium.executablePath();
+    if (bundled && existsSync(bundled)) return { available: true, executable: bundled, source: 'playwright' };
+    const system = SYSTEM_CHROMIUM.find((p) => existsSync(p));
+    if (system) return { available: true, executable: system, source: 'system' };
+    return { available: false, reason: `no Chromium found (looked for Playwright's build and ${SYSTEM_CHROMIUM.join(', ')}); install it with scripts/setup.mjs or set CORSLAB_CHROMIUM_PATH` };
+  },
+
+  async launch(executable: string, source: string): Promise<EngineSession> {
+    const browser = await chromium.launch({ executablePath: executable, args: LAUNCH_ARGS, headless: true });
+    return new ChromiumSession(browser, executable, source);
+  },
+};
+
+class ChromiumSession implements EngineSession {
+  readonly name = 'chromium' as const;
+  readonly version: string;
+  private sharedContext: Promise<BrowserContext> | undefined;
+
+  constructor(
+    private readonly browser: Browser,
+    readonly executable: string,
+    readonly source: string,
+  ) {
+    this.version = browser.version();
+  }
+
+  async openPage(origin: string, options: { freshContext: boolean }): Promise<ProbePage> {
+    const context = options.freshContext ? await this.browser.newContext() : await this.shared();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    const probePage = new ChromiumPage(page, cdp, options.freshContext ? context : undefined);
+    await probePage.listen();
+    await page.goto(`${origin}/`);
+    return probePage;
+  }
+
+  private shared(): Promise<BrowserContext> {
+    this.sharedContext ??= this.browser.newContext();
+    return this.sharedContext;
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+}
+
+class ChromiumPage implements ProbePage {
+  readonly messageSupport = MESSAGE_SUPPORT;
+  private readonly messages = new MessageBook();
+  private readonly requestTokens = new Map<string, string>();
+
+  constructor(
+    private readonly page: Page,
+    private readonly cdp: CDPSession,
+    private readonly ownContext: BrowserContext | undefined,
+  ) {}
+
+  async listen(): Promise<void> {
+    this.page.on('console', (message) => {
+      const text = message.text();
+      const token = this.messages.tokenIn(text) ?? this.messages.tokenIn(message.location().url);
+      if (token) this.messages.add(token, { source: 'console', text });
+    });
+    this.cdp.on('Network.requestWillBeSent', (event) => {
+      const token = this.messages.tokenIn(event.request.url);
+      if (token) this.requestTokens.set(event.requestId, token);
+    });
+    this.cdp.on('Network.loadingFailed', (event) => {
+      const token = this.requestTokens.get(event.requestId);
+      if (!token) return;
+      const status = event.corsErrorStatus;
+      this.messages.add(token, {
+        source: 'devtools',
+        text: status ? `${event.errorText} (${status.corsError}${status.failedParameter ? `: ${status.failedParameter}` : ''})` : event.errorText,
+        ...(status ? { corsError: status.corsError, failedParameter: status.failedParameter } : {}),
+      });
+    });
+    await this.cdp.send('Network.enable');
+  }
+
+  async run(probe: PageProbe): Promise<PageOutcome> {
+    const js = (await this.page.evaluate(probeRunnerCall(probe.code, probe.timeoutMs))) as JsOutcome;
+    if (js.kind === 'error') {
+      // The console message and the DevTools event may trail the rejection by a few ms.
+      await this.messages.waitFor(probe.token, (m) => m.source === 'devtools' && m.corsError !== undefined, defaults.messageSettleMs);
+    }
+    return { js, messages: this.messages.take(probe.token) };
+  }
+
+  async close(): Promise<void> {
+    await this.cdp.detach().catch(() => {});
+    await this.page.close();
+    await this.ownContext?.close();
+  }
+}

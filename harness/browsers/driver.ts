@@ -1,0 +1,55 @@
+import type { EngineMessage, JsOutcome } from '../results/types.ts';
+
+export const ENGINE_NAMES = ['chromium', 'firefox', 'webkit'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+/** Where an engine's browser is, or why it cannot be used on this machine. */
+export type EngineLocation =
+  | { available: true; executable: string; source: 'playwright' | 'system' | 'configured' }
+  | { available: false; reason: string };
+
+/**
+ * One engine, behind the small interface the runner uses. Each engine lives in
+ * its own folder; `registry.ts` is the only file that imports them.
+ */
+export interface EngineDriver {
+  readonly name: EngineName;
+  locate(): Promise<EngineLocation>;
+  launch(executable: string, source: string): Promise<EngineSession>;
+}
+
+/** A launched browser. Launched once per run. */
+export interface EngineSession {
+  readonly name: EngineName;
+  readonly version: string;
+  readonly executable: string;
+  readonly source: string;
+  /**
+   * A page at `origin`. `freshContext` gives the page its own browser context
+   * (own cookie jar and caches) for cells whose cookie state matters; without
+   * it, pages share one context so that many cells can run side by side.
+   */
+  openPage(origin: string, options: { freshContext: boolean }): Promise<ProbePage>;
+  close(): Promise<void>;
+}
+
+/** One request the page makes: `code` is a JavaScript expression that evaluates to a Promise of a Response. */
+export interface PageProbe {
+  /** The cell's token; it is in every URL the probe requests, so messages can be attributed. */
+  token: string;
+  code: string;
+  timeoutMs: number;
+}
+
+export interface PageOutcome {
+  js: JsOutcome;
+  messages: EngineMessage[];
+}
+
+/** A page that runs probes; `run` may be called many times concurrently. */
+export interface ProbePage {
+  run(probe: PageProbe): Promise<PageOutcome>;
+  /** How this engine reports CORS failures, or a plain statement that it reports none. */
+  readonly messageSupport: string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,7 @@
+import { chromiumDriver } from './chromium/chromium-driver.ts';
+import type { EngineDriver, EngineName } from './driver.ts';
+
+/** The one place that knows every engine. */
+export const engines: Partial<Record<EngineName, EngineDriver>> = {
+  chromium: chromiumDriver,
+};

@@ -1,0 +1,114 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaults } from '../config/defaults.ts';
+import { Cleanup } from '../cleanup.ts';
+import { ENGINE_NAMES, type EngineName } from '../browsers/driver.ts';
+import { ScenarioValidationError, formatProblems } from '../scenarios/errors.ts';
+import { loadScenarios } from '../scenarios/load.ts';
+import { STACK_NAMES, type StackName } from '../scenarios/types.ts';
+import { RunSetupError, runLab } from '../run.ts';
+import { toolVersion } from '../lab.ts';
+import { createReporters, REPORTER_NAMES, type ReporterName } from '../reporters/index.ts';
+import { RUN_OPTIONS, helpText } from './options.ts';
+
+/** Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing was started). */
+export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+
+class UsageError extends Error {}
+
+function list<T extends string>(values: string[] | undefined, allowed: readonly T[], what: string): T[] | undefined {
+  if (!values || values.length === 0) return undefined;
+  const items = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const unknown = items.filter((v) => !allowed.includes(v as T));
+  if (unknown.length > 0) throw new UsageError(`unknown ${what} ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${allowed.join(', ')}`);
+  return items as T[];
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(helpText());
+    return command === undefined ? EXIT.badInput : EXIT.ok;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${toolVersion()}\n`);
+    return EXIT.ok;
+  }
+  try {
+    if (command === 'run') return await runCommand(rest);
+    if (command === 'validate') return await validateCommand(rest);
+    throw new UsageError(`unknown command "${command}"; try \`corslab --help\``);
+  } catch (error) {
+    if (error instanceof ScenarioValidationError) {
+      process.stderr.write(`corslab: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in scenario files; nothing was started.\n${formatProblems(error.problems)}\n`);
+      return EXIT.badInput;
+    }
+    if (error instanceof UsageError || error instanceof RunSetupError) {
+      process.stderr.write(`corslab: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`corslab: ${error.message}; try \`corslab --help\`\n`);
+      return EXIT.badInput;
+    }
+    throw error;
+  }
+}
+
+async function validateCommand(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir);
+  const probes = scenarios.reduce((n, s) => n + s.probes.length, 0);
+  process.stdout.write(`${scenarios.length} scenario files, ${probes} probes: all valid\n`);
+  return EXIT.ok;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: RUN_OPTIONS });
+  const engines = list<EngineName>(values.engine, ENGINE_NAMES, 'engine') ?? [...ENGINE_NAMES];
+  const stacks = list<StackName>(values.stack, STACK_NAMES, 'stack');
+  const reporterNames = list<ReporterName>(values.reporter, REPORTER_NAMES, 'reporter') ?? [...defaults.reporters];
+  let grep: RegExp | undefined;
+  try {
+    grep = values.grep ? new RegExp(values.grep, 'i') : undefined;
+  } catch (error) {
+    throw new UsageError(`--grep is not a valid regular expression: ${(error as Error).message}`);
+  }
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new UsageError(`--concurrency must be a whole number of at least 1, got "${values.concurrency}"`);
+  }
+  const outputDir = values.output ?? defaults.outputDir;
+
+  // Validation first: on bad input nothing starts.
+  const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir);
+
+  const cleanup = new Cleanup();
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\ncorslab: ${signal}: stopping every server and browser this run started\n`);
+    void cleanup.stopAll().finally(() => process.exit(EXIT.interrupted));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const results = await runLab({
+      scenarios,
+      engines,
+      stacks,
+      grep,
+      reporters: createReporters(reporterNames, outputDir),
+      requireEngines: values['require-engines'] ?? false,
+      concurrencyPerPage: concurrency,
+      isolatedContexts: concurrency === undefined ? undefined : Math.min(concurrency, defaults.isolatedContexts),
+      cleanup,
+    });
+    return results.summary.fail + results.summary.error === 0 ? EXIT.ok : EXIT.failed;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export function reportPath(outputDir: string): string {
+  return path.join(outputDir, 'index.html');
+}

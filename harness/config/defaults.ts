@@ -1,0 +1,36 @@
+/**
+ * Every default of a run, in one object. The CLI, the programmatic API and the
+ * tests start from here; nothing else hard-codes these values.
+ */
+export const defaults = {
+  /** Where `corslab run` looks for scenario files when no path is given. */
+  scenarioDir: 'scenarios',
+  /** Where reports are written (`results.json`, `index.html`, `junit.xml`). */
+  outputDir: 'reports/latest',
+  /** Reporters used when `--reporter` is not given. */
+  reporters: ['terminal', 'json', 'html', 'junit'] as const,
+  /** Host names of the three origins. `*.localhost` resolves to 127.0.0.1 in every engine without DNS changes. */
+  hosts: {
+    app: 'app.example.localhost',
+    api: 'api.example.localhost',
+    evil: 'evil.localhost',
+  },
+  /** Every server the harness starts binds here and nowhere else. */
+  bindAddress: '127.0.0.1',
+  /** Probes in flight at once on one shared page. */
+  concurrencyPerPage: 16,
+  /** Isolated cells (a fresh browser context each) in flight at once per engine. */
+  isolatedContexts: 4,
+  /** How long one probe may take in the page before the cell is an error (never "blocked"). */
+  probeTimeoutMs: 10_000,
+  /** How long to wait for an engine's own CORS message after a probe failed. */
+  messageSettleMs: 1_000,
+  /** How many bytes of a body are kept in the evidence. */
+  maxBodyBytes: 4096,
+  /** Query parameter that attributes each request on the wire to its cell. */
+  cellParam: 'corslab_cell',
+  /** Request header the recorder adds on its way upstream, so the app can say which exchange reached its handler. */
+  exchangeHeader: 'x-corslab-exchange',
+} as const;
+
+export type Defaults = typeof defaults;

@@ -1,0 +1,63 @@
+import { defaults } from '../config/defaults.ts';
+import type { PageOriginName } from '../scenarios/types.ts';
+
+/**
+ * The lab's origins for one run. Ports are chosen at run time by the OS, so two
+ * runs at once never collide; host names come from `defaults.hosts`.
+ *
+ * `app` and `api` are same-site (both under example.localhost) but cross-origin;
+ * `evil` is cross-site. See https://html.spec.whatwg.org/multipage/browsers.html#same-site
+ */
+export interface LabOrigins {
+  app: string;
+  evil: string;
+  /** The API origin the browser talks to (the recorder's port, in front of the stack). */
+  apiOrigin: string;
+}
+
+export const PLACEHOLDERS = ['app', 'evil', 'api', 'apiOrigin'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+export type PlaceholderValues = Record<Placeholder, string>;
+
+const PLACEHOLDER_PATTERN = /\{(app|evil|apiOrigin|api)\}/g;
+const ANY_BRACED_WORD = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
+
+export function pageOrigins(pagePort: number): Pick<LabOrigins, 'app' | 'evil'> {
+  return {
+    app: `http://${defaults.hosts.app}:${pagePort}`,
+    evil: `http://${defaults.hosts.evil}:${pagePort}`,
+  };
+}
+
+export function apiOrigin(apiPort: number): string {
+  return `http://${defaults.hosts.api}:${apiPort}`;
+}
+
+export function originOf(origins: LabOrigins, from: PageOriginName): string {
+  return origins[from];
+}
+
+/** The path under which one scenario's app is mounted on a stack's server. */
+export function mountPath(scenarioId: string): string {
+  return `/s/${scenarioId.replaceAll('/', '.')}`;
+}
+
+export function placeholderValues(origins: LabOrigins, scenarioId: string): PlaceholderValues {
+  return {
+    app: origins.app,
+    evil: origins.evil,
+    apiOrigin: origins.apiOrigin,
+    api: origins.apiOrigin + mountPath(scenarioId),
+  };
+}
+
+/** Replaces `{app}`, `{evil}`, `{api}` and `{apiOrigin}`; leaves every other brace alone (code has plenty). */
+export function expandPlaceholders(text: string, values: PlaceholderValues): string {
+  return text.replace(PLACEHOLDER_PATTERN, (_, name: Placeholder) => values[name]);
+}
+
+/** Braced words in a URL or origin that are not placeholders, e.g. `{ap}`: almost always a typo. */
+export function unknownPlaceholders(text: string): string[] {
+  const known = new Set<string>(PLACEHOLDERS);
+  return [...text.matchAll(ANY_BRACED_WORD)].map((m) => m[1]!).filter((name) => !known.has(name));
+}

@@ -1,0 +1,87 @@
+import path from 'node:path';
+import type { Progress, Reporter, RunStartInfo } from './reporter.ts';
+import type { CellResult, RunResults } from '../results/types.ts';
+
+type Stream = NodeJS.WriteStream | { write(text: string): boolean; isTTY?: boolean };
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+/**
+ * Progress while cells run (one line, redrawn on a terminal; a line per 10% in
+ * CI logs) and a summary at the end that lists every cell that did not pass
+ * with what differed.
+ */
+export class TerminalReporter implements Reporter {
+  private readonly tty: boolean;
+  private readonly color: boolean;
+  private lastPrintedTenth = -1;
+  private lastDraw = 0;
+
+  constructor(
+    private readonly out: Stream = process.stdout,
+    private readonly htmlPath?: string,
+  ) {
+    this.tty = Boolean(out.isTTY);
+    this.color = this.tty && !process.env.NO_COLOR;
+  }
+
+  private paint(code: number, text: string): string {
+    return this.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+  }
+
+  onNotice(text: string): void {
+    this.clearLine();
+    this.out.write(`${this.paint(33, 'note')} ${text}\n`);
+  }
+
+  onRunStart(info: RunStartInfo): void {
+    const engines = info.engines.map((e) => `${e.name} ${e.version}`).join(', ') || 'none';
+    const stacks = info.stacks.map((s) => `${s.label} (${Object.entries(s.packages).map(([p, v]) => `${p} ${v}`).join(', ')})`).join('; ');
+    this.out.write(`CORS Lab: ${info.total} cells from ${info.scenarios} scenarios\n  engines: ${engines}\n  stacks:  ${stacks}\n`);
+  }
+
+  onCellEnd(_cell: CellResult, p: Progress): void {
+    const eta = p.etaMs === undefined ? '' : `, ~${seconds(p.etaMs)} left`;
+    const line = `${p.done}/${p.total} cells  ${this.paint(32, `${p.pass} pass`)}  ${this.paint(31, `${p.fail} fail`)}  ${this.paint(35, `${p.error} error`)}  ${seconds(p.elapsedMs)}${eta}`;
+    if (this.tty) {
+      const now = Date.now();
+      if (now - this.lastDraw < 80 && p.done < p.total) return;
+      this.lastDraw = now;
+      this.out.write(`\r\u001b[2K${line}`);
+      if (p.done === p.total) this.out.write('\n');
+      return;
+    }
+    const tenth = Math.floor((p.done / p.total) * 10);
+    if (tenth !== this.lastPrintedTenth) {
+      this.lastPrintedTenth = tenth;
+      this.out.write(`${line}\n`);
+    }
+  }
+
+  onRunEnd(results: RunResults): void {
+    this.clearLine();
+    const notPassed = results.cells.filter((c) => c.verdict !== 'pass');
+    for (const cell of notPassed) this.out.write(this.describe(cell));
+    const { total, pass, fail, error } = results.summary;
+    this.out.write(
+      `\n${this.paint(1, 'Summary')}: ${total} cells, ${this.paint(32, `${pass} pass`)}, ${this.paint(31, `${fail} fail`)}, ${this.paint(35, `${error} error`)} in ${seconds(results.durationMs)}\n`,
+    );
+    if (this.htmlPath) this.out.write(`Report: ${path.resolve(this.htmlPath)}\n`);
+  }
+
+  private describe(cell: CellResult): string {
+    const label = cell.verdict === 'fail' ? this.paint(31, 'FAIL') : this.paint(35, 'ERROR');
+    const lines = [`\n${label} ${cell.scenario} > ${cell.probeName} [${cell.stack}, ${cell.engine}]`];
+    if (cell.error) lines.push(`  ${cell.error}`);
+    for (const d of cell.differences) {
+      lines.push(`  ${d.field}: expected ${JSON.stringify(d.expected)}, observed ${JSON.stringify(d.observed)}${d.note ? ` (${d.note})` : ''}`);
+    }
+    const message = cell.observed?.messages.find((m) => m.source === 'console');
+    if (message) lines.push(`  browser: ${message.text}`);
+    return `${lines.join('\n')}\n`;
+  }
+
+  private clearLine(): void {
+    if (this.tty) this.out.write('\r\u001b[2K');
+  }
+}

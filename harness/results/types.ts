@@ -1,0 +1,161 @@
+/**
+ * The results contract: what `results.json` holds and what every other report
+ * (terminal, HTML, JUnit) reads. Bump RESULTS_SCHEMA_VERSION on any change a
+ * reader would notice.
+ */
+import type { EngineName } from '../browsers/driver.ts';
+import type { Expectation, FetchSpec, HandlerResponse, PageOriginName, ResultKind, StackName } from '../scenarios/types.ts';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** A header as it crossed the wire: name with its original case, value as sent; order and duplicates kept. */
+export type RawHeader = [name: string, value: string];
+
+/** One request and its response, as the recorder in front of the API saw them. */
+export interface Exchange {
+  /** Order of arrival at the recorder, within one stack. */
+  seq: number;
+  /** ms since the run started. */
+  at: number;
+  kind: 'preflight' | 'actual';
+  request: {
+    method: string;
+    /** Path and query, as in the request line. */
+    target: string;
+    httpVersion: string;
+    headers: RawHeader[];
+    body?: string;
+  };
+  response?: {
+    status: number;
+    statusText: string;
+    headers: RawHeader[];
+    body?: string;
+    bodyTruncated?: boolean;
+    /** The last byte was passed on to the browser. */
+    complete: boolean;
+  };
+  /** The app behind the recorder could not be reached or broke off; nothing was invented in its place. */
+  upstreamError?: string;
+  /** The app's handler ran for this request (side effects happened). */
+  reachedHandler: boolean;
+}
+
+/** What the page's JavaScript got. */
+export type JsOutcome =
+  | {
+      kind: 'response';
+      /** Response.type: "cors", "basic" or "opaque". */
+      type: string;
+      status: number;
+      statusText: string;
+      /** The headers JavaScript could read (the browser filters the rest out). */
+      headers: RawHeader[];
+      body: string;
+      bodyTruncated: boolean;
+    }
+  | { kind: 'error'; name: string; message: string }
+  | { kind: 'timeout'; afterMs: number };
+
+/** What the engine itself said about a request, where it says anything. */
+export interface EngineMessage {
+  source: 'console' | 'devtools';
+  text: string;
+  /** Chromium's structured CORS reason (DevTools Network.CorsError), when the engine gives one. */
+  corsError?: string;
+  failedParameter?: string;
+}
+
+export interface Observation {
+  /** What JavaScript could do with the response; absent when the harness could not tell (then the verdict is error). */
+  result?: ResultKind;
+  preflight: Exchange | null;
+  actual: Exchange | null;
+  /** Every exchange attributed to the cell, in order. */
+  exchanges: Exchange[];
+  reachedHandler: boolean;
+  js: JsOutcome;
+  messages: EngineMessage[];
+  /** How this engine reports CORS failures, or a plain statement that it reports none. */
+  messageSupport: string;
+  durationMs: number;
+}
+
+export type Verdict = 'pass' | 'fail' | 'error';
+
+export interface Difference {
+  field: string;
+  expected: unknown;
+  observed: unknown;
+  note?: string;
+}
+
+export interface CellResult {
+  id: string;
+  scenario: string;
+  probe: number;
+  probeName: string;
+  stack: StackName;
+  engine: EngineName;
+  from: PageOriginName;
+  pageOrigin: string;
+  verdict: Verdict;
+  expected: Expectation;
+  /** Absent only when the cell could not run at all (see `error`). */
+  observed?: Observation;
+  differences: Difference[];
+  /** Why the harness could not observe (never a CORS outcome). */
+  error?: string;
+  /** The code the page ran, with the run's real URLs. */
+  pageCode: string;
+  /** The request as the scenario wrote it, placeholders expanded. */
+  request: FetchSpec;
+}
+
+export interface ScenarioInfo {
+  id: string;
+  file: string;
+  chapter: string;
+  title: string;
+  lesson: string;
+  sources: string[];
+  tags: string[];
+  /** The setup code each stack ran, in that stack's idiom. */
+  serverCode: Partial<Record<StackName, string>>;
+  response: Required<HandlerResponse>;
+  probes: { name: string; line: number; from: PageOriginName; request: FetchSpec; expect: Expectation }[];
+}
+
+export interface EngineInfo {
+  name: EngineName;
+  version: string;
+  executable: string;
+  /** Playwright's own build, or the system's. */
+  source: string;
+}
+
+export interface StackInfo {
+  name: StackName;
+  label: string;
+  packages: Record<string, string>;
+}
+
+export interface RunResults {
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  tool: { name: 'corslab'; version: string };
+  startedAt: string;
+  durationMs: number;
+  environment: {
+    node: string;
+    platform: string;
+    playwright: string;
+    engines: EngineInfo[];
+    /** Engines asked for that could not be used, and why. */
+    missingEngines: { name: EngineName; reason: string }[];
+    stacks: StackInfo[];
+    origins: { app: string; evil: string; api: Partial<Record<StackName, string>> };
+  };
+  scenarios: ScenarioInfo[];
+  cells: CellResult[];
+  summary: { total: number; pass: number; fail: number; error: number };
+}

@@ -1,0 +1,299 @@
+import os from 'node:os';
+import { defaults } from './config/defaults.ts';
+import { Cleanup } from './cleanup.ts';
+import { cellExchanges, expandDeep, packageVersion, stackInfo, startLab, toolVersion, type Lab } from './lab.ts';
+import { placeholderValues } from './origins/origins.ts';
+import { planCells, probeName, stacksFor, type PlannedCell } from './plan/plan.ts';
+import { fetchCode, withCellToken } from './probes/fetch-probe.ts';
+import { observe } from './observations/observe.ts';
+import { judge } from './verdicts/judge.ts';
+import { engines as engineRegistry } from './browsers/registry.ts';
+import { ReporterMultiplexer, type Progress, type Reporter } from './reporters/reporter.ts';
+import { RESULTS_SCHEMA_VERSION, type CellResult, type EngineInfo, type RunResults, type ScenarioInfo } from './results/types.ts';
+import { resolveResponse } from '../servers/stack.ts';
+import type { EngineName, EngineSession, ProbePage } from './browsers/driver.ts';
+import type { Scenario, StackName } from './scenarios/types.ts';
+
+export interface RunOptions {
+  scenarios: Scenario[];
+  engines: readonly EngineName[];
+  stacks?: readonly StackName[];
+  grep?: RegExp;
+  reporters: Reporter[];
+  /** A missing engine is an error instead of a notice (for CI). */
+  requireEngines?: boolean;
+  concurrencyPerPage?: number;
+  isolatedContexts?: number;
+  probeTimeoutMs?: number;
+  /** Stops everything the run started; the CLI calls its `stopAll` on Ctrl-C. */
+  cleanup?: Cleanup;
+}
+
+/** Bad options found before anything starts (exit code 2 in the CLI). */
+export class RunSetupError extends Error {
+  override name = 'RunSetupError';
+}
+
+/**
+ * The one place that wires scenarios, servers, browsers, observations,
+ * verdicts and reports together:
+ *   plan cells -> start servers and engines (in parallel) -> run cells in
+ *   batches -> observe -> judge -> report.
+ */
+export async function runLab(options: RunOptions): Promise<RunResults> {
+  const startedAt = Date.now();
+  const reporter = new ReporterMultiplexer(options.reporters);
+  const cleanup = options.cleanup ?? new Cleanup();
+
+  const located = await Promise.all(
+    options.engines.map(async (name) => {
+      const driver = engineRegistry[name];
+      const location = driver ? await driver.locate() : { available: false as const, reason: `${name} is not supported yet` };
+      return { name, driver, location };
+    }),
+  );
+  const missingEngines = located.flatMap((l) => (l.location.available ? [] : [{ name: l.name, reason: l.location.reason }]));
+  if (missingEngines.length > 0 && options.requireEngines) {
+    throw new RunSetupError(missingEngines.map((m) => `${m.name}: ${m.reason}`).join('\n'));
+  }
+  for (const m of missingEngines) reporter.onNotice(`${m.name} is not available and is skipped: ${m.reason}`);
+  const usable = located.filter((l) => l.location.available);
+  if (usable.length === 0) throw new RunSetupError('no engine is available to run the cells');
+
+  const cells = planCells(options.scenarios, { engines: usable.map((l) => l.name), stacks: options.stacks, grep: options.grep });
+  if (cells.length === 0) throw new RunSetupError('no cell matches the given scenarios and filters');
+
+  const scenariosByStack = new Map<StackName, Scenario[]>();
+  for (const cell of cells) {
+    const list = scenariosByStack.get(cell.stack) ?? [];
+    if (!list.includes(cell.scenario)) list.push(cell.scenario);
+    scenariosByStack.set(cell.stack, list);
+  }
+
+  const results: CellResult[] = [];
+  const engineInfos: EngineInfo[] = [];
+  let lab: Lab | undefined;
+  try {
+    const [startedLab, sessions] = await Promise.all([
+      startLab(scenariosByStack, cleanup, startedAt),
+      Promise.all(
+        usable.map(async ({ name, driver, location }) => {
+          if (!location.available || !driver) throw new Error('unreachable');
+          try {
+            const session = await driver.launch(location.executable, location.source);
+            cleanup.add(`the ${name} browser`, () => session.close());
+            engineInfos.push({ name, version: session.version, executable: session.executable, source: session.source });
+            return { name, session };
+          } catch (error) {
+            const reason = `${name} did not launch: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+            reporter.onNotice(reason);
+            return { name, launchError: reason };
+          }
+        }),
+      ),
+    ]);
+    lab = startedLab;
+    for (const stack of lab.stacks.values()) if (stack.startError) reporter.onNotice(stack.startError);
+
+    await reporter.onRunStart({
+      total: cells.length,
+      scenarios: options.scenarios.length,
+      engines: engineInfos,
+      stacks: [...scenariosByStack.keys()].map(stackInfo),
+    });
+
+    const tally = { pass: 0, fail: 0, error: 0 };
+    const record = (cell: CellResult) => {
+      results.push(cell);
+      tally[cell.verdict]++;
+      const elapsedMs = Date.now() - startedAt;
+      const done = results.length;
+      const progress: Progress = { done, total: cells.length, ...tally, elapsedMs };
+      if (done >= 3) progress.etaMs = Math.round((elapsedMs / done) * (cells.length - done));
+      reporter.onCellEnd(cell, progress);
+    };
+
+    await Promise.all(
+      sessions.map(({ name, session, launchError }) => {
+        const engineCells = cells.filter((c) => c.engine === name);
+        if (!session) {
+          for (const cell of engineCells) record(errorCell(cell, lab!, launchError ?? 'the engine did not launch'));
+          return Promise.resolve();
+        }
+        return runEngineCells(session, engineCells, lab!, options, record);
+      }),
+    );
+  } finally {
+    await cleanup.stopAll();
+  }
+
+  const order = new Map(cells.map((c, i) => [c.id, i]));
+  results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  const runResults: RunResults = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'corslab', version: toolVersion() },
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: Date.now() - startedAt,
+    environment: {
+      node: process.version,
+      platform: `${os.type()} ${os.release()} ${os.arch()}`,
+      playwright: packageVersion('playwright-core'),
+      engines: engineInfos.sort((a, b) => options.engines.indexOf(a.name) - options.engines.indexOf(b.name)),
+      missingEngines,
+      stacks: [...scenariosByStack.keys()].map(stackInfo),
+      origins: {
+        app: lab?.pageOrigins.app ?? '',
+        evil: lab?.pageOrigins.evil ?? '',
+        api: Object.fromEntries([...(lab?.stacks ?? new Map()).values()].map((s) => [s.name, s.origins.apiOrigin])),
+      },
+    },
+    scenarios: options.scenarios.filter((s) => cells.some((c) => c.scenario === s)).map((s) => scenarioInfo(s, lab)),
+    cells: results,
+    summary: {
+      total: results.length,
+      pass: results.filter((c) => c.verdict === 'pass').length,
+      fail: results.filter((c) => c.verdict === 'fail').length,
+      error: results.filter((c) => c.verdict === 'error').length,
+    },
+  };
+  await reporter.onRunEnd(runResults);
+  return runResults;
+}
+
+/**
+ * Runs one engine's cells. Cells that share cookie state go through one page
+ * per origin, many in flight at once; cells whose cookies matter each get a
+ * fresh context. Every cell has its own URLs, so sharing a page shares nothing
+ * a verdict depends on.
+ */
+async function runEngineCells(
+  session: EngineSession,
+  cells: PlannedCell[],
+  lab: Lab,
+  options: RunOptions,
+  record: (cell: CellResult) => void,
+): Promise<void> {
+  const sharedPages = new Map<string, Promise<ProbePage>>();
+  const sharedPage = (origin: string) => {
+    let page = sharedPages.get(origin);
+    if (!page) {
+      page = session.openPage(origin, { freshContext: false });
+      sharedPages.set(origin, page);
+    }
+    return page;
+  };
+  const runOn = async (cell: PlannedCell, getPage: () => Promise<ProbePage>, closeAfter: boolean) => {
+    let page: ProbePage | undefined;
+    try {
+      page = await getPage();
+      record(await runCell(cell, page, lab, options));
+    } catch (error) {
+      record(errorCell(cell, lab, `${session.name} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`));
+    } finally {
+      if (closeAfter) await page?.close().catch(() => {});
+    }
+  };
+  const shared = cells.filter((c) => !c.freshContext);
+  const fresh = cells.filter((c) => c.freshContext);
+  await Promise.all([
+    inPool(shared, options.concurrencyPerPage ?? defaults.concurrencyPerPage, (cell) =>
+      runOn(cell, () => sharedPage(lab.pageOrigins[cell.from]), false),
+    ),
+    inPool(fresh, options.isolatedContexts ?? defaults.isolatedContexts, (cell) =>
+      runOn(cell, () => session.openPage(lab.pageOrigins[cell.from], { freshContext: true }), true),
+    ),
+  ]);
+  await Promise.all([...sharedPages.values()].map(async (p) => (await p.catch(() => undefined))?.close().catch(() => {})));
+}
+
+async function runCell(cell: PlannedCell, page: ProbePage, lab: Lab, options: RunOptions): Promise<CellResult> {
+  const stack = lab.stacks.get(cell.stack)!;
+  const base = cellBase(cell, lab);
+  if (stack.startError) return { ...base, verdict: 'error', differences: [], error: stack.startError };
+  const setupError = stack.started?.setupErrors.get(cell.scenario.id);
+  if (setupError) return { ...base, verdict: 'error', differences: [], error: `the scenario's ${cell.stack} setup threw: ${setupError}` };
+
+  const timeoutMs = options.probeTimeoutMs ?? defaults.probeTimeoutMs;
+  const started = Date.now();
+  const outcome = await withDeadline(
+    page.run({ token: cell.token, code: base.pageCode, timeoutMs }),
+    timeoutMs + 5_000,
+    `the engine did not return from the probe within ${timeoutMs + 5_000} ms`,
+  );
+  const exchanges = await cellExchanges(stack, cell.token);
+  const { observation, error } = observe({
+    js: outcome.js,
+    messages: outcome.messages,
+    messageSupport: page.messageSupport,
+    exchanges,
+    durationMs: Date.now() - started,
+  });
+  const { verdict, differences } = judge(cell.probe.expect, observation, error);
+  return { ...base, verdict, differences, observed: observation, ...(error ? { error } : {}) };
+}
+
+function cellBase(cell: PlannedCell, lab: Lab): Omit<CellResult, 'verdict' | 'differences'> {
+  const stack = lab.stacks.get(cell.stack)!;
+  const request = expandDeep(cell.probe.fetch, placeholderValues(stack.origins, cell.scenario.id));
+  return {
+    id: cell.id,
+    scenario: cell.scenario.id,
+    probe: cell.probeIndex,
+    probeName: cell.probeName,
+    stack: cell.stack,
+    engine: cell.engine,
+    from: cell.from,
+    pageOrigin: lab.pageOrigins[cell.from],
+    expected: cell.probe.expect,
+    request,
+    pageCode: fetchCode(request, withCellToken(request.url, cell.token)),
+  };
+}
+
+function errorCell(cell: PlannedCell, lab: Lab, error: string): CellResult {
+  return { ...cellBase(cell, lab), verdict: 'error', differences: [], error };
+}
+
+function scenarioInfo(scenario: Scenario, lab: Lab | undefined): ScenarioInfo {
+  const serverCode: ScenarioInfo['serverCode'] = {};
+  for (const name of stacksFor(scenario)) {
+    const code = lab?.stacks.get(name)?.code.get(scenario.id);
+    if (code !== undefined) serverCode[name] = code;
+  }
+  return {
+    id: scenario.id,
+    file: scenario.file,
+    chapter: scenario.chapter,
+    title: scenario.title,
+    lesson: scenario.lesson,
+    sources: scenario.sources ?? [],
+    tags: scenario.tags ?? [],
+    serverCode,
+    response: resolveResponse(scenario.server.response),
+    probes: scenario.probes.map((p, i) => ({
+      name: probeName(p),
+      line: scenario.probeLines[i] ?? 1,
+      from: p.from ?? 'app',
+      request: p.fetch,
+      expect: p.expect,
+    })),
+  };
+}
+
+async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,33 @@
+/** One problem in one scenario file, located precisely enough to jump to it. */
+export interface ScenarioProblem {
+  file: string;
+  line: number;
+  column: number;
+  /** Dotted path of the field, e.g. `probes[0].fetch.method`; empty for the whole file. */
+  field: string;
+  message: string;
+}
+
+/** Thrown when any scenario file is invalid; carries every problem in every file. */
+export class ScenarioValidationError extends Error {
+  constructor(readonly problems: ScenarioProblem[]) {
+    super(`${problems.length} problem${problems.length === 1 ? '' : 's'} in scenario files:\n${formatProblems(problems)}`);
+    this.name = 'ScenarioValidationError';
+  }
+}
+
+export function fieldPath(segments: readonly (string | number)[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? segment : `.${segment}`;
+  }
+  return out;
+}
+
+/** `file:line:column  field  message`, the shape editors and terminals link. */
+export function formatProblems(problems: readonly ScenarioProblem[]): string {
+  return problems
+    .map((p) => `${p.file}:${p.line}:${p.column}  ${p.field || '(file)'}  ${p.message}`)
+    .join('\n');
+}

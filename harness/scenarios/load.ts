@@ -1,0 +1,268 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
+import { ScenarioValidationError, fieldPath, type ScenarioProblem } from './errors.ts';
+import { unknownPlaceholders } from '../origins/origins.ts';
+import { STACK_NAMES, type Scenario, type ScenarioFile } from './types.ts';
+import { compileStackCode } from '../../servers/code.ts';
+
+export const schemaPath = fileURLToPath(new URL('../../scenarios/schema.json', import.meta.url));
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+async function schemaValidator() {
+  if (!validator) {
+    const schema = JSON.parse(await readFile(schemaPath, 'utf8'));
+    validator = new Ajv({ allErrors: true, verbose: true, strict: false }).compile(schema);
+  }
+  return validator;
+}
+
+/** Every `*.yaml` / `*.yml` file below the given paths, sorted, each once. */
+export async function findScenarioFiles(paths: readonly string[]): Promise<string[]> {
+  const found = new Set<string>();
+  async function walk(entry: string): Promise<void> {
+    const info = await stat(entry).catch(() => undefined);
+    if (!info) throw new ScenarioValidationError([{ file: entry, line: 1, column: 1, field: '', message: 'no such file or folder' }]);
+    if (info.isDirectory()) {
+      const names = (await readdir(entry)).sort();
+      for (const name of names) {
+        if (name.startsWith('.') || name === 'node_modules') continue;
+        const child = path.join(entry, name);
+        const childInfo = await stat(child);
+        if (childInfo.isDirectory() || /\.ya?ml$/.test(name)) await walk(child);
+      }
+    } else {
+      found.add(path.normalize(entry));
+    }
+  }
+  for (const p of paths) await walk(p);
+  return [...found].sort();
+}
+
+/**
+ * Loads and validates scenario files. Reports every problem in every file at
+ * once (file, line, column, field) by throwing one ScenarioValidationError;
+ * nothing downstream starts unless this returns.
+ */
+export async function loadScenarios(paths: readonly string[], scenarioRoot: string): Promise<Scenario[]> {
+  const files = await findScenarioFiles(paths);
+  const problems: ScenarioProblem[] = [];
+  const scenarios: Scenario[] = [];
+  if (files.length === 0) {
+    throw new ScenarioValidationError([{ file: paths.join(', '), line: 1, column: 1, field: '', message: 'no scenario files (*.yaml) found' }]);
+  }
+  for (const file of files) {
+    const text = await readFile(file, 'utf8');
+    const result = await parseScenario(text, file, scenarioRoot);
+    problems.push(...result.problems);
+    if (result.scenario) scenarios.push(result.scenario);
+  }
+  if (problems.length > 0) throw new ScenarioValidationError(problems);
+  return scenarios;
+}
+
+export interface ParseResult {
+  scenario?: Scenario;
+  problems: ScenarioProblem[];
+}
+
+export async function parseScenario(text: string, file: string, scenarioRoot: string): Promise<ParseResult> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined) => {
+    const pos = lineCounter.linePos(offset ?? 0);
+    return { line: pos.line, column: pos.col };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      problems: doc.errors.map((e) => ({ file, ...at(e.pos[0]), field: '', message: `YAML: ${e.message.split('\n')[0]}` })),
+    };
+  }
+  const value: unknown = doc.toJS();
+  const locate = (segments: (string | number)[], key?: string) => at(nodeOffset(doc, segments, key));
+  const problems: ScenarioProblem[] = [];
+  const validate = await schemaValidator();
+  if (!validate(value)) {
+    for (const e of simplifyErrors(validate.errors ?? [])) {
+      const segments = pointerSegments(e.instancePath);
+      const described = describeError(e);
+      problems.push({ file, ...locate(segments, described.key), field: fieldPath(described.field), message: described.message });
+    }
+    return { problems };
+  }
+  const data = value as ScenarioFile;
+  for (const check of semanticProblems(data)) {
+    problems.push({ file, ...locate(check.segments), field: fieldPath(check.segments), message: check.message });
+  }
+  if (problems.length > 0) return { problems };
+
+  const id = scenarioId(file, scenarioRoot);
+  const probeLines = data.probes.map((_, i) => locate(['probes', i]).line);
+  return {
+    problems,
+    scenario: { ...data, id, file, chapter: id.includes('/') ? id.split('/')[0]! : 'misc', probeLines },
+  };
+}
+
+function scenarioId(file: string, scenarioRoot: string): string {
+  const rel = path.relative(scenarioRoot, file);
+  const inside = !rel.startsWith('..') && !path.isAbsolute(rel);
+  const base = inside ? rel : path.join(path.basename(path.dirname(file)), path.basename(file));
+  return base.replace(/\.ya?ml$/, '').split(path.sep).join('/');
+}
+
+function pointerSegments(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** Offset of the node at `segments` (or of the key `key` inside it), walking up to the nearest node that exists. */
+function nodeOffset(doc: Document, segments: (string | number)[], key?: string): number {
+  for (let n = segments.length; n >= 0; n--) {
+    const node = (n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true)) as Node | undefined;
+    if (!node || !('range' in node) || !node.range) continue;
+    if (key !== undefined && n === segments.length && isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
+      const keyNode = pair && isPair(pair) ? (pair.key as Node | null) : null;
+      if (keyNode?.range) return keyNode.range[0];
+    }
+    return node.range[0];
+  }
+  return 0;
+}
+
+/** A oneOf reports every branch's failure; keep one message for it instead. */
+function simplifyErrors(errors: ErrorObject[]): ErrorObject[] {
+  const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
+  return errors.filter((e) => {
+    if (e.keyword === 'oneOf') return true;
+    if (e.keyword === 'not' || e.keyword === 'allOf') return false;
+    return !oneOfs.some((o) => e.schemaPath.startsWith(o.schemaPath.replace(/\/oneOf$/, '/oneOf/')));
+  });
+}
+
+function describeError(e: ErrorObject): { field: (string | number)[]; key?: string; message: string } {
+  const segments = pointerSegments(e.instancePath);
+  const description = (e.parentSchema as { description?: string } | undefined)?.description;
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+      const isServer = segments.length === 1 && segments[0] === 'server';
+      const what = isServer && !allowed.includes(name) ? `unknown stack or field \`${name}\`` : `unknown field \`${name}\``;
+      const hint = didYouMean(name, allowed);
+      return {
+        field: [...segments, name],
+        key: name,
+        message: `${what}${hint ? `; did you mean \`${hint}\`?` : ''} (allowed: ${allowed.filter((a) => a !== '$schema').join(', ')})`,
+      };
+    }
+    case 'required':
+      return { field: [...segments, String(params.missingProperty)], message: `missing required field \`${String(params.missingProperty)}\`` };
+    case 'type':
+      return { field: segments, message: `must be ${article(String(params.type))}, got ${typeName(e.data)}` };
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const hint = didYouMean(String(e.data), allowed);
+      return { field: segments, message: `must be one of ${allowed.join(', ')}, got ${JSON.stringify(e.data)}${hint ? `; did you mean \`${hint}\`?` : ''}` };
+    }
+    case 'pattern':
+      return { field: segments, message: `invalid value ${JSON.stringify(e.data)}${description ? `: ${description}` : ''}` };
+    case 'oneOf':
+      return { field: segments, message: `does not match any accepted form${description ? `: ${description}` : ''}` };
+    case 'minProperties':
+    case 'maxProperties':
+      return { field: segments, message: `${e.message}${description ? ` (${description})` : ''}` };
+    default:
+      return { field: segments, message: e.message ?? e.keyword };
+  }
+}
+
+function article(type: string): string {
+  return type === 'object' || type === 'array' || type === 'integer' ? `an ${type}` : `a ${type}`;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function didYouMean(input: string, options: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const option of options) {
+    const d = editDistance(input.toLowerCase(), option.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = option;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+interface SemanticProblem {
+  segments: (string | number)[];
+  message: string;
+}
+
+/** Rules the schema cannot say: placeholders, contradictions, code that does not compile. */
+function semanticProblems(data: ScenarioFile): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  const placeholderCheck = (text: string, segments: (string | number)[]) => {
+    for (const name of unknownPlaceholders(text)) {
+      problems.push({ segments, message: `unknown placeholder {${name}}; use {app}, {evil}, {api} or {apiOrigin}` });
+    }
+  };
+  const origins = data.server.policy?.origin;
+  if (typeof origins === 'string') placeholderCheck(origins, ['server', 'policy', 'origin']);
+  else origins?.forEach((o, i) => placeholderCheck(o, ['server', 'policy', 'origin', i]));
+
+  for (const stack of STACK_NAMES) {
+    const raw = data.server[stack];
+    if (raw?.code !== undefined) {
+      const error = compileStackCode(raw.code);
+      if (error) problems.push({ segments: ['server', stack, 'code'], message: `does not compile: ${error}` });
+    }
+  }
+
+  data.probes.forEach((probe, i) => {
+    const base = ['probes', i] as (string | number)[];
+    placeholderCheck(probe.fetch.url, [...base, 'fetch', 'url']);
+    const method = (probe.fetch.method ?? 'GET').toUpperCase();
+    if (probe.fetch.body !== undefined && (method === 'GET' || method === 'HEAD')) {
+      problems.push({ segments: [...base, 'fetch', 'body'], message: `a ${method} request cannot have a body: fetch() throws before anything is sent` });
+    }
+    const expect = probe.expect;
+    if (expect.result !== undefined && expect.result !== 'allowed') {
+      for (const field of ['status', 'readable', 'bodyContains'] as const) {
+        if (expect[field] !== undefined) {
+          problems.push({ segments: [...base, 'expect', field], message: `JavaScript can only read ${field} when result is allowed, not ${expect.result}` });
+        }
+      }
+    }
+  });
+  return problems;
+}
