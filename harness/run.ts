@@ -228,7 +228,7 @@ async function runCell(cell: PlannedCell, page: ProbePage, lab: Lab, options: Ru
     exchanges,
     durationMs: Date.now() - started,
   });
-  const { verdict, differences } = judge(cell.probe.expect, observation, error);
+  const { verdict, differences } = judge(cell.expected, observation, error);
   return { ...base, verdict, differences, observed: observation, ...(error ? { error } : {}) };
 }
 
@@ -244,7 +244,8 @@ function cellBase(cell: PlannedCell, lab: Lab): Omit<CellResult, 'verdict' | 'di
     engine: cell.engine,
     from: cell.from,
     pageOrigin: lab.pageOrigins[cell.from],
-    expected: cell.probe.expect,
+    expected: cell.expected,
+    ...(cell.expectedBecause ? { expectedBecause: cell.expectedBecause } : {}),
     request,
     pageCode: fetchCode(request, withCellToken(request.url, cell.token)),
   };
@@ -276,6 +277,7 @@ function scenarioInfo(scenario: Scenario, lab: Lab | undefined): ScenarioInfo {
       from: p.from ?? 'app',
       request: p.fetch,
       expect: p.expect,
+      expectFor: p.expectFor ?? [],
     })),
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { STACK_NAMES, type PageOriginName, type Probe, type Scenario, type StackName } from '../scenarios/types.ts';
+import { STACK_NAMES, type Expectation, type PageOriginName, type Probe, type Scenario, type StackName } from '../scenarios/types.ts';
+import { mergeExpectation } from '../scenarios/expectations.ts';
 import type { EngineName } from '../browsers/driver.ts';
 
 /** One cell: scenario x probe x stack x engine. */
@@ -15,6 +16,10 @@ export interface PlannedCell {
   stack: StackName;
   engine: EngineName;
   from: PageOriginName;
+  /** The probe's expectation for this stack and engine (`expect` with any matching `expectFor` merged over it). */
+  expected: Expectation;
+  /** Why this cell's expectation differs from the probe's `expect`, when it does. */
+  expectedBecause?: string;
   /**
    * Cells that send cookies (credentials: include) get a browser context of
    * their own, so no cookie one cell receives is seen by another. The rest
@@ -47,6 +52,22 @@ export function probeName(probe: Probe): string {
   return `${method} ${probe.fetch.url}${probe.from === 'evil' ? ' from the evil page' : ''}`;
 }
 
+const matches = <T extends string>(rule: T | T[] | undefined, value: T) =>
+  rule === undefined || (Array.isArray(rule) ? rule.includes(value) : rule === value);
+
+/** The expectation of a probe on one stack and engine: `expect`, with every matching `expectFor` merged over it in order. */
+export function expectationFor(probe: Probe, stack: StackName, engine: EngineName): { expected: Expectation; because?: string } {
+  let expected = probe.expect;
+  const reasons: string[] = [];
+  for (const rule of probe.expectFor ?? []) {
+    if (matches(rule.stack, stack) && matches(rule.engine, engine)) {
+      expected = mergeExpectation(expected, rule.expect);
+      reasons.push(rule.why);
+    }
+  }
+  return reasons.length > 0 ? { expected, because: reasons.join(' ') } : { expected };
+}
+
 export function planCells(scenarios: readonly Scenario[], filters: PlanFilters): PlannedCell[] {
   const nonce = randomBytes(3).toString('hex');
   let counter = 0;
@@ -58,6 +79,7 @@ export function planCells(scenarios: readonly Scenario[], filters: PlanFilters):
       if (filters.grep && !filters.grep.test(`${scenario.id} ${scenario.title} ${name}`)) return;
       for (const stack of stacks) {
         for (const engine of filters.engines) {
+          const { expected, because } = expectationFor(probe, stack, engine);
           cells.push({
             id: `${scenario.id}#${probeIndex}@${stack}/${engine}`,
             token: `${nonce}${(counter++).toString(36)}`,
@@ -68,6 +90,8 @@ export function planCells(scenarios: readonly Scenario[], filters: PlanFilters):
             stack,
             engine,
             from: probe.from ?? 'app',
+            expected,
+            ...(because ? { expectedBecause: because } : {}),
             freshContext: probe.fetch.credentials === 'include',
           });
         }

@@ -4,7 +4,7 @@
  * reader would notice.
  */
 import type { EngineName } from '../browsers/driver.ts';
-import type { Expectation, FetchSpec, HandlerResponse, PageOriginName, ResultKind, StackName } from '../scenarios/types.ts';
+import type { Expectation, ExpectationOverride, FetchSpec, HandlerResponse, PageOriginName, ResultKind, StackName } from '../scenarios/types.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -101,6 +101,8 @@ export interface CellResult {
   pageOrigin: string;
   verdict: Verdict;
   expected: Expectation;
+  /** Why this stack or engine is expected to differ from the probe's general expectation. */
+  expectedBecause?: string;
   /** Absent only when the cell could not run at all (see `error`). */
   observed?: Observation;
   differences: Difference[];
@@ -123,7 +125,7 @@ export interface ScenarioInfo {
   /** The setup code each stack ran, in that stack's idiom. */
   serverCode: Partial<Record<StackName, string>>;
   response: Required<HandlerResponse>;
-  probes: { name: string; line: number; from: PageOriginName; request: FetchSpec; expect: Expectation }[];
+  probes: { name: string; line: number; from: PageOriginName; request: FetchSpec; expect: Expectation; expectFor: ExpectationOverride[] }[];
 }
 
 export interface EngineInfo {

@@ -5,7 +5,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { ScenarioValidationError, fieldPath, type ScenarioProblem } from './errors.ts';
 import { unknownPlaceholders } from '../origins/origins.ts';
-import { STACK_NAMES, type Scenario, type ScenarioFile } from './types.ts';
+import { STACK_NAMES, type Expectation, type Scenario, type ScenarioFile } from './types.ts';
+import { READ_FIELDS, mergeExpectation } from './expectations.ts';
 import { compileStackCode } from '../../servers/code.ts';
 
 export const schemaPath = fileURLToPath(new URL('../../scenarios/schema.json', import.meta.url));
@@ -255,14 +256,26 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
     if (probe.fetch.body !== undefined && (method === 'GET' || method === 'HEAD')) {
       problems.push({ segments: [...base, 'fetch', 'body'], message: `a ${method} request cannot have a body: fetch() throws before anything is sent` });
     }
-    const expect = probe.expect;
-    if (expect.result !== undefined && expect.result !== 'allowed') {
-      for (const field of ['status', 'readable', 'bodyContains'] as const) {
+    const consistent = (expect: Expectation, at: (string | number)[]) => {
+      if (expect.result === undefined || expect.result === 'allowed') return;
+      for (const field of READ_FIELDS) {
         if (expect[field] !== undefined) {
-          problems.push({ segments: [...base, 'expect', field], message: `JavaScript can only read ${field} when result is allowed, not ${expect.result}` });
+          problems.push({ segments: [...at, field], message: `JavaScript can only read ${field} when result is allowed, not ${expect.result}` });
         }
       }
-    }
+    };
+    consistent(probe.expect, [...base, 'expect']);
+    probe.expectFor?.forEach((rule, j) => {
+      const at = [...base, 'expectFor', j];
+      // Engines differing is news: it must be observed and documented, never assumed.
+      if (rule.engine !== undefined && rule.source === undefined) {
+        problems.push({ segments: [...at, 'source'], message: 'an engine-specific expectation needs a source (a spec issue or an engine bug) that documents the difference' });
+      }
+      if (rule.stack === undefined && rule.engine === undefined) {
+        problems.push({ segments: at, message: 'names neither a stack nor an engine, so it would replace `expect` everywhere' });
+      }
+      consistent(mergeExpectation(probe.expect, rule.expect), [...at, 'expect']);
+    });
   });
   return problems;
 }

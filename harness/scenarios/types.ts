@@ -3,6 +3,8 @@
  * format for editors and for validation; `schema.test.ts` keeps the two honest.
  */
 
+import type { EngineName } from '../browsers/driver.ts';
+
 export const STACK_NAMES = ['express-cors', 'express-manual', 'fastify-cors'] as const;
 export type StackName = (typeof STACK_NAMES)[number];
 
@@ -73,11 +75,21 @@ export interface Expectation {
   bodyContains?: string;
 }
 
+/** An expectation that differs on some stacks or engines, with the reason (and, for engines, a source). */
+export interface ExpectationOverride {
+  stack?: StackName | StackName[];
+  engine?: EngineName | EngineName[];
+  expect: Expectation;
+  why: string;
+  source?: string;
+}
+
 export interface Probe {
   name?: string;
   from?: PageOriginName;
   fetch: FetchSpec;
   expect: Expectation;
+  expectFor?: ExpectationOverride[];
 }
 
 /** A scenario file as written (after YAML parsing and validation). */
