@@ -2,7 +2,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import { ScenarioValidationError, fieldPath, type ScenarioProblem } from './errors.ts';
 import { unknownPlaceholders } from '../origins/origins.ts';
 import { STACK_NAMES, type Expectation, type Scenario, type ScenarioFile } from './types.ts';
@@ -78,7 +78,11 @@ export async function parseScenario(text: string, file: string, scenarioRoot: st
   };
   if (doc.errors.length > 0) {
     return {
-      problems: doc.errors.map((e) => ({ file, ...at(e.pos[0]), field: '', message: `YAML: ${e.message.split('\n')[0]}` })),
+      problems: doc.errors.map((e) => {
+        // An unclosed quote is reported where the file ends; the quote that opened it is more use.
+        const opened = e.code === 'MISSING_CHAR' ? scalarStartingBefore(doc, e.pos[0]) : undefined;
+        return { file, ...at(opened ?? e.pos[0]), field: '', message: `YAML: ${e.message.split('\n')[0]}${opened !== undefined ? ' (opened here)' : ''}` };
+      }),
     };
   }
   const value: unknown = doc.toJS();
@@ -105,6 +109,17 @@ export async function parseScenario(text: string, file: string, scenarioRoot: st
     problems,
     scenario: { ...data, id, file, chapter: id.includes('/') ? id.split('/')[0]! : 'misc', probeLines },
   };
+}
+
+/** Start of the last scalar that begins before `offset` and runs up to it (the one an unclosed quote swallowed). */
+function scalarStartingBefore(doc: Document, offset: number): number | undefined {
+  let start: number | undefined;
+  visit(doc, {
+    Scalar(_, node) {
+      if (node.range && node.range[0] < offset && node.range[1] >= offset - 1) start = node.range[0];
+    },
+  });
+  return start;
 }
 
 function scenarioId(file: string, scenarioRoot: string): string {

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { expectationFor, planCells, stacksFor } from './plan.ts';
+import type { Probe, Scenario } from '../scenarios/types.ts';
+
+const probe = (over: Partial<Probe> = {}): Probe => ({ fetch: { url: '{api}/x' }, expect: { result: 'allowed', status: 200 }, ...over });
+const scenario = (server: Scenario['server'], probes: Probe[] = [probe()]): Scenario => ({
+  id: 'topic/case',
+  file: 'scenarios/topic/case.yaml',
+  chapter: 'topic',
+  title: 'case',
+  lesson: 'lesson',
+  server,
+  probes,
+  probeLines: probes.map((_, i) => 5 + i),
+});
+
+describe('planning cells', () => {
+  it('runs a policy, or an app without CORS, on every stack, and raw code only on its stack', () => {
+    expect(stacksFor(scenario({ policy: { origin: '*' } }))).toEqual(['express-cors', 'express-manual', 'fastify-cors']);
+    expect(stacksFor(scenario({}))).toEqual(['express-cors', 'express-manual', 'fastify-cors']);
+    expect(stacksFor(scenario({ 'express-manual': { code: 'app.use(x)' } }))).toEqual(['express-manual']);
+  });
+
+  it('makes one cell per probe, stack and engine, each with its own token', () => {
+    const cells = planCells([scenario({}, [probe(), probe({ from: 'evil' })])], { engines: ['chromium', 'firefox'] });
+    expect(cells).toHaveLength(2 * 3 * 2);
+    expect(new Set(cells.map((c) => c.token)).size).toBe(cells.length);
+    expect(new Set(cells.map((c) => c.id)).size).toBe(cells.length);
+    expect(cells.filter((c) => c.from === 'evil')).toHaveLength(6);
+  });
+
+  it('gives cookie-sending cells a fresh context and lets the others share', () => {
+    const cells = planCells([scenario({}, [probe(), probe({ fetch: { url: '{api}/x', credentials: 'include' } })])], { engines: ['chromium'], stacks: ['express-cors'] });
+    expect(cells.map((c) => c.freshContext)).toEqual([false, true]);
+  });
+
+  it('filters by stack and by a pattern on id, title and probe name', () => {
+    const s = scenario({}, [probe({ name: 'alpha' }), probe({ name: 'beta' })]);
+    const cells = planCells([s], { engines: ['chromium'], stacks: ['fastify-cors'], grep: /beta/ });
+    expect(cells.map((c) => `${c.probeName}@${c.stack}`)).toEqual(['beta@fastify-cors']);
+  });
+
+  it('merges a matching expectFor over expect and keeps the reason', () => {
+    const p = probe({ expectFor: [{ stack: 'fastify-cors', expect: { result: 'blocked' }, why: 'default methods' }] });
+    expect(expectationFor(p, 'express-cors', 'chromium')).toEqual({ expected: { result: 'allowed', status: 200 } });
+    // A blocked response has no status to read, so the general `status` no longer applies.
+    expect(expectationFor(p, 'fastify-cors', 'chromium')).toEqual({ expected: { result: 'blocked' }, because: 'default methods' });
+  });
+});

@@ -1,0 +1,845 @@
+// CORS Lab report viewer: plain browser JavaScript, no framework, no build.
+// html-reporter.ts inlines this file into index.html beside the run's
+// RunResults (harness/results/types.ts), the only contract between the two.
+//
+// Security rule for this file: every string that comes from the results
+// (titles, lessons, header values, bodies, code, messages) reaches the page as
+// text, through h() below, which only ever creates text nodes. Nothing here
+// assigns innerHTML, and only safeLink() sets an href.
+(function () {
+  'use strict';
+
+  const dataElement = document.getElementById('corslab-results');
+  const app = document.getElementById('app');
+  /** @type {any} RunResults */
+  const results = JSON.parse(dataElement ? dataElement.textContent || 'null' : 'null');
+  if (!app || !results) return;
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Creates an element; children that are not nodes become text nodes, never markup. */
+  function h(tag, props, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === 'href' || key === 'src') throw new Error('use safeLink() for links');
+      if (key === 'class') el.className = value;
+      else if (key === 'dataset') Object.assign(el.dataset, value);
+      else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+      else el.setAttribute(key, value === true ? '' : String(value));
+    }
+    add(el, children);
+    return el;
+  }
+
+  function add(el, children) {
+    for (const child of children.flat(Infinity)) {
+      if (child === undefined || child === null || child === false) continue;
+      el.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return el;
+  }
+
+  /** A link only for http(s) URLs; anything else (javascript:, data:) is shown as plain text. */
+  function safeLink(url, text) {
+    let parsed;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return h('span', null, text || url);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return h('span', null, text || url);
+    const a = h('a', { target: '_blank', rel: 'noopener noreferrer' }, text || url);
+    a.href = parsed.href;
+    return a;
+  }
+
+  const unique = (items) => [...new Set(items)];
+  const lower = (s) => String(s).toLowerCase();
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+  function formatMs(ms) {
+    if (ms < 1000) return `${Math.round(ms)} ms`;
+    if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+    return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  }
+
+  /** UTC, so every reader sees the same text whatever their locale. */
+  function formatDate(iso) {
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? String(iso) : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  }
+
+  const VERDICT = {
+    pass: { symbol: '\u2713', label: 'pass' },
+    fail: { symbol: '\u2717', label: 'fail' },
+    error: { symbol: '!', label: 'error' },
+  };
+  const VERDICTS = ['pass', 'fail', 'error'];
+
+  /** Headers a CORS reader looks for first. */
+  const isCorsHeader = (name) => {
+    const n = lower(name);
+    return n.startsWith('access-control-') || n === 'origin' || n === 'vary';
+  };
+
+  // ---------------------------------------------------------------- model
+
+  const env = results.environment;
+  const cells = results.cells;
+  const cellById = new Map(cells.map((c) => [c.id, c]));
+  const engineInfo = new Map(env.engines.map((e) => [e.name, e]));
+  const stackInfo = new Map(env.stacks.map((s) => [s.name, s]));
+  // Columns come from the environment first (its order is the run's order),
+  // then from the cells, so an engine that failed to launch still has a column
+  // for its error cells.
+  const allEngines = unique([...env.engines.map((e) => e.name), ...cells.map((c) => c.engine)]);
+  const allStacks = unique([...env.stacks.map((s) => s.name), ...cells.map((c) => c.stack)]);
+  const stackLabel = (name) => (stackInfo.get(name) ? stackInfo.get(name).label : name);
+  const engineLabel = (name) => {
+    const info = engineInfo.get(name);
+    return info ? `${name} ${String(info.version).split('.')[0]}` : name;
+  };
+
+  const scenarioById = new Map(results.scenarios.map((s) => [s.id, s]));
+  /** One row per scenario x probe, in the run's order. */
+  const rows = [];
+  const rowByKey = new Map();
+  function rowFor(scenarioId, probeIndex, probeName) {
+    const key = `${scenarioId}#${probeIndex}`;
+    let row = rowByKey.get(key);
+    if (!row) {
+      let scenario = scenarioById.get(scenarioId);
+      if (!scenario) {
+        // A cell without its scenario in the results: still show it.
+        scenario = { id: scenarioId, file: '', chapter: scenarioId.split('/')[0], title: scenarioId, lesson: '', sources: [], tags: [], serverCode: {}, probes: [] };
+        scenarioById.set(scenarioId, scenario);
+      }
+      const probe = scenario.probes[probeIndex];
+      row = { key, scenario, chapter: scenario.chapter, probeIndex, probe, probeName: probe ? probe.name : probeName, cells: new Map(), disagree: [] };
+      rows.push(row);
+      rowByKey.set(key, row);
+    }
+    return row;
+  }
+  for (const scenario of results.scenarios) scenario.probes.forEach((p, i) => rowFor(scenario.id, i, p.name));
+  for (const cell of cells) {
+    const row = rowFor(cell.scenario, cell.probe, cell.probeName);
+    row.cells.set(`${cell.stack}/${cell.engine}`, cell);
+    if (row.probeName === undefined) row.probeName = cell.probeName;
+  }
+
+  /** What is compared across engines: the CORS outcome and what crossed the wire. */
+  const signature = (o) => `${o.result}|${o.preflight !== null}|${o.reachedHandler}`;
+  for (const row of rows) {
+    for (const stack of allStacks) {
+      const observed = allEngines.map((e) => row.cells.get(`${stack}/${e}`)).filter((c) => c && c.observed && c.observed.result !== undefined);
+      if (observed.length > 1 && new Set(observed.map((c) => signature(c.observed))).size > 1) row.disagree.push(stack);
+    }
+  }
+  const chapters = unique(rows.map((r) => r.chapter));
+
+  // ---------------------------------------------------------------- state (kept in location.hash)
+
+  const state = { chapter: '', stacks: null, engines: null, verdicts: null, q: '', disagree: false, cell: '' };
+
+  function readHash() {
+    const p = new URLSearchParams(location.hash.replace(/^#/, ''));
+    const list = (name, allowed) => {
+      if (!p.has(name)) return null;
+      const items = p.get(name).split(',').filter((v) => allowed.includes(v));
+      return new Set(items);
+    };
+    state.chapter = chapters.includes(p.get('chapter')) ? p.get('chapter') : '';
+    state.stacks = list('stack', allStacks);
+    state.engines = list('engine', allEngines);
+    state.verdicts = list('verdict', VERDICTS);
+    state.q = p.get('q') || '';
+    state.disagree = p.get('disagree') === '1';
+    state.cell = cellById.has(p.get('cell')) ? p.get('cell') : '';
+  }
+
+  function writeHash() {
+    const p = new URLSearchParams();
+    if (state.chapter) p.set('chapter', state.chapter);
+    if (state.stacks) p.set('stack', [...state.stacks].join(','));
+    if (state.engines) p.set('engine', [...state.engines].join(','));
+    if (state.verdicts) p.set('verdict', [...state.verdicts].join(','));
+    if (state.q) p.set('q', state.q);
+    if (state.disagree) p.set('disagree', '1');
+    if (state.cell) p.set('cell', state.cell);
+    const text = p.toString();
+    const url = text ? `#${text}` : location.pathname + location.search;
+    // replaceState: filter changes should not fill the Back button's history.
+    try {
+      history.replaceState(null, '', url);
+    } catch {
+      location.hash = text;
+    }
+  }
+
+  const shownStacks = () => allStacks.filter((s) => !state.stacks || state.stacks.has(s));
+  const shownEngines = () => allEngines.filter((e) => !state.engines || state.engines.has(e));
+  const columns = () => shownStacks().flatMap((stack) => shownEngines().map((engine) => ({ stack, engine, key: `${stack}/${engine}` })));
+
+  function rowShown(row, cols) {
+    if (state.chapter && row.chapter !== state.chapter) return false;
+    if (state.disagree && row.disagree.length === 0) return false;
+    if (state.q) {
+      const text = lower(`${row.scenario.id} ${row.scenario.title} ${row.probeName}`);
+      if (!text.includes(lower(state.q))) return false;
+    }
+    const present = cols.map((c) => row.cells.get(c.key)).filter(Boolean);
+    // A row with nothing in the shown columns (a stack-specific scenario whose stack is hidden) says nothing.
+    if (present.length === 0) return false;
+    return !state.verdicts || present.some((c) => state.verdicts.has(c.verdict));
+  }
+
+  // ---------------------------------------------------------------- header
+
+  function renderHeader() {
+    const s = results.summary;
+    const summary = h(
+      'p',
+      { class: 'summary', 'aria-label': 'Summary' },
+      h('span', { class: 'chip total' }, plural(s.total, 'cell')),
+      VERDICTS.map((v) => h('span', { class: `chip v-${v}` }, `${VERDICT[v].symbol} ${s[v]} ${VERDICT[v].label}`)),
+    );
+    const engines = h(
+      'ul',
+      { class: 'inline' },
+      env.engines.map((e) => h('li', { 'data-engine': e.name }, h('strong', null, e.name), ' ', h('span', { class: 'version' }, e.version), h('span', { class: 'muted' }, ` (${e.source}: ${e.executable})`))),
+      env.engines.length === 0 ? h('li', { class: 'muted' }, 'none launched') : null,
+    );
+    const missing = env.missingEngines.length
+      ? h('ul', { class: 'inline' }, env.missingEngines.map((m) => h('li', { class: 'missing' }, h('strong', null, m.name), `: ${m.reason}`)))
+      : null;
+    const stacks = h(
+      'ul',
+      { class: 'inline' },
+      env.stacks.map((st) =>
+        h(
+          'li',
+          null,
+          h('strong', null, st.label),
+          ' ',
+          h('span', { class: 'muted' }, Object.entries(st.packages).map(([name, version]) => `${name} ${version}`).join(', ') || 'no packages'),
+        ),
+      ),
+    );
+    const apiOrigins = Object.entries(env.origins.api || {});
+    const origins = h(
+      'ul',
+      { class: 'inline mono' },
+      h('li', null, h('span', { class: 'muted' }, 'app '), env.origins.app),
+      h('li', null, h('span', { class: 'muted' }, 'evil '), env.origins.evil),
+      apiOrigins.map(([stack, origin]) => h('li', null, h('span', { class: 'muted' }, `api (${stack}) `), origin)),
+    );
+    const dl = h('dl', { class: 'env' });
+    const row = (term, value) => value && add(dl, [h('dt', null, term), h('dd', null, value)]);
+    row('Engines', engines);
+    row('Missing engines', missing);
+    row('Stacks', stacks);
+    row('Runtime', `Node ${env.node} \u00b7 Playwright ${env.playwright} \u00b7 ${env.platform}`);
+    row('Origins', origins);
+    return h(
+      'header',
+      { class: 'run' },
+      h('div', { class: 'title' }, h('h1', null, 'CORS Lab report'), h('span', { class: 'tool' }, `${results.tool.name} ${results.tool.version}`)),
+      h(
+        'p',
+        { class: 'meta' },
+        'Started ',
+        h('time', { datetime: results.startedAt, title: new Date(results.startedAt).toString() }, formatDate(results.startedAt)),
+        ` \u00b7 took ${formatMs(results.durationMs)} \u00b7 ${plural(results.scenarios.length, 'scenario')}`,
+      ),
+      summary,
+      dl,
+    );
+  }
+
+  // ---------------------------------------------------------------- filters
+
+  const toolbar = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filters', onsubmit: (e) => e.preventDefault() });
+  const shownCount = h('span', { class: 'shown', 'aria-live': 'polite' });
+
+  function checkboxGroup(legend, name, values, labelOf, get, set) {
+    return h(
+      'fieldset',
+      { 'data-filter': name },
+      h('legend', null, legend),
+      values.map((value) =>
+        h(
+          'label',
+          { class: name === 'verdict' ? `v-${value}` : null },
+          h('input', {
+            type: 'checkbox',
+            name,
+            value,
+            onchange: (e) => {
+              const chosen = new Set(get() || values);
+              if (e.target.checked) chosen.add(value);
+              else chosen.delete(value);
+              set(chosen.size === values.length ? null : chosen);
+              update();
+            },
+          }),
+          ' ',
+          labelOf(value),
+        ),
+      ),
+    );
+  }
+
+  function renderToolbar() {
+    const chapterSelect = h(
+      'select',
+      { name: 'chapter', onchange: (e) => ((state.chapter = e.target.value), update()) },
+      h('option', { value: '' }, `All chapters (${chapters.length})`),
+      chapters.map((c) => h('option', { value: c }, c)),
+    );
+    const search = h('input', {
+      type: 'search',
+      name: 'q',
+      placeholder: 'scenario id, title or probe',
+      oninput: (e) => ((state.q = e.target.value.trim()), update()),
+    });
+    const counts = (v) => cells.filter((c) => c.verdict === v).length;
+    add(toolbar, [
+      h('label', { class: 'field' }, h('span', null, 'Chapter'), chapterSelect),
+      h('label', { class: 'field grow' }, h('span', null, 'Search'), search),
+      checkboxGroup('Verdict', 'verdict', VERDICTS, (v) => `${VERDICT[v].symbol} ${v} (${counts(v)})`, () => state.verdicts, (s) => (state.verdicts = s)),
+      checkboxGroup('Stack', 'stack', allStacks, stackLabel, () => state.stacks, (s) => (state.stacks = s)),
+      checkboxGroup('Engine', 'engine', allEngines, engineLabel, () => state.engines, (s) => (state.engines = s)),
+      allEngines.length > 1
+        ? h('label', { class: 'field check' }, h('input', { type: 'checkbox', name: 'disagree', onchange: (e) => ((state.disagree = e.target.checked), update()) }), ' only where engines disagree')
+        : null,
+      h('button', { type: 'button', class: 'reset', onclick: () => (Object.assign(state, { chapter: '', stacks: null, engines: null, verdicts: null, q: '', disagree: false }), update()) }, 'Reset'),
+      shownCount,
+    ]);
+  }
+
+  /** Puts the state into the controls (after reading the hash, or a reset). */
+  function syncToolbar() {
+    toolbar.elements.namedItem('chapter').value = state.chapter;
+    const q = toolbar.elements.namedItem('q');
+    if (q.value.trim() !== state.q) q.value = state.q;
+    const sets = { verdict: state.verdicts, stack: state.stacks, engine: state.engines };
+    for (const input of toolbar.querySelectorAll('input[type=checkbox]')) {
+      if (input.name === 'disagree') input.checked = state.disagree;
+      else input.checked = !sets[input.name] || sets[input.name].has(input.value);
+    }
+  }
+
+  // ---------------------------------------------------------------- matrix
+
+  const matrixHolder = h('div', { class: 'matrix-holder' });
+
+  function cellButton(cell, row) {
+    const v = VERDICT[cell.verdict];
+    const observed = cell.observed && cell.observed.result;
+    const expected = cell.expected && cell.expected.result;
+    const label = `${v.label}, ${observed || 'not observed'}: ${row.probeName} on ${stackLabel(cell.stack)}, ${cell.engine}`;
+    return h(
+      'button',
+      { type: 'button', class: 'cellbtn', 'data-open': cell.id, 'aria-label': label, title: expected ? `expected ${expected}` : null },
+      h('span', { class: 'verdict' }, h('span', { class: 'sym', 'aria-hidden': 'true' }, v.symbol), ' ', v.label),
+      h('span', { class: 'result' }, observed || (cell.verdict === 'error' ? 'not observed' : '\u2014')),
+      expected && observed && expected !== observed ? h('span', { class: 'expected' }, `exp. ${expected}`) : null,
+    );
+  }
+
+  function renderMatrix() {
+    const cols = columns();
+    const engines = shownEngines();
+    const stacks = shownStacks();
+    const shown = rows.filter((r) => rowShown(r, cols));
+    shownCount.textContent = `${shown.length} of ${plural(rows.length, 'row')} shown`;
+    if (cols.length === 0 || shown.length === 0) {
+      matrixHolder.replaceChildren(h('p', { class: 'empty-state' }, cols.length === 0 ? 'No stack or engine is selected.' : 'No row matches the filters.'));
+      return;
+    }
+    const width = cols.length + 1;
+    const thead = h(
+      'thead',
+      null,
+      h(
+        'tr',
+        { class: 'stacks' },
+        h('th', { rowspan: 2, class: 'corner', scope: 'col' }, 'Scenario \u00b7 probe'),
+        stacks.map((s) => {
+          const info = stackInfo.get(s);
+          const packages = info ? Object.entries(info.packages).map(([n, ver]) => `${n} ${ver}`).join(', ') : '';
+          return h('th', { colspan: engines.length, scope: 'colgroup', class: 'stack', title: packages }, stackLabel(s));
+        }),
+      ),
+      h(
+        'tr',
+        { class: 'engines' },
+        stacks.map((s) => engines.map((e, i) => h('th', { scope: 'col', class: `engine${i === 0 ? ' first' : ''}`, title: engineInfo.get(e) ? `${e} ${engineInfo.get(e).version}` : `${e} (not launched)` }, engineLabel(e)))),
+      ),
+    );
+    const tbody = h('tbody');
+    let chapter = null;
+    let scenario = null;
+    for (const row of shown) {
+      if (row.chapter !== chapter) {
+        chapter = row.chapter;
+        scenario = null;
+        const inChapter = cells.filter((c) => rowByKey.get(`${c.scenario}#${c.probe}`).chapter === chapter);
+        const tally = VERDICTS.map((v) => [v, inChapter.filter((c) => c.verdict === v).length]).filter(([, n]) => n > 0);
+        tbody.appendChild(
+          h(
+            'tr',
+            { class: 'chapter' },
+            h('th', { colspan: width, scope: 'rowgroup' }, h('h2', null, chapter), h('span', { class: 'tally' }, tally.map(([v, n]) => h('span', { class: `t-${v}` }, `${VERDICT[v].symbol} ${n} ${v}`)))),
+          ),
+        );
+      }
+      if (row.scenario !== scenario) {
+        scenario = row.scenario;
+        tbody.appendChild(
+          h('tr', { class: 'scenario' }, h('th', { colspan: width, scope: 'rowgroup' }, h('span', { class: 'stitle' }, scenario.title), ' ', h('span', { class: 'sid' }, scenario.id))),
+        );
+      }
+      const tr = h(
+        'tr',
+        { class: 'probe', 'data-row': row.key, 'data-disagree': row.disagree.length ? row.disagree.join(' ') : null },
+        h(
+          'th',
+          { scope: 'row', class: 'probe-name' },
+          h('span', { class: 'pname' }, row.probeName),
+          row.probe && row.probe.from === 'evil' ? h('span', { class: 'badge from-evil', title: 'This probe runs in the cross-site "evil" page' }, 'from evil') : null,
+          row.disagree.length
+            ? h('span', { class: 'badge disagree', title: `On ${row.disagree.map(stackLabel).join(', ')}, the engines observed different results, preflights or handler runs` }, '\u2260 engines disagree')
+            : null,
+        ),
+      );
+      cols.forEach((col, i) => {
+        const cell = row.cells.get(col.key);
+        const first = i % engines.length === 0 ? ' first' : '';
+        if (!cell) {
+          tr.appendChild(
+            h(
+              'td',
+              { class: `cell empty${first}`, title: `Not run: this scenario does not run on ${stackLabel(col.stack)} with ${col.engine}` },
+              h('span', { class: 'sr' }, 'not run'),
+              h('span', { 'aria-hidden': 'true' }, '\u00b7'),
+            ),
+          );
+          return;
+        }
+        const dim = state.verdicts && !state.verdicts.has(cell.verdict) ? ' dim' : '';
+        tr.appendChild(h('td', { class: `cell v-${cell.verdict}${first}${dim}`, 'data-cell-id': cell.id, 'data-verdict': cell.verdict }, cellButton(cell, row)));
+      });
+      tbody.appendChild(tr);
+    }
+    const table = h('table', { class: 'matrix', onclick: onMatrixClick, onkeydown: onMatrixKey }, thead, tbody);
+    matrixHolder.replaceChildren(table);
+  }
+
+  function onMatrixClick(e) {
+    const button = e.target.closest('button[data-open]');
+    if (button) openCell(button.dataset.open);
+  }
+
+  /** Arrow keys move between cells, so a large matrix needs no long Tab walk. */
+  function onMatrixKey(e) {
+    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    const move = moves[e.key];
+    const td = e.target.closest('td.cell');
+    if (!move || !td) return;
+    const grid = [...e.currentTarget.querySelectorAll('tr.probe')].map((tr) => [...tr.querySelectorAll('td.cell')]);
+    let r = grid.findIndex((tds) => tds.includes(td));
+    let c = grid[r].indexOf(td);
+    for (;;) {
+      r += move[0];
+      c += move[1];
+      const next = grid[r] && grid[r][c];
+      if (!next) return;
+      const button = next.querySelector('button');
+      if (button) {
+        e.preventDefault();
+        button.focus();
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- detail
+
+  const dialog = h('dialog', { class: 'detail', 'aria-labelledby': 'detail-title' });
+  dialog.addEventListener('close', () => {
+    const id = state.cell;
+    state.cell = '';
+    writeHash();
+    const button = matrixHolder.querySelector(`button[data-open="${CSS.escape(id)}"]`);
+    if (button) button.focus();
+  });
+  // A click on the backdrop (outside the panel) closes it, as people expect of a drawer.
+  dialog.addEventListener('click', (e) => {
+    if (e.target === dialog) {
+      const r = dialog.getBoundingClientRect();
+      if (e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom) dialog.close();
+    }
+  });
+
+  const section = (title, ...body) => h('section', { class: 'part' }, h('h3', null, title), body);
+  const pre = (text, cls) => h('pre', { class: cls || 'code' }, h('code', null, text));
+  const yesNo = (value) => (value === undefined ? '\u2014' : value ? 'yes' : 'no');
+
+  /** Cells in the order the matrix shows them, for previous / next. */
+  function shownCellIds() {
+    return [...matrixHolder.querySelectorAll('button[data-open]')].map((b) => b.dataset.open);
+  }
+
+  function openCell(id) {
+    const cell = cellById.get(id);
+    if (!cell) return;
+    state.cell = id;
+    writeHash();
+    const row = rowByKey.get(`${cell.scenario}#${cell.probe}`);
+    dialog.replaceChildren(renderDetail(cell, row));
+    if (!dialog.open) dialog.showModal();
+    dialog.querySelector('.detail-body').scrollTop = 0;
+    dialog.querySelector('h2').focus();
+  }
+
+  function renderDetail(cell, row) {
+    const scenario = row.scenario;
+    const v = VERDICT[cell.verdict];
+    const ids = shownCellIds();
+    const at = ids.indexOf(cell.id);
+    const nav = (offset, text) =>
+      h('button', { type: 'button', class: 'nav', disabled: at < 0 || !ids[at + offset], onclick: () => openCell(ids[at + offset]) }, text);
+    const top = h(
+      'div',
+      { class: 'detail-head' },
+      h(
+        'div',
+        { class: 'where' },
+        h('span', { class: `badge verdict v-${cell.verdict}` }, `${v.symbol} ${v.label}`),
+        ' ',
+        h('span', null, `${stackLabel(cell.stack)} \u00b7 ${engineLabel(cell.engine)} \u00b7 probe ${cell.probe + 1}: `),
+        h('span', { class: 'mono' }, cell.probeName),
+      ),
+      h('div', { class: 'actions' }, nav(-1, '\u2190 previous'), nav(1, 'next \u2192'), h('button', { type: 'button', class: 'close', onclick: () => dialog.close(), 'aria-label': 'Close details' }, '\u00d7 close')),
+    );
+    const body = h(
+      'div',
+      { class: 'detail-body' },
+      h('h2', { id: 'detail-title', tabindex: -1 }, scenario.title),
+      outcomeBanner(cell),
+      lessonPart(scenario, cell),
+      pagePart(cell),
+      serverPart(scenario, cell),
+      wirePart(cell),
+      jsPart(cell),
+      messagesPart(cell),
+      expectationPart(cell),
+      enginesPart(cell, row),
+    );
+    return h('div', { class: 'detail-inner' }, top, body);
+  }
+
+  /** The one-line answer first: what differed, or why nothing could be observed. */
+  function outcomeBanner(cell) {
+    if (cell.error !== undefined || cell.verdict === 'error') {
+      return h(
+        'div',
+        { class: 'banner v-error', role: 'note' },
+        h('strong', null, 'Could not observe. '),
+        cell.error || 'The harness could not complete this observation.',
+        h('div', { class: 'muted' }, 'This is a harness error, not a CORS outcome: the request was not shown to be blocked or allowed.'),
+      );
+    }
+    if (cell.verdict === 'fail') {
+      return h(
+        'div',
+        { class: 'banner v-fail', role: 'note' },
+        h('strong', null, `Observed behaviour differs from the expectation (${plural(cell.differences.length, 'difference')}): `),
+        cell.differences.map((d, i) => [i ? '; ' : '', h('span', { class: 'mono' }, d.field), ` expected ${show(d.expected)}, observed ${show(d.observed)}`]),
+      );
+    }
+    return h('div', { class: 'banner v-pass', role: 'note' }, h('strong', null, 'As expected: '), `the browser's JavaScript got ${cell.observed ? cell.observed.result : '\u2014'}.`);
+  }
+
+  function show(value) {
+    if (value === undefined) return 'nothing';
+    if (typeof value === 'boolean') return yesNo(value);
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  }
+
+  function lessonPart(scenario, cell) {
+    const paragraphs = String(scenario.lesson || '').split(/\n\s*\n/).filter((p) => p.trim());
+    const probe = scenario.probes[cell.probe];
+    return section(
+      'Lesson',
+      paragraphs.map((p) => h('p', { class: 'lesson' }, p.trim())),
+      scenario.sources && scenario.sources.length ? h('ul', { class: 'sources' }, scenario.sources.map((s) => h('li', null, safeLink(s)))) : null,
+      h(
+        'p',
+        { class: 'file mono' },
+        `${scenario.file || scenario.id}${probe ? `:${probe.line}` : ''}`,
+        h('span', { class: 'muted' }, ` \u00b7 scenario ${scenario.id} \u00b7 probe ${cell.probe + 1}`),
+        scenario.tags && scenario.tags.length ? h('span', { class: 'muted' }, ` \u00b7 tags: ${scenario.tags.join(', ')}`) : null,
+      ),
+    );
+  }
+
+  function pagePart(cell) {
+    return section(
+      'The page',
+      h('p', null, `This code runs in a page at `, h('span', { class: 'mono' }, cell.pageOrigin), ` (the ${cell.from === 'evil' ? 'cross-site "evil"' : '"app"'} page):`),
+      pre(cell.pageCode),
+    );
+  }
+
+  function serverPart(scenario, cell) {
+    const code = scenario.serverCode ? scenario.serverCode[cell.stack] : undefined;
+    const info = stackInfo.get(cell.stack);
+    const api = env.origins.api ? env.origins.api[cell.stack] : undefined;
+    return section(
+      'The server',
+      h(
+        'p',
+        null,
+        `${stackLabel(cell.stack)}`,
+        info ? h('span', { class: 'muted' }, ` (${Object.entries(info.packages).map(([n, ver]) => `${n} ${ver}`).join(', ')})`) : null,
+        api ? [' at ', h('span', { class: 'mono' }, api)] : null,
+        ', set up with:',
+      ),
+      code !== undefined ? pre(code) : h('p', { class: 'muted' }, 'No setup code was recorded for this stack.'),
+    );
+  }
+
+  // --- the wire
+
+  function headerLines(headers) {
+    return headers.map(([name, value]) =>
+      h('span', { class: `hdr${isCorsHeader(name) ? ' cors' : ''}` }, h('span', { class: 'hn' }, name), ': ', h('span', { class: 'hv' }, value), '\n'),
+    );
+  }
+
+  function bodyBlock(body, truncated) {
+    if (body === undefined) return null;
+    return [
+      h('span', { class: 'blank' }, '\n'),
+      body === '' ? h('span', { class: 'muted' }, '(empty body)') : h('span', { class: 'body' }, body),
+      truncated ? h('span', { class: 'truncated' }, '\n\u2026 body truncated: the harness kept only its beginning') : null,
+    ];
+  }
+
+  function exchangeCard(ex, index) {
+    const title = ex.kind === 'preflight' ? 'Preflight' : 'Actual request';
+    const req = ex.request;
+    const res = ex.response;
+    return h(
+      'li',
+      { class: `exchange kind-${ex.kind}` },
+      h(
+        'div',
+        { class: 'ex-head' },
+        h('span', { class: 'step' }, String(index + 1)),
+        h('strong', null, title),
+        h('span', { class: 'muted' }, ` at +${formatMs(ex.at)} (#${ex.seq} at this stack's recorder)`),
+        h(
+          'span',
+          { class: `badge handler ${ex.reachedHandler ? 'reached' : 'not-reached'}` },
+          ex.reachedHandler ? '\u25cf reached the app\u2019s handler' : '\u25cb did not reach the app\u2019s handler',
+        ),
+      ),
+      h('div', { class: 'dir' }, 'browser \u2192 server'),
+      h('pre', { class: 'http request' }, h('code', null, h('span', { class: 'start' }, `${req.method} ${req.target} HTTP/${req.httpVersion}`), '\n', headerLines(req.headers), bodyBlock(req.body, false))),
+      h('div', { class: 'dir' }, 'server \u2192 browser'),
+      res
+        ? h(
+            'pre',
+            { class: 'http response' },
+            h('code', null, h('span', { class: 'start' }, `HTTP/${req.httpVersion} ${res.status} ${res.statusText}`), '\n', headerLines(res.headers), bodyBlock(res.body, res.bodyTruncated)),
+          )
+        : h('p', { class: 'muted' }, 'No response crossed the wire.'),
+      res && !res.complete ? h('p', { class: 'warn' }, 'The response was cut off: its last byte never reached the browser.') : null,
+      ex.upstreamError ? h('p', { class: 'warn' }, h('strong', null, 'The app could not be reached: '), ex.upstreamError) : null,
+    );
+  }
+
+  function wirePart(cell) {
+    const o = cell.observed;
+    if (!o) return section('On the wire', h('p', { class: 'muted' }, 'Not observed: the cell did not run.'));
+    const exchanges = [...o.exchanges].sort((a, b) => a.seq - b.seq);
+    return section(
+      'On the wire',
+      h(
+        'p',
+        { class: 'muted' },
+        'As the recorder in front of the API saw it: headers in their original order and case, duplicates kept. ',
+        h('span', { class: 'legend-cors' }, 'Highlighted'),
+        ' headers are the ones CORS reads (Access-Control-*, Origin, Vary).',
+      ),
+      exchanges.length
+        ? h('ol', { class: 'exchanges' }, exchanges.map(exchangeCard))
+        : h('p', { class: 'warn' }, 'Nothing reached the server: the browser sent no request for this probe.'),
+    );
+  }
+
+  function jsPart(cell) {
+    const o = cell.observed;
+    if (!o) return null;
+    const js = o.js;
+    let content;
+    if (js.kind === 'response') {
+      content = [
+        h('p', null, `fetch() resolved: a Response of type `, h('span', { class: 'mono' }, js.type), ', status ', h('span', { class: 'mono' }, `${js.status} ${js.statusText}`), '.'),
+        h('div', { class: 'dir' }, 'headers JavaScript could read'),
+        js.headers.length ? h('pre', { class: 'http' }, h('code', null, headerLines(js.headers))) : h('p', { class: 'muted' }, 'none'),
+        h('div', { class: 'dir' }, 'body JavaScript read'),
+        h('pre', { class: 'http' }, h('code', null, js.body === '' ? h('span', { class: 'muted' }, '(empty body)') : js.body, js.bodyTruncated ? h('span', { class: 'truncated' }, '\n\u2026 body truncated: the harness kept only its beginning') : null)),
+      ];
+    } else if (js.kind === 'error') {
+      content = [h('p', null, 'fetch() rejected with:'), pre(`${js.name}: ${js.message}`, 'code error-text')];
+    } else {
+      content = [h('p', { class: 'warn' }, `No answer within ${formatMs(js.afterMs)}. A timeout says nothing about CORS.`)];
+    }
+    return section('What JavaScript got', content);
+  }
+
+  function messagesPart(cell) {
+    const o = cell.observed;
+    if (!o) return null;
+    const messages = o.messages || [];
+    return section(
+      'What the browser said',
+      messages.length
+        ? h(
+            'ul',
+            { class: 'messages' },
+            messages.map((m) =>
+              h(
+                'li',
+                null,
+                h('span', { class: 'badge source' }, m.source === 'devtools' ? 'DevTools' : 'console'),
+                ' ',
+                h('span', { class: 'mtext' }, m.text),
+                m.corsError ? h('div', { class: 'mono small' }, `corsError: ${m.corsError}`, m.failedParameter ? `  failedParameter: ${m.failedParameter}` : '') : null,
+              ),
+            ),
+          )
+        : h('p', null, 'No message from the engine for this request.'),
+      h('p', { class: 'muted small' }, o.messageSupport),
+    );
+  }
+
+  function expectationRows(cell) {
+    const e = cell.expected || {};
+    const o = cell.observed;
+    const js = o && o.js;
+    const readable = js && js.kind === 'response' ? js.headers.map(([n]) => lower(n)) : [];
+    const rowsOut = [];
+    const push = (key, label, expected, observed) => rowsOut.push({ key, label, expected, observed });
+    if (e.preflight !== undefined) push('preflight', 'preflight sent', yesNo(e.preflight), o ? yesNo(o.preflight !== null) : undefined);
+    if (e.reachedHandler !== undefined) push('reachedHandler', 'reached the handler', yesNo(e.reachedHandler), o ? yesNo(o.reachedHandler) : undefined);
+    if (e.result !== undefined) push('result', 'result', e.result, o ? o.result : undefined);
+    if (e.status !== undefined) push('status', 'status', String(e.status), js ? (js.kind === 'response' ? String(js.status) : 'no response') : undefined);
+    for (const name of e.readable || []) push(`readable ${lower(name)}`, `header ${name}`, 'readable', js ? (readable.includes(lower(name)) ? 'readable' : 'not readable') : undefined);
+    for (const name of e.unreadable || []) push(`unreadable ${lower(name)}`, `header ${name}`, 'sent but not readable', js ? (readable.includes(lower(name)) ? 'readable' : 'not readable') : undefined);
+    if (e.bodyContains !== undefined) push('body', 'body', `contains ${JSON.stringify(e.bodyContains)}`, js ? (js.kind === 'response' && js.body.includes(e.bodyContains) ? `contains ${JSON.stringify(e.bodyContains)}` : 'does not contain it') : undefined);
+    // The judge's differences are the authority: they decide which rows differ and what was observed.
+    const byKey = new Map(cell.differences.map((d) => [d.field, d]));
+    for (const r of rowsOut) {
+      const d = byKey.get(r.key);
+      if (d) {
+        r.diff = d;
+        r.observed = show(d.observed);
+        byKey.delete(r.key);
+      }
+    }
+    for (const d of byKey.values()) rowsOut.push({ key: d.field, label: d.field, expected: show(d.expected), observed: show(d.observed), diff: d });
+    return rowsOut;
+  }
+
+  function expectationPart(cell) {
+    const list = expectationRows(cell);
+    const table = h(
+      'table',
+      { class: 'expect' },
+      h('thead', null, h('tr', null, h('th', null, ''), h('th', null, 'expected'), h('th', null, 'observed'), h('th', null, ''))),
+      h(
+        'tbody',
+        null,
+        list.map((r) => {
+          const verdict = !cell.observed || cell.error !== undefined ? 'unknown' : r.diff ? 'differs' : 'ok';
+          return h(
+            'tr',
+            { class: r.diff ? 'differs' : null, 'data-field': r.key },
+            h('th', { scope: 'row' }, r.label),
+            h('td', { class: 'mono' }, r.expected),
+            h('td', { class: 'mono' }, r.observed === undefined ? 'not observed' : r.observed, r.diff && r.diff.note ? h('div', { class: 'note' }, r.diff.note) : null),
+            h('td', { class: `mark ${verdict}` }, verdict === 'ok' ? '\u2713 as expected' : verdict === 'differs' ? '\u2717 differs' : '? unknown'),
+          );
+        }),
+      ),
+    );
+    return section(
+      'Expected vs observed',
+      list.length ? table : h('p', { class: 'muted' }, 'The probe states no expectation.'),
+      cell.expectedBecause ? h('p', { class: 'because' }, h('strong', null, `Expected differently on ${stackLabel(cell.stack)} / ${cell.engine}: `), cell.expectedBecause) : null,
+      cell.error !== undefined ? h('p', { class: 'banner v-error' }, h('strong', null, 'Could not observe: '), cell.error) : null,
+    );
+  }
+
+  /** The same probe and stack in the other engines, side by side. */
+  function enginesPart(cell, row) {
+    const others = allEngines.map((e) => row.cells.get(`${cell.stack}/${e}`)).filter(Boolean);
+    if (others.length < 2) return null;
+    const disagree = row.disagree.includes(cell.stack);
+    return section(
+      disagree ? 'Engines disagree' : 'Other engines',
+      h(
+        'table',
+        { class: 'expect engines-cmp' },
+        h('thead', null, h('tr', null, h('th', null, 'engine'), h('th', null, 'verdict'), h('th', null, 'result'), h('th', null, 'preflight sent'), h('th', null, 'reached the handler'))),
+        h(
+          'tbody',
+          null,
+          others.map((c) =>
+            h(
+              'tr',
+              { class: c.id === cell.id ? 'current' : null },
+              h('th', { scope: 'row' }, c.id === cell.id ? engineLabel(c.engine) : h('button', { type: 'button', class: 'linkish', onclick: () => openCell(c.id) }, engineLabel(c.engine))),
+              h('td', { class: `v-${c.verdict}` }, `${VERDICT[c.verdict].symbol} ${c.verdict}`),
+              h('td', { class: 'mono' }, c.observed && c.observed.result ? c.observed.result : 'not observed'),
+              h('td', null, c.observed ? yesNo(c.observed.preflight !== null) : '\u2014'),
+              h('td', null, c.observed ? yesNo(c.observed.reachedHandler) : '\u2014'),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  function update() {
+    syncToolbar();
+    writeHash();
+    renderMatrix();
+  }
+
+  add(app, [renderHeader(), toolbar, matrixHolder, dialog]);
+  renderToolbar();
+  readHash();
+  syncToolbar();
+  renderMatrix();
+  if (state.cell) openCell(state.cell);
+
+  // Someone edited or pasted the address: follow it.
+  window.addEventListener('hashchange', () => {
+    readHash();
+    syncToolbar();
+    renderMatrix();
+    if (state.cell) openCell(state.cell);
+    else if (dialog.open) dialog.close();
+  });
+  document.documentElement.dataset.ready = 'true';
+})();

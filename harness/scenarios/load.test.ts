@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from './load.ts';
+
+const valid = `title: A PUT is preflighted
+lesson: PUT is not safelisted.
+server:
+  policy: { origin: "{app}", methods: [PUT] }
+probes:
+  - fetch: { url: "{api}/items", method: PUT }
+    expect: { preflight: true, result: allowed }
+`;
+
+async function problemsOf(text: string) {
+  return (await parseScenario(text, 'scenarios/topic/case.yaml', 'scenarios')).problems;
+}
+
+describe('scenario loading', () => {
+  it('loads a valid scenario with its id, chapter and probe lines', async () => {
+    const { scenario, problems } = await parseScenario(valid, 'scenarios/preflight/put.yaml', 'scenarios');
+    expect(problems).toEqual([]);
+    expect(scenario).toMatchObject({ id: 'preflight/put', chapter: 'preflight', file: 'scenarios/preflight/put.yaml', probeLines: [6] });
+  });
+
+  it('reports bad YAML with its line and column', async () => {
+    const problems = await problemsOf('title: [unclosed\nlesson: x\n');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ file: 'scenarios/topic/case.yaml', field: '' });
+    expect(problems[0]!.message).toMatch(/^YAML: /);
+    expect(problems[0]!.line).toBeGreaterThanOrEqual(1);
+  });
+
+  it('names an unknown field at the key, and suggests the field meant', async () => {
+    const problems = await problemsOf(valid.replace('    expect:', '    expcet: {}\n    expect:'));
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 7, column: 5, field: 'probes[0].expcet', message: expect.stringMatching(/unknown field `expcet`; did you mean `expect`\?/) }),
+    ]);
+  });
+
+  it('reports a wrong type with what was found', async () => {
+    const problems = await problemsOf(valid.replace('preflight: true', 'preflight: "yes"'));
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 7, field: 'probes[0].expect.preflight', message: 'must be a boolean, got string "yes"' }),
+    ]);
+  });
+
+  it('calls an unknown key under server an unknown stack', async () => {
+    const problems = await problemsOf(valid.replace('server:\n', 'server:\n  koa: { code: "app.use(x)" }\n'));
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 4, column: 3, field: 'server.koa', message: expect.stringMatching(/^unknown stack or field `koa`.*express-cors, express-manual, fastify-cors/) }),
+    ]);
+  });
+
+  it('reports every problem of a file at once', async () => {
+    const text = valid.replace('method: PUT', 'method: "PUT /x"').replace('result: allowed', 'result: allowd').replace('lesson: PUT is not safelisted.\n', '');
+    const fields = (await problemsOf(text)).map((p) => p.field).sort();
+    expect(fields).toEqual(['lesson', 'probes[0].expect.result', 'probes[0].fetch.method']);
+  });
+
+  it('refuses URLs outside the lab, so no probe can contact the network', async () => {
+    const problems = await problemsOf(valid.replace('"{api}/items"', '"https://example.com/items"'));
+    expect(problems[0]).toMatchObject({ field: 'probes[0].fetch.url', message: expect.stringMatching(/Starts with \{api\}/) });
+  });
+
+  it('refuses header values that would split a header', async () => {
+    const problems = await problemsOf(
+      valid.replace('method: PUT }', 'method: PUT, headers: { X-A: "a\\r\\nX-Injected: 1" } }'),
+    );
+    expect(problems[0]).toMatchObject({ field: 'probes[0].fetch.headers.X-A', message: expect.stringMatching(/no CR, LF or NUL/) });
+  });
+
+  it('flags unknown placeholders', async () => {
+    const problems = await problemsOf(valid.replace('"{app}"', '"{ap}"'));
+    expect(problems).toEqual([expect.objectContaining({ field: 'server.policy.origin', message: expect.stringMatching(/unknown placeholder \{ap\}/) })]);
+  });
+
+  it('refuses a body on a GET, which fetch() would throw on before sending', async () => {
+    const problems = await problemsOf(valid.replace('method: PUT }', 'method: GET, body: "x" }'));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].fetch.body' })]);
+  });
+
+  it('refuses stack code that does not compile, naming the stack', async () => {
+    const problems = await problemsOf(valid.replace('server:\n', 'server:\n  express-cors: { code: "app.use(cors(" }\n'));
+    expect(problems).toEqual([expect.objectContaining({ line: 4, field: 'server.express-cors.code', message: expect.stringMatching(/^does not compile/) })]);
+  });
+
+  it('asks for a source when an engine is expected to differ', async () => {
+    const text = valid.replace('    expect: { preflight: true, result: allowed }', '    expect: { preflight: true, result: allowed }\n    expectFor:\n      - { engine: webkit, expect: { result: blocked }, why: "it does" }');
+    const problems = await problemsOf(text);
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].expectFor[0].source' })]);
+  });
+
+  it('refuses an expectation that reads a status from a blocked response', async () => {
+    const problems = await problemsOf(valid.replace('result: allowed', 'result: blocked, status: 200'));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].expect.status' })]);
+  });
+});

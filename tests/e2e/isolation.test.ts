@@ -1,0 +1,51 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { headerValues, runFixtures } from './helpers.ts';
+import type { RunResults } from '../../harness/results/types.ts';
+
+/**
+ * No cell may pass or fail because of another. The fixture repeats identical
+ * probes against a server that lets preflights be cached for ten minutes,
+ * lets responses be cached for ten minutes, and sets a cookie. One probe at
+ * a time, in one shared page, so every later cell could have reused what an
+ * earlier one left behind.
+ */
+describe('isolation between cells', () => {
+  let results: RunResults;
+  beforeAll(async () => {
+    results = await runFixtures('isolation', { concurrencyPerPage: 1, isolatedContexts: 1, stacks: ['express-cors'] });
+  });
+  const named = (prefix: string) => results.cells.filter((c) => c.probeName.startsWith(prefix));
+
+  it('every PUT sends its own preflight, although Access-Control-Max-Age allowed caching it', () => {
+    const puts = named('put');
+    expect(puts).toHaveLength(3);
+    for (const put of puts) {
+      expect(headerValues(put.observed!.preflight?.response?.headers, 'Access-Control-Max-Age')).toEqual(['600']);
+      expect(put.observed!.preflight).not.toBeNull();
+      expect(put.observed!.reachedHandler).toBe(true);
+    }
+  });
+
+  it('every GET reaches the server, although the response was cacheable', () => {
+    const gets = named('get');
+    expect(gets).toHaveLength(3);
+    for (const get of gets) {
+      expect(headerValues(get.observed!.actual?.response?.headers, 'Cache-Control')).toEqual(['public, max-age=600']);
+      expect(get.observed!.reachedHandler).toBe(true);
+    }
+  });
+
+  it('no credentialed request carries a cookie set by an earlier cell', () => {
+    const cookies = named('cookie');
+    expect(cookies).toHaveLength(3);
+    for (const c of cookies) {
+      // The server did set a cookie every time, so a shared jar would have sent it back.
+      expect(headerValues(c.observed!.actual?.response?.headers, 'Set-Cookie')).toEqual(['seen=1; Path=/; SameSite=Lax']);
+      expect(headerValues(c.observed!.actual?.request.headers, 'Cookie')).toEqual([]);
+    }
+  });
+
+  it('all cells pass', () => {
+    expect(results.cells.map((c) => `${c.probeName}: ${c.verdict}`)).toEqual(results.cells.map((c) => `${c.probeName}: pass`));
+  });
+});

@@ -1,0 +1,90 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STACK_NAMES } from '../../harness/scenarios/types.ts';
+import { cell, headerValues, runFixtures } from './helpers.ts';
+import type { RunResults } from '../../harness/results/types.ts';
+
+// Real Chromium against real Express and Fastify servers, through the recorder.
+describe('the spine, end to end in Chromium', () => {
+  let results: RunResults;
+  beforeAll(async () => {
+    results = await runFixtures('spine', { probeTimeoutMs: 2_000 });
+  });
+
+  it('records the engine and the stacks with their versions', () => {
+    expect(results.environment.engines).toEqual([expect.objectContaining({ name: 'chromium', version: expect.stringMatching(/^\d+\./) })]);
+    expect(results.environment.stacks.map((s) => s.name).sort()).toEqual([...STACK_NAMES].sort());
+    for (const stack of results.environment.stacks) {
+      for (const version of Object.values(stack.packages)) expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    }
+  });
+
+  it.each(STACK_NAMES)('%s: a preflighted PUT shows the preflight and the actual request as they crossed the wire', (stack) => {
+    const put = cell(results, 'evidence', 0, stack);
+    expect(put.verdict).toBe('pass');
+    const preflight = put.observed!.preflight!;
+    expect(preflight.request.method).toBe('OPTIONS');
+    expect(headerValues(preflight.request.headers, 'Access-Control-Request-Method')).toEqual(['PUT']);
+    expect(headerValues(preflight.request.headers, 'Access-Control-Request-Headers')).toEqual(['content-type']);
+    expect(headerValues(preflight.request.headers, 'Origin')).toEqual([results.environment.origins.app]);
+    expect(preflight.reachedHandler).toBe(false);
+    expect(headerValues(preflight.response!.headers, 'Access-Control-Allow-Origin')).toEqual([results.environment.origins.app]);
+    const actual = put.observed!.actual!;
+    expect(actual.request.method).toBe('PUT');
+    expect(actual.request.body).toBe('{"a":1}');
+    expect(actual.reachedHandler).toBe(true);
+    expect(preflight.seq).toBeLessThan(actual.seq);
+    // What JavaScript could read: the exposed header, not the other one.
+    expect(put.observed!.js).toMatchObject({ kind: 'response', status: 200, body: '{"items":3}' });
+    const readable = put.observed!.js.kind === 'response' ? put.observed!.js.headers.map(([n]) => n) : [];
+    expect(readable).toContain('x-total-count');
+    expect(readable).not.toContain('x-secret');
+    expect(headerValues(actual.response!.headers, 'X-Secret')).toEqual(['hidden']);
+  });
+
+  it.each(STACK_NAMES)('%s: a blocked simple POST still ran its handler, and Chromium says why', (stack) => {
+    const post = cell(results, 'evidence', 1, stack);
+    expect(post.verdict).toBe('pass');
+    expect(post.pageOrigin).toBe(results.environment.origins.evil);
+    expect(post.observed).toMatchObject({ result: 'blocked', preflight: null, reachedHandler: true });
+    expect(post.observed!.js).toMatchObject({ kind: 'error', name: 'TypeError' });
+    expect(post.observed!.messages.some((m) => m.source === 'devtools' && m.corsError === 'AllowOriginMismatch')).toBe(true);
+    expect(post.observed!.messages.some((m) => m.source === 'console' && m.text.includes('has been blocked by CORS policy'))).toBe(true);
+  });
+
+  it('keeps duplicated response headers as sent', () => {
+    const duplicate = cell(results, 'duplicate-allow-origin', 0, 'express-manual');
+    const { app } = results.environment.origins;
+    expect(headerValues(duplicate.observed!.actual!.response!.headers, 'Access-Control-Allow-Origin')).toEqual([app, app]);
+    expect(duplicate.observed!.result).toBe('blocked');
+    expect(duplicate.observed!.messages.map((m) => m.corsError)).toContain('MultipleAllowOriginValues');
+  });
+
+  it('calls setup code that throws an error, not blocked', () => {
+    const broken = cell(results, 'harness-errors', 0, 'express-cors');
+    expect(broken.verdict).toBe('error');
+    expect(broken.error).toMatch(/setup threw: setup exploded/);
+    expect(broken.observed?.result).toBeUndefined();
+  });
+
+  it('calls a request that never gets an answer an error, not blocked', () => {
+    const slow = cell(results, 'harness-errors', 0, 'express-manual');
+    expect(slow.verdict).toBe('error');
+    expect(slow.error).toMatch(/no answer within 2000 ms/);
+    expect(slow.observed!.result).toBeUndefined();
+    // The request did reach the server: the wire shows it, without a response.
+    expect(slow.observed!.actual!.response).toBeUndefined();
+  });
+
+  it.each(STACK_NAMES)('%s: an expectation that does not hold fails with the difference', (stack) => {
+    const wrong = cell(results, 'wrong-expectation', 0, stack);
+    expect(wrong.verdict).toBe('fail');
+    expect(wrong.differences).toEqual([{ field: 'result', expected: 'allowed', observed: 'blocked' }]);
+  });
+
+  it('counts every verdict in the summary', () => {
+    const count = (v: string) => results.cells.filter((c) => c.verdict === v).length;
+    expect(results.summary).toEqual({ total: results.cells.length, pass: count('pass'), fail: count('fail'), error: count('error') });
+    expect(results.summary.fail).toBe(3);
+    expect(results.summary.error).toBe(2);
+  });
+});
