@@ -1,3 +1,4 @@
+import { cookieNames } from '../../servers/page/cookies.ts';
 import type { EngineMessage, Exchange, JsOutcome, Observation } from '../results/types.ts';
 
 export interface ObserveInput {
@@ -24,6 +25,7 @@ export function observe(input: ObserveInput): { observation: Observation; error?
     actual,
     exchanges,
     reachedHandler: exchanges.some((e) => e.kind === 'actual' && e.reachedHandler),
+    cookiesSent: actual ? actual.request.headers.filter(([n]) => n.toLowerCase() === 'cookie').flatMap(([, v]) => cookieNames(v)) : null,
     js,
     messages: input.messages,
     messageSupport: input.messageSupport,

@@ -21,8 +21,9 @@ export interface PlannedCell {
   /** Why this cell's expectation differs from the probe's `expect`, when it does. */
   expectedBecause?: string;
   /**
-   * Cells that send cookies (credentials: include) get a browser context of
-   * their own, so no cookie one cell receives is seen by another. The rest
+   * Cells that send cookies (credentials: include) or set them (a scenario
+   * with `cookies`) get a browser context of their own, so no cookie one cell
+   * receives is seen by another. The rest
    * share a page: unique URLs already keep their caches apart.
    */
   freshContext: boolean;
@@ -92,7 +93,7 @@ export function planCells(scenarios: readonly Scenario[], filters: PlanFilters):
             from: probe.from ?? 'app',
             expected,
             ...(because ? { expectedBecause: because } : {}),
-            freshContext: probe.fetch.credentials === 'include',
+            freshContext: probe.fetch.credentials === 'include' || scenario.cookies !== undefined,
           });
         }
       }

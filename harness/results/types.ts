@@ -74,6 +74,8 @@ export interface Observation {
   /** Every exchange attributed to the cell, in order. */
   exchanges: Exchange[];
   reachedHandler: boolean;
+  /** Names of the cookies the actual request carried (null when no actual request went out). */
+  cookiesSent: string[] | null;
   js: JsOutcome;
   messages: EngineMessage[];
   /** How this engine reports CORS failures, or a plain statement that it reports none. */

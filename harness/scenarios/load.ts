@@ -280,6 +280,13 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
       }
     };
     consistent(probe.expect, [...base, 'expect']);
+    const cookieNames = new Set((data.cookies ?? []).map((c) => c.name));
+    const unknownCookie = (expect: Expectation, at: (string | number)[]) =>
+      expect.cookiesSent?.forEach((name, k) => {
+        if (!cookieNames.has(name)) problems.push({ segments: [...at, 'cookiesSent', k], message: `cookie \`${name}\` is not one of the scenario's cookies (${[...cookieNames].join(', ') || 'it sets none'})` });
+      });
+    unknownCookie(probe.expect, [...base, 'expect']);
+    probe.expectFor?.forEach((rule, j) => unknownCookie(rule.expect, [...base, 'expectFor', j, 'expect']));
     probe.expectFor?.forEach((rule, j) => {
       const at = [...base, 'expectFor', j];
       // Engines differing is news: it must be observed and documented, never assumed.

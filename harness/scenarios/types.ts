@@ -73,6 +73,16 @@ export interface Expectation {
   unreadable?: string[];
   /** A substring the body JavaScript read must contain. */
   bodyContains?: string;
+  /** Exactly the scenario's cookies (by name) that the actual request carried. */
+  cookiesSent?: string[];
+}
+
+/** A cookie set first-party on the API's host before a probe runs. */
+export interface CookieSpec {
+  name: string;
+  value?: string;
+  sameSite?: 'unset' | 'Lax' | 'Strict' | 'None';
+  secure?: boolean;
 }
 
 /** An expectation that differs on some stacks or engines, with the reason (and, for engines, a source). */
@@ -99,6 +109,7 @@ export interface ScenarioFile {
   sources?: string[];
   tags?: string[];
   server: ServerSetup;
+  cookies?: CookieSpec[];
   probes: Probe[];
 }
 

@@ -35,6 +35,11 @@ export function judge(expected: Expectation, observation: Observation | undefine
       differences.push({ field: `unreadable ${name}`, expected: 'sent but not readable', observed: 'never sent by the server', note: 'the check proves nothing unless the server sends the header' });
     }
   }
+  if (expected.cookiesSent !== undefined) {
+    const want = [...expected.cookiesSent].sort();
+    const got = observation.cookiesSent === null ? null : [...observation.cookiesSent].sort();
+    if (JSON.stringify(want) !== JSON.stringify(got)) differences.push({ field: 'cookiesSent', expected: want, observed: got ?? 'no actual request' });
+  }
   if (expected.bodyContains !== undefined) {
     const body = js.kind === 'response' ? js.body : undefined;
     if (body === undefined || !body.includes(expected.bodyContains)) {

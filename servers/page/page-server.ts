@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { closeServer, listenOnFreePort } from '../listen.ts';
+import { COOKIE_SETUP_PATH, setCookieHeader } from './cookies.ts';
+import type { CookieSpec } from '../../harness/scenarios/types.ts';
 
 /** The blank page every probe runs in. It has no script of its own: the probe's code is the only code on it. */
 const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>CORS Lab page</title></head><body></body></html>';
@@ -8,12 +10,28 @@ const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>CORS Lab p
  * Serves the pages the probes run in: `app.example.localhost` (the API's own
  * site) and `evil.localhost` (an attacker's site) on one port. They are
  * different origins because their hosts differ.
+ *
+ * Visited as `api.example.localhost` on this port, it also sets a scenario's
+ * cookies first-party for the API's host: cookies are scoped to a host, not a
+ * port (RFC 6265 section 8.5), so the API on its own port receives them.
  */
 export class PageServer {
   private readonly server: Server = createServer((req, res) => {
     if (req.url === '/' || req.url?.startsWith('/?')) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(PAGE);
+      return;
+    }
+    if (req.url?.startsWith(`${COOKIE_SETUP_PATH}?`)) {
+      try {
+        const spec = new URL(req.url, 'http://page.localhost').searchParams.get('spec') ?? '[]';
+        const cookies = JSON.parse(spec) as CookieSpec[];
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Set-Cookie': cookies.map(setCookieHeader) });
+        res.end(`<!doctype html><title>cookies set</title><p>${cookies.length} cookies set`);
+      } catch (error) {
+        res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(error instanceof Error ? error.message : 'bad cookie spec');
+      }
       return;
     }
     // No favicon: keeps the wire quiet and the logs clean.
