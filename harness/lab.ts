@@ -26,6 +26,8 @@ export interface RunningStack {
 
 export interface Lab {
   pageOrigins: { app: string; evil: string };
+  /** The API's host on the page server's port: visited top-level to set a scenario's cookies first-party. */
+  cookieOrigin: string;
   stacks: Map<StackName, RunningStack>;
 }
 
@@ -73,7 +75,7 @@ export async function startLab(
       return entry;
     }),
   );
-  return { pageOrigins: pages, stacks: new Map(running.map((r) => [r.name, r])) };
+  return { pageOrigins: pages, cookieOrigin: apiOrigin(pagePort), stacks: new Map(running.map((r) => [r.name, r])) };
 }
 
 /** The exchanges of a cell, each marked with whether it reached the app's handler. */

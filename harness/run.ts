@@ -11,6 +11,7 @@ import { engines as engineRegistry } from './browsers/registry.ts';
 import { ReporterMultiplexer, type Progress, type Reporter } from './reporters/reporter.ts';
 import { RESULTS_SCHEMA_VERSION, type CellResult, type EngineInfo, type RunResults, type ScenarioInfo } from './results/types.ts';
 import { resolveResponse } from '../servers/stack.ts';
+import { cookieSetupUrl } from '../servers/page/cookies.ts';
 import type { EngineName, EngineSession, ProbePage } from './browsers/driver.ts';
 import type { Scenario, StackName } from './scenarios/types.ts';
 
@@ -199,9 +200,11 @@ async function runEngineCells(
     inPool(shared, options.concurrencyPerPage ?? defaults.concurrencyPerPage, (cell) =>
       runOn(cell, () => sharedPage(lab.pageOrigins[cell.from]), false),
     ),
-    inPool(fresh, options.isolatedContexts ?? defaults.isolatedContexts, (cell) =>
-      runOn(cell, () => session.openPage(lab.pageOrigins[cell.from], { freshContext: true }), true),
-    ),
+    inPool(fresh, options.isolatedContexts ?? defaults.isolatedContexts, (cell) => {
+      const cookies = cell.scenario.cookies;
+      const visitFirst = cookies ? cookieSetupUrl(lab.cookieOrigin, cookies) : undefined;
+      return runOn(cell, () => session.openPage(lab.pageOrigins[cell.from], { freshContext: true, ...(visitFirst ? { visitFirst } : {}) }), true);
+    }),
   ]);
   await Promise.all([...sharedPages.values()].map(async (p) => (await p.catch(() => undefined))?.close().catch(() => {})));
 }

@@ -28,9 +28,16 @@ export interface EngineSession {
    * A page at `origin`. `freshContext` gives the page its own browser context
    * (own cookie jar and caches) for cells whose cookie state matters; without
    * it, pages share one context so that many cells can run side by side.
+   * `visitFirst` is a URL the page navigates to, top-level, before `origin`
+   * (how a scenario's cookies get set first-party on the API's host).
    */
-  openPage(origin: string, options: { freshContext: boolean }): Promise<ProbePage>;
+  openPage(origin: string, options: OpenPageOptions): Promise<ProbePage>;
   close(): Promise<void>;
+}
+
+export interface OpenPageOptions {
+  freshContext: boolean;
+  visitFirst?: string;
 }
 
 /** One request the page makes: `code` is a JavaScript expression that evaluates to a Promise of a Response. */

@@ -3,7 +3,7 @@ import { chromium, type Browser, type BrowserContext, type CDPSession, type Page
 import { defaults } from '../../config/defaults.ts';
 import { probeRunnerCall } from '../page-runtime.ts';
 import { MessageBook } from '../message-book.ts';
-import type { EngineDriver, EngineLocation, EngineSession, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+import type { EngineDriver, EngineLocation, EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
 import type { JsOutcome } from '../../results/types.ts';
 
 /** Debian's package; other distributions name it differently. */
@@ -61,12 +61,13 @@ class ChromiumSession implements EngineSession {
     this.version = browser.version();
   }
 
-  async openPage(origin: string, options: { freshContext: boolean }): Promise<ProbePage> {
+  async openPage(origin: string, options: OpenPageOptions): Promise<ProbePage> {
     const context = options.freshContext ? await this.browser.newContext() : await this.shared();
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     const probePage = new ChromiumPage(page, cdp, options.freshContext ? context : undefined);
     await probePage.listen();
+    if (options.visitFirst) await page.goto(options.visitFirst);
     await page.goto(`${origin}/`);
     return probePage;
   }

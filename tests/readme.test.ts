@@ -1,0 +1,36 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../harness/scenarios/load.ts';
+import { RUN_OPTIONS } from '../harness/cli/options.ts';
+
+const readme = readFileSync('README.md', 'utf8');
+
+// The README's examples are checked like code, so they cannot drift from the format.
+describe('the README', () => {
+  it('shows the two quick-start commands', () => {
+    const quickStart = readme.split('## Quick start')[1]!.split('\n## ')[0]!;
+    expect(quickStart).toMatch(/^npm start\b/m);
+    expect(quickStart).toMatch(/^npm test\b/m);
+  });
+
+  it('has scenario examples that are valid scenarios', async () => {
+    const examples = [...readme.matchAll(/```yaml\n(# yaml-language-server[\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(examples.length).toBeGreaterThan(0);
+    for (const text of examples) {
+      const { problems } = await parseScenario(text, 'README.md', 'scenarios');
+      expect(problems).toEqual([]);
+    }
+  });
+
+  it('names scenario files that exist', () => {
+    for (const [file] of readme.matchAll(/scenarios\/[a-z-]+\/[a-z0-9-]+\.yaml/g)) expect(existsSync(file), file).toBe(true);
+  });
+
+  it('quotes the trailing-slash scenario as it is on disk', () => {
+    expect(readme).toContain(readFileSync('scenarios/origins/trailing-slash.yaml', 'utf8').trimEnd());
+  });
+
+  it('documents every option of corslab run', () => {
+    for (const name of Object.keys(RUN_OPTIONS)) expect(readme).toContain(`--${name}`);
+  });
+});
