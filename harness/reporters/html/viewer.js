@@ -11,7 +11,7 @@
 
   const dataElement = document.getElementById('corslab-results');
   const app = document.getElementById('app');
-  /** @type {any} RunResults */
+  // RunResults, as harness/results/types.ts describes it.
   const results = JSON.parse(dataElement ? dataElement.textContent || 'null' : 'null');
   if (!app || !results) return;
 
@@ -76,6 +76,11 @@
     error: { symbol: '!', label: 'error' },
   };
   const VERDICTS = ['pass', 'fail', 'error'];
+  const RESULT_MEANING = {
+    allowed: 'JavaScript could read the response.',
+    blocked: 'fetch() rejected: the browser kept the response from JavaScript.',
+    opaque: 'JavaScript got an opaque response (no-cors): no status, no headers, no body.',
+  };
 
   /** Headers a CORS reader looks for first. */
   const isCorsHeader = (name) => {
@@ -138,6 +143,8 @@
     }
   }
   const chapters = unique(rows.map((r) => r.chapter));
+  // Each chapter's rows together under one heading, chapters in the order they first appear (sort is stable).
+  rows.sort((a, b) => chapters.indexOf(a.chapter) - chapters.indexOf(b.chapter));
 
   // ---------------------------------------------------------------- state (kept in location.hash)
 
@@ -339,13 +346,14 @@
     const v = VERDICT[cell.verdict];
     const observed = cell.observed && cell.observed.result;
     const expected = cell.expected && cell.expected.result;
-    const label = `${v.label}, ${observed || 'not observed'}: ${row.probeName} on ${stackLabel(cell.stack)}, ${cell.engine}`;
+    const label = `${v.label}, ${observed || 'not observed'}${expected && expected !== observed ? ` (expected ${expected})` : ''}: ${row.probeName} on ${stackLabel(cell.stack)}, ${cell.engine}`;
+    const tip = `${v.label}: observed ${observed || 'nothing (could not observe)'}${expected ? `, expected ${expected}` : ''}`;
     return h(
       'button',
-      { type: 'button', class: 'cellbtn', 'data-open': cell.id, 'aria-label': label, title: expected ? `expected ${expected}` : null },
+      { type: 'button', class: 'cellbtn', 'data-open': cell.id, 'aria-label': label, title: tip },
       h('span', { class: 'verdict' }, h('span', { class: 'sym', 'aria-hidden': 'true' }, v.symbol), ' ', v.label),
-      h('span', { class: 'result' }, observed || (cell.verdict === 'error' ? 'not observed' : '\u2014')),
-      expected && observed && expected !== observed ? h('span', { class: 'expected' }, `exp. ${expected}`) : null,
+      // What was expected stays in the tooltip and the detail: with 18 columns a third line does not fit.
+      h('span', { class: 'result' }, observed || '\u2014'),
     );
   }
 
@@ -376,7 +384,17 @@
       h(
         'tr',
         { class: 'engines' },
-        stacks.map((s) => engines.map((e, i) => h('th', { scope: 'col', class: `engine${i === 0 ? ' first' : ''}`, title: engineInfo.get(e) ? `${e} ${engineInfo.get(e).version}` : `${e} (not launched)` }, engineLabel(e)))),
+        stacks.map((s) =>
+          engines.map((e, i) => {
+            const info = engineInfo.get(e);
+            return h(
+              'th',
+              { scope: 'col', class: `engine${i === 0 ? ' first' : ''}`, title: info ? `${e} ${info.version}` : `${e} (not launched)` },
+              e,
+              h('span', { class: 'ever' }, info ? String(info.version).split('.')[0] : 'not launched'),
+            );
+          }),
+        ),
       ),
     );
     const tbody = h('tbody');
@@ -399,7 +417,7 @@
       if (row.scenario !== scenario) {
         scenario = row.scenario;
         tbody.appendChild(
-          h('tr', { class: 'scenario' }, h('th', { colspan: width, scope: 'rowgroup' }, h('span', { class: 'stitle' }, scenario.title), ' ', h('span', { class: 'sid' }, scenario.id))),
+          h('tr', { class: 'scenario' }, h('th', { colspan: width, scope: 'rowgroup' }, h('div', { class: 'spanning' }, h('span', { class: 'stitle' }, scenario.title), ' ', h('span', { class: 'sid' }, scenario.id)))),
         );
       }
       const tr = h(
@@ -435,7 +453,10 @@
       tbody.appendChild(tr);
     }
     const table = h('table', { class: 'matrix', onclick: onMatrixClick, onkeydown: onMatrixKey }, thead, tbody);
+    // The stylesheet sizes the first column from the number of columns (a CSSOM property, which the CSP allows).
+    table.style.setProperty('--cols', String(cols.length));
     matrixHolder.replaceChildren(table);
+    markCurrent();
   }
 
   function onMatrixClick(e) {
@@ -473,9 +494,23 @@
     const id = state.cell;
     state.cell = '';
     writeHash();
+    document.documentElement.classList.remove('detail-open');
+    markCurrent();
     const button = matrixHolder.querySelector(`button[data-open="${CSS.escape(id)}"]`);
     if (button) button.focus();
   });
+
+  /**
+   * Outlines the cell whose detail is open. With the drawer open the matrix
+   * narrows its first column (html.detail-open), so the cells stay visible
+   * beside the drawer and the reader keeps their place.
+   */
+  function markCurrent() {
+    for (const td of matrixHolder.querySelectorAll('td.current')) td.classList.remove('current');
+    const td = state.cell ? matrixHolder.querySelector(`td[data-cell-id="${CSS.escape(state.cell)}"]`) : null;
+    if (td) td.classList.add('current');
+    return td;
+  }
   // A click on the backdrop (outside the panel) closes it, as people expect of a drawer.
   dialog.addEventListener('click', (e) => {
     if (e.target === dialog) {
@@ -490,7 +525,8 @@
 
   /** Cells in the order the matrix shows them, for previous / next. */
   function shownCellIds() {
-    return [...matrixHolder.querySelectorAll('button[data-open]')].map((b) => b.dataset.open);
+    // Dimmed cells are the ones the verdict filter leaves out; stepping skips them too.
+    return [...matrixHolder.querySelectorAll('td.cell:not(.dim) button[data-open]')].map((b) => b.dataset.open);
   }
 
   function openCell(id) {
@@ -500,7 +536,10 @@
     writeHash();
     const row = rowByKey.get(`${cell.scenario}#${cell.probe}`);
     dialog.replaceChildren(renderDetail(cell, row));
+    document.documentElement.classList.add('detail-open');
     if (!dialog.open) dialog.showModal();
+    const td = markCurrent();
+    if (td) td.scrollIntoView({ block: 'nearest', inline: 'nearest' });
     dialog.querySelector('.detail-body').scrollTop = 0;
     dialog.querySelector('h2').focus();
   }
@@ -522,6 +561,7 @@
         ' ',
         h('span', null, `${stackLabel(cell.stack)} \u00b7 ${engineLabel(cell.engine)} \u00b7 probe ${cell.probe + 1}: `),
         h('span', { class: 'mono' }, cell.probeName),
+        row.disagree.includes(cell.stack) ? h('span', { class: 'badge disagree' }, '\u2260 engines disagree') : null,
       ),
       h('div', { class: 'actions' }, nav(-1, '\u2190 previous'), nav(1, 'next \u2192'), h('button', { type: 'button', class: 'close', onclick: () => dialog.close(), 'aria-label': 'Close details' }, '\u00d7 close')),
     );
@@ -561,12 +601,14 @@
         cell.differences.map((d, i) => [i ? '; ' : '', h('span', { class: 'mono' }, d.field), ` expected ${show(d.expected)}, observed ${show(d.observed)}`]),
       );
     }
-    return h('div', { class: 'banner v-pass', role: 'note' }, h('strong', null, 'As expected: '), `the browser's JavaScript got ${cell.observed ? cell.observed.result : '\u2014'}.`);
+    const result = cell.observed ? cell.observed.result : undefined;
+    return h('div', { class: 'banner v-pass', role: 'note' }, h('strong', null, `As expected: ${result}. `), RESULT_MEANING[result] || '');
   }
 
   function show(value) {
     if (value === undefined) return 'nothing';
     if (typeof value === 'boolean') return yesNo(value);
+    if (Array.isArray(value)) return value.length ? value.join(', ') : 'none';
     return typeof value === 'string' ? value : JSON.stringify(value);
   }
 
@@ -743,6 +785,10 @@
     if (e.status !== undefined) push('status', 'status', String(e.status), js ? (js.kind === 'response' ? String(js.status) : 'no response') : undefined);
     for (const name of e.readable || []) push(`readable ${lower(name)}`, `header ${name}`, 'readable', js ? (readable.includes(lower(name)) ? 'readable' : 'not readable') : undefined);
     for (const name of e.unreadable || []) push(`unreadable ${lower(name)}`, `header ${name}`, 'sent but not readable', js ? (readable.includes(lower(name)) ? 'readable' : 'not readable') : undefined);
+    if (e.cookiesSent !== undefined) {
+      const names = (list) => (list.length ? [...list].sort().join(', ') : 'none');
+      push('cookiesSent', 'cookies sent', names(e.cookiesSent), o ? (o.cookiesSent ? names(o.cookiesSent) : 'no actual request') : undefined);
+    }
     if (e.bodyContains !== undefined) push('body', 'body', `contains ${JSON.stringify(e.bodyContains)}`, js ? (js.kind === 'response' && js.body.includes(e.bodyContains) ? `contains ${JSON.stringify(e.bodyContains)}` : 'does not contain it') : undefined);
     // The judge's differences are the authority: they decide which rows differ and what was observed.
     const byKey = new Map(cell.differences.map((d) => [d.field, d]));

@@ -1,0 +1,60 @@
+/**
+ * The README screenshot of the HTML report.
+ *
+ *   npx tsx scripts/screenshot-report.ts [path/to/index.html] [out.png]
+ *
+ * Defaults: reports/latest/index.html (what `node bin/corslab.js run` writes)
+ * and docs/report.png. Opens the report in headless Chromium, opens the detail
+ * of one failing cell (else an erroring one, else a blocked one) so the picture
+ * shows the evidence as well as the matrix, and writes a 1280x900 PNG.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { launchReportBrowser } from '../harness/reporters/html/report-browser.ts';
+
+const [reportArg = 'reports/latest/index.html', outArg = 'docs/report.png'] = process.argv.slice(2);
+const report = path.resolve(reportArg);
+const out = path.resolve(outArg);
+if (!existsSync(report)) {
+  process.stderr.write(`screenshot-report: ${report} does not exist; run \`node bin/corslab.js run --engine chromium\` first\n`);
+  process.exit(2);
+}
+
+const browser = await launchReportBrowser();
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(pathToFileURL(report).href);
+  await page.locator('html[data-ready="true"]').waitFor({ timeout: 10_000 });
+
+  // The most telling cell first: a failure shows expected vs observed, a block shows the browser's message.
+  const candidates = ['td.cell.v-fail button', 'td.cell.v-error button'];
+  let opened = false;
+  for (const selector of candidates) {
+    const cell = page.locator(selector).first();
+    if ((await cell.count()) > 0) {
+      await cell.click();
+      opened = true;
+      break;
+    }
+  }
+  if (!opened) {
+    const blocked = page.locator('td.cell button', { has: page.locator('.result', { hasText: /^blocked$/ }) }).first();
+    if ((await blocked.count()) > 0) await blocked.click();
+  }
+  if (await page.locator('dialog[open]').count()) {
+    // Start the drawer at the wire exchange: the part of the evidence no other tool shows.
+    const wire = page.locator('dialog[open] section.part', { has: page.locator('ol.exchanges') }).first();
+    if (await wire.count()) await wire.evaluate((section) => section.scrollIntoView({ block: 'start' }));
+  }
+
+  await mkdir(path.dirname(out), { recursive: true });
+  await page.screenshot({ path: out, fullPage: false });
+  if (problems.length) throw new Error(`the report raised errors: ${problems.join('; ')}`);
+  process.stdout.write(`wrote ${path.relative(process.cwd(), out)} from ${path.relative(process.cwd(), report)}\n`);
+} finally {
+  await browser.close();
+}
