@@ -148,6 +148,11 @@ export async function runLab(options: RunOptions): Promise<RunResults> {
         api: Object.fromEntries([...(lab?.stacks ?? new Map()).values()].map((s) => [s.name, s.origins.apiOrigin])),
       },
     },
+    filters: {
+      engines: [...options.engines],
+      ...(options.stacks ? { stacks: [...options.stacks] } : {}),
+      ...(options.grep ? { grep: options.grep.source } : {}),
+    },
     scenarios: options.scenarios.filter((s) => cells.some((c) => c.scenario === s)).map((s) => scenarioInfo(s, lab)),
     cells: results,
     summary: {
@@ -272,6 +277,7 @@ function scenarioInfo(scenario: Scenario, lab: Lab | undefined): ScenarioInfo {
     lesson: scenario.lesson,
     sources: scenario.sources ?? [],
     tags: scenario.tags ?? [],
+    stacks: stacksFor(scenario),
     serverCode,
     response: resolveResponse(scenario.server.response),
     probes: scenario.probes.map((p, i) => ({

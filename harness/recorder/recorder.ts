@@ -96,7 +96,10 @@ export class WireRecorder {
     const requestBody = new BodyCapture();
     req.on('data', (chunk: Buffer) => requestBody.add(chunk));
     req.on('end', () => {
-      if (requestBody.size > 0) exchange.request.body = requestBody.text();
+      if (requestBody.size > 0) {
+        exchange.request.body = requestBody.text();
+        exchange.request.bodyBytes = requestBody.size;
+      }
     });
     req.pipe(upstream);
 
@@ -105,6 +108,7 @@ export class WireRecorder {
       // Recorded before the first byte goes to the browser, so by the time
       // JavaScript sees anything the evidence is already here.
       exchange.response = {
+        httpVersion: up.httpVersion,
         status: up.statusCode ?? 0,
         statusText: up.statusMessage ?? '',
         headers: pairs(up.rawHeaders),
@@ -120,6 +124,7 @@ export class WireRecorder {
         const response = exchange.response!;
         if (responseBody.size > 0) {
           response.body = responseBody.text();
+          response.bodyBytes = responseBody.size;
           if (responseBody.truncated) response.bodyTruncated = true;
         }
         response.complete = true;

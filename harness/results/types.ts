@@ -25,13 +25,18 @@ export interface Exchange {
     httpVersion: string;
     headers: RawHeader[];
     body?: string;
+    /** Size of the whole body; `body` keeps at most the first defaults.maxBodyBytes of it. */
+    bodyBytes?: number;
   };
   response?: {
+    httpVersion: string;
     status: number;
     statusText: string;
     headers: RawHeader[];
     body?: string;
     bodyTruncated?: boolean;
+    /** Size of the whole body; `body` keeps at most the first defaults.maxBodyBytes of it. */
+    bodyBytes?: number;
     /** The last byte was passed on to the browser. */
     complete: boolean;
   };
@@ -124,6 +129,8 @@ export interface ScenarioInfo {
   lesson: string;
   sources: string[];
   tags: string[];
+  /** The stacks this scenario applies to (its cells on other stacks are not applicable, not missing). */
+  stacks: StackName[];
   /** The setup code each stack ran, in that stack's idiom. */
   serverCode: Partial<Record<StackName, string>>;
   response: Required<HandlerResponse>;
@@ -159,6 +166,8 @@ export interface RunResults {
     stacks: StackInfo[];
     origins: { app: string; evil: string; api: Partial<Record<StackName, string>> };
   };
+  /** What this run was asked for: an empty cell in the matrix may have been filtered out. */
+  filters: { engines: EngineName[]; stacks?: StackName[]; grep?: string };
   scenarios: ScenarioInfo[];
   cells: CellResult[];
   summary: { total: number; pass: number; fail: number; error: number };

@@ -8,7 +8,7 @@ const exchange = (kind: Exchange['kind'], over: Partial<Exchange> = {}): Exchang
   at: 0,
   kind,
   request: { method: kind === 'preflight' ? 'OPTIONS' : 'GET', target: '/x', httpVersion: '1.1', headers: [] },
-  response: { status: 200, statusText: 'OK', headers: [['X-Secret', '1']], complete: true },
+  response: { httpVersion: '1.1', status: 200, statusText: 'OK', headers: [['X-Secret', '1']], complete: true },
   reachedHandler: kind === 'actual',
   ...over,
 });

@@ -13,7 +13,7 @@ const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr
  * Flags that keep Chromium off the (closed) network and quiet. None of them
  * touches web security: CORS stays enforced exactly as in a user's browser.
  */
-const LAUNCH_ARGS = [
+export const CHROMIUM_LAUNCH_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -43,7 +43,7 @@ export const chromiumDriver: EngineDriver = {
   },
 
   async launch(executable: string, source: string): Promise<EngineSession> {
-    const browser = await chromium.launch({ executablePath: executable, args: LAUNCH_ARGS, headless: true });
+    const browser = await chromium.launch({ executablePath: executable, args: CHROMIUM_LAUNCH_ARGS, headless: true });
     return new ChromiumSession(browser, executable, source);
   },
 };

@@ -1,5 +1,5 @@
 import { chromium, type Browser } from 'playwright-core';
-import { chromiumDriver } from '../../browsers/chromium/chromium-driver.ts';
+import { CHROMIUM_LAUNCH_ARGS, chromiumDriver } from '../../browsers/chromium/chromium-driver.ts';
 
 /**
  * The same flags chromium-driver.ts launches with (its LAUNCH_ARGS is not
@@ -15,5 +15,5 @@ const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-netw
 export async function launchReportBrowser(): Promise<Browser> {
   const location = await chromiumDriver.locate();
   if (!location.available) throw new Error(`cannot open the report: ${location.reason}`);
-  return chromium.launch({ executablePath: location.executable, args: LAUNCH_ARGS, headless: true });
+  return chromium.launch({ executablePath: location.executable, args: CHROMIUM_LAUNCH_ARGS, headless: true });
 }

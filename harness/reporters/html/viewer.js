@@ -437,10 +437,14 @@
         const cell = row.cells.get(col.key);
         const first = i % engines.length === 0 ? ' first' : '';
         if (!cell) {
+          const applies = row.scenario && row.scenario.stacks ? row.scenario.stacks.includes(col.stack) : false;
+          const why = applies
+            ? `Not run: ${stackLabel(col.stack)} with ${col.engine} was left out of this run (filters)`
+            : `Not run: this scenario has no setup for ${stackLabel(col.stack)}`;
           tr.appendChild(
             h(
               'td',
-              { class: `cell empty${first}`, title: `Not run: this scenario does not run on ${stackLabel(col.stack)} with ${col.engine}` },
+              { class: `cell empty${first}`, title: why },
               h('span', { class: 'sr' }, 'not run'),
               h('span', { 'aria-hidden': 'true' }, '\u00b7'),
             ),
@@ -663,12 +667,18 @@
     );
   }
 
-  function bodyBlock(body, truncated) {
+  // `message` is an exchange's request or response: body, and bodyBytes when the recorder counted it.
+  function bodyBlock(message) {
+    const body = message.body;
     if (body === undefined) return null;
+    const kept = new TextEncoder().encode(body).length;
+    const truncated = message.bodyTruncated || (message.bodyBytes !== undefined && message.bodyBytes > kept);
     return [
       h('span', { class: 'blank' }, '\n'),
       body === '' ? h('span', { class: 'muted' }, '(empty body)') : h('span', { class: 'body' }, body),
-      truncated ? h('span', { class: 'truncated' }, '\n\u2026 body truncated: the harness kept only its beginning') : null,
+      truncated
+        ? h('span', { class: 'truncated' }, message.bodyBytes !== undefined ? `\n\u2026 body truncated: the first ${kept} of ${message.bodyBytes} bytes` : '\n\u2026 body truncated: the harness kept only its beginning')
+        : null,
     ];
   }
 
@@ -692,13 +702,13 @@
         ),
       ),
       h('div', { class: 'dir' }, 'browser \u2192 server'),
-      h('pre', { class: 'http request' }, h('code', null, h('span', { class: 'start' }, `${req.method} ${req.target} HTTP/${req.httpVersion}`), '\n', headerLines(req.headers), bodyBlock(req.body, false))),
+      h('pre', { class: 'http request' }, h('code', null, h('span', { class: 'start' }, `${req.method} ${req.target} HTTP/${req.httpVersion}`), '\n', headerLines(req.headers), bodyBlock(req))),
       h('div', { class: 'dir' }, 'server \u2192 browser'),
       res
         ? h(
             'pre',
             { class: 'http response' },
-            h('code', null, h('span', { class: 'start' }, `HTTP/${req.httpVersion} ${res.status} ${res.statusText}`), '\n', headerLines(res.headers), bodyBlock(res.body, res.bodyTruncated)),
+            h('code', null, h('span', { class: 'start' }, `HTTP/${res.httpVersion || req.httpVersion} ${res.status} ${res.statusText}`), '\n', headerLines(res.headers), bodyBlock(res)),
           )
         : h('p', { class: 'muted' }, 'No response crossed the wire.'),
       res && !res.complete ? h('p', { class: 'warn' }, 'The response was cut off: its last byte never reached the browser.') : null,
