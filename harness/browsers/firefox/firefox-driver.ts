@@ -1,0 +1,196 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { firefox, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
+import { defaults } from '../../config/defaults.ts';
+import { probeRunnerCall } from '../page-runtime.ts';
+import { MessageBook } from '../message-book.ts';
+import { protocolMismatch, type Versions } from './protocol-mismatch.ts';
+import type { EngineDriver, EngineLocation, EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+import type { EngineMessage, JsOutcome } from '../../results/types.ts';
+
+/** Debian ships ESR as firefox-esr; other distributions as firefox. */
+const SYSTEM_FIREFOX = ['/usr/bin/firefox-esr', '/usr/bin/firefox'];
+
+/**
+ * Playwright's Firefox profile relaxes the same-origin rule between file://
+ * documents. The lab loads no file:// page, but it restores Firefox's shipped
+ * value anyway so that the browser under test is the one users run. No other
+ * pref is set: nothing here touches CORS or web security.
+ */
+const FIREFOX_PREFS = { 'security.fileuri.strict_origin_policy': true };
+
+/**
+ * Firefox writes a refused CORS request to the web console as
+ * "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the
+ * remote resource at <url>. (Reason: ...)". Over WebDriver BiDi that is a
+ * log.entryAdded entry of type "javascript", level "error", which Playwright
+ * hands out as a 'pageerror' (not as 'console', which only carries console.*
+ * calls). The pref devtools.console.stdout.content does not help: it copies
+ * console.* calls to stdout, not these network errors.
+ */
+const BIDI_MESSAGE_SUPPORT =
+  'Firefox writes its CORS error to the web console ("Cross-Origin Request Blocked: ... (Reason: ...)"); over WebDriver BiDi it arrives as a log entry (a JavaScript error) naming the URL, and is filed by that URL. It is text only: Firefox gives automation no structured CORS reason.';
+const JUGGLER_MESSAGE_SUPPORT =
+  "Playwright's Firefox build (Juggler protocol): Firefox's console and page errors that name a cell's URL are collected as text; whether Juggler forwards Firefox's CORS console error has not been confirmed by this harness.";
+
+/**
+ * After a failed preflight Firefox writes two lines for the same URL: the
+ * reason, then a generic "(Reason: CORS request did not succeed)". The
+ * generic one alone is also what a dropped connection gives, so it is not
+ * waited for.
+ */
+const GENERIC_REASON = /\(Reason: CORS request did not succeed\)/;
+
+export const firefoxDriver: EngineDriver = {
+  name: 'firefox',
+
+  async locate(): Promise<EngineLocation> {
+    const configured = process.env.CORSLAB_FIREFOX_PATH;
+    if (configured) {
+      return existsSync(configured)
+        ? { available: true, executable: configured, source: 'configured' }
+        : { available: false, reason: `CORSLAB_FIREFOX_PATH is ${configured}, which does not exist` };
+    }
+    // Playwright's own Firefox, where `npx playwright install firefox` has put it.
+    const bundled = firefox.executablePath();
+    if (bundled && existsSync(bundled)) return { available: true, executable: bundled, source: 'playwright' };
+    const system = SYSTEM_FIREFOX.find((p) => existsSync(p));
+    if (system) return { available: true, executable: system, source: 'system' };
+    return {
+      available: false,
+      reason: `no Firefox found (looked for Playwright's build and ${SYSTEM_FIREFOX.join(', ')}); install it (apt-get install firefox-esr) or set CORSLAB_FIREFOX_PATH`,
+    };
+  },
+
+  async launch(executable: string, source: string): Promise<EngineSession> {
+    // Playwright's build speaks Playwright's own protocol (Juggler); a stock Firefox (system or
+    // CORSLAB_FIREFOX_PATH) is driven over WebDriver BiDi, Firefox's standard automation protocol.
+    const bidi = source !== 'playwright';
+    const options: LaunchOptions = {
+      executablePath: executable,
+      headless: true,
+      firefoxUserPrefs: FIREFOX_PREFS,
+      // Firefox needs HOME to be the user's real home (machine notes); a test runner may have changed it.
+      env: { ...process.env, HOME: os.userInfo().homedir },
+      ...(bidi ? { channel: 'moz-firefox' } : {}),
+    };
+    let browser: Browser;
+    try {
+      browser = await firefox.launch(options);
+    } catch (error) {
+      throw protocolMismatch(error, 'launch', versions(await executableVersion(executable))) ?? error;
+    }
+    try {
+      // A context is made now, not at the first cell, so that a protocol mismatch fails the launch with a plain message.
+      const shared = await newContext(browser);
+      return new FirefoxSession(browser, shared, executable, source, bidi ? BIDI_MESSAGE_SUPPORT : JUGGLER_MESSAGE_SUPPORT);
+    } catch (error) {
+      await browser.close().catch(() => {});
+      throw error;
+    }
+  },
+};
+
+async function newContext(browser: Browser): Promise<BrowserContext> {
+  try {
+    return await browser.newContext();
+  } catch (error) {
+    throw protocolMismatch(error, 'newContext', versions(browser.version())) ?? error;
+  }
+}
+
+class FirefoxSession implements EngineSession {
+  readonly name = 'firefox' as const;
+  readonly version: string;
+
+  constructor(
+    private readonly browser: Browser,
+    private readonly sharedContext: BrowserContext,
+    readonly executable: string,
+    readonly source: string,
+    private readonly messageSupport: string,
+  ) {
+    this.version = browser.version();
+  }
+
+  async openPage(origin: string, options: OpenPageOptions): Promise<ProbePage> {
+    const context = options.freshContext ? await newContext(this.browser) : this.sharedContext;
+    const ownContext = options.freshContext ? context : undefined;
+    let page: Page | undefined;
+    try {
+      page = await context.newPage();
+      const probePage = new FirefoxPage(page, ownContext, this.messageSupport);
+      if (options.visitFirst) await page.goto(options.visitFirst);
+      await page.goto(`${origin}/`);
+      return probePage;
+    } catch (error) {
+      await page?.close().catch(() => {});
+      await ownContext?.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+}
+
+class FirefoxPage implements ProbePage {
+  private readonly messages = new MessageBook();
+  /** Cells already answered: a line that trails the answer is dropped, not kept forever. */
+  private readonly answered = new Set<string>();
+
+  constructor(
+    private readonly page: Page,
+    private readonly ownContext: BrowserContext | undefined,
+    readonly messageSupport: string,
+  ) {
+    page.on('pageerror', (error) => this.file(error.name ? `${error.name}: ${error.message}` : error.message));
+    page.on('console', (message) => this.file(message.text(), message.location().url));
+  }
+
+  private file(text: string, url?: string): void {
+    const token = this.messages.tokenIn(text) ?? this.messages.tokenIn(url);
+    if (token && !this.answered.has(token)) this.messages.add(token, { source: 'console', text });
+  }
+
+  async run(probe: PageProbe): Promise<PageOutcome> {
+    const js = (await this.page.evaluate(probeRunnerCall(probe.code, probe.timeoutMs))) as JsOutcome;
+    if (js.kind === 'error') {
+      // The log entry travels separately from the evaluation's answer and may come a little after it.
+      await this.messages.waitFor(probe.token, (m: EngineMessage) => !GENERIC_REASON.test(m.text), defaults.messageSettleMs);
+    }
+    this.answered.add(probe.token);
+    return { js, messages: this.messages.take(probe.token) };
+  }
+
+  async close(): Promise<void> {
+    await this.page.close();
+    await this.ownContext?.close();
+  }
+}
+
+/** The playwright-core that is loaded, and the one this project's package.json pins. */
+function versions(firefoxVersion: string): Versions {
+  const require = createRequire(import.meta.url);
+  const installed = (require('playwright-core/package.json') as { version: string }).version;
+  let pinned = 'unknown';
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { dependencies?: Record<string, string> };
+    pinned = manifest.dependencies?.['playwright-core'] ?? pinned;
+  } catch {
+    // Not run from the project tree.
+  }
+  return { firefox: firefoxVersion, playwrightCore: installed, pinned };
+}
+
+/** "Mozilla Firefox 153.7.0esr" -> "153.7.0esr"; only needed when launch failed before Playwright could say. */
+function executableVersion(executable: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(executable, ['--version'], { timeout: 10_000, env: { ...process.env, HOME: os.userInfo().homedir } }, (error, stdout) => {
+      resolve(error ? 'unknown' : (/(\d+(?:\.\d+)*\S*)\s*$/.exec(stdout.trim())?.[1] ?? 'unknown'));
+    });
+  });
+}

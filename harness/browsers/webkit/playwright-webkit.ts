@@ -1,0 +1,77 @@
+import { webkit, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { defaults } from '../../config/defaults.ts';
+import { probeRunnerCall } from '../page-runtime.ts';
+import { MessageBook } from '../message-book.ts';
+import type { EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+import type { JsOutcome } from '../../results/types.ts';
+
+/**
+ * WebKit logs a refused CORS request to the Web Inspector console ("Origin ...
+ * is not allowed by Access-Control-Allow-Origin. Status code: ..."), naming the
+ * URL. Playwright's WebKit build speaks that protocol, so its console events
+ * carry the message. (Not exercised on machines without Playwright's WebKit:
+ * there the system WebKitGTK over WebDriver is used instead.)
+ */
+const MESSAGE_SUPPORT = "Playwright's WebKit: WebKit's console messages that name a cell's URL (Web Inspector protocol), as text; no structured reason.";
+
+/** Playwright's own WebKit build (after `npx playwright install webkit`). */
+export async function launchPlaywrightWebKit(executable: string, source: string): Promise<EngineSession> {
+  const browser = await webkit.launch({ executablePath: executable, headless: true });
+  return new PlaywrightWebKitSession(browser, executable, source);
+}
+
+class PlaywrightWebKitSession implements EngineSession {
+  readonly name = 'webkit' as const;
+  readonly version: string;
+  private sharedContext: Promise<BrowserContext> | undefined;
+
+  constructor(
+    private readonly browser: Browser,
+    readonly executable: string,
+    readonly source: string,
+  ) {
+    this.version = browser.version();
+  }
+
+  async openPage(origin: string, options: OpenPageOptions): Promise<ProbePage> {
+    const context = options.freshContext ? await this.browser.newContext() : await (this.sharedContext ??= this.browser.newContext());
+    const page = await context.newPage();
+    const probePage = new PlaywrightWebKitPage(page, options.freshContext ? context : undefined);
+    if (options.visitFirst) await page.goto(options.visitFirst);
+    await page.goto(`${origin}/`);
+    return probePage;
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+}
+
+class PlaywrightWebKitPage implements ProbePage {
+  readonly messageSupport = MESSAGE_SUPPORT;
+  private readonly messages = new MessageBook();
+
+  constructor(
+    private readonly page: Page,
+    private readonly ownContext: BrowserContext | undefined,
+  ) {
+    page.on('console', (message) => this.file(message.text(), message.location().url));
+    page.on('pageerror', (error) => this.file(error.name ? `${error.name}: ${error.message}` : error.message));
+  }
+
+  private file(text: string, url?: string): void {
+    const token = this.messages.tokenIn(text) ?? this.messages.tokenIn(url);
+    if (token) this.messages.add(token, { source: 'console', text });
+  }
+
+  async run(probe: PageProbe): Promise<PageOutcome> {
+    const js = (await this.page.evaluate(probeRunnerCall(probe.code, probe.timeoutMs))) as JsOutcome;
+    if (js.kind === 'error') await this.messages.waitFor(probe.token, () => true, defaults.messageSettleMs);
+    return { js, messages: this.messages.take(probe.token) };
+  }
+
+  async close(): Promise<void> {
+    await this.page.close();
+    await this.ownContext?.close();
+  }
+}

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { webkit } from 'playwright-core';
+import { launchPlaywrightWebKit } from './playwright-webkit.ts';
+import { launchWebKitGtk, WEBKIT_WEBDRIVER } from './webkitgtk.ts';
+import { XVFB } from './xvfb.ts';
+import type { EngineDriver, EngineLocation, EngineSession } from '../driver.ts';
+
+/** Where distributions put WebKitGTK's MiniBrowser (Debian/Ubuntu multiarch, then Fedora). */
+const SYSTEM_MINIBROWSER = ['webkit2gtk-4.1', 'webkitgtk-6.0', 'webkit2gtk-4.0'].flatMap((api) => [
+  `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/${api}/MiniBrowser`,
+  `/usr/libexec/${api}/MiniBrowser`,
+]);
+
+const isMiniBrowser = (executable: string) => path.basename(executable) === 'MiniBrowser';
+
+/**
+ * Playwright's own WebKit where it is installed; otherwise the system's
+ * WebKitGTK (MiniBrowser) driven by WebKitWebDriver over classic W3C
+ * WebDriver, because Playwright cannot drive a stock WebKitGTK.
+ */
+export const webkitDriver: EngineDriver = {
+  name: 'webkit',
+
+  async locate(): Promise<EngineLocation> {
+    const configured = process.env.CORSLAB_WEBKIT_PATH;
+    if (configured) {
+      if (!existsSync(configured)) return { available: false, reason: `CORSLAB_WEBKIT_PATH is ${configured}, which does not exist` };
+      if (isMiniBrowser(configured)) {
+        const missing = missingForWebKitGtk();
+        if (missing) return { available: false, reason: `CORSLAB_WEBKIT_PATH names WebKitGTK's MiniBrowser, but ${missing}` };
+      }
+      return { available: true, executable: configured, source: 'configured' };
+    }
+    const bundled = webkit.executablePath();
+    if (bundled && existsSync(bundled)) return { available: true, executable: bundled, source: 'playwright' };
+    const system = SYSTEM_MINIBROWSER.find((p) => existsSync(p));
+    if (!system) {
+      return {
+        available: false,
+        reason: `no WebKit found (looked for Playwright's build and WebKitGTK's MiniBrowser in ${SYSTEM_MINIBROWSER.join(', ')}); install webkit2gtk-driver (apt-get install webkit2gtk-driver xvfb) or set CORSLAB_WEBKIT_PATH`,
+      };
+    }
+    const missing = missingForWebKitGtk();
+    return missing ? { available: false, reason: `WebKitGTK's MiniBrowser is at ${system}, but ${missing}` } : { available: true, executable: system, source: 'system' };
+  },
+
+  launch(executable: string, source: string): Promise<EngineSession> {
+    return isMiniBrowser(executable) ? launchWebKitGtk(executable, source) : launchPlaywrightWebKit(executable, source);
+  },
+};
+
+function missingForWebKitGtk(): string | undefined {
+  if (!existsSync(WEBKIT_WEBDRIVER)) return `${WEBKIT_WEBDRIVER} is missing (apt-get install webkit2gtk-driver)`;
+  if (!process.env.DISPLAY && !existsSync(XVFB)) return `DISPLAY is unset and ${XVFB} is missing (apt-get install xvfb)`;
+  return undefined;
+}

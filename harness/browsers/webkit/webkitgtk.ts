@@ -1,0 +1,316 @@
+import net from 'node:net';
+import type { Client } from 'webdriver';
+import { defaults } from '../../config/defaults.ts';
+import { spawnOwned, type OwnedChild } from './children.ts';
+import { acquireDisplay, type XDisplay } from './xvfb.ts';
+import { ProbePump } from './probe-pump.ts';
+import type { EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+
+export const WEBKIT_WEBDRIVER = '/usr/bin/WebKitWebDriver';
+
+const MESSAGE_SUPPORT =
+  'WebKitGTK is driven over classic W3C WebDriver, which has no console or network log: this engine gives no CORS message to automation. ' +
+  'The page sees only the TypeError ("Load failed"); the wire is the evidence.';
+
+/**
+ * A pump command answers within about 100 ms (see ProbePump: probes that take
+ * longer stay in the page and are collected by later commands), so the script
+ * timeout never has to cover a whole probe. It is still set above the default
+ * probe timeout, with room for a loaded machine, so that a script is never cut
+ * off while the page could still answer; WebDriver's default is 30 s.
+ */
+const SCRIPT_TIMEOUT_MS = defaults.probeTimeoutMs + 20_000;
+const PAGE_LOAD_TIMEOUT_MS = 30_000;
+const DRIVER_READY_MS = 10_000;
+
+/** WebKitGTK's MiniBrowser under WebKitWebDriver, on an X display (its own Xvfb unless DISPLAY is set). */
+export async function launchWebKitGtk(miniBrowser: string, source: string): Promise<EngineSession> {
+  const display = await acquireDisplay();
+  try {
+    const main = await WebDriverBrowser.start(miniBrowser, display.name);
+    return new WebKitGtkSession(main, display, miniBrowser, source);
+  } catch (error) {
+    await display.stop();
+    throw error;
+  }
+}
+
+class WebKitGtkSession implements EngineSession {
+  readonly name = 'webkit' as const;
+  readonly version: string;
+  private readonly freshBrowsers = new Set<WebDriverBrowser>();
+  private sharedWindows = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly main: WebDriverBrowser,
+    private readonly display: XDisplay,
+    readonly executable: string,
+    readonly source: string,
+  ) {
+    this.version = main.version;
+  }
+
+  async openPage(origin: string, options: OpenPageOptions): Promise<ProbePage> {
+    if (this.closing) throw new Error('the WebKit session is closed');
+    if (options.freshContext) {
+      // WebKitWebDriver allows one session, and a session has one cookie jar, so a fresh
+      // context is a browser of its own: a new WebKitWebDriver and MiniBrowser (about
+      // 0.45 s with the first probe, measured here). MiniBrowser --automation keeps website
+      // data in memory, so it starts with no cookies, cache or storage and shares none
+      // with other pages.
+      const browser = await WebDriverBrowser.start(this.executable, this.display.name);
+      this.freshBrowsers.add(browser);
+      try {
+        if (this.closing) throw new Error('the WebKit session is closed');
+        const page = await WebDriverPage.open(browser, await browser.firstWindow(), origin, options.visitFirst, async () => {
+          this.freshBrowsers.delete(browser);
+          await browser.stop();
+        });
+        return page;
+      } catch (error) {
+        this.freshBrowsers.delete(browser);
+        await browser.stop();
+        throw error;
+      }
+    }
+    // Shared pages are windows of one browser: one cookie jar, as in Playwright's shared context.
+    const handle = this.sharedWindows++ === 0 ? await this.main.firstWindow() : await this.main.newWindow();
+    try {
+      return await WebDriverPage.open(this.main, handle, origin, options.visitFirst, () => this.main.closeWindow(handle));
+    } catch (error) {
+      await this.main.closeWindow(handle).catch(() => {});
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.freshBrowsers].map((b) => b.stop()));
+      await this.main.stop();
+      await this.display.stop();
+    })();
+    return this.closing;
+  }
+}
+
+class WebDriverPage implements ProbePage {
+  readonly messageSupport = MESSAGE_SUPPORT;
+  private readonly pump: ProbePump;
+
+  private constructor(
+    browser: WebDriverBrowser,
+    handle: string,
+    private readonly onClose: () => Promise<void>,
+  ) {
+    this.pump = new ProbePump((script, args) => browser.executeAsync(handle, script, args));
+  }
+
+  static async open(browser: WebDriverBrowser, handle: string, origin: string, visitFirst: string | undefined, onClose: () => Promise<void>): Promise<WebDriverPage> {
+    if (visitFirst) await browser.navigate(handle, visitFirst);
+    await browser.navigate(handle, `${origin}/`);
+    return new WebDriverPage(browser, handle, onClose);
+  }
+
+  async run(probe: PageProbe): Promise<PageOutcome> {
+    return { js: await this.pump.run(probe.code, probe.timeoutMs), messages: [] };
+  }
+
+  async close(): Promise<void> {
+    this.pump.close('the page is closed');
+    await this.onClose();
+  }
+}
+
+/**
+ * One WebKitWebDriver process with one session (it allows no more) and so one
+ * MiniBrowser. Commands go through a queue: WebDriver runs one at a time, and
+ * a command for another window must first switch to it.
+ */
+class WebDriverBrowser {
+  private queue: Promise<unknown> = Promise.resolve();
+  private currentWindow: string | undefined;
+  private openWindows = new Set<string>();
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    private readonly driver: OwnedChild,
+    private readonly client: Client,
+    readonly version: string,
+  ) {}
+
+  static async start(miniBrowser: string, display: string): Promise<WebDriverBrowser> {
+    const { driver, port } = await startDriver(display);
+    try {
+      const { default: WebDriver } = await loadWebDriver();
+      const client = await WebDriver.newSession({
+        hostname: defaults.bindAddress,
+        port,
+        protocol: 'http',
+        path: '/',
+        logLevel: 'silent',
+        // Never re-send a command: a re-sent script would run its probes twice.
+        connectionRetryCount: 0,
+        connectionRetryTimeout: SCRIPT_TIMEOUT_MS + 10_000,
+        capabilities: sessionCapabilities(miniBrowser),
+      });
+      await client.setTimeouts(0, PAGE_LOAD_TIMEOUT_MS, SCRIPT_TIMEOUT_MS);
+      const version = String(client.capabilities.browserVersion ?? '');
+      const browser = new WebDriverBrowser(driver, client, version);
+      const first = await client.getWindowHandle();
+      browser.currentWindow = first;
+      browser.openWindows.add(first);
+      return browser;
+    } catch (error) {
+      await driver.stop();
+      throw new Error(`WebKitWebDriver could not start MiniBrowser: ${firstLine(error)}${stderrHint(driver)}`);
+    }
+  }
+
+  firstWindow(): Promise<string> {
+    return Promise.resolve([...this.openWindows][0]!);
+  }
+
+  newWindow(): Promise<string> {
+    return this.serial(async () => {
+      // A window, not a tab: a background tab may have its timers throttled.
+      const { handle } = await this.client.createWindow('window');
+      this.openWindows.add(handle);
+      return handle;
+    });
+  }
+
+  /** Loads `url` in the window; WebKit shows its own error page when a load fails, so the page's origin is checked. */
+  navigate(handle: string, url: string): Promise<void> {
+    return this.serial(async () => {
+      await this.switchTo(handle);
+      await this.client.navigateTo(url);
+      const origin = await this.client.executeScript('return location.origin', []);
+      if (origin !== new URL(url).origin) throw new Error(`WebKit could not load ${url} (the window shows ${String(origin)})`);
+    });
+  }
+
+  executeAsync(handle: string, script: string, args: unknown[]): Promise<unknown> {
+    return this.serial(async () => {
+      await this.switchTo(handle);
+      return this.client.executeAsyncScript(script, args as object[]);
+    });
+  }
+
+  /** Closes a window, except the last one: closing that would end the session, which stop() does. */
+  closeWindow(handle: string): Promise<void> {
+    return this.serial(async () => {
+      if (this.stopping || !this.openWindows.has(handle) || this.openWindows.size === 1) return;
+      await this.switchTo(handle);
+      await this.client.closeWindow();
+      this.openWindows.delete(handle);
+      this.currentWindow = undefined;
+    });
+  }
+
+  /** Ends the session (MiniBrowser closes), then stops the driver and anything left in its process group. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await withTimeout(this.client.deleteSession(), 5_000).catch(() => {});
+      await this.driver.stop();
+    })();
+    return this.stopping;
+  }
+
+  private async switchTo(handle: string): Promise<void> {
+    if (this.currentWindow === handle) return;
+    await this.client.switchToWindow(handle);
+    this.currentWindow = handle;
+  }
+
+  private serial<T>(command: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.stopping) throw new Error('the WebKit browser is closed');
+      return command();
+    });
+    this.queue = run.catch(() => {});
+    return run;
+  }
+}
+
+let webdriverModule: Promise<typeof import('webdriver')> | undefined;
+
+/**
+ * The webdriver package's loggers print at "info" to the terminal unless
+ * WDIO_LOG_LEVEL says otherwise, and read it once, when the package is
+ * imported; so it is imported late, after a quiet default is set.
+ */
+function loadWebDriver(): Promise<typeof import('webdriver')> {
+  process.env.WDIO_LOG_LEVEL ??= 'silent';
+  webdriverModule ??= import('webdriver');
+  return webdriverModule;
+}
+
+type Capabilities = Parameters<(typeof import('webdriver'))['default']['newSession']>[0]['capabilities'];
+
+function sessionCapabilities(miniBrowser: string): Capabilities {
+  // webkitgtk:browserOptions is WebKitGTK's own capability, unknown to the webdriver package's types.
+  const capabilities: Record<string, unknown> = {
+    browserName: 'MiniBrowser',
+    'webkitgtk:browserOptions': { binary: miniBrowser, args: ['--automation'] },
+    // The webdriver package asks for a BiDi session unless told not to; WebKitGTK's driver refuses that request.
+    'wdio:enforceWebDriverClassic': true,
+  };
+  return capabilities as Capabilities;
+}
+
+/** Starts WebKitWebDriver on a free loopback port and waits until it answers /status. */
+async function startDriver(display: string): Promise<{ driver: OwnedChild; port: number }> {
+  let lastError = '';
+  // A free port can be taken between asking and binding; try again with another.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const driver = spawnOwned(WEBKIT_WEBDRIVER, [`--host=${defaults.bindAddress}`, `--port=${port}`], {
+      env: { ...process.env, DISPLAY: display },
+    });
+    driver.unref();
+    const deadline = Date.now() + DRIVER_READY_MS;
+    while (Date.now() < deadline && driver.process.exitCode === null && driver.process.signalCode === null) {
+      try {
+        const response = await fetch(`http://${defaults.bindAddress}:${port}/status`, { signal: AbortSignal.timeout(1_000) });
+        if (response.ok) return { driver, port };
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    lastError = driver.process.exitCode === null ? `it did not answer on port ${port} within ${DRIVER_READY_MS} ms` : `it exited${stderrHint(driver)}`;
+    await driver.stop();
+  }
+  throw new Error(`${WEBKIT_WEBDRIVER} did not start: ${lastError}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, defaults.bindAddress, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function stderrHint(child: OwnedChild): string {
+  const last = child.stderr().trim().split('\n').at(-1);
+  return last ? ` (${last})` : '';
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
