@@ -6,6 +6,7 @@ import { placeholderValues } from './origins/origins.ts';
 import { planCells, probeName, stacksFor, type PlannedCell } from './plan/plan.ts';
 import { fetchCode, withCellToken } from './probes/fetch-probe.ts';
 import { observe } from './observations/observe.ts';
+import { engineDisagreements } from './observations/engine-differences.ts';
 import { judge } from './verdicts/judge.ts';
 import { engines as engineRegistry } from './browsers/registry.ts';
 import { ReporterMultiplexer, type Progress, type Reporter } from './reporters/reporter.ts';
@@ -155,6 +156,7 @@ export async function runLab(options: RunOptions): Promise<RunResults> {
     },
     scenarios: options.scenarios.filter((s) => cells.some((c) => c.scenario === s)).map((s) => scenarioInfo(s, lab)),
     cells: results,
+    engineDisagreements: engineDisagreements(results),
     summary: {
       total: results.length,
       pass: results.filter((c) => c.verdict === 'pass').length,

@@ -62,6 +62,15 @@ export class TerminalReporter implements Reporter {
     this.clearLine();
     const notPassed = results.cells.filter((c) => c.verdict !== 'pass');
     for (const cell of notPassed) this.out.write(this.describe(cell));
+    if (results.engineDisagreements.length > 0) {
+      this.out.write(`\n${this.paint(1, 'Engines disagree')} on ${results.engineDisagreements.length} probe${results.engineDisagreements.length === 1 ? '' : 's'}:\n`);
+      for (const d of results.engineDisagreements) {
+        this.out.write(`  ${d.scenario} > ${d.probeName} [${d.stack}]\n`);
+        for (const [engine, outcome] of Object.entries(d.byEngine)) {
+          this.out.write(`    ${engine.padEnd(9)} ${d.fields.map((f) => `${f}=${JSON.stringify(outcome[f])}`).join('  ')}\n`);
+        }
+      }
+    }
     const { total, pass, fail, error } = results.summary;
     this.out.write(
       `\n${this.paint(1, 'Summary')}: ${total} cells, ${this.paint(32, `${pass} pass`)}, ${this.paint(31, `${fail} fail`)}, ${this.paint(35, `${error} error`)} in ${seconds(results.durationMs)}\n`,

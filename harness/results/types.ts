@@ -4,6 +4,7 @@
  * reader would notice.
  */
 import type { EngineName } from '../browsers/driver.ts';
+import type { EngineDisagreement } from '../observations/engine-differences.ts';
 import type { Expectation, ExpectationOverride, FetchSpec, HandlerResponse, PageOriginName, ResultKind, StackName } from '../scenarios/types.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -170,5 +171,7 @@ export interface RunResults {
   filters: { engines: EngineName[]; stacks?: StackName[]; grep?: string };
   scenarios: ScenarioInfo[];
   cells: CellResult[];
+  /** Probes whose observations differ between engines on the same stack: news, shown side by side. */
+  engineDisagreements: EngineDisagreement[];
   summary: { total: number; pass: number; fail: number; error: number };
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineDisagreements } from '../../harness/observations/engine-differences.ts';
 import { HtmlReporter } from '../../harness/reporters/html/html-reporter.ts';
 import { launchReportBrowser } from '../../harness/reporters/html/report-browser.ts';
 import { JsonReporter } from '../../harness/reporters/json.ts';
@@ -270,6 +271,7 @@ describe('the HTML report with more than one engine', () => {
       return copy;
     });
     twoEngines.cells = [...results.cells, ...copies];
+    twoEngines.engineDisagreements = engineDisagreements(twoEngines.cells);
     const other = path.join(dir, 'two-engines');
     await new HtmlReporter(other).onRunEnd(twoEngines);
 

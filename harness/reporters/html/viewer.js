@@ -134,13 +134,10 @@
     if (row.probeName === undefined) row.probeName = cell.probeName;
   }
 
-  /** What is compared across engines: the CORS outcome and what crossed the wire. */
-  const signature = (o) => `${o.result}|${o.preflight !== null}|${o.reachedHandler}`;
-  for (const row of rows) {
-    for (const stack of allStacks) {
-      const observed = allEngines.map((e) => row.cells.get(`${stack}/${e}`)).filter((c) => c && c.observed && c.observed.result !== undefined);
-      if (observed.length > 1 && new Set(observed.map((c) => signature(c.observed))).size > 1) row.disagree.push(stack);
-    }
+  // The harness works out where engines disagree (results.engineDisagreements); the viewer only shows it.
+  for (const d of results.engineDisagreements || []) {
+    const row = rowByKey.get(`${d.scenario}#${d.probe}`);
+    if (row && !row.disagree.includes(d.stack)) row.disagree.push(d.stack);
   }
   const chapters = unique(rows.map((r) => r.chapter));
   // Each chapter's rows together under one heading, chapters in the order they first appear (sort is stable).
@@ -849,12 +846,16 @@
     const others = allEngines.map((e) => row.cells.get(`${cell.stack}/${e}`)).filter(Boolean);
     if (others.length < 2) return null;
     const disagree = row.disagree.includes(cell.stack);
+    const found = (results.engineDisagreements || []).find((d) => d.scenario === cell.scenario && d.probe === cell.probe && d.stack === cell.stack);
+    // Fields beyond the three fixed columns that differ between engines (cookies sent, status, readable headers).
+    const extra = found ? found.fields.filter((f) => !['result', 'preflight', 'reachedHandler'].includes(f)) : [];
+    const show = (value) => (value === undefined ? '\u2014' : Array.isArray(value) ? value.join(', ') || '(none)' : value === null ? 'no request' : String(value));
     return section(
       disagree ? 'Engines disagree' : 'Other engines',
       h(
         'table',
         { class: 'expect engines-cmp' },
-        h('thead', null, h('tr', null, h('th', null, 'engine'), h('th', null, 'verdict'), h('th', null, 'result'), h('th', null, 'preflight sent'), h('th', null, 'reached the handler'))),
+        h('thead', null, h('tr', null, h('th', null, 'engine'), h('th', null, 'verdict'), h('th', null, 'result'), h('th', null, 'preflight sent'), h('th', null, 'reached the handler'), extra.map((f) => h('th', { class: 'differs' }, f)))),
         h(
           'tbody',
           null,
@@ -867,6 +868,7 @@
               h('td', { class: 'mono' }, c.observed && c.observed.result ? c.observed.result : 'not observed'),
               h('td', null, c.observed ? yesNo(c.observed.preflight !== null) : '\u2014'),
               h('td', null, c.observed ? yesNo(c.observed.reachedHandler) : '\u2014'),
+              extra.map((f) => h('td', { class: 'mono differs' }, show(found.byEngine[c.engine] ? found.byEngine[c.engine][f] : undefined))),
             ),
           ),
         ),
