@@ -9,16 +9,16 @@ import type { RunResults } from '../../harness/results/types.ts';
  * a time, in one shared page, so every later cell could have reused what an
  * earlier one left behind.
  */
-describe('isolation between cells', () => {
+describe('isolation between cells, in every engine', () => {
   let results: RunResults;
   beforeAll(async () => {
-    results = await runFixtures('isolation', { concurrencyPerPage: 1, isolatedContexts: 1, stacks: ['express-cors'] });
+    results = await runFixtures('isolation', { concurrencyPerPage: 1, isolatedContexts: 1, stacks: ['express-cors'], engines: ['chromium', 'firefox', 'webkit'] });
   });
   const named = (prefix: string) => results.cells.filter((c) => c.probeName.startsWith(prefix));
 
   it('every PUT sends its own preflight, although Access-Control-Max-Age allowed caching it', () => {
     const puts = named('put');
-    expect(puts).toHaveLength(3);
+    expect(puts).toHaveLength(9);
     for (const put of puts) {
       expect(headerValues(put.observed!.preflight?.response?.headers, 'Access-Control-Max-Age')).toEqual(['600']);
       expect(put.observed!.preflight).not.toBeNull();
@@ -28,7 +28,7 @@ describe('isolation between cells', () => {
 
   it('every GET reaches the server, although the response was cacheable', () => {
     const gets = named('get');
-    expect(gets).toHaveLength(3);
+    expect(gets).toHaveLength(9);
     for (const get of gets) {
       expect(headerValues(get.observed!.actual?.response?.headers, 'Cache-Control')).toEqual(['public, max-age=600']);
       expect(get.observed!.reachedHandler).toBe(true);
@@ -37,7 +37,7 @@ describe('isolation between cells', () => {
 
   it('no credentialed request carries a cookie set by an earlier cell', () => {
     const cookies = named('cookie');
-    expect(cookies).toHaveLength(3);
+    expect(cookies).toHaveLength(9);
     for (const c of cookies) {
       // The server did set a cookie every time, so a shared jar would have sent it back.
       expect(headerValues(c.observed!.actual?.response?.headers, 'Set-Cookie')).toEqual(['seen=1; Path=/; SameSite=Lax']);
@@ -45,7 +45,11 @@ describe('isolation between cells', () => {
     }
   });
 
+  it('ran in all three engines', () => {
+    expect(results.environment.engines.map((e) => e.name)).toEqual(['chromium', 'firefox', 'webkit']);
+  });
+
   it('all cells pass', () => {
-    expect(results.cells.map((c) => `${c.probeName}: ${c.verdict}`)).toEqual(results.cells.map((c) => `${c.probeName}: pass`));
+    expect(results.cells.map((c) => `${c.id}: ${c.verdict}`)).toEqual(results.cells.map((c) => `${c.id}: pass`));
   });
 });
