@@ -61,6 +61,11 @@ describe('the CORS check: Access-Control-Allow-Origin (https://fetch.spec.whatwg
   it('two `*` lines fail even without credentials', () => {
     expect(check([['Access-Control-Allow-Origin', '*'], ['Access-Control-Allow-Origin', '*']]).failures[0]?.rule).toBe('allow-origin-multiple');
   });
+  it('an empty value is present but matches nothing', () => {
+    const r = check([['Access-Control-Allow-Origin', '']]);
+    expect(r.failures[0]).toMatchObject({ rule: 'allow-origin-mismatch', detail: 'empty' });
+    expect(explainFailure(r.failures[0]!)).toBe(`blocked: Access-Control-Allow-Origin is \`\` (empty) but the page's origin is \`${APP}\``);
+  });
   it('`null` does not match a real origin', () => {
     expect(check([['Access-Control-Allow-Origin', 'null']]).failures[0]).toMatchObject({ rule: 'allow-origin-mismatch', detail: 'null' });
   });

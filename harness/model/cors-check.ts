@@ -33,6 +33,7 @@ export interface CorsCheckResult {
  * the usual slips first (trailing slash, case, default port), then what differs.
  */
 export function originMismatchDetail(value: string, origin: string): string {
+  if (value === '') return 'empty';
   if (value === 'null') return 'null';
   if (value.replace(/\/+$/, '') === origin) return 'trailing-slash';
   if (value.toLowerCase() === origin.toLowerCase()) {

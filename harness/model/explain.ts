@@ -18,6 +18,12 @@ export function listAnd(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
+/** "a", "a or b", "a, b or c". */
+export function listOr(items: readonly string[]): string {
+  if (items.length <= 1) return items[0] ?? '';
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
 const codes = (values: readonly string[]) => listAnd(values.map(code));
 
 /** Whose header it is: the preflight's, a redirect's, or the response's. */
@@ -49,6 +55,7 @@ const MISMATCH_NOTES: Record<string, string> = {
   port: ' (a different port)',
   scheme: ' (a different scheme)',
   null: '',
+  empty: ' (empty)',
   'other-origin': '',
   'not-an-origin': ' (not an origin at all)',
   'opaque-origin': '',
@@ -59,6 +66,8 @@ const MISMATCH_NOTES: Record<string, string> = {
 export function explainFailure(f: Failure): string {
   const value = f.observed[0] ?? '';
   const h = f.header ?? '';
+  // A list header that came on several lines reads as one comma-joined value.
+  const joined = f.observed.join(', ');
   switch (f.rule) {
     case 'url-invalid':
       return `TypeError before sending: ${code(value)} is not a valid URL`;
@@ -75,7 +84,7 @@ export function explainFailure(f: Failure): string {
     case 'body-with-get-or-head':
       return `TypeError before sending: a ${code(value)} request cannot have a body`;
     case 'no-cors-method':
-      return `TypeError before sending: mode ${code('no-cors')} only allows ${codes(['GET', 'HEAD', 'POST'])}, not ${code(value)}`;
+      return `TypeError before sending: mode ${code('no-cors')} only allows ${listOr(['GET', 'HEAD', 'POST'].map(code))}, not ${code(value)}`;
     case 'same-origin-mode':
       return `blocked before sending: mode ${code('same-origin')} refuses ${code(value)} because its origin is not the page's origin ${code(f.expected ?? '')}`;
     case 'scheme-not-http':
@@ -113,22 +122,22 @@ export function explainFailure(f: Failure): string {
       return `blocked: the preflight answered ${code(value)}${f.expected ? ` (a redirect to ${code(f.expected)})` : ' (a redirect)'}; a preflight must answer with a 2xx status and is never redirected`;
     case 'allow-methods-invalid':
     case 'allow-headers-invalid':
-      return `blocked: ${whose(f)}${h} is ${codes(f.observed)}, which is not a comma-separated list of ${f.rule === 'allow-methods-invalid' ? 'methods' : 'header names'} (${code(f.subject ?? '')} is not a token)`;
+      return `blocked: ${whose(f)}${h} is ${code(joined)}, which is not a comma-separated list of ${f.rule === 'allow-methods-invalid' ? 'methods' : 'header names'} (${code(f.subject ?? '')} is not a token)`;
     case 'method-not-allowed': {
       const m = code(f.subject ?? '');
       if (f.detail === 'missing-header') return `blocked: ${m} is not a CORS-safelisted method, so ${whose(f)}Access-Control-Allow-Methods must list it, but the preflight has no such header`;
-      if (f.detail === 'wildcard-with-credentials') return `blocked: ${whose(f)}Access-Control-Allow-Methods is ${codes(f.observed)}, but ${code('*')} is not a wildcard when the request's credentials mode is ${code('include')}, and ${m} is not listed by name`;
-      if (f.detail === 'case') return `blocked: ${whose(f)}Access-Control-Allow-Methods is ${codes(f.observed)}, which spells ${m} in another case, and methods are compared case-sensitively`;
-      return `blocked: ${whose(f)}Access-Control-Allow-Methods is ${codes(f.observed)} and does not list ${m}`;
+      if (f.detail === 'wildcard-with-credentials') return `blocked: ${whose(f)}Access-Control-Allow-Methods is ${code(joined)}, but ${code('*')} is not a wildcard when the request's credentials mode is ${code('include')}, and ${m} is not listed by name`;
+      if (f.detail === 'case') return `blocked: ${whose(f)}Access-Control-Allow-Methods is ${code(joined)}, which spells ${m} in another case, and methods are compared case-sensitively`;
+      return `blocked: ${whose(f)}Access-Control-Allow-Methods is ${code(joined)} and does not list ${m}`;
     }
     case 'header-not-allowed': {
       const n = code(f.subject ?? '');
       if (f.detail === 'missing-header') return `blocked: the request sends ${n}, which is not CORS-safelisted, so ${whose(f)}Access-Control-Allow-Headers must list it, but the preflight has no such header`;
-      if (f.detail === 'wildcard-with-credentials') return `blocked: ${whose(f)}Access-Control-Allow-Headers is ${codes(f.observed)}, but ${code('*')} is taken literally when the request's credentials mode is ${code('include')}, and ${n} is not listed by name`;
-      return `blocked: ${whose(f)}Access-Control-Allow-Headers is ${codes(f.observed)} and does not list ${n}`;
+      if (f.detail === 'wildcard-with-credentials') return `blocked: ${whose(f)}Access-Control-Allow-Headers is ${code(joined)}, but ${code('*')} is taken literally when the request's credentials mode is ${code('include')}, and ${n} is not listed by name`;
+      return `blocked: ${whose(f)}Access-Control-Allow-Headers is ${code(joined)} and does not list ${n}`;
     }
     case 'authorization-not-covered-by-wildcard':
-      return `blocked: ${whose(f)}Access-Control-Allow-Headers is ${codes(f.observed)}, but ${code('*')} never covers ${code('authorization')}, which must be listed by name`;
+      return `blocked: ${whose(f)}Access-Control-Allow-Headers is ${code(joined)}, but ${code('*')} never covers ${code('authorization')}, which must be listed by name`;
     case 'redirect-location-invalid':
       if (f.observed.length > 1) return `blocked: the redirect has ${f.observed.length} Location headers (${codes(f.observed)}), and a redirect needs exactly one`;
       return `blocked: the redirect's Location ${code(value)} is not a valid URL`;
@@ -137,14 +146,14 @@ export function explainFailure(f: Failure): string {
     case 'redirect-credentials':
       return `blocked: the redirect goes to ${code(value)}, which contains a username or password, and a CORS request may not follow it`;
     case 'redirect-limit':
-      return `blocked: the request was redirected more than 20 times`;
+      return `blocked: the request was redirected more than ${code('20')} times, the most a fetch follows`;
     case 'corp-blocked':
       if (f.detail === 'same-site') {
         return `blocked: Cross-Origin-Resource-Policy is ${code(value)} and the page's origin ${code(f.expected ?? '')} is not same-site with the response (or is http: while the response came over https:), so even the opaque response is refused`;
       }
       return `blocked: Cross-Origin-Resource-Policy is ${code(value)} and the page's origin ${code(f.expected ?? '')} is not same-origin with the response, so even the opaque response is refused`;
     case 'no-response':
-      return `blocked: the server sent no response${value ? ` (${value})` : ''}, which the page sees as a network error`;
+      return `blocked: the server sent no response${value ? ` (${code(value)})` : ''}, which the page sees as a network error`;
   }
 }
 
@@ -163,7 +172,7 @@ export function describeUnsafeHeader(u: UnsafeHeader): string {
     case 'content-type-unparsable':
       return `${code(`${name}: ${u.value}`)} is not a valid MIME type`;
     case 'content-type-essence':
-      return `${code(`${name}: ${u.value}`)} is not ${codes(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'])} (its type is ${code(u.essence ?? '')})`;
+      return `${code(`${name}: ${u.value}`)} is none of ${listOr(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'].map(code))} (its type is ${code(u.essence ?? '')})`;
     case 'range-not-simple':
       return `${code(`${name}: ${u.value}`)} is not a single ${code('bytes=start-[end]')} range`;
     case 'total-size':

@@ -90,8 +90,8 @@ export function predict(init: CorsRequestInit, exchanges: readonly ExchangeLike[
   for (;;) {
     if (plan.error) return blocked([plan.error], plan.explanation);
     if (plan.preflightDependsOnBrowser) {
-      const text = "whether a preflight goes out depends on the Accept-Language value the browser adds, which the standard leaves to the browser";
-      return undetermined('left-to-browser', text, { preflight: 'undetermined' });
+      const text = 'whether a preflight goes out, or which headers it lists, depends on the Accept-Language value the browser adds, which the standard leaves to the browser';
+      return undetermined('left-to-browser', text, { preflight: plan.preflight === null ? 'undetermined' : true });
     }
     if (plan.preflight) {
       preflightSent = true;

@@ -8,6 +8,7 @@ const APP = 'http://app.example.localhost:4000';
 const API = 'http://api.example.localhost:4001';
 const plan = (over: Partial<CorsRequestInit> = {}) => prepareRequest({ pageOrigin: APP, url: `${API}/items`, ...over });
 
+// The model takes what the Request constructor takes (https://fetch.spec.whatwg.org/#dom-request).
 describe('a scenario FetchSpec is a valid model request', () => {
   it('type-checks FetchSpec plus a page origin as CorsRequestInit', () => {
     const spec: FetchSpec = { url: `${API}/x`, method: 'PUT', headers: { 'X-A': '1' }, mode: 'cors', credentials: 'include' };
@@ -62,7 +63,7 @@ describe('when a preflight is needed (https://fetch.spec.whatwg.org/#main-fetch,
     const p = plan({ method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
     expect(p.preflight?.accessControlRequestHeaders).toBe('content-type');
     expect(p.preflight?.unsafeMethod).toBeNull();
-    expect(p.explanation).toContain('`content-type: application/json` is not');
+    expect(p.explanation).toContain('`content-type: application/json` is none of');
   });
   it('PUT needs one even with no headers, and says the method is why', () => {
     const p = plan({ method: 'put' });
@@ -123,6 +124,12 @@ describe('the browser-chosen Accept-Language near the 1024-byte total (https://f
     expect(prepareRequest({ pageOrigin: APP, url: API, headers: pairs }, { acceptLanguage: 'en-US,en;q=0.9' })).toMatchObject({ preflight: null, preflightDependsOnBrowser: false });
     expect(prepareRequest({ pageOrigin: APP, url: API, headers: pairs }, { acceptLanguage: 'e'.repeat(126) }).preflight).not.toBeNull();
   });
+  it('with a preflight needed anyway, it can still change Access-Control-Request-Headers, so it is flagged too', () => {
+    const p = plan({ method: 'PUT', headers: pairs });
+    expect(p.preflight?.accessControlRequestHeaders).toBeNull();
+    expect(p.preflightDependsOnBrowser).toBe(true);
+    expect(p.notes.find((n) => n.id === 'accept-language')?.text).toContain('add every safelisted header to Access-Control-Request-Headers');
+  });
   it('does not matter far from the limit', () => {
     expect(plan({ headers: pairs.slice(0, 6) }).preflightDependsOnBrowser).toBe(false);
   });
@@ -141,6 +148,11 @@ describe('errors before anything is sent (https://fetch.spec.whatwg.org/#dom-req
       ['X-Custom', 'no-cors-not-safelisted'],
       ['Content-Type', 'no-cors-not-safelisted'],
     ]);
+  });
+  it('the explanation names the headers the browser left out', () => {
+    expect(plan({ mode: 'no-cors', headers: { 'X-Custom': '1' } }).explanation).toBe(
+      'cross-origin `no-cors` request without credentials: it is sent without a preflight and the page gets an opaque response; the browser silently left out `X-Custom` (not allowed in `no-cors` mode)',
+    );
   });
   it('no-cors keeps a safelisted Content-Type', () => {
     expect(plan({ mode: 'no-cors', method: 'POST', body: 'a=1', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }).headers).toContainEqual(['Content-Type', 'application/x-www-form-urlencoded']);
@@ -172,6 +184,7 @@ describe('errors before anything is sent (https://fetch.spec.whatwg.org/#dom-req
     expect(p.preflight).toBeNull();
     expect(p.dropped.map((d) => d.name)).toEqual(['Cookie', 'Sec-Custom', 'Origin']);
   });
+  // Not a rule of the standard: the model's own boundary (http: and https: only, a real serialized page origin).
   it('the model refuses what it does not cover instead of guessing', () => {
     expect(() => plan({ url: 'data:text/plain,hi' })).toThrow(ModelInputError);
     expect(() => prepareRequest({ pageOrigin: 'http://app.localhost/path', url: API })).toThrow(ModelInputError);

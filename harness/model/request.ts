@@ -110,7 +110,7 @@ export interface RequestPlan {
   preflight: PreflightPlan | null;
   /** A preflight would be needed but the preflight cache covers the method and every header. */
   preflightFromCache: boolean;
-  /** Whether a preflight goes out depends on the browser's own Accept-Language value (see notes). */
+  /** Whether a preflight goes out, or which headers it lists, depends on the browser's own Accept-Language value (see notes). */
   preflightDependsOnBrowser: boolean;
   redirectCount: number;
   /** The page set no Accept-Language and the caller did not say which one the browser adds. */
@@ -178,8 +178,9 @@ export function prepareRequest(init: CorsRequestInit, options: PrepareOptions = 
   const rawMethod = init.method ?? 'GET';
   const given = entriesOf(init.headers);
   const body = init.body ?? null;
+  let resolved: URL | null = null;
   const stub = (error: Failure): RequestPlan =>
-    errorPlan({ pageOrigin, url: init.url, method: rawMethod, mode, credentials, body, error });
+    errorPlan({ pageOrigin, url: resolved?.href ?? init.url, method: rawMethod, mode, credentials, body, error });
 
   // WebIDL turns the init dictionary into ByteStrings before the constructor runs.
   for (const [name, value] of given) {
@@ -192,6 +193,7 @@ export function prepareRequest(init: CorsRequestInit, options: PrepareOptions = 
   }
   const url = parseUrl(init.url, pageOrigin === 'null' ? undefined : `${pageOrigin}/`);
   if (url === null) return stub(failure('url-invalid', 'request', { observed: [init.url] }));
+  resolved = url;
   if (includesCredentials(url)) return stub(failure('url-credentials', 'request', { observed: [url.href], anchor: SPEC.urlIncludesCredentials }));
   if (!isHttpScheme(url)) {
     throw new ModelInputError(`the model covers http: and https: URLs only, not ${JSON.stringify(url.protocol)}`);
@@ -320,8 +322,8 @@ export function planHop(state: HopState, cache: readonly PreflightCacheEntry[] =
     if (state.acceptLanguageUnknown) {
       // Any Accept-Language the browser adds counts toward the 1024-byte total (up to 128 bytes of it).
       if (unsafe.safelistedTotal <= 1024 && unsafe.safelistedTotal > 1024 - 128) {
-        preflightDependsOnBrowser = preflight === null;
-        notes.push(note('accept-language', `the safelisted header values already add up to ${unsafe.safelistedTotal} bytes, so the Accept-Language value the browser adds on its own may push them over the 1024-byte total and force a preflight`, SPEC.fetchAlgorithm));
+        preflightDependsOnBrowser = true;
+        notes.push(note('accept-language', `the safelisted header values already add up to ${unsafe.safelistedTotal} bytes, so the Accept-Language value the browser adds on its own may push them over the 1024-byte total and ${preflight === null ? 'force a preflight' : 'and add every safelisted header to Access-Control-Request-Headers'}`, SPEC.fetchAlgorithm));
       } else if (unsafe.safelistedTotal > 1024) {
         notes.push(note('accept-language', `the safelisted header values exceed the 1024-byte total, so ${code('accept-language')} also appears in Access-Control-Request-Headers if the browser adds an Accept-Language header of its own`, SPEC.fetchAlgorithm));
       }
@@ -392,9 +394,10 @@ export function preflightReasons(preflight: Pick<PreflightPlan, 'unsafeMethod' |
 function explainPlan(plan: RequestPlan): string {
   if (plan.error) return explainFailure(plan.error);
   const creds = plan.credentialsIncluded ? 'with credentials' : 'without credentials';
-  if (plan.tainting === 'basic') return `same-origin request ${creds}: CORS does not apply and the page can read the response`;
-  if (plan.tainting === 'opaque') return `cross-origin ${code('no-cors')} request ${creds}: it is sent without a preflight and the page gets an opaque response`;
-  if (plan.preflight) return `cross-origin request ${creds} that needs a preflight: ${preflightReasons(plan.preflight)}`;
-  if (plan.preflightFromCache) return `cross-origin request ${creds} that would need a preflight, but the preflight cache already allows its method and headers`;
-  return `cross-origin request ${creds} and no preflight: ${code(plan.method)} is a CORS-safelisted method and every header is CORS-safelisted`;
+  const dropped = plan.dropped.length === 0 ? '' : `; the browser silently left out ${listAnd(plan.dropped.map((d) => code(d.name)))} (${plan.dropped.some((d) => d.because === 'no-cors-not-safelisted') ? `not allowed in ${code('no-cors')} mode` : 'forbidden request headers'})`;
+  if (plan.tainting === 'basic') return `same-origin request ${creds}: CORS does not apply and the page can read the response${dropped}`;
+  if (plan.tainting === 'opaque') return `cross-origin ${code('no-cors')} request ${creds}: it is sent without a preflight and the page gets an opaque response${dropped}`;
+  if (plan.preflight) return `cross-origin request ${creds} that needs a preflight: ${preflightReasons(plan.preflight)}${dropped}`;
+  if (plan.preflightFromCache) return `cross-origin request ${creds} that would need a preflight, but the preflight cache already allows its method and headers${dropped}`;
+  return `cross-origin request ${creds} and no preflight: ${code(plan.method)} is a CORS-safelisted method and every header is CORS-safelisted${dropped}`;
 }

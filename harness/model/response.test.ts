@@ -72,7 +72,7 @@ describe('which headers JavaScript may read (https://fetch.spec.whatwg.org/#cors
     const o = checkResponse(plan(), { status: 200, headers: withAcao([]) });
     expect(readable(o)).toEqual(['cache-control', 'content-length', 'content-type']);
     expect(o.exposure.find((e) => e.name === 'x-total')).toEqual({ name: 'x-total', readable: false, why: 'not-exposed' });
-    expect(o.explanation).toContain('only the CORS-safelisted response headers are readable');
+    expect(o.explanation).toBe(`allowed: Access-Control-Allow-Origin \`${APP}\` matches the page's origin; \`x-secret\` and \`x-total\` stay hidden (not in Access-Control-Expose-Headers)`);
   });
   it('the seven safelisted names are readable', () => {
     const seven: HeaderPair[] = ['Cache-Control', 'Content-Language', 'Content-Length', 'Content-Type', 'Expires', 'Last-Modified', 'Pragma'].map((n) => [n, 'v']);
@@ -81,7 +81,7 @@ describe('which headers JavaScript may read (https://fetch.spec.whatwg.org/#cors
   it('listed names become readable, case-insensitively, across several lines', () => {
     const o = checkResponse(plan(), { status: 200, headers: withAcao([['Access-Control-Expose-Headers', 'x-TOTAL'], ['Access-Control-Expose-Headers', 'Access-Control-Allow-Origin']]) });
     expect(readable(o)).toEqual(['access-control-allow-origin', 'cache-control', 'content-length', 'content-type', 'x-total']);
-    expect(o.explanation).toContain('JavaScript can also read `access-control-allow-origin` and `x-total`');
+    expect(o.explanation).toContain('; JavaScript can also read `access-control-allow-origin` and `x-total`, while `x-secret` stays hidden');
   });
   it('`*` exposes every header without credentials, except Set-Cookie', () => {
     const o = checkResponse(plan(), { status: 200, headers: withAcao([['Access-Control-Expose-Headers', '*']], '*') });

@@ -104,12 +104,14 @@ export function checkResponse(plan: RequestPlan, response: WireResponse): Respon
   if (!check.ok) {
     return { result: 'blocked', failures: check.failures, status: null, readable: [], exposure: [], notes, explanation: explainFailure(check.failures[0]!) };
   }
-  const hidden = exposure.filter((e) => !e.readable && e.why !== 'forbidden').map((e) => e.name);
+  // CORS protocol headers are not what a page wants to read, so they are left out of the sentence.
+  const hidden = exposure.filter((e) => !e.readable && e.why !== 'forbidden' && !e.name.startsWith('access-control-') && e.name !== 'vary').map((e) => e.name);
   const extra = exposure.filter((e) => e.readable && e.why !== 'safelisted').map((e) => e.name);
-  const tail =
-    extra.length > 0 ? `; JavaScript can also read ${listAnd(extra.map(code))}`
-    : hidden.length > 0 ? `; only the CORS-safelisted response headers are readable`
-    : '';
+  const parts = [
+    extra.length > 0 ? `JavaScript can also read ${listAnd(extra.map(code))}` : '',
+    hidden.length > 0 ? `${listAnd(hidden.map(code))} ${hidden.length > 1 ? 'stay' : 'stays'} hidden (not in Access-Control-Expose-Headers)` : '',
+  ].filter(Boolean);
+  const tail = parts.length > 0 ? `; ${parts.join(', while ')}` : '';
   return { result: 'allowed', failures: [], status: response.status, readable, exposure, notes, explanation: `allowed: ${check.reason}${tail}` };
 }
 

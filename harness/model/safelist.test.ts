@@ -81,6 +81,22 @@ describe('CORS-safelisted request-header (https://fetch.spec.whatwg.org/#cors-sa
     expect(classifyRequestHeader('X-Requested-With', 'XMLHttpRequest')).toEqual({ safelisted: false, reason: 'not-safelisted-name' });
     expect(classifyRequestHeader('Authorization', 'Bearer x').reason).toBe('not-safelisted-name');
   });
+  // The same table web-platform-tests uses (fetch/api/cors/resources/not-cors-safelisted.json).
+  it.each([
+    ['accept', '"'],
+    ['accept', '0'.repeat(129)],
+    ['accept-language', '\u0001'],
+    ['accept-language', '@'],
+    ['authorization', 'basics'],
+    ['content-language', '\u0001'],
+    ['content-language', '@'],
+    ['content-type', 'text/html'],
+    ['content-type', `text/plain; long=${'0'.repeat(112)}`],
+    ['range', 'bytes 0-'],
+    ['test', 'hi'],
+  ])('%s: %j is not safelisted', (name, value) => {
+    expect(classifyRequestHeader(name, value).safelisted).toBe(false);
+  });
   it('names compare case-insensitively', () => {
     expect(classifyRequestHeader('cOnTeNt-TyPe', 'text/plain').safelisted).toBe(true);
   });

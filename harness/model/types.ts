@@ -90,9 +90,7 @@ export interface Latitude {
     | 'preflight-cache-max-age-limit'
     | 'preflight-cache-eviction'
     | 'cookies'
-    | 'network-partition-key'
     | 'corp-same-site'
-    | 'embedder-policy'
     | 'referrer-policy';
   /** One sentence: what is left open and what it could change here. */
   text: string;
