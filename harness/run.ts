@@ -7,6 +7,8 @@ import { planCells, probeName, stacksFor, type PlannedCell } from './plan/plan.t
 import { fetchCode, withCellToken } from './probes/fetch-probe.ts';
 import { observe } from './observations/observe.ts';
 import { engineDisagreements } from './observations/engine-differences.ts';
+import { explainCell } from './explanations/explain-cell.ts';
+import { securityFindings } from './explanations/security.ts';
 import { judge } from './verdicts/judge.ts';
 import { engines as engineRegistry } from './browsers/registry.ts';
 import { ReporterMultiplexer, type Progress, type Reporter } from './reporters/reporter.ts';
@@ -131,6 +133,7 @@ export async function runLab(options: RunOptions): Promise<RunResults> {
 
   const order = new Map(cells.map((c, i) => [c.id, i]));
   results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  const scenarioInfos = options.scenarios.filter((s) => cells.some((c) => c.scenario === s)).map((s) => scenarioInfo(s, lab));
   const runResults: RunResults = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'corslab', version: toolVersion() },
@@ -154,14 +157,16 @@ export async function runLab(options: RunOptions): Promise<RunResults> {
       ...(options.stacks ? { stacks: [...options.stacks] } : {}),
       ...(options.grep ? { grep: options.grep.source } : {}),
     },
-    scenarios: options.scenarios.filter((s) => cells.some((c) => c.scenario === s)).map((s) => scenarioInfo(s, lab)),
+    scenarios: scenarioInfos,
     cells: results,
     engineDisagreements: engineDisagreements(results),
+    securityFindings: securityFindings(results, lab?.pageOrigins.app ?? '', new Map(scenarioInfos.map((s) => [s.id, s.serverCode]))),
     summary: {
       total: results.length,
       pass: results.filter((c) => c.verdict === 'pass').length,
       fail: results.filter((c) => c.verdict === 'fail').length,
       error: results.filter((c) => c.verdict === 'error').length,
+      modelDisagreements: results.filter((c) => c.explanation?.agreesWithModel === false).length,
     },
   };
   await reporter.onRunEnd(runResults);
@@ -239,7 +244,21 @@ async function runCell(cell: PlannedCell, page: ProbePage, lab: Lab, options: Ru
     durationMs: Date.now() - started,
   });
   const { verdict, differences } = judge(cell.expected, observation, error);
-  return { ...base, verdict, differences, observed: observation, ...(error ? { error } : {}) };
+  const explanation = error
+    ? undefined
+    : explainCell({
+        request: base.request,
+        pageOrigin: base.pageOrigin,
+        from: cell.from,
+        engine: cell.engine,
+        stack: cell.stack,
+        observed: observation,
+        expected: cell.expected,
+        policy: cell.scenario.server.policy && expandDeep(cell.scenario.server.policy, placeholderValues(stack.origins, cell.scenario.id)),
+        stacks: stacksFor(cell.scenario),
+        deviations: cell.probe.deviations ?? [],
+      });
+  return { ...base, verdict, differences, observed: observation, ...(error ? { error } : {}), ...(explanation ? { explanation } : {}) };
 }
 
 function cellBase(cell: PlannedCell, lab: Lab): Omit<CellResult, 'verdict' | 'differences'> {
@@ -289,6 +308,7 @@ function scenarioInfo(scenario: Scenario, lab: Lab | undefined): ScenarioInfo {
       request: p.fetch,
       expect: p.expect,
       expectFor: p.expectFor ?? [],
+      deviations: p.deviations ?? [],
     })),
   };
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../harness/scenarios/load.ts';
-import { RUN_OPTIONS } from '../harness/cli/options.ts';
+import { EXPLAIN_OPTIONS, RUN_OPTIONS } from '../harness/cli/options.ts';
 
 const readme = readFileSync('README.md', 'utf8');
 
@@ -30,7 +30,7 @@ describe('the README', () => {
     expect(readme).toContain(readFileSync('scenarios/origins/trailing-slash.yaml', 'utf8').trimEnd());
   });
 
-  it('documents every option of corslab run', () => {
-    for (const name of Object.keys(RUN_OPTIONS)) expect(readme).toContain(`--${name}`);
+  it('documents every option of corslab run and corslab explain', () => {
+    for (const name of [...Object.keys(RUN_OPTIONS), ...Object.keys(EXPLAIN_OPTIONS)]) expect(readme).toContain(`--${name}`);
   });
 });

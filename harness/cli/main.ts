@@ -9,7 +9,9 @@ import { STACK_NAMES, type StackName } from '../scenarios/types.ts';
 import { RunSetupError, runLab } from '../run.ts';
 import { toolVersion } from '../lab.ts';
 import { createReporters, REPORTER_NAMES, type ReporterName } from '../reporters/index.ts';
-import { RUN_OPTIONS, helpText } from './options.ts';
+import { EXPLAIN_OPTIONS, RUN_OPTIONS, helpText } from './options.ts';
+import { explainRequestText } from '../explanations/explain-request.ts';
+import { ModelInputError } from '../model/index.ts';
 
 /** Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing was started). */
 export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
@@ -37,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'run') return await runCommand(rest);
     if (command === 'validate') return await validateCommand(rest);
+    if (command === 'explain') return explainCommand(rest);
     throw new UsageError(`unknown command "${command}"; try \`corslab --help\``);
   } catch (error) {
     if (error instanceof ScenarioValidationError) {
@@ -51,6 +54,44 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`corslab: ${error.message}; try \`corslab --help\`\n`);
       return EXIT.badInput;
     }
+    throw error;
+  }
+}
+
+function explainCommand(args: string[]): number {
+  const { values } = parseArgs({ args, options: EXPLAIN_OPTIONS });
+  if (!values.origin || !values.url) throw new UsageError('explain needs --origin and --url, e.g. `corslab explain --origin https://app.example.com --url https://api.example.com/items -X PUT`');
+  const oneOf = <T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined => {
+    if (value === undefined) return undefined;
+    if (!allowed.includes(value as T)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
+    return value as T;
+  };
+  const headers = (values.header ?? []).map((line): [string, string] => {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--header must look like "Name: value", got "${line}"`);
+    return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
+  });
+  const stacks = list<StackName>(values.stack, STACK_NAMES, 'stack') ?? [...STACK_NAMES];
+  const credentials = oneOf(values.credentials, ['omit', 'same-origin', 'include'] as const, 'credentials');
+  const mode = oneOf(values.mode, ['cors', 'no-cors', 'same-origin'] as const, 'mode');
+  try {
+    const text = explainRequestText(
+      {
+        pageOrigin: values.origin,
+        url: values.url,
+        ...(values.method ? { method: values.method } : {}),
+        headers,
+        ...(values.body !== undefined ? { body: values.body } : {}),
+        ...(credentials ? { credentials } : {}),
+        ...(mode ? { mode } : {}),
+      },
+      values.read ?? [],
+      stacks,
+    );
+    process.stdout.write(text);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof ModelInputError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -96,7 +137,7 @@ async function runCommand(args: string[]): Promise<number> {
       engines,
       stacks,
       grep,
-      reporters: createReporters(reporterNames, outputDir),
+      reporters: createReporters(reporterNames, outputDir, { explain: values.explain ?? false }),
       requireEngines: values['require-engines'] ?? false,
       concurrencyPerPage: concurrency,
       isolatedContexts: concurrency === undefined ? undefined : Math.min(concurrency, defaults.isolatedContexts),

@@ -20,6 +20,8 @@ export class TerminalReporter implements Reporter {
   constructor(
     private readonly out: Stream = process.stdout,
     private readonly htmlPath?: string,
+    /** Also print the reason for every blocked cell, not only for those that failed. */
+    private readonly explainBlocked = false,
   ) {
     this.tty = Boolean(out.isTTY);
     this.color = this.tty && !process.env.NO_COLOR;
@@ -62,6 +64,9 @@ export class TerminalReporter implements Reporter {
     this.clearLine();
     const notPassed = results.cells.filter((c) => c.verdict !== 'pass');
     for (const cell of notPassed) this.out.write(this.describe(cell));
+    if (this.explainBlocked) this.writeBlockedReasons(results);
+    this.writeModelDifferences(results);
+    this.writeFindings(results);
     if (results.engineDisagreements.length > 0) {
       this.out.write(`\n${this.paint(1, 'Engines disagree')} on ${results.engineDisagreements.length} probe${results.engineDisagreements.length === 1 ? '' : 's'}:\n`);
       for (const d of results.engineDisagreements) {
@@ -87,7 +92,55 @@ export class TerminalReporter implements Reporter {
     }
     const message = cell.observed?.messages.find((m) => m.source === 'console');
     if (message) lines.push(`  browser: ${message.text}`);
+    if (cell.explanation) lines.push(`  why: ${cell.explanation.reason}`);
+    const fix = cell.explanation?.fix;
+    if (fix) {
+      lines.push(`  fix: ${fix.summary}`);
+      const code = fix.perStack[cell.stack];
+      if (code) lines.push(...code.split('\n').map((l) => `       ${l}`));
+    }
     return `${lines.join('\n')}\n`;
+  }
+
+  /** One line per blocked probe and stack: the reason, with the engines that share it. */
+  private writeBlockedReasons(results: RunResults): void {
+    const byReason = new Map<string, string[]>();
+    for (const cell of results.cells) {
+      if (cell.verdict !== 'pass' || cell.observed?.result !== 'blocked' || !cell.explanation) continue;
+      const key = `${cell.scenario} > ${cell.probeName} [${cell.stack}]\n    ${cell.explanation.reason}`;
+      byReason.set(key, [...(byReason.get(key) ?? []), cell.engine]);
+    }
+    if (byReason.size === 0) return;
+    this.out.write(`\n${this.paint(1, 'Blocked, and why')}:\n`);
+    for (const [key, engines] of byReason) this.out.write(`  ${key} (${engines.join(', ')})\n`);
+  }
+
+  /** Cells where an engine did something other than what the Fetch standard says: news, never hidden. */
+  private writeModelDifferences(results: RunResults): void {
+    const differing = results.cells.filter((c) => c.explanation?.agreesWithModel === false);
+    if (differing.length === 0) return;
+    const groups = new Map<string, CellResult[]>();
+    for (const cell of differing) {
+      const key = `${cell.scenario} > ${cell.probeName} [${cell.engine}]`;
+      groups.set(key, [...(groups.get(key) ?? []), cell]);
+    }
+    this.out.write(`\n${this.paint(1, 'Engines that differ from the Fetch standard model')} (${differing.length} cells):\n`);
+    for (const [key, cells] of groups) {
+      const x = cells[0]!.explanation!;
+      const fields = x.modelDifferences.map((d) => `${d.field}: standard ${JSON.stringify(d.expected)}, engine ${JSON.stringify(d.observed)}`).join('; ');
+      const status = x.deviation ? `documented: ${x.deviation.source}` : this.paint(31, 'undocumented: investigate');
+      this.out.write(`  ${key} on ${cells.map((c) => c.stack).join(', ')}\n    ${fields}\n    ${status}\n`);
+    }
+  }
+
+  private writeFindings(results: RunResults): void {
+    const serious = results.securityFindings.filter((f) => f.severity === 'high' || f.severity === 'medium');
+    if (serious.length === 0) return;
+    this.out.write(`\n${this.paint(1, 'Security findings')} (high and medium; all ${results.securityFindings.length} are in the report):\n`);
+    for (const f of serious) {
+      const exploited = f.exploitedIn.length > 0 ? this.paint(31, ` EXPLOITABLE: the attacker page read it in ${f.exploitedIn.join(', ')}`) : '';
+      this.out.write(`  ${f.scenario} on ${f.stack}: ${f.text}${exploited}\n`);
+    }
   }
 
   private clearLine(): void {

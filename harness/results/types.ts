@@ -5,7 +5,9 @@
  */
 import type { EngineName } from '../browsers/driver.ts';
 import type { EngineDisagreement } from '../observations/engine-differences.ts';
-import type { Expectation, ExpectationOverride, FetchSpec, HandlerResponse, PageOriginName, ResultKind, StackName } from '../scenarios/types.ts';
+import type { CellExplanation } from '../explanations/explain-cell.ts';
+import type { SecurityFinding } from '../explanations/security.ts';
+import type { Deviation, Expectation, ExpectationOverride, FetchSpec, HandlerResponse, PageOriginName, ResultKind, StackName } from '../scenarios/types.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -116,6 +118,8 @@ export interface CellResult {
   differences: Difference[];
   /** Why the harness could not observe (never a CORS outcome). */
   error?: string;
+  /** The Fetch standard model's reading of the wire exchange: the reason, agreement with the engine, and a fix. */
+  explanation?: CellExplanation;
   /** The code the page ran, with the run's real URLs. */
   pageCode: string;
   /** The request as the scenario wrote it, placeholders expanded. */
@@ -135,7 +139,7 @@ export interface ScenarioInfo {
   /** The setup code each stack ran, in that stack's idiom. */
   serverCode: Partial<Record<StackName, string>>;
   response: Required<HandlerResponse>;
-  probes: { name: string; line: number; from: PageOriginName; request: FetchSpec; expect: Expectation; expectFor: ExpectationOverride[] }[];
+  probes: { name: string; line: number; from: PageOriginName; request: FetchSpec; expect: Expectation; expectFor: ExpectationOverride[]; deviations: Deviation[] }[];
 }
 
 export interface EngineInfo {
@@ -173,5 +177,14 @@ export interface RunResults {
   cells: CellResult[];
   /** Probes whose observations differ between engines on the same stack: news, shown side by side. */
   engineDisagreements: EngineDisagreement[];
-  summary: { total: number; pass: number; fail: number; error: number };
+  /** Unsafe configurations found from the servers' answers and code, apart from pass/fail. */
+  securityFindings: SecurityFinding[];
+  summary: {
+    total: number;
+    pass: number;
+    fail: number;
+    error: number;
+    /** Cells where the engine did something other than what the Fetch standard model says. */
+    modelDisagreements: number;
+  };
 }

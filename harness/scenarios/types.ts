@@ -94,12 +94,20 @@ export interface ExpectationOverride {
   source?: string;
 }
 
+/** A documented difference between engines and the Fetch standard on one probe. */
+export interface Deviation {
+  engine?: EngineName | EngineName[];
+  why: string;
+  source: string;
+}
+
 export interface Probe {
   name?: string;
   from?: PageOriginName;
   fetch: FetchSpec;
   expect: Expectation;
   expectFor?: ExpectationOverride[];
+  deviations?: Deviation[];
 }
 
 /** A scenario file as written (after YAML parsing and validation). */

@@ -81,9 +81,24 @@ describe('the spine, end to end in Chromium', () => {
     expect(wrong.differences).toEqual([{ field: 'result', expected: 'allowed', observed: 'blocked' }]);
   });
 
+  it('explains every blocked or failing cell it could observe, from the wire exchange', () => {
+    const observedNotAllowed = results.cells.filter((c) => c.verdict !== 'error' && (c.verdict === 'fail' || c.observed?.result === 'blocked'));
+    expect(observedNotAllowed.length).toBeGreaterThan(5);
+    for (const c of observedNotAllowed) expect(c.explanation?.reason, c.id).toMatch(/^blocked: /);
+    const duplicate = cell(results, 'duplicate-allow-origin', 0, 'express-manual');
+    expect(duplicate.explanation!.reason).toContain('Access-Control-Allow-Origin');
+    expect(duplicate.explanation!.agreesWithModel).toBe(true);
+  });
+
+  it('gives the site\'s own blocked page a fix, and the attacker none', () => {
+    const wrong = cell(results, 'wrong-expectation', 0, 'fastify-cors');
+    expect(wrong.explanation!.fix!.perStack['fastify-cors']).toBe(`await app.register(cors, { origin: '${results.environment.origins.app}' })`);
+    expect(cell(results, 'evidence', 1, 'express-cors').explanation!.fix).toBeUndefined();
+  });
+
   it('counts every verdict in the summary', () => {
     const count = (v: string) => results.cells.filter((c) => c.verdict === v).length;
-    expect(results.summary).toEqual({ total: results.cells.length, pass: count('pass'), fail: count('fail'), error: count('error') });
+    expect(results.summary).toEqual({ total: results.cells.length, pass: count('pass'), fail: count('fail'), error: count('error'), modelDisagreements: 0 });
     expect(results.summary.fail).toBe(3);
     expect(results.summary.error).toBe(2);
   });

@@ -106,6 +106,7 @@
     return info ? `${name} ${String(info.version).split('.')[0]}` : name;
   };
 
+  const SEVERITY = ['high', 'medium', 'low', 'info'];
   const scenarioById = new Map(results.scenarios.map((s) => [s.id, s]));
   /** One row per scenario x probe, in the run's order. */
   const rows = [];
@@ -259,6 +260,50 @@
       ),
       summary,
       dl,
+      findingsPart(),
+    );
+  }
+
+  /** Unsafe configurations, apart from pass/fail; "exploitable" only where the attacker's page really read the data. */
+  function findingsPart() {
+    const findings = (results.securityFindings || []).slice().sort((a, b) => SEVERITY.indexOf(a.severity) - SEVERITY.indexOf(b.severity));
+    const differing = results.cells.filter((c) => c.explanation && c.explanation.agreesWithModel === false);
+    if (findings.length === 0 && differing.length === 0) return null;
+    return h(
+      'div',
+      { class: 'findings' },
+      differing.length
+        ? h(
+            'p',
+            null,
+            h('strong', null, `${plural(differing.length, 'cell')} where an engine differs from the Fetch standard model`),
+            ` (${plural(differing.filter((c) => c.explanation.deviation).length, 'documented deviation')}); they are marked \u2260 standard in the matrix.`,
+          )
+        : null,
+      findings.length
+        ? h(
+            'details',
+            { class: 'security' },
+            h('summary', null, h('strong', null, `${plural(findings.length, 'security finding')}`), ` (${plural(findings.filter((f) => f.exploitedIn.length).length, 'exploited by the attacker page')})`),
+            h(
+              'ul',
+              null,
+              findings.map((f) =>
+                h(
+                  'li',
+                  { class: `sev-${f.severity}` },
+                  h('span', { class: `badge sev sev-${f.severity}` }, f.severity),
+                  ' ',
+                  f.exploitedIn.length ? h('span', { class: 'badge exploited' }, `exploitable: the attacker page read it in ${f.exploitedIn.join(', ')}`) : null,
+                  ' ',
+                  h('span', { class: 'mono' }, `${f.scenario} \u00b7 ${stackLabel(f.stack)}`),
+                  ': ',
+                  f.text,
+                ),
+              ),
+            ),
+          )
+        : null,
     );
   }
 
@@ -351,6 +396,9 @@
       h('span', { class: 'verdict' }, h('span', { class: 'sym', 'aria-hidden': 'true' }, v.symbol), ' ', v.label),
       // What was expected stays in the tooltip and the detail: with 18 columns a third line does not fit.
       h('span', { class: 'result' }, observed || '\u2014'),
+      cell.explanation && cell.explanation.agreesWithModel === false
+        ? h('span', { class: 'model-flag', title: `${engineLabel(cell.engine)} differs from the Fetch standard model${cell.explanation.deviation ? ' (documented)' : ''}` }, '\u2260 standard')
+        : null,
     );
   }
 
@@ -571,6 +619,8 @@
       { class: 'detail-body' },
       h('h2', { id: 'detail-title', tabindex: -1 }, scenario.title),
       outcomeBanner(cell),
+      whyPart(cell),
+      fixPart(cell),
       lessonPart(scenario, cell),
       pagePart(cell),
       serverPart(scenario, cell),
@@ -604,6 +654,63 @@
     }
     const result = cell.observed ? cell.observed.result : undefined;
     return h('div', { class: 'banner v-pass', role: 'note' }, h('strong', null, `As expected: ${result}. `), RESULT_MEANING[result] || '');
+  }
+
+  /** The model's one-sentence reason, and where the engine differs from the Fetch standard. */
+  function whyPart(cell) {
+    const x = cell.explanation;
+    if (!x) return null;
+    const m = x.model;
+    const anchors = unique(m.failures.map((f) => f.anchor));
+    const rows = [
+      ['preflight sent', m.preflight, cell.observed.preflight !== null],
+      ['request sent', m.actualSent, cell.observed.actual !== null],
+      ['result', m.result, cell.observed.result],
+    ];
+    const differs = new Set(x.modelDifferences.map((d) => d.field));
+    const field = { 'preflight sent': 'preflight', 'request sent': 'actualSent', result: 'result' };
+    return section(
+      'Why',
+      h('p', { class: `reason${x.agreesWithModel === false ? ' model-differs' : ''}` }, x.reason),
+      anchors.length ? h('ul', { class: 'sources' }, anchors.map((a) => h('li', null, safeLink(a)))) : null,
+      h(
+        'table',
+        { class: 'expect model' },
+        h('thead', null, h('tr', null, h('th', null, ''), h('th', null, 'the Fetch standard (model)'), h('th', null, engineLabel(cell.engine)))),
+        h(
+          'tbody',
+          null,
+          rows.map(([label, fromModel, fromEngine]) =>
+            h('tr', { class: differs.has(field[label]) ? 'differs' : null }, h('th', { scope: 'row' }, label), h('td', { class: 'mono' }, show(fromModel)), h('td', { class: 'mono' }, show(fromEngine))),
+          ),
+        ),
+      ),
+      x.agreesWithModel === false
+        ? h(
+            'p',
+            { class: `banner ${x.deviation ? 'v-pass' : 'v-fail'}` },
+            h('strong', null, `${engineLabel(cell.engine)} differs from the model. `),
+            x.deviation ? ['Documented: ', x.deviation.why, ' ', safeLink(x.deviation.source)] : 'Not documented yet: either the model is wrong or the engine deviates from the standard; investigate and record which.',
+          )
+        : null,
+      m.notes.length ? h('ul', { class: 'notes muted' }, m.notes.map((n) => h('li', null, n.text))) : null,
+    );
+  }
+
+  /** The smallest server change that lets the site's own page through, in the idiom of this cell's stack. */
+  function fixPart(cell) {
+    const fix = cell.explanation && cell.explanation.fix;
+    if (!fix) return null;
+    const code = fix.perStack[cell.stack];
+    const others = Object.entries(fix.perStack).filter(([stack]) => stack !== cell.stack);
+    return section(
+      'Fix',
+      h('p', null, fix.summary),
+      code !== undefined ? [h('p', { class: 'muted' }, `${stackLabel(cell.stack)}:`), pre(code)] : null,
+      others.length
+        ? h('details', null, h('summary', null, 'The same fix on the other stacks'), others.map(([stack, text]) => [h('p', { class: 'muted' }, `${stackLabel(stack)}:`), pre(text)]))
+        : null,
+    );
   }
 
   function show(value) {

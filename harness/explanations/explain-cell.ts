@@ -1,0 +1,129 @@
+import { ModelInputError, predict, type Failure, type Latitude, type Prediction } from '../model/index.ts';
+import { fixFor, type Fix } from './fixes.ts';
+import type { EngineName } from '../browsers/driver.ts';
+import type { Difference, Observation } from '../results/types.ts';
+import type { Deviation, Expectation, FetchSpec, PageOriginName, Policy, StackName } from '../scenarios/types.ts';
+
+/** What the Fetch standard model says about one cell, given what the server answered on the wire. */
+export interface ModelAnswer {
+  preflight: boolean | 'undetermined';
+  actualSent: boolean;
+  result: 'allowed' | 'blocked' | 'opaque' | 'undetermined';
+  status: number | null;
+  readable: string[];
+  /** One sentence naming the header and the values involved. */
+  explanation: string;
+  failures: Failure[];
+  /** Where the standard leaves this request's outcome to the browser. */
+  notes: Latitude[];
+}
+
+export interface CellExplanation {
+  /** Why the cell came out as it did, in one sentence computed from the wire exchange. */
+  reason: string;
+  model: ModelAnswer;
+  /**
+   * true: the engine did what the standard says; false: it did not (news: a
+   * browser deviation or a model bug, see `modelDifferences`); null: the
+   * model could not decide (the standard leaves it to the browser) or the
+   * harness could not observe.
+   */
+  agreesWithModel: boolean | null;
+  modelDifferences: Difference[];
+  /** The scenario documents this engine's difference from the standard (with its source). */
+  deviation?: { why: string; source: string };
+  /** The smallest server change that lets the page through, for a blocked request the site's own page makes. */
+  fix?: Fix;
+}
+
+export interface ExplainInput {
+  request: FetchSpec;
+  pageOrigin: string;
+  from: PageOriginName;
+  engine: EngineName;
+  stack: StackName;
+  observed: Observation | undefined;
+  expected: Expectation;
+  policy: Policy | undefined;
+  stacks: readonly StackName[];
+  deviations: readonly Deviation[];
+}
+
+const engineLabel: Record<EngineName, string> = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit' };
+
+/**
+ * Runs the model over a cell's request and the exchanges the recorder saw,
+ * compares its answer with what the engine did, and derives the reason and,
+ * where the site's own page was blocked, a fix.
+ */
+export function explainCell(input: ExplainInput): CellExplanation | undefined {
+  const { observed } = input;
+  if (!observed || observed.result === undefined) return undefined;
+  let prediction: Prediction;
+  try {
+    prediction = predict({ ...input.request, pageOrigin: input.pageOrigin }, observed.exchanges);
+  } catch (error) {
+    if (error instanceof ModelInputError) return undefined;
+    throw error;
+  }
+  const model: ModelAnswer = {
+    preflight: prediction.preflight,
+    actualSent: prediction.actualSent,
+    result: prediction.result,
+    status: prediction.status,
+    readable: prediction.readable,
+    explanation: prediction.explanation,
+    failures: prediction.failures,
+    notes: prediction.notes,
+  };
+  const modelDifferences = compareWithModel(model, observed);
+  const agreesWithModel = model.result === 'undetermined' ? null : modelDifferences.length === 0;
+  const engine = engineLabel[input.engine];
+  const reason = agreesWithModel === false
+    ? `${engine} differs from the Fetch standard here: it ${describe(observed)}, while the standard says ${model.explanation}`
+    : model.explanation;
+  const explanation: CellExplanation = { reason, model, agreesWithModel, modelDifferences };
+
+  const deviation = input.deviations.find((d) => d.engine === undefined || [d.engine].flat().includes(input.engine));
+  if (agreesWithModel === false && deviation) explanation.deviation = { why: deviation.why, source: deviation.source };
+
+  // The site's own page is meant to get through; the attacker's page is meant to be kept out.
+  const readable = new Set(observed.js.kind === 'response' ? observed.js.headers.map(([n]) => n.toLowerCase()) : []);
+  const unreadable = observed.result === 'allowed' ? (input.expected.readable ?? []).filter((h) => !readable.has(h.toLowerCase())) : [];
+  if (input.from === 'app' && (observed.result === 'blocked' || unreadable.length > 0)) {
+    const fix = fixFor({
+      failures: model.failures,
+      unreadable,
+      plan: prediction.request,
+      pageOrigin: input.pageOrigin,
+      policy: input.policy,
+      stacks: input.stacks,
+    });
+    if (fix) explanation.fix = fix;
+  }
+  return explanation;
+}
+
+function describe(o: Observation): string {
+  const parts = [o.preflight ? 'sent a preflight' : 'sent no preflight'];
+  parts.push(o.actual ? 'sent the request' : 'did not send the request');
+  parts.push(o.result === 'allowed' ? 'let the page read the response' : o.result === 'opaque' ? 'gave the page an opaque response' : 'blocked the response');
+  return parts.join(', ');
+}
+
+/** The fields where the engine did something other than what the model says. */
+export function compareWithModel(model: ModelAnswer, observed: Observation): Difference[] {
+  const differences: Difference[] = [];
+  const compare = (field: string, fromModel: unknown, fromEngine: unknown) => {
+    if (fromModel === 'undetermined') return;
+    if (JSON.stringify(fromModel) !== JSON.stringify(fromEngine)) differences.push({ field, expected: fromModel, observed: fromEngine });
+  };
+  compare('preflight', model.preflight, observed.preflight !== null);
+  compare('actualSent', model.actualSent, observed.actual !== null);
+  compare('result', model.result, observed.result);
+  if (model.result === 'allowed' && observed.result === 'allowed' && observed.js.kind === 'response') {
+    compare('status', model.status, observed.js.status);
+    compare('readable', [...model.readable].sort(), observed.js.headers.map(([n]) => n.toLowerCase()).sort());
+  }
+  return differences;
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it, vi } from 'vitest';
+import { adviseRequest, explainRequestText } from './explain-request.ts';
+import { fixFor } from './fixes.ts';
+import { compareWithModel, type ModelAnswer } from './explain-cell.ts';
+import { regexLiterals } from './security.ts';
+import { prepareRequest, predict } from '../model/index.ts';
+import { main } from '../cli/main.ts';
+import type { Observation } from '../results/types.ts';
+
+const app = 'https://app.example.com';
+const api = 'https://api.example.com/items';
+
+describe('explaining a request offline (corslab explain)', () => {
+  it('asks for exactly what a credentialed, preflighted request needs, and the model accepts the answer', () => {
+    const advice = adviseRequest({ pageOrigin: app, url: api, method: 'PUT', headers: { 'X-Api-Key': 'k' }, credentials: 'include' }, ['X-Total-Count']);
+    expect(advice.preflightAnswer!.headers).toEqual([
+      ['Access-Control-Allow-Origin', app],
+      ['Access-Control-Allow-Credentials', 'true'],
+      ['Access-Control-Allow-Methods', 'PUT'],
+      ['Access-Control-Allow-Headers', 'x-api-key'],
+    ]);
+    expect(advice.responseAnswer.headers).toContainEqual(['Access-Control-Expose-Headers', 'X-Total-Count']);
+    expect(advice.policy).toEqual({ origin: app, credentials: true, methods: ['PUT'], allowedHeaders: ['x-api-key'], exposedHeaders: ['X-Total-Count'] });
+  });
+
+  it('needs no preflight and no exposure for a simple GET reading a safelisted header', () => {
+    const advice = adviseRequest({ pageOrigin: app, url: api }, ['Content-Type']);
+    expect(advice.preflightAnswer).toBeNull();
+    expect(advice.responseAnswer.headers).toEqual([['Access-Control-Allow-Origin', app]]);
+  });
+
+  it('prints each step and the fix in the chosen stack', () => {
+    const text = explainRequestText({ pageOrigin: app, url: api, method: 'DELETE' }, [], ['fastify-cors']);
+    expect(text).toContain('1. A preflight goes out first, because `DELETE` is not a CORS-safelisted method');
+    expect(text).toContain('Access-Control-Allow-Methods: DELETE');
+    expect(text).toContain("await app.register(cors, { origin: 'https://app.example.com', methods: ['DELETE'] })");
+    expect(text).not.toContain('Express');
+  });
+
+  it('is a command that exits 0, and 2 on bad input', async () => {
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await main(['explain', '--origin', app, '--url', api, '-X', 'PUT', '--stack', 'express-cors'])).toBe(0);
+    expect(out).toContain("app.use(cors({ origin: 'https://app.example.com', methods: ['PUT'] }))");
+    expect(await main(['explain', '--url', api])).toBe(2);
+    expect(await main(['explain', '--origin', app, '--url', api, '--credentials', 'always'])).toBe(2);
+    expect(await main(['explain', '--origin', 'not an origin', '--url', api])).toBe(2);
+    vi.restoreAllMocks();
+  });
+});
+
+describe('fixes for a blocked request', () => {
+  const plan = prepareRequest({ pageOrigin: app, url: api, method: 'PUT', credentials: 'include' });
+  const failuresOf = (headers: [string, string][]) => predict({ pageOrigin: app, url: api, method: 'PUT', credentials: 'include' }, [{ kind: 'preflight', response: { status: 204, headers } }]).failures;
+
+  it('replace a trailing-slash origin with the exact one', () => {
+    const fix = fixFor({ failures: failuresOf([['Access-Control-Allow-Origin', `${app}/`]]), unreadable: [], plan, pageOrigin: app, policy: { origin: `${app}/`, methods: ['PUT'], credentials: true }, stacks: ['express-cors'] });
+    expect(fix!.policy).toEqual({ origin: app, methods: ['PUT'], credentials: true });
+    expect(fix!.perStack['express-cors']).toBe("app.use(cors({ origin: 'https://app.example.com', methods: ['PUT'], credentials: true }))");
+  });
+
+  it('add every missing piece (credentials flag, method), changing nothing else', () => {
+    const fix = fixFor({ failures: failuresOf([['Access-Control-Allow-Origin', app]]), unreadable: [], plan, pageOrigin: app, policy: { origin: app, maxAge: 60 }, stacks: ['fastify-cors'] });
+    expect(fix!.policy).toEqual({ origin: app, maxAge: 60, credentials: true, methods: ['GET', 'HEAD', 'POST', 'PUT'] });
+    const methodOnly = fixFor({ failures: failuresOf([['Access-Control-Allow-Origin', app], ['Access-Control-Allow-Credentials', 'true']]), unreadable: [], plan, pageOrigin: app, policy: { origin: app, credentials: true, methods: ['GET'] }, stacks: ['fastify-cors'] });
+    expect(methodOnly!.policy).toEqual({ origin: app, credentials: true, methods: ['GET', 'PUT'] });
+  });
+
+  it('are structural when the preflight was refused before CORS ran', () => {
+    const refused = predict({ pageOrigin: app, url: api, method: 'PUT' }, [{ kind: 'preflight', response: { status: 401, headers: [] } }]).failures;
+    const fix = fixFor({ failures: refused, unreadable: [], plan, pageOrigin: app, policy: undefined, stacks: ['express-cors'] });
+    expect(fix!.policy).toBeUndefined();
+    expect(fix!.summary).toMatch(/let OPTIONS through before anything that can refuse it/);
+  });
+
+  it('expose a header the page meant to read', () => {
+    const get = prepareRequest({ pageOrigin: app, url: api });
+    const fix = fixFor({ failures: [], unreadable: ['X-Total-Count'], plan: get, pageOrigin: app, policy: { origin: app }, stacks: ['express-manual'] });
+    expect(fix!.policy).toEqual({ origin: app, exposedHeaders: ['X-Total-Count'] });
+    expect(fix!.perStack['express-manual']).toContain("res.setHeader('Access-Control-Expose-Headers', 'X-Total-Count')");
+  });
+});
+
+describe('comparing an engine with the model', () => {
+  const model: ModelAnswer = { preflight: true, actualSent: false, result: 'blocked', status: null, readable: [], explanation: '', failures: [], notes: [] };
+  const observed = (over: Partial<Observation>) => ({ preflight: {}, actual: null, result: 'blocked', js: { kind: 'error' }, ...over }) as unknown as Observation;
+
+  it('finds no difference when the engine did what the standard says', () => {
+    expect(compareWithModel(model, observed({}))).toEqual([]);
+  });
+
+  it('names each field where the engine did otherwise', () => {
+    const differences = compareWithModel(model, observed({ actual: {} as Observation['actual'], result: 'allowed', js: { kind: 'response', type: 'cors', status: 200, statusText: '', headers: [], body: '', bodyTruncated: false } }));
+    expect(differences.map((d) => d.field)).toEqual(['actualSent', 'result']);
+  });
+});
+
+describe('scanning code for origin regular expressions', () => {
+  it('finds the allow-list patterns and leaves other slashes alone', () => {
+    const code = "app.use(cors({ origin: /example\\.com$/ }))\nconst half = a / b / c\nconst re = [/^https:\\/\\/app\\.example\\.com$/, 'x']";
+    expect(regexLiterals(code).map((r) => r.source)).toEqual(['example\\.com$', '^https:\\/\\/app\\.example\\.com$']);
+  });
+});

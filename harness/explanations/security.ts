@@ -1,0 +1,89 @@
+import { checkOriginPattern, findUnsafeCorsConfig, type Finding } from '../model/index.ts';
+import type { CellResult } from '../results/types.ts';
+import type { StackName } from '../scenarios/types.ts';
+
+/** An unsafe configuration, found from what a server answered or from its code; reported apart from pass/fail. */
+export interface SecurityFinding extends Finding {
+  scenario: string;
+  stack: StackName;
+  /** The cells whose exchanges show it. */
+  cells: string[];
+  /**
+   * The attacker's page (evil.localhost) really read a credentialed
+   * response in these engines. Only then is a finding called exploitable.
+   */
+  exploitedIn: string[];
+}
+
+/**
+ * Security findings of a run: each server answer to each cell, checked with
+ * the model against the origins the API means to trust (the app page), and
+ * each scenario's stack code scanned for allow-list regular expressions that
+ * are not anchored. One finding per scenario, stack and kind.
+ */
+export function securityFindings(
+  cells: readonly CellResult[],
+  trustedOrigin: string,
+  serverCode: ReadonlyMap<string, Partial<Record<StackName, string>>>,
+): SecurityFinding[] {
+  const found = new Map<string, SecurityFinding>();
+  const add = (scenario: string, stack: StackName, finding: Finding, cell?: CellResult) => {
+    const key = `${scenario}@${stack}:${finding.id}`;
+    const entry = found.get(key) ?? { ...finding, scenario, stack, cells: [], exploitedIn: [] };
+    if (cell && !entry.cells.includes(cell.id)) entry.cells.push(cell.id);
+    // Exploitable only when the attacker's page actually read a credentialed answer.
+    if (cell && cell.from === 'evil' && cell.observed?.result === 'allowed' && cell.request.credentials === 'include' && !entry.exploitedIn.includes(cell.engine)) {
+      entry.exploitedIn.push(cell.engine);
+    }
+    found.set(key, entry);
+  };
+  for (const cell of cells) {
+    for (const exchange of cell.observed?.exchanges ?? []) {
+      const origin = exchange.request.headers.find(([n]) => n.toLowerCase() === 'origin')?.[1];
+      if (!origin || !exchange.response) continue;
+      for (const finding of findUnsafeCorsConfig({ requestOrigin: origin, headers: exchange.response.headers }, [trustedOrigin])) {
+        add(cell.scenario, cell.stack, finding, cell);
+      }
+    }
+  }
+  for (const [scenario, byStack] of serverCode) {
+    for (const [stack, code] of Object.entries(byStack) as [StackName, string][]) {
+      for (const pattern of regexLiterals(code)) {
+        for (const finding of checkOriginPattern(pattern.source, { flags: pattern.flags, allowed: trustedOrigin })) add(scenario, stack, finding);
+      }
+    }
+  }
+  return [...found.values()].filter((f) => f.id !== 'reflected-origin-without-vary' || varies(cells, f.scenario, f.stack));
+}
+
+/**
+ * One answer cannot tell a reflected origin from a fixed one that happens to
+ * match, and a fixed Access-Control-Allow-Origin needs no Vary. Only when the
+ * scenario's answers on a stack carried more than one value did the server
+ * really reflect, and only then does a missing `Vary: Origin` matter.
+ */
+function varies(cells: readonly CellResult[], scenario: string, stack: StackName): boolean {
+  const values = new Set<string>();
+  for (const cell of cells) {
+    if (cell.scenario !== scenario || cell.stack !== stack) continue;
+    for (const exchange of cell.observed?.exchanges ?? []) {
+      for (const [name, value] of exchange.response?.headers ?? []) if (name.toLowerCase() === 'access-control-allow-origin') values.add(value);
+    }
+  }
+  return values.size > 1;
+}
+
+/**
+ * Regular expression literals in a snippet that look like origin allow-lists
+ * (they mention a dot or "localhost" or a scheme). A light scan, not a parser:
+ * good enough for the snippets scenarios reproduce.
+ */
+export function regexLiterals(code: string): { source: string; flags: string }[] {
+  const out: { source: string; flags: string }[] = [];
+  const literal = /(?<=[=(,:[!&|?{};]\s*|^\s*|return\s+)\/((?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n[])+)\/([dgimsuvy]*)/gm;
+  for (const match of code.matchAll(literal)) {
+    const source = match[1]!;
+    if (/\\\.|localhost|https?:/.test(source)) out.push({ source, flags: match[2] ?? '' });
+  }
+  return out;
+}
