@@ -5,7 +5,7 @@
  *
  * Defaults: reports/latest/index.html (what `node bin/corslab.js run` writes)
  * and docs/report.png. Opens the report in headless Chromium, opens the detail
- * of one failing cell (else an erroring one, else a blocked one) so the picture
+ * of one failing cell (else an erroring one, else a blocked one with its fix) so the picture
  * shows the evidence as well as the matrix, and writes a 1280x900 PNG.
  */
 import { existsSync } from 'node:fs';
@@ -30,7 +30,8 @@ try {
   await page.goto(pathToFileURL(report).href);
   await page.locator('html[data-ready="true"]').waitFor({ timeout: 10_000 });
 
-  // The most telling cell first: a failure shows expected vs observed, a block shows the browser's message.
+  // The most telling cell first: a failure shows expected vs observed; otherwise a
+  // blocked cell of the site's own page, which shows the reason and the fix.
   const candidates = ['td.cell.v-fail button', 'td.cell.v-error button'];
   let opened = false;
   for (const selector of candidates) {
@@ -42,13 +43,15 @@ try {
     }
   }
   if (!opened) {
-    const blocked = page.locator('td.cell button', { has: page.locator('.result', { hasText: /^blocked$/ }) }).first();
-    if ((await blocked.count()) > 0) await blocked.click();
-  }
-  if (await page.locator('dialog[open]').count()) {
-    // Start the drawer at the wire exchange: the part of the evidence no other tool shows.
-    const wire = page.locator('dialog[open] section.part', { has: page.locator('ol.exchanges') }).first();
-    if (await wire.count()) await wire.evaluate((section) => section.scrollIntoView({ block: 'start' }));
+    const fixedId = await page.evaluate(() => {
+      const data = JSON.parse(document.getElementById('corslab-results')?.textContent ?? 'null') as {
+        cells: { id: string; scenario: string; explanation?: { fix?: unknown } }[];
+      } | null;
+      const withFix = data?.cells.filter((c) => c.explanation?.fix) ?? [];
+      return (withFix.find((c) => c.scenario === 'origins/trailing-slash') ?? withFix[0])?.id;
+    });
+    const target = fixedId ? page.locator(`button[data-open="${fixedId}"]`) : page.locator('td.cell button', { has: page.locator('.result', { hasText: /^blocked$/ }) }).first();
+    if ((await target.count()) > 0) await target.click();
   }
 
   await mkdir(path.dirname(out), { recursive: true });

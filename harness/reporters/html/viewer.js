@@ -55,6 +55,8 @@
   }
 
   const unique = (items) => [...new Set(items)];
+  /** Explanations put values in `backticks`: show those as code, the rest as text (never markup). */
+  const withCode = (text) => String(text).split('`').map((part, i) => (i % 2 ? h('code', null, part) : part));
   const lower = (s) => String(s).toLowerCase();
   const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -101,9 +103,11 @@
   const allEngines = unique([...env.engines.map((e) => e.name), ...cells.map((c) => c.engine)]);
   const allStacks = unique([...env.stacks.map((s) => s.name), ...cells.map((c) => c.stack)]);
   const stackLabel = (name) => (stackInfo.get(name) ? stackInfo.get(name).label : name);
+  // Chromium and Firefox are known by their major version; WebKitGTK's major (2) says nothing, so keep 2.50.
+  const shortVersion = (name, version) => String(version).split('.').slice(0, name === 'webkit' ? 2 : 1).join('.');
   const engineLabel = (name) => {
     const info = engineInfo.get(name);
-    return info ? `${name} ${String(info.version).split('.')[0]}` : name;
+    return info ? `${name} ${shortVersion(name, info.version)}` : name;
   };
 
   const SEVERITY = ['high', 'medium', 'low', 'info'];
@@ -298,7 +302,7 @@
                   ' ',
                   h('span', { class: 'mono' }, `${f.scenario} \u00b7 ${stackLabel(f.stack)}`),
                   ': ',
-                  f.text,
+                  withCode(f.text),
                 ),
               ),
             ),
@@ -436,7 +440,7 @@
               'th',
               { scope: 'col', class: `engine${i === 0 ? ' first' : ''}`, title: info ? `${e} ${info.version}` : `${e} (not launched)` },
               e,
-              h('span', { class: 'ever' }, info ? String(info.version).split('.')[0] : 'not launched'),
+              h('span', { class: 'ever' }, info ? shortVersion(e, info.version) : 'not launched'),
             );
           }),
         ),
@@ -671,7 +675,7 @@
     const field = { 'preflight sent': 'preflight', 'request sent': 'actualSent', result: 'result' };
     return section(
       'Why',
-      h('p', { class: `reason${x.agreesWithModel === false ? ' model-differs' : ''}` }, x.reason),
+      h('p', { class: `reason${x.agreesWithModel === false ? ' model-differs' : ''}` }, withCode(x.reason)),
       anchors.length ? h('ul', { class: 'sources' }, anchors.map((a) => h('li', null, safeLink(a)))) : null,
       h(
         'table',
@@ -705,7 +709,7 @@
     const others = Object.entries(fix.perStack).filter(([stack]) => stack !== cell.stack);
     return section(
       'Fix',
-      h('p', null, fix.summary),
+      h('p', null, withCode(fix.summary)),
       code !== undefined ? [h('p', { class: 'muted' }, `${stackLabel(cell.stack)}:`), pre(code)] : null,
       others.length
         ? h('details', null, h('summary', null, 'The same fix on the other stacks'), others.map(([stack, text]) => [h('p', { class: 'muted' }, `${stackLabel(stack)}:`), pre(text)]))
@@ -725,7 +729,7 @@
     const probe = scenario.probes[cell.probe];
     return section(
       'Lesson',
-      paragraphs.map((p) => h('p', { class: 'lesson' }, p.trim())),
+      paragraphs.map((p) => h('p', { class: 'lesson' }, withCode(p.trim()))),
       scenario.sources && scenario.sources.length ? h('ul', { class: 'sources' }, scenario.sources.map((s) => h('li', null, safeLink(s)))) : null,
       h(
         'p',
