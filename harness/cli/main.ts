@@ -137,7 +137,7 @@ async function runCommand(args: string[]): Promise<number> {
       engines,
       stacks,
       grep,
-      reporters: createReporters(reporterNames, outputDir, { explain: values.explain ?? false }),
+      reporters: createReporters(reporterNames, outputDir),
       requireEngines: values['require-engines'] ?? false,
       concurrencyPerPage: concurrency,
       isolatedContexts: concurrency === undefined ? undefined : Math.min(concurrency, defaults.isolatedContexts),

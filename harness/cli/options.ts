@@ -19,7 +19,6 @@ export const RUN_OPTIONS = {
   reporter: { type: 'string', multiple: true, short: 'r', help: `reporters (${REPORTER_NAMES.join(', ')}). Default: ${defaults.reporters.join(',')}` },
   output: { type: 'string', short: 'o', help: `folder for results.json, index.html and junit.xml. Default: ${defaults.outputDir}` },
   concurrency: { type: 'string', short: 'c', help: `probes in flight per page. Default: ${defaults.concurrencyPerPage}` },
-  explain: { type: 'boolean', help: 'print the reason for every blocked cell, not only for failing ones. Default: off' },
   'require-engines': { type: 'boolean', help: 'a missing engine is an error instead of a notice (for CI). Default: off' },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -8,11 +8,11 @@ import type { Reporter } from './reporter.ts';
 export const REPORTER_NAMES = ['terminal', 'json', 'html', 'junit'] as const;
 export type ReporterName = (typeof REPORTER_NAMES)[number];
 
-export function createReporters(names: readonly ReporterName[], outputDir: string, options: { explain?: boolean } = {}): Reporter[] {
+export function createReporters(names: readonly ReporterName[], outputDir: string): Reporter[] {
   return names.map((name) => {
     switch (name) {
       case 'terminal':
-        return new TerminalReporter(process.stdout, names.includes('html') ? path.join(outputDir, 'index.html') : undefined, options.explain ?? false);
+        return new TerminalReporter(process.stdout, names.includes('html') ? path.join(outputDir, 'index.html') : undefined);
       case 'json':
         return new JsonReporter(outputDir);
       case 'html':

@@ -20,8 +20,6 @@ export class TerminalReporter implements Reporter {
   constructor(
     private readonly out: Stream = process.stdout,
     private readonly htmlPath?: string,
-    /** Also print the reason for every blocked cell, not only for those that failed. */
-    private readonly explainBlocked = false,
   ) {
     this.tty = Boolean(out.isTTY);
     this.color = this.tty && !process.env.NO_COLOR;
@@ -64,7 +62,7 @@ export class TerminalReporter implements Reporter {
     this.clearLine();
     const notPassed = results.cells.filter((c) => c.verdict !== 'pass');
     for (const cell of notPassed) this.out.write(this.describe(cell));
-    if (this.explainBlocked) this.writeBlockedReasons(results);
+    this.writeBlockedReasons(results);
     this.writeModelDifferences(results);
     this.writeFindings(results);
     if (results.engineDisagreements.length > 0) {
@@ -102,17 +100,26 @@ export class TerminalReporter implements Reporter {
     return `${lines.join('\n')}\n`;
   }
 
-  /** One line per blocked probe and stack: the reason, with the engines that share it. */
+  /**
+   * Every blocked cell that passed (failing ones are above), as the model
+   * explains it: one entry per probe and reason, with the stacks and engines
+   * that share it, so a run of hundreds of cells stays readable.
+   */
   private writeBlockedReasons(results: RunResults): void {
-    const byReason = new Map<string, string[]>();
+    const byReason = new Map<string, { head: string; reason: string; where: Set<string>; engines: Set<string> }>();
     for (const cell of results.cells) {
       if (cell.verdict !== 'pass' || cell.observed?.result !== 'blocked' || !cell.explanation) continue;
-      const key = `${cell.scenario} > ${cell.probeName} [${cell.stack}]\n    ${cell.explanation.reason}`;
-      byReason.set(key, [...(byReason.get(key) ?? []), cell.engine]);
+      const key = `${cell.scenario}#${cell.probe}\n${cell.explanation.reason}`;
+      const entry = byReason.get(key) ?? { head: `${cell.scenario} > ${cell.probeName}`, reason: cell.explanation.reason, where: new Set(), engines: new Set() };
+      entry.where.add(cell.stack);
+      entry.engines.add(cell.engine);
+      byReason.set(key, entry);
     }
     if (byReason.size === 0) return;
-    this.out.write(`\n${this.paint(1, 'Blocked, and why')}:\n`);
-    for (const [key, engines] of byReason) this.out.write(`  ${key} (${engines.join(', ')})\n`);
+    this.out.write(`\n${this.paint(1, 'Blocked as expected, and why')}:\n`);
+    for (const { head, reason, where, engines } of byReason.values()) {
+      this.out.write(`  ${head} [${[...where].join(', ')}; ${[...engines].join(', ')}]\n    ${reason}\n`);
+    }
   }
 
   /** Cells where an engine did something other than what the Fetch standard says: news, never hidden. */
