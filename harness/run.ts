@@ -11,8 +11,8 @@ import { explainCell } from './explanations/explain-cell.ts';
 import { securityFindings } from './explanations/security.ts';
 import { judge } from './verdicts/judge.ts';
 import { engines as engineRegistry } from './browsers/registry.ts';
-import { ReporterMultiplexer, type Progress, type Reporter } from './reporters/reporter.ts';
-import { RESULTS_SCHEMA_VERSION, type CellResult, type EngineInfo, type RunResults, type ScenarioInfo } from './results/types.ts';
+import { ReporterMultiplexer, type Progress, type Reporter, type RunStartInfo } from './reporters/reporter.ts';
+import { RESULTS_SCHEMA_VERSION, type CellResult, type EngineInfo, type RunResults, type ScenarioInfo, type Timings } from './results/types.ts';
 import { resolveResponse } from '../servers/stack.ts';
 import { cookieSetupUrl } from '../servers/page/cookies.ts';
 import type { EngineName, EngineSession, ProbePage } from './browsers/driver.ts';
@@ -38,6 +38,9 @@ export class RunSetupError extends Error {
   override name = 'RunSetupError';
 }
 
+/** How cells run: the harness's way, or the way a hand-written suite does it (for the benchmark). */
+export type Strategy = 'batched' | 'naive';
+
 /**
  * The one place that wires scenarios, servers, browsers, observations,
  * verdicts and reports together:
@@ -45,145 +48,217 @@ export class RunSetupError extends Error {
  *   batches -> observe -> judge -> report.
  */
 export async function runLab(options: RunOptions): Promise<RunResults> {
-  const startedAt = Date.now();
   const reporter = new ReporterMultiplexer(options.reporters);
-  const cleanup = options.cleanup ?? new Cleanup();
-
-  const located = await Promise.all(
-    options.engines.map(async (name) => {
-      const driver = engineRegistry[name];
-      const location = driver ? await driver.locate() : { available: false as const, reason: `${name} is not supported yet` };
-      return { name, driver, location };
-    }),
-  );
-  const missingEngines = located.flatMap((l) => (l.location.available ? [] : [{ name: l.name, reason: l.location.reason }]));
-  if (missingEngines.length > 0 && options.requireEngines) {
-    throw new RunSetupError(missingEngines.map((m) => `${m.name}: ${m.reason}`).join('\n'));
-  }
-  for (const m of missingEngines) reporter.onNotice(`${m.name} is not available and is skipped: ${m.reason}`);
-  const usable = located.filter((l) => l.location.available);
-  if (usable.length === 0) throw new RunSetupError('no engine is available to run the cells');
-
-  const cells = planCells(options.scenarios, { engines: usable.map((l) => l.name), stacks: options.stacks, grep: options.grep });
-  if (cells.length === 0) throw new RunSetupError('no cell matches the given scenarios and filters');
-
-  const scenariosByStack = new Map<StackName, Scenario[]>();
-  for (const cell of cells) {
-    const list = scenariosByStack.get(cell.stack) ?? [];
-    if (!list.includes(cell.scenario)) list.push(cell.scenario);
-    scenariosByStack.set(cell.stack, list);
-  }
-
-  const results: CellResult[] = [];
-  const engineInfos: EngineInfo[] = [];
-  let lab: Lab | undefined;
+  const run = await LabRun.start(options, reporter);
+  let cellResults: CellResult[] = [];
   try {
-    const [startedLab, sessions] = await Promise.all([
-      startLab(scenariosByStack, cleanup, startedAt),
-      Promise.all(
-        usable.map(async ({ name, driver, location }) => {
-          if (!location.available || !driver) throw new Error('unreachable');
-          try {
-            const session = await driver.launch(location.executable, location.source);
-            cleanup.add(`the ${name} browser`, () => session.close());
-            engineInfos.push({ name, version: session.version, executable: session.executable, source: session.source });
-            return { name, session };
-          } catch (error) {
-            const reason = `${name} did not launch: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
-            reporter.onNotice(reason);
-            return { name, launchError: reason };
-          }
-        }),
-      ),
-    ]);
-    lab = startedLab;
-    for (const stack of lab.stacks.values()) if (stack.startError) reporter.onNotice(stack.startError);
+    await reporter.onRunStart(run.startInfo());
+    cellResults = await run.execute(run.cells, 'batched', (cell, progress) => reporter.onCellEnd(cell, progress));
+  } finally {
+    await run.stop();
+  }
+  const reportsStarted = Date.now();
+  const results = run.results(cellResults);
+  await reporter.onRunEnd(results);
+  run.timings.reportsMs = Date.now() - reportsStarted;
+  return results;
+}
 
-    await reporter.onRunStart({
-      total: cells.length,
-      scenarios: options.scenarios.length,
-      engines: engineInfos,
-      stacks: [...scenariosByStack.keys()].map(stackInfo),
-    });
+/**
+ * A run's servers and engines, started once: cells can be executed on them
+ * more than once (the benchmark runs the same matrix two ways on the same
+ * servers and browsers), then everything is stopped.
+ */
+export class LabRun {
+  readonly timings: Timings = { serversMs: 0, engineLaunchMs: {}, cellsMs: {}, reportsMs: 0 };
+  private readonly engineInfos: EngineInfo[] = [];
 
+  private constructor(
+    private readonly options: RunOptions,
+    private readonly reporter: ReporterMultiplexer,
+    private readonly cleanup: Cleanup,
+    readonly startedAt: number,
+    readonly cells: PlannedCell[],
+    private readonly usableEngines: EngineName[],
+    private readonly missingEngines: { name: EngineName; reason: string }[],
+    private readonly scenariosByStack: Map<StackName, Scenario[]>,
+    private lab: Lab | undefined = undefined,
+    private sessions: { name: EngineName; session?: EngineSession; launchError?: string }[] = [],
+  ) {}
+
+  /** Plans the cells, then starts the servers and launches the engines in parallel. Throws RunSetupError before starting anything on bad options. */
+  static async start(options: RunOptions, reporter = new ReporterMultiplexer(options.reporters)): Promise<LabRun> {
+    const startedAt = Date.now();
+    const cleanup = options.cleanup ?? new Cleanup();
+    const located = await Promise.all(
+      options.engines.map(async (name) => {
+        const driver = engineRegistry[name];
+        const location = driver ? await driver.locate() : { available: false as const, reason: `${name} is not supported yet` };
+        return { name, driver, location };
+      }),
+    );
+    const missingEngines = located.flatMap((l) => (l.location.available ? [] : [{ name: l.name, reason: l.location.reason }]));
+    if (missingEngines.length > 0 && options.requireEngines) {
+      throw new RunSetupError(missingEngines.map((m) => `${m.name}: ${m.reason}`).join('\n'));
+    }
+    for (const m of missingEngines) reporter.onNotice(`${m.name} is not available and is skipped: ${m.reason}`);
+    const usable = located.filter((l) => l.location.available);
+    if (usable.length === 0) throw new RunSetupError('no engine is available to run the cells');
+
+    const cells = planCells(options.scenarios, { engines: usable.map((l) => l.name), stacks: options.stacks, grep: options.grep });
+    if (cells.length === 0) throw new RunSetupError('no cell matches the given scenarios and filters');
+    const scenariosByStack = new Map<StackName, Scenario[]>();
+    for (const cell of cells) {
+      const list = scenariosByStack.get(cell.stack) ?? [];
+      if (!list.includes(cell.scenario)) list.push(cell.scenario);
+      scenariosByStack.set(cell.stack, list);
+    }
+
+    const run = new LabRun(options, reporter, cleanup, startedAt, cells, usable.map((l) => l.name), missingEngines, scenariosByStack);
+    try {
+      const [lab, sessions] = await Promise.all([
+        (async () => {
+          const lab = await startLab(scenariosByStack, cleanup, startedAt);
+          run.timings.serversMs = Date.now() - startedAt;
+          return lab;
+        })(),
+        Promise.all(
+          usable.map(async ({ name, driver, location }) => {
+            if (!location.available || !driver) throw new Error('unreachable');
+            const launchStarted = Date.now();
+            try {
+              const session = await driver.launch(location.executable, location.source);
+              cleanup.add(`the ${name} browser`, () => session.close());
+              run.timings.engineLaunchMs[name] = Date.now() - launchStarted;
+              run.engineInfos.push({ name, version: session.version, executable: session.executable, source: session.source });
+              return { name, session };
+            } catch (error) {
+              const reason = `${name} did not launch: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+              reporter.onNotice(reason);
+              return { name, launchError: reason };
+            }
+          }),
+        ),
+      ]);
+      run.lab = lab;
+      run.sessions = sessions;
+      for (const stack of lab.stacks.values()) if (stack.startError) reporter.onNotice(stack.startError);
+    } catch (error) {
+      await cleanup.stopAll();
+      throw error;
+    }
+    return run;
+  }
+
+  startInfo(): RunStartInfo {
+    return {
+      total: this.cells.length,
+      scenarios: this.options.scenarios.length,
+      engines: this.sortedEngineInfos(),
+      stacks: [...this.scenariosByStack.keys()].map(stackInfo),
+    };
+  }
+
+  /** The same cells with new tokens, so a second execution shares no URL (hence no cache) with the first. */
+  replan(): PlannedCell[] {
+    return planCells(this.options.scenarios, { engines: this.usableEngines, stacks: this.options.stacks, grep: this.options.grep });
+  }
+
+  /** Runs cells on the started servers and engines; engines side by side. Results come back in plan order. */
+  async execute(cells: readonly PlannedCell[], strategy: Strategy, onCell?: (cell: CellResult, progress: Progress) => void): Promise<CellResult[]> {
+    const lab = this.lab!;
+    const results: CellResult[] = [];
     const tally = { pass: 0, fail: 0, error: 0 };
+    const cellsStarted = Date.now();
     const record = (cell: CellResult) => {
       results.push(cell);
       tally[cell.verdict]++;
-      const elapsedMs = Date.now() - startedAt;
       const done = results.length;
-      const progress: Progress = { done, total: cells.length, ...tally, elapsedMs };
-      if (done >= 3) progress.etaMs = Math.round((elapsedMs / done) * (cells.length - done));
-      reporter.onCellEnd(cell, progress);
+      const progress: Progress = { done, total: cells.length, ...tally, elapsedMs: Date.now() - this.startedAt };
+      // The pace of the cells so far, not of the start-up, predicts the rest.
+      if (done >= 3) progress.etaMs = Math.round(((Date.now() - cellsStarted) / done) * (cells.length - done));
+      onCell?.(cell, progress);
     };
-
     await Promise.all(
-      sessions.map(({ name, session, launchError }) => {
+      this.sessions.map(async ({ name, session, launchError }) => {
         const engineCells = cells.filter((c) => c.engine === name);
         if (!session) {
-          for (const cell of engineCells) record(errorCell(cell, lab!, launchError ?? 'the engine did not launch'));
-          return Promise.resolve();
+          for (const cell of engineCells) record(errorCell(cell, lab, launchError ?? 'the engine did not launch'));
+          return;
         }
-        return runEngineCells(session, engineCells, lab!, options, record);
+        const started = Date.now();
+        await runEngineCells(session, engineCells, lab, this.options, strategy, record);
+        this.timings.cellsMs[name] = Date.now() - started;
       }),
     );
-  } finally {
-    await cleanup.stopAll();
+    const order = new Map(cells.map((c, i) => [c.id, i]));
+    return results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   }
 
-  const order = new Map(cells.map((c, i) => [c.id, i]));
-  results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-  const scenarioInfos = options.scenarios.filter((s) => cells.some((c) => c.scenario === s)).map((s) => scenarioInfo(s, lab));
-  const runResults: RunResults = {
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    tool: { name: 'corslab', version: toolVersion() },
-    startedAt: new Date(startedAt).toISOString(),
-    durationMs: Date.now() - startedAt,
-    environment: {
-      node: process.version,
-      platform: `${os.type()} ${os.release()} ${os.arch()}`,
-      playwright: packageVersion('playwright-core'),
-      engines: engineInfos.sort((a, b) => options.engines.indexOf(a.name) - options.engines.indexOf(b.name)),
-      missingEngines,
-      stacks: [...scenariosByStack.keys()].map(stackInfo),
-      origins: {
-        app: lab?.pageOrigins.app ?? '',
-        evil: lab?.pageOrigins.evil ?? '',
-        api: Object.fromEntries([...(lab?.stacks ?? new Map()).values()].map((s) => [s.name, s.origins.apiOrigin])),
+  async stop(): Promise<void> {
+    await this.cleanup.stopAll();
+  }
+
+  private sortedEngineInfos(): EngineInfo[] {
+    return [...this.engineInfos].sort((a, b) => this.options.engines.indexOf(a.name) - this.options.engines.indexOf(b.name));
+  }
+
+  /** The results contract for a set of executed cells. */
+  results(cellResults: CellResult[]): RunResults {
+    const { options, lab } = this;
+    const scenarioInfos = options.scenarios.filter((s) => this.cells.some((c) => c.scenario === s)).map((s) => scenarioInfo(s, lab));
+    return {
+      schemaVersion: RESULTS_SCHEMA_VERSION,
+      tool: { name: 'corslab', version: toolVersion() },
+      startedAt: new Date(this.startedAt).toISOString(),
+      durationMs: Date.now() - this.startedAt,
+      environment: {
+        node: process.version,
+        platform: `${os.type()} ${os.release()} ${os.arch()}`,
+        playwright: packageVersion('playwright-core'),
+        engines: this.sortedEngineInfos(),
+        missingEngines: this.missingEngines,
+        stacks: [...this.scenariosByStack.keys()].map(stackInfo),
+        origins: {
+          app: lab?.pageOrigins.app ?? '',
+          evil: lab?.pageOrigins.evil ?? '',
+          api: Object.fromEntries([...(lab?.stacks ?? new Map()).values()].map((s) => [s.name, s.origins.apiOrigin])),
+        },
       },
-    },
-    filters: {
-      engines: [...options.engines],
-      ...(options.stacks ? { stacks: [...options.stacks] } : {}),
-      ...(options.grep ? { grep: options.grep.source } : {}),
-    },
-    scenarios: scenarioInfos,
-    cells: results,
-    engineDisagreements: engineDisagreements(results),
-    securityFindings: securityFindings(results, lab?.pageOrigins.app ?? '', new Map(scenarioInfos.map((s) => [s.id, s.serverCode]))),
-    summary: {
-      total: results.length,
-      pass: results.filter((c) => c.verdict === 'pass').length,
-      fail: results.filter((c) => c.verdict === 'fail').length,
-      error: results.filter((c) => c.verdict === 'error').length,
-      modelDisagreements: results.filter((c) => c.explanation?.agreesWithModel === false).length,
-    },
-  };
-  await reporter.onRunEnd(runResults);
-  return runResults;
+      filters: {
+        engines: [...options.engines],
+        ...(options.stacks ? { stacks: [...options.stacks] } : {}),
+        ...(options.grep ? { grep: options.grep.source } : {}),
+      },
+      scenarios: scenarioInfos,
+      cells: cellResults,
+      engineDisagreements: engineDisagreements(cellResults),
+      securityFindings: securityFindings(cellResults, lab?.pageOrigins.app ?? '', new Map(scenarioInfos.map((s) => [s.id, s.serverCode]))),
+      summary: {
+        total: cellResults.length,
+        pass: cellResults.filter((c) => c.verdict === 'pass').length,
+        fail: cellResults.filter((c) => c.verdict === 'fail').length,
+        error: cellResults.filter((c) => c.verdict === 'error').length,
+        modelDisagreements: cellResults.filter((c) => c.explanation?.agreesWithModel === false).length,
+      },
+      timings: this.timings,
+    };
+  }
 }
 
 /**
  * Runs one engine's cells. Cells that share cookie state go through one page
  * per origin, many in flight at once; cells whose cookies matter each get a
  * fresh context. Every cell has its own URLs, so sharing a page shares nothing
- * a verdict depends on.
+ * a verdict depends on. The naive strategy is what a hand-written suite does:
+ * a fresh context and page per cell, one cell at a time.
  */
 async function runEngineCells(
   session: EngineSession,
   cells: PlannedCell[],
   lab: Lab,
   options: RunOptions,
+  strategy: Strategy,
   record: (cell: CellResult) => void,
 ): Promise<void> {
   const sharedPages = new Map<string, Promise<ProbePage>>();
@@ -206,17 +281,22 @@ async function runEngineCells(
       if (closeAfter) await page?.close().catch(() => {});
     }
   };
+  const inFreshContext = (cell: PlannedCell) => {
+    const cookies = cell.scenario.cookies;
+    const visitFirst = cookies ? cookieSetupUrl(lab.cookieOrigin, cookies) : undefined;
+    return runOn(cell, () => session.openPage(lab.pageOrigins[cell.from], { freshContext: true, ...(visitFirst ? { visitFirst } : {}) }), true);
+  };
+  if (strategy === 'naive') {
+    await inPool(cells, 1, inFreshContext);
+    return;
+  }
   const shared = cells.filter((c) => !c.freshContext);
   const fresh = cells.filter((c) => c.freshContext);
   await Promise.all([
     inPool(shared, options.concurrencyPerPage ?? defaults.concurrencyPerPage, (cell) =>
       runOn(cell, () => sharedPage(lab.pageOrigins[cell.from]), false),
     ),
-    inPool(fresh, options.isolatedContexts ?? defaults.isolatedContexts, (cell) => {
-      const cookies = cell.scenario.cookies;
-      const visitFirst = cookies ? cookieSetupUrl(lab.cookieOrigin, cookies) : undefined;
-      return runOn(cell, () => session.openPage(lab.pageOrigins[cell.from], { freshContext: true, ...(visitFirst ? { visitFirst } : {}) }), true);
-    }),
+    inPool(fresh, options.isolatedContexts ?? defaults.isolatedContexts, inFreshContext),
   ]);
   await Promise.all([...sharedPages.values()].map(async (p) => (await p.catch(() => undefined))?.close().catch(() => {})));
 }

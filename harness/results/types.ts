@@ -156,6 +156,18 @@ export interface StackInfo {
   packages: Record<string, string>;
 }
 
+/** Where a run's time went, for the benchmark and the results. */
+export interface Timings {
+  /** Starting the page server, the stacks and their recorders (in parallel with the engines). */
+  serversMs: number;
+  /** Each engine's launch. */
+  engineLaunchMs: Partial<Record<EngineName, number>>;
+  /** Each engine's cells, from its first cell to its last. */
+  cellsMs: Partial<Record<EngineName, number>>;
+  /** Writing the reports. */
+  reportsMs: number;
+}
+
 export interface RunResults {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
   tool: { name: 'corslab'; version: string };
@@ -179,6 +191,8 @@ export interface RunResults {
   engineDisagreements: EngineDisagreement[];
   /** Unsafe configurations found from the servers' answers and code, apart from pass/fail. */
   securityFindings: SecurityFinding[];
+  /** Where the run's time went. */
+  timings: Timings;
   summary: {
     total: number;
     pass: number;

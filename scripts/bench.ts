@@ -1,0 +1,161 @@
+/**
+ * `npm run bench`: how fast the harness runs cells, against the naive way.
+ *
+ * 1. One matrix of at least 300 cells per engine (preflighted and simple
+ *    requests, allowed and blocked) runs two ways on the same servers and
+ *    the same browsers, engine by engine so engines do not compete for the
+ *    2 cores: the harness's way (one shared page, many probes in flight,
+ *    fresh contexts only where cookies matter) and the naive way a
+ *    hand-written Playwright suite uses (a fresh context and page per cell,
+ *    one cell at a time).
+ * 2. The whole default suite (every scenario, engine and stack) runs once, as
+ *    `npm start` does, for its wall time and where that time went.
+ *
+ * Prints the figures and writes them to reports/bench/latest.json.
+ * `--quick` runs the naive way on a sample of 40 cells per engine (its
+ * per-cell cost is flat, so the sample gives the same ms per cell sooner).
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LabRun, runLab } from '../harness/run.ts';
+import { loadScenarios } from '../harness/scenarios/load.ts';
+import { engines as engineRegistry } from '../harness/browsers/registry.ts';
+import { ENGINE_NAMES, type EngineName } from '../harness/browsers/driver.ts';
+import { createReporters } from '../harness/reporters/index.ts';
+import { defaults } from '../harness/config/defaults.ts';
+import type { CellResult } from '../harness/results/types.ts';
+import type { Probe, Scenario } from '../harness/scenarios/types.ts';
+
+const PROBES_PER_SCENARIO = 80; // 4 scenarios x 80 = 320 cells per engine
+const quick = process.argv.includes('--quick');
+const NAIVE_SAMPLE = 40;
+
+/** The benchmark's matrix: four kinds of cell, in equal numbers. */
+function benchScenarios(): Scenario[] {
+  const make = (id: string, title: string, probe: Omit<Probe, 'name'>): Scenario => ({
+    id: `bench/${id}`,
+    file: `scripts/bench.ts (${id})`,
+    chapter: 'bench',
+    title,
+    lesson: 'Benchmark matrix.',
+    server: { policy: { origin: '{app}', methods: ['PUT'] } },
+    probes: Array.from({ length: PROBES_PER_SCENARIO }, (_, i) => ({ ...probe, name: `${id} ${i + 1}` })),
+    probeLines: Array.from({ length: PROBES_PER_SCENARIO }, () => 1),
+  });
+  return [
+    make('preflight-allowed', 'A preflighted PUT from the app is allowed', {
+      fetch: { url: '{api}/items', method: 'PUT', body: '{}' },
+      expect: { preflight: true, reachedHandler: true, result: 'allowed' },
+    }),
+    make('preflight-blocked', 'A preflighted PUT from another site is blocked', {
+      from: 'evil',
+      fetch: { url: '{api}/items', method: 'PUT', body: '{}' },
+      expect: { preflight: true, reachedHandler: false, result: 'blocked' },
+    }),
+    make('simple-allowed', 'A simple GET from the app is allowed', {
+      fetch: { url: '{api}/items' },
+      expect: { preflight: false, reachedHandler: true, result: 'allowed' },
+    }),
+    make('simple-blocked', 'A simple GET from another site is blocked', {
+      from: 'evil',
+      fetch: { url: '{api}/items' },
+      expect: { preflight: false, reachedHandler: true, result: 'blocked' },
+    }),
+  ];
+}
+
+const perSecond = (ms: number) => (ms > 0 ? 1000 / ms : 0);
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+function checkVerdicts(label: string, cells: CellResult[]): void {
+  const bad = cells.filter((c) => c.verdict !== 'pass');
+  if (bad.length > 0) {
+    throw new Error(`${label}: ${bad.length} of ${cells.length} cells did not pass, so the timing would compare unlike work; first: ${bad[0]!.id}: ${bad[0]!.error ?? JSON.stringify(bad[0]!.differences)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const available: EngineName[] = [];
+  for (const name of ENGINE_NAMES) {
+    const location = await engineRegistry[name]?.locate();
+    if (location?.available) available.push(name);
+    else process.stdout.write(`note: ${name} is not available and is not benchmarked: ${location && !location.available ? location.reason : 'no driver'}\n`);
+  }
+  const cores = os.cpus().length;
+  process.stdout.write(`CORS Lab benchmark on ${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${quick ? 'quick: the naive way on a sample' : 'full'}\n\n`);
+
+  const engineFigures: Record<string, { cells: number; harnessMsPerCell: number; naiveMsPerCell: number; ratio: number; naiveCellsMeasured: number; launchMs: number }> = {};
+  const scenarios = benchScenarios();
+  for (const engine of available) {
+    const run = await LabRun.start({ scenarios, engines: [engine], stacks: ['express-cors'], reporters: [], requireEngines: true });
+    try {
+      const harness = await run.execute(run.cells, 'batched');
+      checkVerdicts(`${engine}, the harness's way`, harness);
+      const harnessMs = run.timings.cellsMs[engine]!;
+      // New tokens: the naive pass must not find anything the first pass left in a cache.
+      const replanned = run.replan();
+      const naiveCells = quick ? sample(replanned, NAIVE_SAMPLE) : replanned;
+      const naive = await run.execute(naiveCells, 'naive');
+      checkVerdicts(`${engine}, the naive way`, naive);
+      const naiveMs = run.timings.cellsMs[engine]!;
+      const harnessMsPerCell = harnessMs / harness.length;
+      const naiveMsPerCell = naiveMs / naive.length;
+      engineFigures[engine] = {
+        cells: harness.length,
+        harnessMsPerCell: round(harnessMsPerCell),
+        naiveMsPerCell: round(naiveMsPerCell),
+        ratio: round(naiveMsPerCell / harnessMsPerCell),
+        naiveCellsMeasured: naive.length,
+        launchMs: run.timings.engineLaunchMs[engine] ?? 0,
+      };
+      process.stdout.write(
+        `${engine.padEnd(9)} ${harness.length} cells   harness ${fmt(harnessMsPerCell, 2)} ms/cell (${fmt(perSecond(harnessMsPerCell))} cells/s)   naive ${fmt(naiveMsPerCell)} ms/cell (${fmt(perSecond(naiveMsPerCell), 2)} cells/s, ${naive.length} cells)   ratio ${fmt(naiveMsPerCell / harnessMsPerCell)}x\n`,
+      );
+    } finally {
+      await run.stop();
+    }
+  }
+
+  // The default suite, as `npm start` runs it, with every report written.
+  process.stdout.write('\nThe default suite (every scenario, engine and stack, all reports):\n');
+  const out = await mkdtemp(path.join(os.tmpdir(), 'corslab-bench-'));
+  const suiteStarted = Date.now();
+  const suite = await runLab({
+    scenarios: await loadScenarios([defaults.scenarioDir], defaults.scenarioDir),
+    engines: available,
+    reporters: createReporters(['json', 'html', 'junit'], out),
+  });
+  const suiteWallSeconds = (Date.now() - suiteStarted) / 1000;
+  await rm(out, { recursive: true, force: true });
+  const t = suite.timings;
+  process.stdout.write(
+    [
+      `  ${suite.summary.total} cells, ${suite.summary.pass} pass, ${suite.summary.fail} fail, ${suite.summary.error} error in ${fmt(suiteWallSeconds)} s wall`,
+      `  servers starting ${t.serversMs} ms; engines launching ${Object.entries(t.engineLaunchMs).map(([e, ms]) => `${e} ${ms} ms`).join(', ')} (in parallel with the servers)`,
+      `  cells ${Object.entries(t.cellsMs).map(([e, ms]) => `${e} ${fmt(ms / 1000)} s`).join(', ')} (engines side by side); reports ${t.reportsMs} ms`,
+      '',
+    ].join('\n'),
+  );
+
+  const figures = {
+    engines: engineFigures,
+    suiteWallSeconds: round(suiteWallSeconds),
+    machine: { cores, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, quick },
+    suite: { cells: suite.summary.total, pass: suite.summary.pass, fail: suite.summary.fail, error: suite.summary.error, timings: suite.timings },
+    measuredAt: new Date().toISOString(),
+  };
+  await mkdir('reports/bench', { recursive: true });
+  await writeFile('reports/bench/latest.json', `${JSON.stringify(figures, null, 2)}\n`);
+  process.stdout.write('Wrote reports/bench/latest.json\n');
+}
+
+/** Every n-th cell, so the sample has all four kinds. */
+function sample<T>(items: T[], count: number): T[] {
+  const step = Math.max(1, Math.floor(items.length / count));
+  return items.filter((_, i) => i % step === 0).slice(0, count);
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+await main();
