@@ -1,27 +1,38 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaults } from './config/defaults.ts';
-import { apiOrigin, expandPlaceholders, mountPath, pageOrigins, placeholderValues, type LabOrigins, type PlaceholderValues } from './origins/origins.ts';
-import { WireRecorder } from './recorder/recorder.ts';
+import { apiOrigin, expandDeep, mountPath, pageOrigins, placeholderValues, type LabOrigins } from './origins/origins.ts';
+import { WireRecorder, type RecordedExchange } from './recorder/recorder.ts';
 import { HandlerLog } from '../servers/app/handler-log.ts';
 import { PageServer } from '../servers/page/page-server.ts';
 import { stacks as stackRegistry } from '../servers/registry.ts';
+import { proxies } from '../servers/proxies.ts';
+import { stackLabel } from '../servers/labels.ts';
+import { freePort } from '../servers/listen.ts';
 import { resolveResponse, type ScenarioMount, type StartedStack } from '../servers/stack.ts';
+import type { ProxyLocation, ProxyLocations, ProxyScenarioInput } from '../servers/proxy.ts';
+import { splitStack, type AppStackName, type Policy, type ProxyName, type Scenario, type StackName } from './scenarios/types.ts';
 import type { Cleanup } from './cleanup.ts';
-import type { Scenario, StackName } from './scenarios/types.ts';
 import type { Exchange, StackInfo } from './results/types.ts';
 
-/** A stack as the run uses it: the app, the recorder in front of it, and who reached the handler. */
+/** A stack as the run uses it: the app (and the proxy in front), the recorders, and who reached the handler. */
 export interface RunningStack {
   name: StackName;
   origins: LabOrigins;
+  /** In front of the first server the browser talks to. */
   recorder: WireRecorder;
+  /** Behind a proxy: taps the hop between the proxy and the app. */
+  appHop?: WireRecorder;
   handlerLog: HandlerLog;
-  /** The setup code each scenario ran on this stack, as the report shows it. */
+  /** The setup each scenario ran on this stack, as the report shows it. */
   code: Map<string, string>;
   /** Set when the whole stack could not start. */
   startError?: string;
-  started?: StartedStack;
+  /** Set per scenario when its setup could not start (setup code that threw, a proxy that did not start). */
+  setupErrors: Map<string, string>;
 }
 
 export interface Lab {
@@ -33,14 +44,17 @@ export interface Lab {
 
 /**
  * Starts what the cells need, all in parallel: the page server (app and evil
- * origins) and, for each stack, one server for every scenario with a recorder
- * in front. A stack that fails to start is recorded, not thrown: its cells
- * become errors and the others still run.
+ * origins) and, for each stack, one app server for every scenario with a
+ * recorder in front; for a proxied stack, one proxy per scenario in front of
+ * the app, with a second recorder on the hop between them. A stack that fails
+ * to start is recorded, not thrown: its cells become errors and the others
+ * still run.
  */
 export async function startLab(
   scenariosByStack: Map<StackName, Scenario[]>,
   cleanup: Cleanup,
   startedAt: number,
+  proxyLocations: ProxyLocations = {},
 ): Promise<Lab> {
   const host = defaults.bindAddress;
   const pageServer = new PageServer();
@@ -54,23 +68,17 @@ export async function startLab(
       const port = await recorder.listen();
       cleanup.add(`the recorder for ${name}`, () => recorder.close());
       const origins: LabOrigins = { ...pages, apiOrigin: apiOrigin(port) };
-      const handlerLog = new HandlerLog();
-      const stack = stackRegistry[name];
-      const code = new Map<string, string>();
-      const mounts: ScenarioMount[] = scenarios.map((scenario) => {
-        const values = placeholderValues(origins, scenario.id);
-        const server = expandDeep(scenario.server, values);
-        const rendered = stack.render({ policy: server.policy, raw: server[name] });
-        code.set(scenario.id, rendered);
-        return { scenarioId: scenario.id, prefix: mountPath(scenario.id), code: rendered, response: resolveResponse(server.response) };
-      });
-      const entry: RunningStack = { name, origins, recorder, handlerLog, code };
+      const entry: RunningStack = { name, origins, recorder, handlerLog: new HandlerLog(), code: new Map(), setupErrors: new Map() };
+      const { proxy, app } = splitStack(name);
       try {
-        entry.started = await stack.start({ host, mounts, handlerLog, origins });
-        cleanup.add(`the ${name} server`, () => entry.started!.stop());
-        recorder.setUpstream(entry.started.port);
+        if (!proxy) {
+          const started = await startApp(app, scenarios, entry, 'alone', cleanup);
+          recorder.setUpstream(started.port);
+        } else {
+          await startProxied(proxy, app, scenarios, entry, proxyLocations[proxy], cleanup, startedAt);
+        }
       } catch (error) {
-        entry.startError = `${stack.label} did not start: ${error instanceof Error ? error.message : String(error)}`;
+        entry.startError = `${stackLabel(name)} did not start: ${error instanceof Error ? error.message : String(error)}`;
       }
       return entry;
     }),
@@ -78,20 +86,108 @@ export async function startLab(
   return { pageOrigins: pages, cookieOrigin: apiOrigin(pagePort), stacks: new Map(running.map((r) => [r.name, r])) };
 }
 
-/** The exchanges of a cell, each marked with whether it reached the app's handler. */
-export async function cellExchanges(stack: RunningStack, token: string): Promise<Exchange[]> {
-  await stack.recorder.settled(token, defaults.messageSettleMs);
-  return stack.recorder.exchangesFor(token).map((e) => ({ ...e, reachedHandler: stack.handlerLog.reached(e.seq) }));
+/** The app's part of a scenario: alone, everything; behind a proxy, the policy only where the scenario puts it at the app. */
+function appPolicy(scenario: Scenario, layer: 'alone' | 'behind-proxy'): Policy | undefined {
+  if (layer === 'behind-proxy' && scenario.server.policyAt === 'proxy') return undefined;
+  return scenario.server.policy;
 }
 
-/** Replaces placeholders in every string of a value (a scenario's server setup). */
-export function expandDeep<T>(value: T, values: PlaceholderValues): T {
-  if (typeof value === 'string') return expandPlaceholders(value, values) as T;
-  if (Array.isArray(value)) return value.map((v) => expandDeep(v, values)) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandDeep(v, values)])) as T;
+/** One app server for the stack's scenarios, each mounted at its own path. */
+async function startApp(app: AppStackName, scenarios: Scenario[], entry: RunningStack, layer: 'alone' | 'behind-proxy', cleanup: Cleanup): Promise<StartedStack> {
+  const stack = stackRegistry[app];
+  const mounts: ScenarioMount[] = scenarios.map((scenario) => {
+    const values = placeholderValues(entry.origins, scenario.id);
+    const policy = appPolicy(scenario, layer);
+    const rendered = stack.render({ policy: policy && expandDeep(policy, values), raw: expandDeep(scenario.server[app], values) });
+    entry.code.set(scenario.id, rendered);
+    return { scenarioId: scenario.id, prefix: mountPath(scenario.id), code: rendered, response: resolveResponse(expandDeep(scenario.server.response, values)) };
+  });
+  const started = await stack.start({ host: defaults.bindAddress, mounts, handlerLog: entry.handlerLog, origins: entry.origins });
+  cleanup.add(`the ${app} server`, () => started.stop());
+  for (const [id, error] of started.setupErrors) entry.setupErrors.set(id, `the scenario's ${app} setup threw: ${error}`);
+  return started;
+}
+
+/**
+ * A proxy in front of an app: browser -> recorder -> proxy -> recorder (tap)
+ * -> app. One proxy process per scenario (its http-level snippets, such as a
+ * `map`, must not clash with another scenario's), routed to by path.
+ */
+async function startProxied(
+  proxyName: ProxyName,
+  app: AppStackName,
+  scenarios: Scenario[],
+  entry: RunningStack,
+  location: ProxyLocation | undefined,
+  cleanup: Cleanup,
+  startedAt: number,
+): Promise<void> {
+  if (!location?.available) throw new Error(location ? location.reason : `${proxyName} was not looked up`);
+  const proxy = proxies[proxyName];
+  const host = defaults.bindAddress;
+  const hop = new WireRecorder(host, startedAt, { tap: true });
+  const hopPort = await hop.listen();
+  cleanup.add(`the ${proxyName}>${app} hop recorder`, () => hop.close());
+  entry.appHop = hop;
+  const started = await startApp(app, scenarios, entry, 'behind-proxy', cleanup);
+  hop.setUpstream(started.port);
+
+  const routes = new Map<string, number>();
+  entry.recorder.setUpstream((target) => {
+    for (const [prefix, port] of routes) if (target.startsWith(`${prefix}/`)) return port;
+    return undefined;
+  });
+  await Promise.all(
+    scenarios.map(async (scenario) => {
+      const values = placeholderValues(entry.origins, scenario.id);
+      const atProxy = scenario.server.policyAt === 'proxy' || scenario.server.policyAt === 'both';
+      const dir = await mkdtemp(path.join(os.tmpdir(), `corslab-${proxyName}-`));
+      cleanup.add(`${proxyName}'s folder for ${scenario.id}`, () => rm(dir, { recursive: true, force: true }));
+      const input: ProxyScenarioInput = {
+        scenarioId: scenario.id,
+        prefix: mountPath(scenario.id),
+        setup: expandDeep(scenario.server[proxyName]!, values),
+        ...(atProxy && scenario.server.policy ? { policy: expandDeep(scenario.server.policy, values) } : {}),
+        // Upstream down: a port the OS just handed out and nothing listens on.
+        servers: [{ app, listenPort: await freePort(host), upstreamPort: scenario.server.upstream === 'down' ? await freePort(host) : hopPort }],
+        dir,
+      };
+      const appCode = entry.code.get(scenario.id) ?? '';
+      entry.code.set(scenario.id, `# ${proxy.label}, in front\n${proxy.display(input)}\n\n// ${stackRegistry[app].label}, behind it${scenario.server.upstream === 'down' ? ' (down: not listening)' : ''}\n${appCode}`);
+      try {
+        const running = await proxy.start(location.executable, dir, proxy.config(input), input.servers.map((s) => s.listenPort));
+        cleanup.add(`${proxyName} for ${scenario.id}`, () => running.stop());
+        routes.set(input.prefix, input.servers[0]!.listenPort);
+      } catch (error) {
+        entry.setupErrors.set(scenario.id, `${proxy.label} did not start: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }),
+  );
+}
+
+/**
+ * The exchanges of a cell, each marked with whether it reached the app's
+ * handler and, behind a proxy, with what crossed the hop to the app.
+ */
+export async function cellExchanges(stack: RunningStack, token: string): Promise<Exchange[]> {
+  await stack.recorder.settled(token, defaults.messageSettleMs);
+  let hops: RecordedExchange[] = [];
+  if (stack.appHop) {
+    await stack.appHop.settled(token, defaults.messageSettleMs);
+    hops = stack.appHop.exchangesFor(token);
   }
-  return value;
+  return stack.recorder.exchangesFor(token).map((e) => {
+    const hop = hops.find((h) => exchangeHeader(h) === String(e.seq));
+    return { ...e, reachedHandler: stack.handlerLog.reached(e.seq), ...(hop ? { appHop: hopPart(hop) } : {}) };
+  });
+}
+
+function exchangeHeader(e: RecordedExchange): string | undefined {
+  return e.request.headers.find(([n]) => n.toLowerCase() === defaults.exchangeHeader)?.[1];
+}
+
+function hopPart(e: RecordedExchange): NonNullable<Exchange['appHop']> {
+  return { request: e.request, ...(e.response ? { response: e.response } : {}), ...(e.upstreamError ? { upstreamError: e.upstreamError } : {}) };
 }
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -110,7 +206,13 @@ export function toolVersion(): string {
   return (JSON.parse(readFileSync(`${projectRoot}package.json`, 'utf8')) as { version: string }).version;
 }
 
-export function stackInfo(name: StackName): StackInfo {
-  const stack = stackRegistry[name];
-  return { name, label: stack.label, packages: Object.fromEntries(stack.packages.map((p) => [p, packageVersion(p)])) };
+export function stackInfo(name: StackName, proxyLocations: ProxyLocations = {}): StackInfo {
+  const { proxy, app } = splitStack(name);
+  const packages: Record<string, string> = {};
+  if (proxy) {
+    const location = proxyLocations[proxy];
+    packages[proxy] = location?.available ? location.version : 'not available';
+  }
+  for (const p of stackRegistry[app].packages) packages[p] = packageVersion(p);
+  return { name, label: stackLabel(name), packages };
 }

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { defaults } from './config/defaults.ts';
 import { Cleanup } from './cleanup.ts';
-import { cellExchanges, expandDeep, packageVersion, stackInfo, startLab, toolVersion, type Lab } from './lab.ts';
-import { placeholderValues } from './origins/origins.ts';
+import { cellExchanges, packageVersion, stackInfo, startLab, toolVersion, type Lab } from './lab.ts';
+import { expandDeep, placeholderValues } from './origins/origins.ts';
 import { planCells, probeName, stacksFor, type PlannedCell } from './plan/plan.ts';
 import { fetchCode, withCellToken } from './probes/fetch-probe.ts';
 import { observe } from './observations/observe.ts';
@@ -16,7 +16,9 @@ import { RESULTS_SCHEMA_VERSION, type CellResult, type EngineInfo, type RunResul
 import { resolveResponse } from '../servers/stack.ts';
 import { cookieSetupUrl } from '../servers/page/cookies.ts';
 import type { EngineName, EngineSession, ProbePage } from './browsers/driver.ts';
-import type { Scenario, StackName } from './scenarios/types.ts';
+import { splitStack, type Scenario, type StackName } from './scenarios/types.ts';
+import { checkProxyConfigs, locateProxies } from './scenarios/proxy-check.ts';
+import type { ProxyLocations } from '../servers/proxy.ts';
 
 export interface RunOptions {
   scenarios: Scenario[];
@@ -26,6 +28,8 @@ export interface RunOptions {
   reporters: Reporter[];
   /** A missing engine is an error instead of a notice (for CI). */
   requireEngines?: boolean;
+  /** A missing proxy (nginx, Apache) is an error instead of a notice (for CI). */
+  requireStacks?: boolean;
   concurrencyPerPage?: number;
   isolatedContexts?: number;
   probeTimeoutMs?: number;
@@ -82,6 +86,7 @@ export class LabRun {
     private readonly usableEngines: EngineName[],
     private readonly missingEngines: { name: EngineName; reason: string }[],
     private readonly scenariosByStack: Map<StackName, Scenario[]>,
+    private readonly proxyLocations: ProxyLocations,
     private lab: Lab | undefined = undefined,
     private sessions: { name: EngineName; session?: EngineSession; launchError?: string }[] = [],
   ) {}
@@ -105,8 +110,23 @@ export class LabRun {
     const usable = located.filter((l) => l.location.available);
     if (usable.length === 0) throw new RunSetupError('no engine is available to run the cells');
 
-    const cells = planCells(options.scenarios, { engines: usable.map((l) => l.name), stacks: options.stacks, grep: options.grep });
-    if (cells.length === 0) throw new RunSetupError('no cell matches the given scenarios and filters');
+    const planned = planCells(options.scenarios, { engines: usable.map((l) => l.name), stacks: options.stacks, grep: options.grep });
+    if (planned.length === 0) throw new RunSetupError('no cell matches the given scenarios and filters');
+
+    // Proxies: a missing one is said once and its stacks are skipped; a config it refuses stops the run before anything starts.
+    const inPlay = options.scenarios.filter((s) => planned.some((c) => c.scenario === s));
+    const proxyLocations = await locateProxies(inPlay);
+    const missingProxies = Object.entries(proxyLocations).flatMap(([name, l]) => (l.available ? [] : [{ name, reason: l.reason }]));
+    if (missingProxies.length > 0 && options.requireStacks) throw new RunSetupError(missingProxies.map((m) => `${m.name}: ${m.reason}`).join('\n'));
+    const cells = planned.filter((c) => {
+      const { proxy } = splitStack(c.stack);
+      return !proxy || proxyLocations[proxy]?.available;
+    });
+    for (const m of missingProxies) {
+      reporter.onNotice(`${m.name} is not available, so the ${planned.length - cells.length} cells behind it are skipped: ${m.reason}`);
+    }
+    await checkProxyConfigs(inPlay, proxyLocations);
+    if (cells.length === 0) throw new RunSetupError('no cell is left to run once the missing proxies are skipped');
     const scenariosByStack = new Map<StackName, Scenario[]>();
     for (const cell of cells) {
       const list = scenariosByStack.get(cell.stack) ?? [];
@@ -114,11 +134,11 @@ export class LabRun {
       scenariosByStack.set(cell.stack, list);
     }
 
-    const run = new LabRun(options, reporter, cleanup, startedAt, cells, usable.map((l) => l.name), missingEngines, scenariosByStack);
+    const run = new LabRun(options, reporter, cleanup, startedAt, cells, usable.map((l) => l.name), missingEngines, scenariosByStack, proxyLocations);
     try {
       const [lab, sessions] = await Promise.all([
         (async () => {
-          const lab = await startLab(scenariosByStack, cleanup, startedAt);
+          const lab = await startLab(scenariosByStack, cleanup, startedAt, proxyLocations);
           run.timings.serversMs = Date.now() - startedAt;
           return lab;
         })(),
@@ -155,13 +175,14 @@ export class LabRun {
       total: this.cells.length,
       scenarios: this.options.scenarios.length,
       engines: this.sortedEngineInfos(),
-      stacks: [...this.scenariosByStack.keys()].map(stackInfo),
+      stacks: [...this.scenariosByStack.keys()].map((name) => stackInfo(name, this.proxyLocations)),
     };
   }
 
   /** The same cells with new tokens, so a second execution shares no URL (hence no cache) with the first. */
   replan(): PlannedCell[] {
-    return planCells(this.options.scenarios, { engines: this.usableEngines, stacks: this.options.stacks, grep: this.options.grep });
+    const ids = new Set(this.cells.map((c) => c.id));
+    return planCells(this.options.scenarios, { engines: this.usableEngines, stacks: this.options.stacks, grep: this.options.grep }).filter((c) => ids.has(c.id));
   }
 
   /** Runs cells on the started servers and engines; engines side by side. Results come back in plan order. */
@@ -218,7 +239,7 @@ export class LabRun {
         playwright: packageVersion('playwright-core'),
         engines: this.sortedEngineInfos(),
         missingEngines: this.missingEngines,
-        stacks: [...this.scenariosByStack.keys()].map(stackInfo),
+        stacks: [...this.scenariosByStack.keys()].map((name) => stackInfo(name, this.proxyLocations)),
         origins: {
           app: lab?.pageOrigins.app ?? '',
           evil: lab?.pageOrigins.evil ?? '',
@@ -305,8 +326,8 @@ async function runCell(cell: PlannedCell, page: ProbePage, lab: Lab, options: Ru
   const stack = lab.stacks.get(cell.stack)!;
   const base = cellBase(cell, lab);
   if (stack.startError) return { ...base, verdict: 'error', differences: [], error: stack.startError };
-  const setupError = stack.started?.setupErrors.get(cell.scenario.id);
-  if (setupError) return { ...base, verdict: 'error', differences: [], error: `the scenario's ${cell.stack} setup threw: ${setupError}` };
+  const setupError = stack.setupErrors.get(cell.scenario.id);
+  if (setupError) return { ...base, verdict: 'error', differences: [], error: setupError };
 
   const timeoutMs = options.probeTimeoutMs ?? defaults.probeTimeoutMs;
   const started = Date.now();

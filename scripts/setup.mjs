@@ -25,6 +25,7 @@ export const DEBIAN_PACKAGES = {
   'firefox-esr': 'Firefox ESR, driven over WebDriver BiDi',
   'webkit2gtk-driver': 'WebKitWebDriver and MiniBrowser, the WebKit engine',
   xvfb: 'a virtual display for WebKitGTK',
+  nginx: 'nginx, the reverse proxy in front of the apps',
 };
 
 if (process.env.CORSLAB_SKIP_SETUP === '1') process.exit(0);

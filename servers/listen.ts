@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /** Listens on a port the OS picks (so two runs at once never collide) and returns it. */
@@ -19,4 +20,34 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/**
+ * A port the OS says is free now, for a server the harness does not start
+ * itself (nginx). Another process could take it before that server binds;
+ * the server then fails to start, with a clear error, and nothing is guessed.
+ */
+export async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  const port = await listenOnFreePort(server, host);
+  await closeServer(server);
+  return port;
+}
+
+/** Resolves once something accepts connections on the port; rejects, saying what was awaited, after `timeoutMs`. */
+export async function waitForPort(host: string, port: number, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not accept connections on ${host}:${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -1,11 +1,11 @@
 import { expressCors } from './express-cors/index.ts';
 import { expressManual } from './express-manual/index.ts';
 import { fastifyCorsStack } from './fastify-cors/index.ts';
-import type { StackName } from '../harness/scenarios/types.ts';
+import type { AppStackName } from '../harness/scenarios/types.ts';
 import type { StackDefinition } from './stack.ts';
 
-/** The one place that knows every stack. */
-export const stacks: Record<StackName, StackDefinition> = {
+/** The one place that knows every app stack (proxies in front of them are in proxies.ts). */
+export const stacks: Record<AppStackName, StackDefinition> = {
   'express-cors': expressCors,
   'express-manual': expressManual,
   'fastify-cors': fastifyCorsStack,

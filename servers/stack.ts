@@ -1,5 +1,5 @@
 import type { LabOrigins } from '../harness/origins/origins.ts';
-import type { HandlerResponse, Policy, StackCode, StackName } from '../harness/scenarios/types.ts';
+import type { AppStackName, HandlerResponse, Policy, StackCode } from '../harness/scenarios/types.ts';
 import type { HandlerLog } from './app/handler-log.ts';
 
 /**
@@ -42,7 +42,7 @@ export interface StartedStack {
  * a run's scenarios, each mounted at its own path.
  */
 export interface StackDefinition {
-  name: StackName;
+  name: AppStackName;
   /** Column header in the matrix, e.g. "Express + cors". */
   label: string;
   /** npm packages whose installed versions the results record. */

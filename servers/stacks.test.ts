@@ -3,7 +3,7 @@ import { jsLiteral } from '../harness/util/js-literal.ts';
 import { HandlerLog } from './app/handler-log.ts';
 import { stacks } from './registry.ts';
 import { resolveResponse, type StartedStack } from './stack.ts';
-import { STACK_NAMES } from '../harness/scenarios/types.ts';
+import { APP_STACK_NAMES } from '../harness/scenarios/types.ts';
 
 const origins = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:2' };
 let started: StartedStack[] = [];
@@ -19,7 +19,7 @@ describe('JavaScript literals in rendered code', () => {
   });
 });
 
-describe.each(STACK_NAMES)('the %s stack', (name) => {
+describe.each(APP_STACK_NAMES)('the %s stack', (name) => {
   const stack = stacks[name];
 
   it('renders a policy in its own idiom and serves it', async () => {

@@ -5,6 +5,7 @@ import { Cleanup } from '../cleanup.ts';
 import { ENGINE_NAMES, type EngineName } from '../browsers/driver.ts';
 import { ScenarioValidationError, formatProblems } from '../scenarios/errors.ts';
 import { loadScenarios } from '../scenarios/load.ts';
+import { checkProxyConfigs, locateProxies } from '../scenarios/proxy-check.ts';
 import { STACK_NAMES, type StackName } from '../scenarios/types.ts';
 import { RunSetupError, runLab } from '../run.ts';
 import { toolVersion } from '../lab.ts';
@@ -99,6 +100,12 @@ function explainCommand(args: string[]): number {
 async function validateCommand(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir);
+  // The proxies' own config tests, where the proxy is installed.
+  const locations = await locateProxies(scenarios);
+  await checkProxyConfigs(scenarios, locations);
+  for (const [name, location] of Object.entries(locations)) {
+    if (!location.available) process.stdout.write(`note: ${name} is not installed, so its configs were not tested: ${location.reason}\n`);
+  }
   const probes = scenarios.reduce((n, s) => n + s.probes.length, 0);
   process.stdout.write(`${scenarios.length} scenario files, ${probes} probes: all valid\n`);
   return EXIT.ok;
@@ -139,6 +146,7 @@ async function runCommand(args: string[]): Promise<number> {
       grep,
       reporters: createReporters(reporterNames, outputDir),
       requireEngines: values['require-engines'] ?? false,
+      requireStacks: values['require-stacks'] ?? false,
       concurrencyPerPage: concurrency,
       isolatedContexts: concurrency === undefined ? undefined : Math.min(concurrency, defaults.isolatedContexts),
       cleanup,

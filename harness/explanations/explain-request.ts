@@ -8,8 +8,8 @@ import {
   type HeaderPair,
   type RequestPlan,
 } from '../model/index.ts';
-import { stacks as stackRegistry } from '../../servers/registry.ts';
 import { renderPolicySetup } from './fixes.ts';
+import { stackLabel } from '../../servers/labels.ts';
 import type { Policy, StackName } from '../scenarios/types.ts';
 
 export interface RequestAdvice {
@@ -103,7 +103,7 @@ export function explainRequestText(init: CorsRequestInit, read: readonly string[
   lines.push('');
   for (const name of stackNames) {
     const code = renderPolicySetup(name, advice.policy);
-    lines.push(`${stackRegistry[name].label}:`, ...code.split('\n').map((l) => `  ${l}`), '');
+    lines.push(`${stackLabel(name)}:`, ...code.split('\n').map((l) => `  ${l}`), '');
   }
   return `${lines.join('\n')}`;
 }

@@ -1,6 +1,7 @@
 import { stacks as stackRegistry } from '../../servers/registry.ts';
 import { isCorsSafelistedMethod, normalizeMethod, type Failure, type RequestPlan } from '../model/index.ts';
-import type { Policy, StackName } from '../scenarios/types.ts';
+import { splitStack, type AppStackName, type Policy, type StackName } from '../scenarios/types.ts';
+import { proxies } from '../../servers/proxies.ts';
 
 /** The smallest change that lets the page through, as a policy and in each stack's idiom. */
 export interface Fix {
@@ -117,9 +118,15 @@ function renderFix(policy: Policy, names: readonly StackName[]): Partial<Record<
   return Object.fromEntries(names.map((name) => [name, renderPolicySetup(name, policy)]));
 }
 
-/** A policy in one stack's idiom, without the catch-all routes the lab adds (a fix never changes them). */
+/**
+ * A policy in one stack's idiom, without the catch-all routes the lab adds (a
+ * fix never changes them). Behind a proxy, in the proxy's idiom: CORS is best
+ * handled in one layer, and the proxy is the one in front.
+ */
 export function renderPolicySetup(name: StackName, policy: Policy): string {
-  return stackRegistry[name]
+  const { proxy, app } = splitStack(name);
+  if (proxy) return proxies[proxy].renderPolicy(policy);
+  return stackRegistry[app]
     .render({ policy })
     .split('\n')
     .filter((line) => !/^app\.route\(/.test(line))
@@ -127,11 +134,16 @@ export function renderPolicySetup(name: StackName, policy: Policy): string {
 }
 
 function structuralFix(names: readonly StackName[]): Partial<Record<StackName, string>> {
-  const idiom: Record<StackName, string> = {
+  const atProxy =
+    "location /api/ {\n    # answer preflights here, before any auth_request, allow/deny or auth_basic can refuse them\n    if ($request_method = OPTIONS) {\n        add_header Access-Control-Allow-Origin $cors_allow_origin always;\n        add_header Access-Control-Allow-Methods \"GET, POST, PUT, DELETE\" always;\n        return 204;\n    }\n    proxy_pass http://app;\n}";
+  const idiom: Record<AppStackName, string> = {
     'express-cors': 'app.use(cors({ /* ... */ }))   // first: it answers OPTIONS with 204 itself\napp.use(requireAuth)             // after: never sees the preflight',
     'express-manual':
       "app.use((req, res, next) => {\n  // set the Access-Control-* headers here, then:\n  if (req.method === 'OPTIONS') return res.sendStatus(204)\n  next()\n})\napp.use(requireAuth)",
     'fastify-cors': "await app.register(cors, { /* ... */ })   // answers preflights in onRequest\napp.addHook('preHandler', requireAuth)    // a later hook: preflights never reach it",
   };
-  return Object.fromEntries(names.map((name) => [name, idiom[name]]));
+  return Object.fromEntries(names.map((name) => {
+    const { proxy, app } = splitStack(name);
+    return [name, proxy ? atProxy : idiom[app]];
+  }));
 }

@@ -61,3 +61,14 @@ export function unknownPlaceholders(text: string): string[] {
   const known = new Set<string>(PLACEHOLDERS);
   return [...text.matchAll(ANY_BRACED_WORD)].map((m) => m[1]!).filter((name) => !known.has(name));
 }
+
+/** Replaces placeholders in every string of a value (a scenario's server setup or request). */
+export function expandDeep<T>(value: T, values: PlaceholderValues): T {
+  if (typeof value === 'string') return expandPlaceholders(value, values) as T;
+  if (Array.isArray(value)) return value.map((v) => expandDeep(v, values)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandDeep(v, values)])) as T;
+  }
+  return value;
+}
+

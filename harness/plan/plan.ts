@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { STACK_NAMES, type Expectation, type PageOriginName, type Probe, type Scenario, type StackName } from '../scenarios/types.ts';
+import { APP_STACK_NAMES, PROXY_NAMES, type AppStackName, type Expectation, type PageOriginName, type Probe, type Scenario, type StackName } from '../scenarios/types.ts';
 import { mergeExpectation } from '../scenarios/expectations.ts';
 import type { EngineName } from '../browsers/driver.ts';
 
@@ -37,14 +37,27 @@ export interface PlanFilters {
 }
 
 /**
- * The stacks a scenario runs on: every stack when it states a policy (or has
- * no CORS setup at all); only the stacks it gives code for when it reproduces
- * stack-specific snippets without a policy.
+ * The app stacks a scenario's app setup applies to: every app stack when it
+ * states a policy (or has no CORS setup at all); only the stacks it gives code
+ * for when it reproduces stack-specific snippets without a policy.
+ */
+export function appStacksFor(scenario: Scenario): AppStackName[] {
+  const withCode = APP_STACK_NAMES.filter((name) => scenario.server[name] !== undefined);
+  if (scenario.server.policy || withCode.length === 0) return [...APP_STACK_NAMES];
+  return withCode;
+}
+
+/**
+ * The columns a scenario runs in: its app stacks, or, when it configures a
+ * proxy, that proxy in front of each app stack it names (default: all of its
+ * app stacks). A proxy scenario is about the proxy layer, so it does not also
+ * run on the bare apps.
  */
 export function stacksFor(scenario: Scenario): StackName[] {
-  const withCode = STACK_NAMES.filter((name) => scenario.server[name] !== undefined);
-  if (scenario.server.policy || withCode.length === 0) return [...STACK_NAMES];
-  return withCode;
+  const apps = appStacksFor(scenario);
+  const proxies = PROXY_NAMES.filter((p) => scenario.server[p] !== undefined);
+  if (proxies.length === 0) return apps;
+  return proxies.flatMap((proxy) => (scenario.server[proxy]!.apps ?? apps).map((app): StackName => `${proxy}>${app}`));
 }
 
 export function probeName(probe: Probe): string {

@@ -3,7 +3,10 @@ import { defaults } from '../config/defaults.ts';
 import { closeServer, listenOnFreePort } from '../../servers/listen.ts';
 import type { Exchange, RawHeader } from '../results/types.ts';
 
-type RecordedExchange = Omit<Exchange, 'reachedHandler'>;
+export type RecordedExchange = Omit<Exchange, 'reachedHandler' | 'appHop'>;
+
+/** Where to forward a request: one port, or a port chosen by the request's target (a proxy per scenario). */
+export type Upstream = number | ((target: string) => number | undefined);
 
 /**
  * A transparent HTTP proxy in front of the first server of a stack. The
@@ -17,17 +20,22 @@ type RecordedExchange = Omit<Exchange, 'reachedHandler'>;
  * (defaults.exchangeHeader) that lets the app's handler say which exchange
  * reached it. It never invents a response: if the app is unreachable the
  * browser's connection is dropped and the exchange records why.
+ *
+ * Behind a proxy a second recorder taps the hop between proxy and app. It
+ * adds nothing: the header the first one added passes through the proxy, so
+ * each hop's exchange names the browser-facing exchange it belongs to.
  */
 export class WireRecorder {
   private readonly server: Server;
   private readonly agent = new Agent({ keepAlive: true });
   private readonly byCell = new Map<string, RecordedExchange[]>();
-  private upstreamPort: number | undefined;
+  private upstream: Upstream | undefined;
   private seq = 0;
 
   constructor(
     private readonly host: string,
     private readonly startedAt: number,
+    private readonly options: { tap?: boolean } = {},
   ) {
     this.server = createServer((req, res) => this.forward(req, res));
   }
@@ -36,9 +44,9 @@ export class WireRecorder {
     return listenOnFreePort(this.server, this.host);
   }
 
-  /** The app's port; set once the stack has started (the recorder listens first so the API origin is known). */
-  setUpstream(port: number): void {
-    this.upstreamPort = port;
+  /** The app's port (or a port per target); set once the stack has started (the recorder listens first so the API origin is known). */
+  setUpstream(upstream: Upstream): void {
+    this.upstream = upstream;
   }
 
   /** Exchanges attributed to a cell (by its token in the URL), in order of arrival. */
@@ -80,17 +88,18 @@ export class WireRecorder {
     list.push(exchange);
     this.byCell.set(token, list);
 
-    if (this.upstreamPort === undefined) {
-      exchange.upstreamError = 'the stack had not started';
+    const port = typeof this.upstream === 'function' ? this.upstream(target) : this.upstream;
+    if (port === undefined) {
+      exchange.upstreamError = this.upstream === undefined ? 'the stack had not started' : `nothing serves ${target.split('?')[0]} on this stack`;
       res.destroy();
       return;
     }
     const upstream = httpRequest({
       host: this.host,
-      port: this.upstreamPort,
+      port,
       method: req.method,
       path: target,
-      headers: [...req.rawHeaders, defaults.exchangeHeader, String(seq)],
+      headers: this.options.tap ? req.rawHeaders : [...req.rawHeaders, defaults.exchangeHeader, String(seq)],
       agent: this.agent,
     });
     const requestBody = new BodyCapture();

@@ -47,6 +47,13 @@ export interface Exchange {
   upstreamError?: string;
   /** The app's handler ran for this request (side effects happened). */
   reachedHandler: boolean;
+  /**
+   * Behind a proxy: the same request as it went from the proxy to the app,
+   * and what the app answered before the proxy changed it. Absent when the
+   * proxy answered by itself (a preflight it handles, a cached response, an
+   * app that is down).
+   */
+  appHop?: Omit<Exchange, 'reachedHandler' | 'appHop' | 'kind' | 'seq' | 'at'>;
 }
 
 /** What the page's JavaScript got. */

@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import { ScenarioValidationError, fieldPath, type ScenarioProblem } from './errors.ts';
-import { unknownPlaceholders } from '../origins/origins.ts';
-import { STACK_NAMES, type Expectation, type Scenario, type ScenarioFile } from './types.ts';
+import { expandPlaceholders, unknownPlaceholders } from '../origins/origins.ts';
+import { proxies } from '../../servers/proxies.ts';
+import { APP_STACK_NAMES, PROXY_LEVELS, PROXY_NAMES, type Expectation, type Scenario, type ScenarioFile } from './types.ts';
 import { READ_FIELDS, mergeExpectation } from './expectations.ts';
 import { compileStackCode } from '../../servers/code.ts';
 
@@ -98,8 +99,23 @@ export async function parseScenario(text: string, file: string, scenarioRoot: st
     return { problems };
   }
   const data = value as ScenarioFile;
+  // Where each proxy snippet's text starts, so a config error nginx reports points at the scenario's line.
+  const fieldLines: Record<string, number> = {};
+  for (const proxy of PROXY_NAMES) {
+    for (const level of Object.keys(data.server[proxy] ?? {})) {
+      const node = doc.getIn(['server', proxy, level], true) as Node | undefined;
+      if (!isScalar(node) || !node.range) continue;
+      const block = node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED';
+      fieldLines[`${proxy}.${level}`] = at(node.range[0]).line + (block ? 1 : 0);
+    }
+  }
   for (const check of semanticProblems(data)) {
     problems.push({ file, ...locate(check.segments), field: fieldPath(check.segments), message: check.message });
+  }
+  for (const check of proxyProblems(data)) {
+    const start = fieldLines[check.field];
+    const position = start !== undefined && check.line !== undefined ? { line: start + check.line, column: 1 } : locate(check.segments);
+    problems.push({ file, ...position, field: fieldPath(check.segments), message: check.message });
   }
   if (problems.length > 0) return { problems };
 
@@ -107,7 +123,7 @@ export async function parseScenario(text: string, file: string, scenarioRoot: st
   const probeLines = data.probes.map((_, i) => locate(['probes', i]).line);
   return {
     problems,
-    scenario: { ...data, id, file, chapter: id.includes('/') ? id.split('/')[0]! : 'misc', probeLines },
+    scenario: { ...data, id, file, chapter: id.includes('/') ? id.split('/')[0]! : 'misc', probeLines, fieldLines },
   };
 }
 
@@ -239,6 +255,52 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+interface ProxyProblem {
+  segments: (string | number)[];
+  /** `nginx.location`, and the 0-based line within that snippet, when the problem is inside one. */
+  field: string;
+  line?: number;
+  message: string;
+}
+
+/** Proxy setups: only allowed directives in snippets, and no policy value that could break out of its config string. */
+function proxyProblems(data: ScenarioFile): ProxyProblem[] {
+  const problems: ProxyProblem[] = [];
+  const configured = PROXY_NAMES.filter((p) => data.server[p] !== undefined);
+  if (configured.length === 0) {
+    for (const field of ['policyAt', 'upstream'] as const) {
+      if (data.server[field] !== undefined) problems.push({ segments: ['server', field], field, message: `only means something behind a proxy; add ${PROXY_NAMES.map((p) => `\`${p}\``).join(' or ')}` });
+    }
+    return problems;
+  }
+  const atProxy = data.server.policyAt === 'proxy' || data.server.policyAt === 'both';
+  if (data.server.policyAt && data.server.policyAt !== 'app' && !data.server.policy) {
+    problems.push({ segments: ['server', 'policyAt'], field: 'policyAt', message: 'puts the policy at the proxy, but the scenario states no policy' });
+  }
+  for (const proxy of configured) {
+    const setup = data.server[proxy]!;
+    for (const level of PROXY_LEVELS) {
+      const snippet = setup[level];
+      if (snippet === undefined) continue;
+      for (const p of proxies[proxy].lint(snippet, level)) problems.push({ segments: ['server', proxy, level], field: `${proxy}.${level}`, line: p.line, message: p.message });
+    }
+    if (atProxy && data.server.policy) {
+      // Values are checked as they will be written: placeholders expanded.
+      const sample = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:2', api: 'http://api.example.localhost:2/s/x' };
+      const policy = data.server.policy;
+      const values: [(string | number)[], string][] = [
+        ...[policy.origin].flat().map((o, i): [(string | number)[], string] => [['server', 'policy', 'origin', ...(Array.isArray(policy.origin) ? [i] : [])], o]),
+        ...(policy.methods ?? []).map((m, i): [(string | number)[], string] => [['server', 'policy', 'methods', i], m]),
+      ];
+      for (const [segments, raw] of values) {
+        const problem = proxies[proxy].unsafeValue(expandPlaceholders(raw, sample));
+        if (problem) problems.push({ segments, field: 'policy', message: `cannot go into the ${proxy} config: it contains ${problem}, which could end the value and add directives` });
+      }
+    }
+  }
+  return problems;
+}
+
 interface SemanticProblem {
   segments: (string | number)[];
   message: string;
@@ -256,7 +318,7 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
   if (typeof origins === 'string') placeholderCheck(origins, ['server', 'policy', 'origin']);
   else origins?.forEach((o, i) => placeholderCheck(o, ['server', 'policy', 'origin', i]));
 
-  for (const stack of STACK_NAMES) {
+  for (const stack of APP_STACK_NAMES) {
     const raw = data.server[stack];
     if (raw?.code !== undefined) {
       const error = compileStackCode(raw.code);

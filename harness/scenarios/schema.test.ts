@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenarios, schemaPath } from './load.ts';
-import { PAGE_ORIGINS, STACK_NAMES } from './types.ts';
+import { APP_STACK_NAMES, PAGE_ORIGINS, STACK_NAMES } from './types.ts';
 import { ENGINE_NAMES } from '../browsers/driver.ts';
 
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
@@ -9,9 +9,10 @@ const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
 describe('the published JSON Schema', () => {
   it('knows the same stacks, engines and pages as the harness', () => {
     expect(schema.definitions.stackName.enum).toEqual([...STACK_NAMES]);
+    expect(schema.definitions.appStackName.enum).toEqual([...APP_STACK_NAMES]);
     expect(schema.definitions.engineName.enum).toEqual([...ENGINE_NAMES]);
     expect(schema.definitions.probe.properties.from.enum).toEqual([...PAGE_ORIGINS]);
-    for (const stack of STACK_NAMES) expect(Object.keys(schema.definitions.server.properties)).toContain(stack);
+    for (const stack of APP_STACK_NAMES) expect(Object.keys(schema.definitions.server.properties)).toContain(stack);
   });
 
   it('describes every field, so editors can explain them', () => {

@@ -5,8 +5,26 @@
 
 import type { EngineName } from '../browsers/driver.ts';
 
-export const STACK_NAMES = ['express-cors', 'express-manual', 'fastify-cors'] as const;
-export type StackName = (typeof STACK_NAMES)[number];
+/** The app stacks: a framework serving the API itself. */
+export const APP_STACK_NAMES = ['express-cors', 'express-manual', 'fastify-cors'] as const;
+export type AppStackName = (typeof APP_STACK_NAMES)[number];
+
+/** Reverse proxies that can stand in front of any app stack. */
+export const PROXY_NAMES = ['nginx'] as const;
+export type ProxyName = (typeof PROXY_NAMES)[number];
+
+/** A column of the matrix: an app stack, or a proxy in front of one (`nginx>express-cors`). */
+export type StackName = AppStackName | `${ProxyName}>${AppStackName}`;
+export const STACK_NAMES: readonly StackName[] = [
+  ...APP_STACK_NAMES,
+  ...PROXY_NAMES.flatMap((proxy) => APP_STACK_NAMES.map((app): StackName => `${proxy}>${app}`)),
+];
+
+/** The parts of a stack name: the app, and the proxy in front of it, if any. */
+export function splitStack(name: StackName): { proxy?: ProxyName; app: AppStackName } {
+  const [first, second] = name.split('>') as [string, string | undefined];
+  return second === undefined ? { app: first as AppStackName } : { proxy: first as ProxyName, app: second as AppStackName };
+}
 
 export const PAGE_ORIGINS = ['app', 'evil'] as const;
 /** Which page the probe runs in: `app` is same-site with the API, `evil` is a cross-site attacker. */
@@ -41,9 +59,31 @@ export interface StackCode {
   options?: Record<string, unknown>;
 }
 
+/**
+ * A reverse proxy in front of the app, as snippets of its own configuration
+ * at three levels: the whole server (`http` in nginx, the main config in
+ * Apache), the virtual server, and the scenario's location, which proxies to
+ * the app.
+ */
+export interface ProxySetup {
+  http?: string;
+  server?: string;
+  location?: string;
+  /** The app stacks to put behind it (default: every app stack the scenario's app setup applies to). */
+  apps?: AppStackName[];
+}
+
+export const PROXY_LEVELS = ['http', 'server', 'location'] as const;
+export type ProxyLevel = (typeof PROXY_LEVELS)[number];
+
 export interface ServerSetup {
   policy?: Policy;
+  /** Behind a proxy: apply the policy at the app (default), at the proxy, or at both. */
+  policyAt?: 'app' | 'proxy' | 'both';
+  /** Behind a proxy: `down` puts nothing behind it, so the proxy answers 502. */
+  upstream?: 'up' | 'down';
   response?: HandlerResponse;
+  nginx?: ProxySetup;
   'express-cors'?: StackCode;
   'express-manual'?: StackCode;
   'fastify-cors'?: StackCode;
@@ -131,4 +171,6 @@ export interface Scenario extends ScenarioFile {
   chapter: string;
   /** Line of each probe in the file (1-based), for error messages and the report. */
   probeLines: number[];
+  /** Line where each proxy snippet's text starts (1-based), keyed like `nginx.location`. */
+  fieldLines?: Record<string, number>;
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { spawnOwned } from './children.ts';
+import { spawnOwned } from '../../processes/children.ts';
 
 export const XVFB = '/usr/bin/Xvfb';
 

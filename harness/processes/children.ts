@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 /**
- * Processes this driver starts itself (Xvfb, WebKitWebDriver, and through it
- * MiniBrowser and WebKit's helper processes). Each is spawned in its own
- * process group so that one group kill stops a driver together with the
- * browser it started: killing WebKitWebDriver alone would orphan MiniBrowser.
+ * Processes the harness starts itself (Xvfb, WebKitWebDriver and through it
+ * MiniBrowser and WebKit's helper processes, nginx and its workers). Each is
+ * spawned in its own process group so that one group kill stops a process
+ * together with what it started: killing WebKitWebDriver alone would orphan
+ * MiniBrowser, killing nginx's master alone could leave a worker.
  *
  * Own groups also mean a terminal's Ctrl-C does not reach them, so it is
  * handled here: the session's close() stops them in order, a process 'exit'

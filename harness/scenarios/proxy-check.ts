@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expandDeep, mountPath, placeholderValues } from '../origins/origins.ts';
+import { proxies } from '../../servers/proxies.ts';
+import { appStacksFor } from '../plan/plan.ts';
+import { ScenarioValidationError, type ScenarioProblem } from './errors.ts';
+import { PROXY_NAMES, type ProxyName, type Scenario } from './types.ts';
+import type { ProxyLocation, ProxyLocations } from '../../servers/proxy.ts';
+
+/** Looks up the proxies the scenarios use (nginx, Apache), once. */
+export async function locateProxies(scenarios: readonly Scenario[]): Promise<ProxyLocations> {
+  const needed = PROXY_NAMES.filter((p) => scenarios.some((s) => s.server[p] !== undefined));
+  const entries = await Promise.all(needed.map(async (p): Promise<[ProxyName, ProxyLocation]> => [p, await proxies[p].locate()]));
+  return Object.fromEntries(entries);
+}
+
+/**
+ * Runs each proxy's own config test (`nginx -t`) on the config every proxy
+ * scenario generates, before anything starts. A problem is reported at the
+ * scenario's file and line: the line inside the snippet when the proxy names
+ * one that came from it.
+ */
+export async function checkProxyConfigs(scenarios: readonly Scenario[], locations: ProxyLocations): Promise<void> {
+  const problems: ScenarioProblem[] = [];
+  // The test never binds or connects, so any ports and origins will do.
+  const origins = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:2' };
+  for (const scenario of scenarios) {
+    for (const proxyName of PROXY_NAMES) {
+      const setup = scenario.server[proxyName];
+      const location = locations[proxyName];
+      if (!setup || !location?.available) continue;
+      const proxy = proxies[proxyName];
+      const values = placeholderValues(origins, scenario.id);
+      const atProxy = scenario.server.policyAt === 'proxy' || scenario.server.policyAt === 'both';
+      const dir = await mkdtemp(path.join(os.tmpdir(), `corslab-${proxyName}-check-`));
+      try {
+        const lines = proxy.config({
+          scenarioId: scenario.id,
+          prefix: mountPath(scenario.id),
+          setup: expandDeep(setup, values),
+          ...(atProxy && scenario.server.policy ? { policy: expandDeep(scenario.server.policy, values) } : {}),
+          servers: (setup.apps ?? appStacksFor(scenario)).map((app, i) => ({ app, listenPort: 20000 + i, upstreamPort: 30000 + i })),
+          dir,
+        });
+        for (const problem of await proxy.test(location.executable, dir, lines)) {
+          const source = lines[problem.line - 1]?.source;
+          const start = source ? scenario.fieldLines?.[source.field] : undefined;
+          problems.push({
+            file: scenario.file,
+            line: source && start !== undefined ? start + source.line : 1,
+            column: 1,
+            field: source ? `server.${source.field}` : `server.${proxyName}`,
+            message: `${proxy.label} refuses the config: ${problem.message}`,
+          });
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  if (problems.length > 0) throw new ScenarioValidationError(problems);
+}

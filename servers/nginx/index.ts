@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { spawnOwned } from '../../harness/processes/children.ts';
+import { waitForPort } from '../listen.ts';
+import { nginxConfig, nginxDisplay, nginxPolicy, unsafeConfigValue } from './config.ts';
+import { lintSnippet } from './lint.ts';
+import type { ConfigLine, ConfigProblem, ProxyDefinition, ProxyLocation, StartedProxy } from '../proxy.ts';
+
+const run = promisify(execFile);
+
+/** Where Debian puts nginx; CORSLAB_NGINX_PATH points elsewhere. */
+const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
+
+let located: Promise<ProxyLocation> | undefined;
+
+/** The nginx binary and its version, looked up once per process. */
+function locateNginx(): Promise<ProxyLocation> {
+  located ??= (async (): Promise<ProxyLocation> => {
+    const configured = process.env.CORSLAB_NGINX_PATH;
+    const executable = configured ?? CANDIDATES.find((p) => existsSync(p));
+    if (!executable || !existsSync(executable)) {
+      return { available: false, reason: configured ? `CORSLAB_NGINX_PATH is ${configured}, which does not exist` : `no nginx found (looked in ${CANDIDATES.join(', ')}); install it with scripts/setup.mjs` };
+    }
+    // `nginx -v` prints "nginx version: nginx/1.22.1" on stderr.
+    const { stderr } = await run(executable, ['-v']);
+    return { available: true, executable, version: /nginx\/(\S+)/.exec(stderr)?.[1] ?? 'unknown' };
+  })();
+  return located;
+}
+
+async function writeConfig(dir: string, lines: ConfigLine[]): Promise<string> {
+  const file = path.join(dir, 'nginx.conf');
+  await writeFile(file, `${lines.map((l) => l.text).join('\n')}\n`);
+  return file;
+}
+
+/** `nginx -t` on a generated config: the problems nginx reports, with the line it names. */
+async function testNginxConfig(executable: string, dir: string, lines: ConfigLine[]): Promise<ConfigProblem[]> {
+  const file = await writeConfig(dir, lines);
+  try {
+    await run(executable, ['-t', '-q', '-p', dir, '-c', file]);
+    return [];
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? error);
+    return stderr
+      .split('\n')
+      .filter((l) => /\[(emerg|alert|crit|error)\]/.test(l))
+      .map((l) => {
+        const at = new RegExp(`in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(l);
+        return { line: at ? Number(at[1]) : 0, message: l.replace(/^nginx: \[\w+\] /, '').replace(/ in \S+:\d+$/, '') };
+      });
+  }
+}
+
+/** Starts nginx in the foreground on a generated config and waits until every server block listens. */
+async function startNginx(executable: string, dir: string, lines: ConfigLine[], ports: number[]): Promise<StartedProxy> {
+  const file = await writeConfig(dir, lines);
+  const child = spawnOwned(executable, ['-p', dir, '-c', file, '-g', 'daemon off;']);
+  const exited = new Promise<never>((_, reject) =>
+    child.process.once('exit', (code) => reject(new Error(`nginx exited (${code}) before it was ready: ${child.stderr().trim() || 'no output'}`))),
+  );
+  try {
+    await Promise.race([Promise.all(ports.map((port) => waitForPort('127.0.0.1', port, 5_000, `nginx (${path.basename(dir)})`))), exited]);
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  exited.catch(() => {});
+  // nginx stops gracefully on QUIT and at once on TERM; TERM is what a run's end wants.
+  return { stop: () => child.stop(2_000) };
+}
+
+export const nginxProxy: ProxyDefinition = {
+  name: 'nginx',
+  label: 'nginx',
+  locate: locateNginx,
+  lint: lintSnippet,
+  unsafeValue: unsafeConfigValue,
+  config: nginxConfig,
+  display: nginxDisplay,
+  renderPolicy(policy) {
+    const { http, location } = nginxPolicy(policy, '$cors_allow_origin');
+    return [...http, ...(http.length ? [''] : []), 'location /api/ {', ...location.map((l) => `    ${l}`), '    proxy_pass http://app;', '}'].join('\n');
+  },
+  test: testNginxConfig,
+  start: startNginx,
+};

@@ -1,0 +1,8 @@
+import { nginxProxy } from './nginx/index.ts';
+import type { ProxyName } from '../harness/scenarios/types.ts';
+import type { ProxyDefinition } from './proxy.ts';
+
+/** The one place that knows every proxy. */
+export const proxies: Record<ProxyName, ProxyDefinition> = {
+  nginx: nginxProxy,
+};
