@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,6 +142,8 @@ async function startProxied(
       const values = placeholderValues(entry.origins, scenario.id);
       const atProxy = scenario.server.policyAt === 'proxy' || scenario.server.policyAt === 'both';
       const dir = await mkdtemp(path.join(os.tmpdir(), `corslab-${proxyName}-`));
+      // mkdtemp makes it 0700; a proxy's workers may run as another user (nginx's as nobody when started by root).
+      await chmod(dir, 0o755);
       cleanup.add(`${proxyName}'s folder for ${scenario.id}`, () => rm(dir, { recursive: true, force: true }));
       const input: ProxyScenarioInput = {
         scenarioId: scenario.id,

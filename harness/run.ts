@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import os from 'node:os';
 import { defaults } from './config/defaults.ts';
 import { Cleanup } from './cleanup.ts';
@@ -330,6 +331,13 @@ async function runCell(cell: PlannedCell, page: ProbePage, lab: Lab, options: Ru
   if (setupError) return { ...base, verdict: 'error', differences: [], error: setupError };
 
   const timeoutMs = options.probeTimeoutMs ?? defaults.probeTimeoutMs;
+  if (cell.probe.warmUp) {
+    try {
+      await warmUp(withCellToken(base.request.url, cell.token), lab.pageOrigins[cell.probe.warmUp.from], timeoutMs);
+    } catch (error) {
+      return { ...base, verdict: 'error', differences: [], error: `the warm-up request failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
   const started = Date.now();
   const outcome = await withDeadline(
     page.run({ token: cell.token, code: base.pageCode, timeoutMs }),
@@ -412,6 +420,34 @@ function scenarioInfo(scenario: Scenario, lab: Lab | undefined): ScenarioInfo {
       deviations: p.deviations ?? [],
     })),
   };
+}
+
+/**
+ * A probe's warm-up: the same URL fetched once as a GET with another page's
+ * Origin, the way that page's browser would have before (to fill a proxy's
+ * cache). Made by the harness, marked with defaults.setupHeader so the
+ * recorder files it as setup, never as the probe's own exchange.
+ */
+function warmUp(url: string, origin: string, timeoutMs: number): Promise<void> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: defaults.bindAddress,
+        port: Number(target.port),
+        path: `${target.pathname}${target.search}`,
+        headers: { Host: target.host, Origin: origin, [defaults.setupHeader]: '1' },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

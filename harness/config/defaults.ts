@@ -31,6 +31,8 @@ export const defaults = {
   cellParam: 'corslab_cell',
   /** Request header the recorder adds on its way upstream, so the app can say which exchange reached its handler. */
   exchangeHeader: 'x-corslab-exchange',
+  /** Request header on requests the harness makes itself (a probe's warm-up), so they are never mistaken for the browser's. */
+  setupHeader: 'x-corslab-setup',
 } as const;
 
 export type Defaults = typeof defaults;

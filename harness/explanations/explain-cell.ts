@@ -61,7 +61,9 @@ export function explainCell(input: ExplainInput): CellExplanation | undefined {
   if (!observed || observed.result === undefined) return undefined;
   let prediction: Prediction;
   try {
-    prediction = predict({ ...input.request, pageOrigin: input.pageOrigin }, observed.exchanges);
+    // The harness's own warm-up requests are not the browser's: the model reads only the probe's exchanges.
+    const browserExchanges = observed.exchanges.filter((e): e is typeof e & { kind: 'preflight' | 'actual' } => e.kind !== 'setup');
+    prediction = predict({ ...input.request, pageOrigin: input.pageOrigin }, browserExchanges);
   } catch (error) {
     if (error instanceof ModelInputError) return undefined;
     throw error;

@@ -7,9 +7,9 @@ const APP = 'http://app.example.localhost:4000';
 const API = 'http://api.example.localhost:4001';
 const OTHER = 'http://other.localhost:4002';
 
-/** A recorded Exchange (harness/results/types.ts) must be usable as model evidence as it is. */
+/** A recorded browser Exchange (harness/results/types.ts; the harness's own setup requests aside) must be usable as model evidence as it is. */
 type Fits<T extends U, U> = T;
-export type RecordedExchangeIsEvidence = Fits<Exchange, ExchangeLike>;
+export type RecordedExchangeIsEvidence = Fits<Exchange & { kind: 'preflight' | 'actual' }, ExchangeLike>;
 
 /** The part of a recorded exchange the model reads. */
 function exchange(kind: ExchangeLike['kind'], status: number | null, headers: RawHeader[] = [], upstreamError?: string): ExchangeLike {

@@ -44,7 +44,7 @@ export function observe(input: ObserveInput): { observation: Observation; error?
       if (js.name !== 'TypeError') {
         return { observation, error: `the page's code threw ${js.name}: ${js.message} (not a network error, so not a CORS outcome)` };
       }
-      const last = exchanges.at(-1);
+      const last = exchanges.filter((e) => e.kind !== 'setup').at(-1);
       const engineNamedCors = input.messages.some((m) => m.corsError !== undefined);
       if ((last?.response?.complete ?? false) || engineNamedCors) {
         observation.result = 'blocked';

@@ -80,7 +80,11 @@ export class WireRecorder {
       at: Date.now() - this.startedAt,
       // A CORS preflight is an OPTIONS request carrying Access-Control-Request-Method
       // (https://fetch.spec.whatwg.org/#cors-preflight-request).
-      kind: req.method === 'OPTIONS' && headers.some(([n]) => n.toLowerCase() === 'access-control-request-method') ? 'preflight' : 'actual',
+      kind: headers.some(([n]) => n.toLowerCase() === defaults.setupHeader)
+        ? 'setup'
+        : req.method === 'OPTIONS' && headers.some(([n]) => n.toLowerCase() === 'access-control-request-method')
+          ? 'preflight'
+          : 'actual',
       request: { method: req.method ?? 'GET', target, httpVersion: req.httpVersion, headers },
     };
     const token = cellToken(target);

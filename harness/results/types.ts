@@ -20,7 +20,8 @@ export interface Exchange {
   seq: number;
   /** ms since the run started. */
   at: number;
-  kind: 'preflight' | 'actual';
+  /** `setup`: a request the harness made itself before the probe (a warm-up), not the browser. */
+  kind: 'preflight' | 'actual' | 'setup';
   request: {
     method: string;
     /** Path and query, as in the request line. */

@@ -169,13 +169,13 @@ function nodeOffset(doc: Document, segments: (string | number)[], key?: string):
   return 0;
 }
 
-/** A oneOf reports every branch's failure; keep one message for it instead. */
+/** A oneOf reports every branch's failure at its value and below; keep one message for it instead. */
 function simplifyErrors(errors: ErrorObject[]): ErrorObject[] {
   const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
   return errors.filter((e) => {
     if (e.keyword === 'oneOf') return true;
     if (e.keyword === 'not' || e.keyword === 'allOf') return false;
-    return !oneOfs.some((o) => e.schemaPath.startsWith(o.schemaPath.replace(/\/oneOf$/, '/oneOf/')));
+    return !oneOfs.some((o) => e.instancePath === o.instancePath || e.instancePath.startsWith(`${o.instancePath}/`));
   });
 }
 
@@ -208,7 +208,7 @@ function describeError(e: ErrorObject): { field: (string | number)[]; key?: stri
     case 'pattern':
       return { field: segments, message: `invalid value ${JSON.stringify(e.data)}${description ? `: ${description}` : ''}` };
     case 'oneOf':
-      return { field: segments, message: `does not match any accepted form${description ? `: ${description}` : ''}` };
+      return { field: segments, message: `${JSON.stringify(e.data)} is not accepted here${description ? `: ${description}` : ''}` };
     case 'minProperties':
     case 'maxProperties':
       return { field: segments, message: `${e.message}${description ? ` (${description})` : ''}` };

@@ -148,6 +148,8 @@ export interface Probe {
   expect: Expectation;
   expectFor?: ExpectationOverride[];
   deviations?: Deviation[];
+  /** Before the page's request, the harness makes the same GET once with this page's Origin, as another visitor would have (to fill a proxy's cache). */
+  warmUp?: { from: PageOriginName };
 }
 
 /** A scenario file as written (after YAML parsing and validation). */

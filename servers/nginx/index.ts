@@ -50,7 +50,8 @@ async function testNginxConfig(executable: string, dir: string, lines: ConfigLin
       .filter((l) => /\[(emerg|alert|crit|error)\]/.test(l))
       .map((l) => {
         const at = new RegExp(`in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(l);
-        return { line: at ? Number(at[1]) : 0, message: l.replace(/^nginx: \[\w+\] /, '').replace(/ in \S+:\d+$/, '') };
+        // "2026/11/26 07:43:36 [emerg] 9278#9278: <message> in <file>:<line>"
+        return { line: at ? Number(at[1]) : 0, message: l.replace(/^.*?\[\w+\] (\d+#\d+: )?/, '').replace(/ in \S+:\d+$/, '') };
       });
   }
 }

@@ -790,8 +790,32 @@
     ];
   }
 
-  function exchangeCard(ex, index) {
-    const title = ex.kind === 'preflight' ? 'Preflight' : 'Actual request';
+  function httpPre(cls, startLine, message) {
+    return h('pre', { class: `http ${cls}` }, h('code', null, h('span', { class: 'start' }, startLine), '\n', headerLines(message.headers), bodyBlock(message)));
+  }
+
+  /** Behind a proxy: the same request between the proxy and the app, and what the app answered before the proxy changed it. */
+  function hopBlock(ex, proxied) {
+    if (!proxied) return null;
+    const hop = ex.appHop;
+    if (!hop) {
+      return h('p', { class: 'hop muted' }, 'The proxy answered this itself: nothing went on to the app (a preflight it handles, a cached copy, or an app that is down).');
+    }
+    return h(
+      'details',
+      { class: 'hop', open: true },
+      h('summary', null, 'Between the proxy and the app'),
+      h('div', { class: 'dir' }, 'proxy \u2192 app'),
+      httpPre('request', `${hop.request.method} ${hop.request.target} HTTP/${hop.request.httpVersion}`, hop.request),
+      h('div', { class: 'dir' }, 'app \u2192 proxy'),
+      hop.response
+        ? httpPre('response', `HTTP/${hop.response.httpVersion} ${hop.response.status} ${hop.response.statusText}`, hop.response)
+        : h('p', { class: 'muted' }, hop.upstreamError ? `No answer: ${hop.upstreamError}` : 'No response.'),
+    );
+  }
+
+  function exchangeCard(ex, index, proxied) {
+    const title = ex.kind === 'preflight' ? 'Preflight' : ex.kind === 'setup' ? 'Warm-up (made by the harness, not the browser)' : 'Actual request';
     const req = ex.request;
     const res = ex.response;
     return h(
@@ -809,16 +833,11 @@
           ex.reachedHandler ? '\u25cf reached the app\u2019s handler' : '\u25cb did not reach the app\u2019s handler',
         ),
       ),
-      h('div', { class: 'dir' }, 'browser \u2192 server'),
-      h('pre', { class: 'http request' }, h('code', null, h('span', { class: 'start' }, `${req.method} ${req.target} HTTP/${req.httpVersion}`), '\n', headerLines(req.headers), bodyBlock(req))),
-      h('div', { class: 'dir' }, 'server \u2192 browser'),
-      res
-        ? h(
-            'pre',
-            { class: 'http response' },
-            h('code', null, h('span', { class: 'start' }, `HTTP/${res.httpVersion || req.httpVersion} ${res.status} ${res.statusText}`), '\n', headerLines(res.headers), bodyBlock(res)),
-          )
-        : h('p', { class: 'muted' }, 'No response crossed the wire.'),
+      h('div', { class: 'dir' }, ex.kind === 'setup' ? 'harness \u2192 server' : 'browser \u2192 server'),
+      httpPre('request', `${req.method} ${req.target} HTTP/${req.httpVersion}`, req),
+      hopBlock(ex, proxied),
+      h('div', { class: 'dir' }, proxied ? 'proxy \u2192 browser (what the browser got)' : 'server \u2192 browser'),
+      res ? httpPre('response', `HTTP/${res.httpVersion || req.httpVersion} ${res.status} ${res.statusText}`, res) : h('p', { class: 'muted' }, 'No response crossed the wire.'),
       res && !res.complete ? h('p', { class: 'warn' }, 'The response was cut off: its last byte never reached the browser.') : null,
       ex.upstreamError ? h('p', { class: 'warn' }, h('strong', null, 'The app could not be reached: '), ex.upstreamError) : null,
     );
@@ -828,6 +847,8 @@
     const o = cell.observed;
     if (!o) return section('On the wire', h('p', { class: 'muted' }, 'Not observed: the cell did not run.'));
     const exchanges = [...o.exchanges].sort((a, b) => a.seq - b.seq);
+    // A proxied stack's name is "proxy>app"; its recorders see both hops.
+    const proxied = cell.stack.includes('>');
     return section(
       'On the wire',
       h(
@@ -838,7 +859,7 @@
         ' headers are the ones CORS reads (Access-Control-*, Origin, Vary).',
       ),
       exchanges.length
-        ? h('ol', { class: 'exchanges' }, exchanges.map(exchangeCard))
+        ? h('ol', { class: 'exchanges' }, exchanges.map((ex, i) => exchangeCard(ex, i, proxied)))
         : h('p', { class: 'warn' }, 'Nothing reached the server: the browser sent no request for this probe.'),
     );
   }
