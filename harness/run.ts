@@ -62,10 +62,8 @@ export async function runLab(options: RunOptions): Promise<RunResults> {
   } finally {
     await run.stop();
   }
-  const reportsStarted = Date.now();
   const results = run.results(cellResults);
   await reporter.onRunEnd(results);
-  run.timings.reportsMs = Date.now() - reportsStarted;
   return results;
 }
 
@@ -75,7 +73,7 @@ export async function runLab(options: RunOptions): Promise<RunResults> {
  * servers and browsers), then everything is stopped.
  */
 export class LabRun {
-  readonly timings: Timings = { serversMs: 0, engineLaunchMs: {}, cellsMs: {}, reportsMs: 0 };
+  readonly timings: Timings = { serversMs: 0, engineLaunchMs: {}, cellsMs: {} };
   private readonly engineInfos: EngineInfo[] = [];
 
   private constructor(
@@ -263,7 +261,8 @@ export class LabRun {
         error: cellResults.filter((c) => c.verdict === 'error').length,
         modelDisagreements: cellResults.filter((c) => c.explanation?.agreesWithModel === false).length,
       },
-      timings: this.timings,
+      // A copy: a later execution on the same servers must not change what these results say.
+      timings: structuredClone(this.timings),
     };
   }
 }
@@ -345,13 +344,19 @@ async function runCell(cell: PlannedCell, page: ProbePage, lab: Lab, options: Ru
     `the engine did not return from the probe within ${timeoutMs + 5_000} ms`,
   );
   const exchanges = await cellExchanges(stack, cell.token);
-  const { observation, error } = observe({
+  const observed = observe({
     js: outcome.js,
     messages: outcome.messages,
     messageSupport: page.messageSupport,
     exchanges,
     durationMs: Date.now() - started,
   });
+  const { observation } = observed;
+  let { error } = observed;
+  // The page is shared only because no cookie can be in its jar (see needsOwnContext); the wire says if one was.
+  if (!error && !cell.freshContext && observation.cookiesSent && observation.cookiesSent.length > 0) {
+    error = `the request carried a cookie (${observation.cookiesSent.join(', ')}) on a page shared with other cells: another cell's cookie leaked in, so this observation cannot be trusted`;
+  }
   const { verdict, differences } = judge(cell.expected, observation, error);
   const explanation = error
     ? undefined

@@ -26,6 +26,7 @@ export const DEBIAN_PACKAGES = {
   'webkit2gtk-driver': 'WebKitWebDriver and MiniBrowser, the WebKit engine',
   xvfb: 'a virtual display for WebKitGTK',
   nginx: 'nginx, the reverse proxy in front of the apps',
+  'apache2-bin': 'Apache httpd, the other reverse proxy in front of the apps',
 };
 
 if (process.env.CORSLAB_SKIP_SETUP === '1') process.exit(0);

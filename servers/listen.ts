@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
+import { defaults } from '../harness/config/defaults.ts';
 import type { AddressInfo } from 'node:net';
 
 /** Listens on a port the OS picks (so two runs at once never collide) and returns it. */
 export function listenOnFreePort(server: Server, host: string): Promise<number> {
+  server.keepAliveTimeout = defaults.keepAliveMs;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host, () => {

@@ -1,3 +1,4 @@
+import { apacheProxy } from './apache/index.ts';
 import { nginxProxy } from './nginx/index.ts';
 import type { ProxyName } from '../harness/scenarios/types.ts';
 import type { ProxyDefinition } from './proxy.ts';
@@ -5,4 +6,5 @@ import type { ProxyDefinition } from './proxy.ts';
 /** The one place that knows every proxy. */
 export const proxies: Record<ProxyName, ProxyDefinition> = {
   nginx: nginxProxy,
+  apache: apacheProxy,
 };

@@ -60,6 +60,8 @@ export interface ProxyDefinition {
   display(input: ProxyScenarioInput): string;
   /** A policy in this proxy's idiom, for fixes. */
   renderPolicy(policy: Policy): string;
+  /** The fix when something at the proxy refuses preflights (auth, access rules): answer OPTIONS first, in this proxy's idiom. */
+  preflightFirst: string;
   /** The proxy's own config test (`nginx -t`, `apachectl -t`). */
   test(executable: string, dir: string, lines: ConfigLine[]): Promise<ConfigProblem[]>;
   /** Starts it and resolves once every listen port accepts connections. */

@@ -1,6 +1,7 @@
 import { expressCors } from './express-cors/index.ts';
 import { expressManual } from './express-manual/index.ts';
 import { fastifyCorsStack } from './fastify-cors/index.ts';
+import { nextStack } from './next/index.ts';
 import type { AppStackName } from '../harness/scenarios/types.ts';
 import type { StackDefinition } from './stack.ts';
 
@@ -9,4 +10,5 @@ export const stacks: Record<AppStackName, StackDefinition> = {
   'express-cors': expressCors,
   'express-manual': expressManual,
   'fastify-cors': fastifyCorsStack,
+  next: nextStack,
 };

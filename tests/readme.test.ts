@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../harness/cli/main.ts';
 import { parseScenario } from '../harness/scenarios/load.ts';
 import { EXPLAIN_OPTIONS, RUN_OPTIONS } from '../harness/cli/options.ts';
 
@@ -20,6 +21,16 @@ describe('the README', () => {
       const { problems } = await parseScenario(text, 'README.md', 'scenarios');
       expect(problems).toEqual([]);
     }
+  });
+
+  it('shows the validation errors the CLI really prints', async () => {
+    let stderr = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+    await main(['validate', 'tests/fixtures/invalid']);
+    vi.restoreAllMocks();
+    const shown = [...readme.matchAll(/^ {3}(tests\/fixtures\/invalid\/\S+\.yaml:.*)$/gm)].map((m) => m[1]!);
+    expect(shown.length).toBe(4);
+    for (const line of shown) expect(stderr).toContain(line);
   });
 
   it('names scenario files that exist', () => {

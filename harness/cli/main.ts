@@ -136,8 +136,10 @@ async function runCommand(args: string[]): Promise<number> {
     process.stderr.write(`\ncorslab: ${signal}: stopping every server and browser this run started\n`);
     void cleanup.stopAll().finally(() => process.exit(EXIT.interrupted));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: the listener must still be there while the run stops, so that
+  // harness/processes/children.ts sees the signal is handled and lets cleanup finish.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const results = await runLab({
       scenarios,

@@ -20,7 +20,7 @@ export const RUN_OPTIONS = {
   output: { type: 'string', short: 'o', help: `folder for results.json, index.html and junit.xml. Default: ${defaults.outputDir}` },
   concurrency: { type: 'string', short: 'c', help: `probes in flight per page. Default: ${defaults.concurrencyPerPage}` },
   'require-engines': { type: 'boolean', help: 'a missing engine is an error instead of a notice (for CI). Default: off' },
-  'require-stacks': { type: 'boolean', help: 'a missing proxy (nginx) is an error instead of a notice (for CI). Default: off' },
+  'require-stacks': { type: 'boolean', help: 'a missing proxy (nginx, Apache httpd) is an error instead of a notice (for CI). Default: off' },
 } as const satisfies Record<string, OptionSpec>;
 
 /** `corslab explain` options: the request, as a page would make it. */

@@ -31,6 +31,13 @@ export const defaults = {
   cellParam: 'corslab_cell',
   /** Request header the recorder adds on its way upstream, so the app can say which exchange reached its handler. */
   exchangeHeader: 'x-corslab-exchange',
+  /**
+   * How long every server of the lab keeps an idle connection open. Longer
+   * than any run: the recorder reuses connections, and one the server closes
+   * just as the recorder sends on it is a reset the cell would count as an
+   * error (Node's default is 5 s, Apache's too, nginx's 75 s).
+   */
+  keepAliveMs: 600_000,
   /** Request header on requests the harness makes itself (a probe's warm-up), so they are never mistaken for the browser's. */
   setupHeader: 'x-corslab-setup',
 } as const;

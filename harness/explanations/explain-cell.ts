@@ -91,7 +91,9 @@ export function explainCell(input: ExplainInput): CellExplanation | undefined {
 
   // The site's own page is meant to get through; the attacker's page is meant to be kept out.
   const readable = new Set(observed.js.kind === 'response' ? observed.js.headers.map(([n]) => n.toLowerCase()) : []);
-  const unreadable = observed.result === 'allowed' ? (input.expected.readable ?? []).filter((h) => !readable.has(h.toLowerCase())) : [];
+  // Exposing a header only helps if the server sends it at all.
+  const sent = new Set((observed.actual?.response?.headers ?? []).map(([n]) => n.toLowerCase()));
+  const unreadable = observed.result === 'allowed' ? (input.expected.readable ?? []).filter((h) => !readable.has(h.toLowerCase()) && sent.has(h.toLowerCase())) : [];
   if (input.from === 'app' && (observed.result === 'blocked' || unreadable.length > 0)) {
     const fix = fixFor({
       failures: model.failures,

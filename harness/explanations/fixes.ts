@@ -134,16 +134,17 @@ export function renderPolicySetup(name: StackName, policy: Policy): string {
 }
 
 function structuralFix(names: readonly StackName[]): Partial<Record<StackName, string>> {
-  const atProxy =
-    "location /api/ {\n    # answer preflights here, before any auth_request, allow/deny or auth_basic can refuse them\n    if ($request_method = OPTIONS) {\n        add_header Access-Control-Allow-Origin $cors_allow_origin always;\n        add_header Access-Control-Allow-Methods \"GET, POST, PUT, DELETE\" always;\n        return 204;\n    }\n    proxy_pass http://app;\n}";
   const idiom: Record<AppStackName, string> = {
     'express-cors': 'app.use(cors({ /* ... */ }))   // first: it answers OPTIONS with 204 itself\napp.use(requireAuth)             // after: never sees the preflight',
     'express-manual':
       "app.use((req, res, next) => {\n  // set the Access-Control-* headers here, then:\n  if (req.method === 'OPTIONS') return res.sendStatus(204)\n  next()\n})\napp.use(requireAuth)",
     'fastify-cors': "await app.register(cors, { /* ... */ })   // answers preflights in onRequest\napp.addHook('preHandler', requireAuth)    // a later hook: preflights never reach it",
+    next: "// in middleware (proxy.ts), before checking credentials:\nif (request.method === 'OPTIONS') return NextResponse.next()   // the route's OPTIONS export answers it\n// ... then the authentication",
   };
-  return Object.fromEntries(names.map((name) => {
-    const { proxy, app } = splitStack(name);
-    return [name, proxy ? atProxy : idiom[app]];
-  }));
+  return Object.fromEntries(
+    names.map((name) => {
+      const { proxy, app } = splitStack(name);
+      return [name, proxy ? proxies[proxy].preflightFirst : idiom[app]];
+    }),
+  );
 }

@@ -16,22 +16,33 @@ const scenario = (server: Scenario['server'], probes: Probe[] = [probe()]): Scen
 
 describe('planning cells', () => {
   it('runs a policy, or an app without CORS, on every stack, and raw code only on its stack', () => {
-    expect(stacksFor(scenario({ policy: { origin: '*' } }))).toEqual(['express-cors', 'express-manual', 'fastify-cors']);
-    expect(stacksFor(scenario({}))).toEqual(['express-cors', 'express-manual', 'fastify-cors']);
+    expect(stacksFor(scenario({ policy: { origin: '*' } }))).toEqual(['express-cors', 'express-manual', 'fastify-cors', 'next']);
+    expect(stacksFor(scenario({}))).toEqual(['express-cors', 'express-manual', 'fastify-cors', 'next']);
     expect(stacksFor(scenario({ 'express-manual': { code: 'app.use(x)' } }))).toEqual(['express-manual']);
   });
 
   it('makes one cell per probe, stack and engine, each with its own token', () => {
     const cells = planCells([scenario({}, [probe(), probe({ from: 'evil' })])], { engines: ['chromium', 'firefox'] });
-    expect(cells).toHaveLength(2 * 3 * 2);
+    expect(cells).toHaveLength(2 * 4 * 2);
     expect(new Set(cells.map((c) => c.token)).size).toBe(cells.length);
     expect(new Set(cells.map((c) => c.id)).size).toBe(cells.length);
-    expect(cells.filter((c) => c.from === 'evil')).toHaveLength(6);
+    expect(cells.filter((c) => c.from === 'evil')).toHaveLength(8);
   });
 
-  it('gives cookie-sending cells a fresh context and lets the others share', () => {
-    const cells = planCells([scenario({}, [probe(), probe({ fetch: { url: '{api}/x', credentials: 'include' } })])], { engines: ['chromium'], stacks: ['express-cors'] });
-    expect(cells.map((c) => c.freshContext)).toEqual([false, true]);
+  it('gives a fresh context to cells whose cookies matter, and lets the others share', () => {
+    const credentialed = probe({ fetch: { url: '{api}/x', credentials: 'include' } });
+    const plan = (s: Scenario) => planCells([s], { engines: ['chromium'], stacks: ['express-cors'] }).map((c) => c.freshContext);
+    // Nobody sets a cookie: nothing to leak, credentials or not.
+    expect(plan(scenario({}, [probe(), credentialed]))).toEqual([false, false]);
+    // The server may set one: only the credentialed request could carry it back.
+    expect(plan(scenario({ response: { headers: { 'Set-Cookie': 'a=1' } } }, [probe(), credentialed]))).toEqual([false, true]);
+    // The scenario sets cookies first-party: every cell gets its own jar.
+    expect(plan({ ...scenario({}, [probe(), credentialed]), cookies: [{ name: 'a' }] })).toEqual([true, true]);
+  });
+
+  it('puts a proxy scenario behind its proxy, in front of the app stacks it names', () => {
+    expect(stacksFor(scenario({ nginx: { location: 'add_header A b;', apps: ['express-manual', 'next'] } }))).toEqual(['nginx>express-manual', 'nginx>next']);
+    expect(stacksFor(scenario({ 'fastify-cors': { code: 'x' }, apache: {} }))).toEqual(['apache>fastify-cors']);
   });
 
   it('filters by stack and by a pattern on id, title and probe name', () => {

@@ -21,9 +21,11 @@ export interface PlannedCell {
   /** Why this cell's expectation differs from the probe's `expect`, when it does. */
   expectedBecause?: string;
   /**
-   * Cells that send cookies (credentials: include) or set them (a scenario
-   * with `cookies`) get a browser context of their own, so no cookie one cell
-   * receives is seen by another. The rest
+   * Cells whose cookie state matters get a browser context of their own, so
+   * no cookie one cell receives is seen by another: a scenario with `cookies`,
+   * and a credentialed request to a server that may set cookies. The rest
+   * share a page. The runner checks the assumption on the wire: a shared-page
+   * request that carries any cookie is an error, never a result. The rest
    * share a page: unique URLs already keep their caches apart.
    */
   freshContext: boolean;
@@ -58,6 +60,17 @@ export function stacksFor(scenario: Scenario): StackName[] {
   const proxies = PROXY_NAMES.filter((p) => scenario.server[p] !== undefined);
   if (proxies.length === 0) return apps;
   return proxies.flatMap((proxy) => (scenario.server[proxy]!.apps ?? apps).map((app): StackName => `${proxy}>${app}`));
+}
+
+/**
+ * Whether a cell's cookie state matters. Cookies exist only if someone sets
+ * them: the scenario (`cookies`) or a server (a Set-Cookie header; a snippet
+ * that mentions cookies at all counts, to be safe). A request only carries
+ * them with credentials: include.
+ */
+export function needsOwnContext(scenario: Scenario, probe: Probe): boolean {
+  if (scenario.cookies !== undefined) return true;
+  return probe.fetch.credentials === 'include' && /cookie/i.test(JSON.stringify(scenario.server));
 }
 
 export function probeName(probe: Probe): string {
@@ -106,7 +119,7 @@ export function planCells(scenarios: readonly Scenario[], filters: PlanFilters):
             from: probe.from ?? 'app',
             expected,
             ...(because ? { expectedBecause: because } : {}),
-            freshContext: probe.fetch.credentials === 'include' || scenario.cookies !== undefined,
+            freshContext: needsOwnContext(scenario, probe),
           });
         }
       }

@@ -172,8 +172,6 @@ export interface Timings {
   engineLaunchMs: Partial<Record<EngineName, number>>;
   /** Each engine's cells, from its first cell to its last. */
   cellsMs: Partial<Record<EngineName, number>>;
-  /** Writing the reports. */
-  reportsMs: number;
 }
 
 export interface RunResults {

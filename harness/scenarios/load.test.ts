@@ -94,3 +94,13 @@ describe('scenario loading', () => {
     expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].expect.status' })]);
   });
 });
+
+describe('what a scenario may make the browser contact', () => {
+  it('refuses a redirect out of the lab, and accepts one that stays in it', async () => {
+    const withLocation = (location: string) => valid.replace('server:\n', `server:\n  response: { status: 302, headers: { Location: "${location}" } }\n`);
+    expect((await problemsOf(withLocation('https://example.com/x')))[0]).toMatchObject({ field: 'server.response.headers.Location', message: expect.stringMatching(/must point into the lab/) });
+    expect((await problemsOf(withLocation('//example.com/x'))).length).toBe(1);
+    expect(await problemsOf(withLocation('{api}/elsewhere'))).toEqual([]);
+    expect(await problemsOf(withLocation('/relative'))).toEqual([]);
+  });
+});

@@ -291,6 +291,8 @@ function proxyProblems(data: ScenarioFile): ProxyProblem[] {
       const values: [(string | number)[], string][] = [
         ...[policy.origin].flat().map((o, i): [(string | number)[], string] => [['server', 'policy', 'origin', ...(Array.isArray(policy.origin) ? [i] : [])], o]),
         ...(policy.methods ?? []).map((m, i): [(string | number)[], string] => [['server', 'policy', 'methods', i], m]),
+        ...(policy.allowedHeaders ?? []).map((h, i): [(string | number)[], string] => [['server', 'policy', 'allowedHeaders', i], h]),
+        ...(policy.exposedHeaders ?? []).map((h, i): [(string | number)[], string] => [['server', 'policy', 'exposedHeaders', i], h]),
       ];
       for (const [segments, raw] of values) {
         const problem = proxies[proxy].unsafeValue(expandPlaceholders(raw, sample));
@@ -314,6 +316,14 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
       problems.push({ segments, message: `unknown placeholder {${name}}; use {app}, {evil}, {api} or {apiOrigin}` });
     }
   };
+  // A redirect the app sends is followed by the browser: it may only lead back into the lab.
+  for (const [name, value] of Object.entries(data.server.response?.headers ?? {})) {
+    if (!['location', 'refresh', 'content-location'].includes(name.toLowerCase())) continue;
+    const target = name.toLowerCase() === 'refresh' ? value.replace(/^\s*\d+\s*;?\s*(url=)?/i, '') : value;
+    if (target !== '' && !/^(\{(api|apiOrigin|app|evil)\}|\/(?!\/))/.test(target)) {
+      problems.push({ segments: ['server', 'response', 'headers', name], message: `must point into the lab ({api}, {apiOrigin}, {app}, {evil} or a path starting with /): the browser follows it, and tests contact nothing but loopback` });
+    }
+  }
   const origins = data.server.policy?.origin;
   if (typeof origins === 'string') placeholderCheck(origins, ['server', 'policy', 'origin']);
   else origins?.forEach((o, i) => placeholderCheck(o, ['server', 'policy', 'origin', i]));

@@ -6,11 +6,11 @@
 import type { EngineName } from '../browsers/driver.ts';
 
 /** The app stacks: a framework serving the API itself. */
-export const APP_STACK_NAMES = ['express-cors', 'express-manual', 'fastify-cors'] as const;
+export const APP_STACK_NAMES = ['express-cors', 'express-manual', 'fastify-cors', 'next'] as const;
 export type AppStackName = (typeof APP_STACK_NAMES)[number];
 
 /** Reverse proxies that can stand in front of any app stack. */
-export const PROXY_NAMES = ['nginx'] as const;
+export const PROXY_NAMES = ['nginx', 'apache'] as const;
 export type ProxyName = (typeof PROXY_NAMES)[number];
 
 /** A column of the matrix: an app stack, or a proxy in front of one (`nginx>express-cors`). */
@@ -59,6 +59,27 @@ export interface StackCode {
   options?: Record<string, unknown>;
 }
 
+/** One entry of next.config's `headers()`; `source` is relative to the scenario's path. */
+export interface NextHeaderRule {
+  source: string;
+  headers: { key: string; value: string }[];
+}
+
+/**
+ * Next.js, set up with its own files rather than a snippet: a route handler
+ * module, next.config `headers()` entries, a proxy (formerly middleware)
+ * function, and a pages-router API route.
+ */
+export interface NextSetup {
+  route?: string;
+  headers?: NextHeaderRule[];
+  middleware?: string;
+  pagesApi?: string;
+  /** Next takes no snippet and no library options (it reaches the stacks as their StackCode). */
+  code?: never;
+  options?: never;
+}
+
 /**
  * A reverse proxy in front of the app, as snippets of its own configuration
  * at three levels: the whole server (`http` in nginx, the main config in
@@ -80,13 +101,15 @@ export interface ServerSetup {
   policy?: Policy;
   /** Behind a proxy: apply the policy at the app (default), at the proxy, or at both. */
   policyAt?: 'app' | 'proxy' | 'both';
-  /** Behind a proxy: `down` puts nothing behind it, so the proxy answers 502. */
+  /** Behind a proxy: `down` puts nothing behind it, so the proxy answers by itself (nginx 502, Apache 503). */
   upstream?: 'up' | 'down';
   response?: HandlerResponse;
   nginx?: ProxySetup;
+  apache?: ProxySetup;
   'express-cors'?: StackCode;
   'express-manual'?: StackCode;
   'fastify-cors'?: StackCode;
+  next?: NextSetup;
 }
 
 export interface FetchSpec {

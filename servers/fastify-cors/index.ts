@@ -2,6 +2,7 @@ import fastifyCors from '@fastify/cors';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { withRoutes, stackCodeFunction } from '../code.ts';
 import { jsLiteral } from '../../harness/util/js-literal.ts';
+import { defaults } from '../../harness/config/defaults.ts';
 import { ROUTE_METHODS, corsLibraryOptions, type StackDefinition, type StackSetup, type StartedStack, type StackStartOptions } from '../stack.ts';
 import type { HandlerLog } from '../app/handler-log.ts';
 import type { HandlerResponse } from '../../harness/scenarios/types.ts';
@@ -22,7 +23,7 @@ function fastifyHandler(log: HandlerLog, response: Required<HandlerResponse>) {
  * hooks apply to its routes only.
  */
 async function startFastify(options: StackStartOptions): Promise<StartedStack> {
-  const root = Fastify({ logger: false });
+  const root = Fastify({ logger: false, keepAliveTimeout: defaults.keepAliveMs });
   const setupErrors = new Map<string, string>();
   for (const mount of options.mounts) {
     const handler = fastifyHandler(options.handlerLog, mount.response as Required<HandlerResponse>);

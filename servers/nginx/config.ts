@@ -75,6 +75,7 @@ export function nginxConfig(config: ProxyScenarioInput): ConfigLine[] {
     plain('events { worker_connections 512; }'),
     plain('http {'),
     plain('    access_log off;'),
+    plain('    keepalive_timeout 600s;'),
     plain(`    client_body_temp_path ${config.dir}/body;`),
     plain(`    proxy_temp_path ${config.dir}/proxy;`),
     plain(`    fastcgi_temp_path ${config.dir}/fastcgi;`),

@@ -86,6 +86,19 @@ export const nginxProxy: ProxyDefinition = {
     const { http, location } = nginxPolicy(policy, '$cors_allow_origin');
     return [...http, ...(http.length ? [''] : []), 'location /api/ {', ...location.map((l) => `    ${l}`), '    proxy_pass http://app;', '}'].join('\n');
   },
+  preflightFirst: [
+    'location /api/ {',
+    '    # answer preflights here, before auth_request, allow/deny or an `if` on Authorization can refuse them',
+    '    if ($request_method = OPTIONS) {',
+    '        add_header Access-Control-Allow-Origin $cors_allow_origin always;',
+    '        add_header Access-Control-Allow-Methods "GET, POST, PUT, DELETE" always;',
+    '        add_header Access-Control-Allow-Headers "Authorization, Content-Type" always;',
+    '        return 204;',
+    '    }',
+    '    # ... then the authentication',
+    '    proxy_pass http://app;',
+    '}',
+  ].join('\n'),
   test: testNginxConfig,
   start: startNginx,
 };

@@ -53,3 +53,13 @@ describe('isolation between cells, in every engine', () => {
     expect(results.cells.map((c) => `${c.id}: ${c.verdict}`)).toEqual(results.cells.map((c) => `${c.id}: pass`));
   });
 });
+
+describe('a cookie that slips past the planner', () => {
+  it('is caught on the wire: the cell that carried it is an error, not a result', async () => {
+    const results = await runFixtures('isolation-leak', { concurrencyPerPage: 1, stacks: ['express-manual'] });
+    const [first, second] = results.cells;
+    expect(first!.verdict).toBe('pass');
+    expect(second!.verdict).toBe('error');
+    expect(second!.error).toMatch(/carried a cookie \(sneaky\) on a page shared with other cells/);
+  });
+});
