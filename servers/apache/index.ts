@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { spawnOwned } from '../../harness/processes/children.ts';
-import { waitForPort } from '../listen.ts';
+import { spawnListening } from '../process.ts';
 import { apacheConfig, apacheDisplay, apachePolicy, unsafeConfigValue } from './config.ts';
 import { lintSnippet } from './lint.ts';
 import type { ConfigLine, ConfigProblem, ProxyDefinition, ProxyLocation, StartedProxy } from '../proxy.ts';
@@ -84,17 +83,7 @@ async function testApacheConfig(executable: string, dir: string, lines: ConfigLi
  */
 async function startApache(executable: string, dir: string, lines: ConfigLine[], ports: number[]): Promise<StartedProxy> {
   const file = await writeConfig(dir, lines);
-  const child = spawnOwned(executable, ['-f', file, '-DFOREGROUND']);
-  const exited = new Promise<never>((_, reject) =>
-    child.process.once('exit', (code) => reject(new Error(`Apache httpd exited (${code}) before it was ready: ${child.stderr().trim() || 'no output'}`))),
-  );
-  try {
-    await Promise.race([Promise.all(ports.map((port) => waitForPort('127.0.0.1', port, 5_000, `Apache httpd (${path.basename(dir)})`))), exited]);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
-  exited.catch(() => {});
+  const child = await spawnListening(executable, ['-f', file, '-DFOREGROUND'], { what: `Apache httpd (${path.basename(dir)})`, ports, timeoutMs: 5_000 });
   // TERM to the group: the parent stops at once and so does every child; a graceful stop (WINCH) would wait for open connections.
   return { stop: () => child.stop(2_000) };
 }

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { spawnOwned } from '../../harness/processes/children.ts';
+import { spawnListening } from '../process.ts';
 import { defaults } from '../../harness/config/defaults.ts';
-import { closeServer, freePort, listenOnFreePort, waitForPort } from '../listen.ts';
+import { closeServer, freePort, listenOnFreePort } from '../listen.ts';
 import { buildTogether } from './batch.ts';
 import { makeInstance, nextEnv, NEXT_BIN } from './build.ts';
 import { renderNext } from './render.ts';
@@ -45,16 +45,14 @@ async function startServer(buildDir: string, markUrl: string, options: StackStar
   // Idle connections stay open for the run: the recorder in front reuses them, and one that Next closes
   // (after its default 5 s) just as the recorder sends on it is a reset the cell would count as an error.
   const args = [NEXT_BIN, 'start', '--hostname', options.host, '--port', String(port), '--keepAliveTimeout', String(KEEP_ALIVE_MS)];
-  const child = spawnOwned(process.execPath, args, {
+  const child = await spawnListening(process.execPath, args, {
     cwd: instance,
     env: nextEnv({ CORSLAB_HANDLER_LOG_URL: markUrl }),
+    what: `next start (${path.basename(instance)})`,
+    ports: [port],
+    timeoutMs: START_TIMEOUT_MS,
   });
   stops.push(() => child.stop(2_000));
-  const exited = new Promise<never>((_, reject) =>
-    child.process.once('exit', (code) => reject(new Error(`next start exited (${code}) before it was ready: ${child.stderr().trim() || 'no output'}`))),
-  );
-  exited.catch(() => {});
-  await Promise.race([waitForPort(options.host, port, START_TIMEOUT_MS, `next start (${path.basename(instance)})`), exited]);
   return port;
 }
 

@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { spawnOwned } from '../../harness/processes/children.ts';
-import { waitForPort } from '../listen.ts';
+import { spawnListening } from '../process.ts';
 import { nginxConfig, nginxDisplay, nginxPolicy, unsafeConfigValue } from './config.ts';
 import { lintSnippet } from './lint.ts';
 import type { ConfigLine, ConfigProblem, ProxyDefinition, ProxyLocation, StartedProxy } from '../proxy.ts';
@@ -59,17 +58,7 @@ async function testNginxConfig(executable: string, dir: string, lines: ConfigLin
 /** Starts nginx in the foreground on a generated config and waits until every server block listens. */
 async function startNginx(executable: string, dir: string, lines: ConfigLine[], ports: number[]): Promise<StartedProxy> {
   const file = await writeConfig(dir, lines);
-  const child = spawnOwned(executable, ['-p', dir, '-c', file, '-g', 'daemon off;']);
-  const exited = new Promise<never>((_, reject) =>
-    child.process.once('exit', (code) => reject(new Error(`nginx exited (${code}) before it was ready: ${child.stderr().trim() || 'no output'}`))),
-  );
-  try {
-    await Promise.race([Promise.all(ports.map((port) => waitForPort('127.0.0.1', port, 5_000, `nginx (${path.basename(dir)})`))), exited]);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
-  exited.catch(() => {});
+  const child = await spawnListening(executable, ['-p', dir, '-c', file, '-g', 'daemon off;'], { what: `nginx (${path.basename(dir)})`, ports, timeoutMs: 5_000 });
   // nginx stops gracefully on QUIT and at once on TERM; TERM is what a run's end wants.
   return { stop: () => child.stop(2_000) };
 }
