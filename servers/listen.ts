@@ -24,16 +24,25 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
+/** Ports freePort has handed out in this process: the OS may offer a just-closed port again, and two servers of one run must not get the same one. */
+const handedOut = new Set<number>();
+
 /**
  * A port the OS says is free now, for a server the harness does not start
- * itself (nginx). Another process could take it before that server binds;
- * the server then fails to start, with a clear error, and nothing is guessed.
+ * itself (nginx, Apache, `next start`), and never one it handed out before in
+ * this process. Another program could still take it before that server binds;
+ * spawnListening then sees that the port is not the server's, and says so.
  */
 export async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  const port = await listenOnFreePort(server, host);
-  await closeServer(server);
-  return port;
+  for (;;) {
+    const server = createServer();
+    const port = await listenOnFreePort(server, host);
+    await closeServer(server);
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Resolves once something accepts connections on the port; rejects, saying what was awaited, after `timeoutMs`. */
