@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { locateExecutable } from '../../harness/processes/locate.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,11 +18,9 @@ let located: Promise<ProxyLocation> | undefined;
 /** The httpd binary and its version, looked up once per process. */
 function locateApache(): Promise<ProxyLocation> {
   located ??= (async (): Promise<ProxyLocation> => {
-    const configured = process.env.CORSLAB_APACHE_PATH;
-    const executable = configured ?? CANDIDATES.find((p) => existsSync(p));
-    if (!executable || !existsSync(executable)) {
-      return { available: false, reason: configured ? `CORSLAB_APACHE_PATH is ${configured}, which does not exist` : `no Apache httpd found (looked in ${CANDIDATES.join(', ')}); install it with scripts/setup.mjs` };
-    }
+    const found = locateExecutable({ what: 'Apache httpd', envVar: 'CORSLAB_APACHE_PATH', candidates: CANDIDATES, install: 'install it with scripts/setup.mjs' });
+    if (!found.available) return found;
+    const { executable } = found;
     try {
       // `apache2 -v` prints "Server version: Apache/2.4.62 (Debian)" on stdout.
       const { stdout } = await run(executable, ['-v']);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { locateExecutable } from '../../harness/processes/locate.ts';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,14 +18,15 @@ let located: Promise<ProxyLocation> | undefined;
 /** The nginx binary and its version, looked up once per process. */
 function locateNginx(): Promise<ProxyLocation> {
   located ??= (async (): Promise<ProxyLocation> => {
-    const configured = process.env.CORSLAB_NGINX_PATH;
-    const executable = configured ?? CANDIDATES.find((p) => existsSync(p));
-    if (!executable || !existsSync(executable)) {
-      return { available: false, reason: configured ? `CORSLAB_NGINX_PATH is ${configured}, which does not exist` : `no nginx found (looked in ${CANDIDATES.join(', ')}); install it with scripts/setup.mjs` };
+    const found = locateExecutable({ what: 'nginx', envVar: 'CORSLAB_NGINX_PATH', candidates: CANDIDATES, install: 'install it with scripts/setup.mjs' });
+    if (!found.available) return found;
+    try {
+      // `nginx -v` prints "nginx version: nginx/1.22.1" on stderr.
+      const { stderr } = await run(found.executable, ['-v']);
+      return { available: true, executable: found.executable, version: /nginx\/(\S+)/.exec(stderr)?.[1] ?? 'unknown' };
+    } catch (error) {
+      return { available: false, reason: `${found.executable} -v failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
     }
-    // `nginx -v` prints "nginx version: nginx/1.22.1" on stderr.
-    const { stderr } = await run(executable, ['-v']);
-    return { available: true, executable, version: /nginx\/(\S+)/.exec(stderr)?.[1] ?? 'unknown' };
   })();
   return located;
 }

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { defaults } from '../../config/defaults.ts';
 import { probeRunnerCall } from '../page-runtime.ts';
 import { MessageBook } from '../message-book.ts';
-import type { EngineDriver, EngineLocation, EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+import { PlaywrightSession } from '../playwright-session.ts';
+import { locateExecutable } from '../../processes/locate.ts';
+import type { EngineDriver, EngineLocation, EngineSession, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
 import type { JsOutcome } from '../../results/types.ts';
 
 /** Debian's package; other distributions name it differently. */
@@ -28,18 +29,8 @@ export const chromiumDriver: EngineDriver = {
   name: 'chromium',
 
   async locate(): Promise<EngineLocation> {
-    const configured = process.env.CORSLAB_CHROMIUM_PATH;
-    if (configured) {
-      return existsSync(configured)
-        ? { available: true, executable: configured, source: 'configured' }
-        : { available: false, reason: `CORSLAB_CHROMIUM_PATH is ${configured}, which does not exist` };
-    }
-    // Playwright's own Chromium, where `npx playwright install chromium` has put it.
-    const bundled = chromium.executablePath();
-    if (bundled && existsSync(bundled)) return { available: true, executable: bundled, source: 'playwright' };
-    const system = SYSTEM_CHROMIUM.find((p) => existsSync(p));
-    if (system) return { available: true, executable: system, source: 'system' };
-    return { available: false, reason: `no Chromium found (looked for Playwright's build and ${SYSTEM_CHROMIUM.join(', ')}); install it with scripts/setup.mjs or set CORSLAB_CHROMIUM_PATH` };
+    // Playwright's own Chromium is there after `npx playwright install chromium`.
+    return locateExecutable({ what: 'Chromium', envVar: 'CORSLAB_CHROMIUM_PATH', bundled: chromium.executablePath(), candidates: SYSTEM_CHROMIUM, install: 'install it with scripts/setup.mjs' });
   },
 
   async launch(executable: string, source: string): Promise<EngineSession> {
@@ -48,37 +39,13 @@ export const chromiumDriver: EngineDriver = {
   },
 };
 
-class ChromiumSession implements EngineSession {
+class ChromiumSession extends PlaywrightSession {
   readonly name = 'chromium' as const;
-  readonly version: string;
-  private sharedContext: Promise<BrowserContext> | undefined;
 
-  constructor(
-    private readonly browser: Browser,
-    readonly executable: string,
-    readonly source: string,
-  ) {
-    this.version = browser.version();
-  }
-
-  async openPage(origin: string, options: OpenPageOptions): Promise<ProbePage> {
-    const context = options.freshContext ? await this.browser.newContext() : await this.shared();
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    const probePage = new ChromiumPage(page, cdp, options.freshContext ? context : undefined);
+  protected async wrap(page: Page, context: BrowserContext, ownContext: BrowserContext | undefined): Promise<ProbePage> {
+    const probePage = new ChromiumPage(page, await context.newCDPSession(page), ownContext);
     await probePage.listen();
-    if (options.visitFirst) await page.goto(options.visitFirst);
-    await page.goto(`${origin}/`);
     return probePage;
-  }
-
-  private shared(): Promise<BrowserContext> {
-    this.sharedContext ??= this.browser.newContext();
-    return this.sharedContext;
-  }
-
-  async close(): Promise<void> {
-    await this.browser.close();
   }
 }
 

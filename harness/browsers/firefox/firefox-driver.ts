@@ -7,7 +7,9 @@ import { defaults } from '../../config/defaults.ts';
 import { probeRunnerCall } from '../page-runtime.ts';
 import { MessageBook } from '../message-book.ts';
 import { protocolMismatch, type Versions } from './protocol-mismatch.ts';
-import type { EngineDriver, EngineLocation, EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+import { PlaywrightSession } from '../playwright-session.ts';
+import { locateExecutable } from '../../processes/locate.ts';
+import type { EngineDriver, EngineLocation, EngineSession, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
 import type { EngineMessage, JsOutcome } from '../../results/types.ts';
 
 /** Debian ships ESR as firefox-esr; other distributions as firefox. */
@@ -47,21 +49,8 @@ export const firefoxDriver: EngineDriver = {
   name: 'firefox',
 
   async locate(): Promise<EngineLocation> {
-    const configured = process.env.CORSLAB_FIREFOX_PATH;
-    if (configured) {
-      return existsSync(configured)
-        ? { available: true, executable: configured, source: 'configured' }
-        : { available: false, reason: `CORSLAB_FIREFOX_PATH is ${configured}, which does not exist` };
-    }
-    // Playwright's own Firefox, where `npx playwright install firefox` has put it.
-    const bundled = firefox.executablePath();
-    if (bundled && existsSync(bundled)) return { available: true, executable: bundled, source: 'playwright' };
-    const system = SYSTEM_FIREFOX.find((p) => existsSync(p));
-    if (system) return { available: true, executable: system, source: 'system' };
-    return {
-      available: false,
-      reason: `no Firefox found (looked for Playwright's build and ${SYSTEM_FIREFOX.join(', ')}); install it (apt-get install firefox-esr) or set CORSLAB_FIREFOX_PATH`,
-    };
+    // Playwright's own Firefox is there after `npx playwright install firefox`.
+    return locateExecutable({ what: 'Firefox', envVar: 'CORSLAB_FIREFOX_PATH', bundled: firefox.executablePath(), candidates: SYSTEM_FIREFOX, install: 'install it (apt-get install firefox-esr)' });
   },
 
   async launch(executable: string, source: string): Promise<EngineSession> {
@@ -83,9 +72,10 @@ export const firefoxDriver: EngineDriver = {
       throw protocolMismatch(error, 'launch', versions(await executableVersion(executable))) ?? error;
     }
     try {
-      // A context is made now, not at the first cell, so that a protocol mismatch fails the launch with a plain message.
-      const shared = await newContext(browser);
-      return new FirefoxSession(browser, shared, executable, source, bidi ? BIDI_MESSAGE_SUPPORT : JUGGLER_MESSAGE_SUPPORT);
+      const session = new FirefoxSession(browser, executable, source, bidi ? BIDI_MESSAGE_SUPPORT : JUGGLER_MESSAGE_SUPPORT);
+      // The shared context is made now, not at the first cell, so that a protocol mismatch fails the launch with a plain message.
+      await session.ready();
+      return session;
     } catch (error) {
       await browser.close().catch(() => {});
       throw error;
@@ -93,47 +83,32 @@ export const firefoxDriver: EngineDriver = {
   },
 };
 
-async function newContext(browser: Browser): Promise<BrowserContext> {
-  try {
-    return await browser.newContext();
-  } catch (error) {
-    throw protocolMismatch(error, 'newContext', versions(browser.version())) ?? error;
-  }
-}
-
-class FirefoxSession implements EngineSession {
+class FirefoxSession extends PlaywrightSession {
   readonly name = 'firefox' as const;
-  readonly version: string;
 
   constructor(
-    private readonly browser: Browser,
-    private readonly sharedContext: BrowserContext,
-    readonly executable: string,
-    readonly source: string,
+    browser: Browser,
+    executable: string,
+    source: string,
     private readonly messageSupport: string,
   ) {
-    this.version = browser.version();
+    super(browser, executable, source);
   }
 
-  async openPage(origin: string, options: OpenPageOptions): Promise<ProbePage> {
-    const context = options.freshContext ? await newContext(this.browser) : this.sharedContext;
-    const ownContext = options.freshContext ? context : undefined;
-    let page: Page | undefined;
+  async ready(): Promise<void> {
+    await this.shared();
+  }
+
+  protected override async newContext(): Promise<BrowserContext> {
     try {
-      page = await context.newPage();
-      const probePage = new FirefoxPage(page, ownContext, this.messageSupport);
-      if (options.visitFirst) await page.goto(options.visitFirst);
-      await page.goto(`${origin}/`);
-      return probePage;
+      return await this.browser.newContext();
     } catch (error) {
-      await page?.close().catch(() => {});
-      await ownContext?.close().catch(() => {});
-      throw error;
+      throw protocolMismatch(error, 'newContext', versions(this.browser.version())) ?? error;
     }
   }
 
-  async close(): Promise<void> {
-    await this.browser.close();
+  protected async wrap(page: Page, _context: BrowserContext, ownContext: BrowserContext | undefined): Promise<ProbePage> {
+    return new FirefoxPage(page, ownContext, this.messageSupport);
   }
 }
 

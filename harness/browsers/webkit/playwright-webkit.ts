@@ -1,8 +1,9 @@
-import { webkit, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { webkit, type BrowserContext, type Page } from 'playwright-core';
 import { defaults } from '../../config/defaults.ts';
 import { probeRunnerCall } from '../page-runtime.ts';
 import { MessageBook } from '../message-book.ts';
-import type { EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+import { PlaywrightSession } from '../playwright-session.ts';
+import type { EngineSession, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
 import type { JsOutcome } from '../../results/types.ts';
 
 /**
@@ -20,30 +21,11 @@ export async function launchPlaywrightWebKit(executable: string, source: string)
   return new PlaywrightWebKitSession(browser, executable, source);
 }
 
-class PlaywrightWebKitSession implements EngineSession {
+class PlaywrightWebKitSession extends PlaywrightSession {
   readonly name = 'webkit' as const;
-  readonly version: string;
-  private sharedContext: Promise<BrowserContext> | undefined;
 
-  constructor(
-    private readonly browser: Browser,
-    readonly executable: string,
-    readonly source: string,
-  ) {
-    this.version = browser.version();
-  }
-
-  async openPage(origin: string, options: OpenPageOptions): Promise<ProbePage> {
-    const context = options.freshContext ? await this.browser.newContext() : await (this.sharedContext ??= this.browser.newContext());
-    const page = await context.newPage();
-    const probePage = new PlaywrightWebKitPage(page, options.freshContext ? context : undefined);
-    if (options.visitFirst) await page.goto(options.visitFirst);
-    await page.goto(`${origin}/`);
-    return probePage;
-  }
-
-  async close(): Promise<void> {
-    await this.browser.close();
+  protected async wrap(page: Page, _context: BrowserContext, ownContext: BrowserContext | undefined): Promise<ProbePage> {
+    return new PlaywrightWebKitPage(page, ownContext);
   }
 }
 

@@ -1,0 +1,59 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { EngineName, EngineSession, OpenPageOptions, ProbePage } from './driver.ts';
+
+/**
+ * The part every Playwright-driven engine shares: one browser per run, one
+ * context for the shared pages (made once, when first needed), a fresh
+ * context for a page that asks for one, the navigation to the page's origin
+ * (after a first-party visit when the cell sets cookies), and cleanup when a
+ * page cannot be opened. An engine supplies its page: how it listens for the
+ * engine's own messages.
+ */
+export abstract class PlaywrightSession implements EngineSession {
+  abstract readonly name: EngineName;
+  readonly version: string;
+  private sharedContext: Promise<BrowserContext> | undefined;
+
+  constructor(
+    protected readonly browser: Browser,
+    readonly executable: string,
+    readonly source: string,
+  ) {
+    this.version = browser.version();
+  }
+
+  /** A new context; an engine may translate what goes wrong (Firefox: a protocol mismatch). */
+  protected newContext(): Promise<BrowserContext> {
+    return this.browser.newContext();
+  }
+
+  /** The context every shared page of the run lives in. */
+  protected shared(): Promise<BrowserContext> {
+    this.sharedContext ??= this.newContext();
+    return this.sharedContext;
+  }
+
+  /** The engine's probe page around a Playwright page; `ownContext`, if any, is the page's to close. */
+  protected abstract wrap(page: Page, context: BrowserContext, ownContext: BrowserContext | undefined): Promise<ProbePage>;
+
+  async openPage(origin: string, options: OpenPageOptions): Promise<ProbePage> {
+    const ownContext = options.freshContext ? await this.newContext() : undefined;
+    const context = ownContext ?? (await this.shared());
+    let page: Page | undefined;
+    try {
+      page = await context.newPage();
+      const probePage = await this.wrap(page, context, ownContext);
+      if (options.visitFirst) await page.goto(options.visitFirst);
+      await page.goto(`${origin}/`);
+      return probePage;
+    } catch (error) {
+      await page?.close().catch(() => {});
+      await ownContext?.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+}
