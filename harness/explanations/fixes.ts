@@ -66,7 +66,18 @@ export function fixFor(input: FixInput): Fix | undefined {
         } else {
           policy.origin = pageOrigin;
         }
-        changes.push(`allow the origin \`${pageOrigin}\` exactly (no path, no trailing slash${plan.credentialsIncluded ? ', and not `*` with credentials' : ''})`);
+        // Say what was wrong with the value, not a generic checklist.
+        const why =
+          failure.rule === 'allow-origin-missing'
+            ? 'the response sends no Access-Control-Allow-Origin at all'
+            : failure.rule === 'allow-origin-multiple'
+              ? 'it must be one value, once'
+              : failure.rule === 'allow-origin-wildcard-with-credentials'
+                ? '`*` does not count with credentials'
+                : failure.detail === 'trailing-slash'
+                  ? 'an origin has no trailing slash'
+                  : 'the value must equal the page\'s origin byte for byte';
+        changes.push(`allow the origin \`${pageOrigin}\` exactly (${why})`);
         break;
       }
       case 'allow-credentials-not-true':
