@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaults } from './config/defaults.ts';
-import { apiOrigin, expandDeep, mountPath, pageOrigins, placeholderValues, type LabOrigins } from './origins/origins.ts';
+import { apiOrigin, expandDeep, mountPath, pageOrigins, placeholderValues, type LabOrigins, type PageOrigins } from './origins/origins.ts';
 import { WireRecorder, type RecordedExchange } from './recorder/recorder.ts';
 import { HandlerLog } from '../servers/app/handler-log.ts';
 import { PageServer } from '../servers/page/page-server.ts';
@@ -36,7 +36,7 @@ export interface RunningStack {
 }
 
 export interface Lab {
-  pageOrigins: { app: string; evil: string };
+  pageOrigins: PageOrigins;
   /** The API's host on the page server's port: visited top-level to set a scenario's cookies first-party. */
   cookieOrigin: string;
   stacks: Map<StackName, RunningStack>;
@@ -67,7 +67,7 @@ export async function startLab(
       const recorder = new WireRecorder(host, startedAt);
       const port = await recorder.listen();
       cleanup.add(`the recorder for ${name}`, () => recorder.close());
-      const origins: LabOrigins = { ...pages, apiOrigin: apiOrigin(port) };
+      const origins: LabOrigins = { app: pages.app, evil: pages.evil, apiOrigin: apiOrigin(port) };
       const entry: RunningStack = { name, origins, recorder, handlerLog: new HandlerLog(), code: new Map(), setupErrors: new Map() };
       const { proxy, app } = splitStack(name);
       try {

@@ -1,9 +1,10 @@
 import { request as httpRequest } from 'node:http';
 import os from 'node:os';
+import path from 'node:path';
 import { defaults } from './config/defaults.ts';
 import { Cleanup } from './cleanup.ts';
 import { cellExchanges, packageVersion, stackInfo, startLab, toolVersion, type Lab } from './lab.ts';
-import { expandDeep, placeholderValues } from './origins/origins.ts';
+import { expandDeep, hostPageOf, placeholderValues } from './origins/origins.ts';
 import { planCells, probeName, stacksFor, type PlannedCell } from './plan/plan.ts';
 import { fetchCode, withCellToken } from './probes/fetch-probe.ts';
 import { observe } from './observations/observe.ts';
@@ -11,6 +12,9 @@ import { engineDisagreements } from './observations/engine-differences.ts';
 import { explainCell } from './explanations/explain-cell.ts';
 import { securityFindings } from './explanations/security.ts';
 import { judge } from './verdicts/judge.ts';
+import { claimCounts, claimVerdicts } from './curriculum/verdicts.ts';
+import { ARTICLE_TOPICS, CLAIMS_FILE } from './curriculum/load.ts';
+import type { Curriculum } from './curriculum/types.ts';
 import { engines as engineRegistry } from './browsers/registry.ts';
 import { ReporterMultiplexer, type Progress, type Reporter, type RunStartInfo } from './reporters/reporter.ts';
 import { RESULTS_SCHEMA_VERSION, type CellResult, type EngineInfo, type RunResults, type ScenarioInfo, type Timings } from './results/types.ts';
@@ -36,6 +40,8 @@ export interface RunOptions {
   probeTimeoutMs?: number;
   /** Stops everything the run started; the CLI calls its `stopAll` on Ctrl-C. */
   cleanup?: Cleanup;
+  /** The chapters and claims index: each claim is decided from this run's cells. */
+  curriculum?: Curriculum & { dir: string };
 }
 
 /** Bad options found before anything starts (exit code 2 in the CLI). */
@@ -242,6 +248,8 @@ export class LabRun {
         origins: {
           app: lab?.pageOrigins.app ?? '',
           evil: lab?.pageOrigins.evil ?? '',
+          lookalikeSuffix: lab?.pageOrigins['lookalike-suffix'] ?? '',
+          lookalikePrefix: lab?.pageOrigins['lookalike-prefix'] ?? '',
           api: Object.fromEntries([...(lab?.stacks ?? new Map()).values()].map((s) => [s.name, s.origins.apiOrigin])),
         },
       },
@@ -254,6 +262,7 @@ export class LabRun {
       cells: cellResults,
       engineDisagreements: engineDisagreements(cellResults),
       securityFindings: securityFindings(cellResults, lab?.pageOrigins.app ?? '', new Map(scenarioInfos.map((s) => [s.id, s.serverCode]))),
+      ...(options.curriculum ? { curriculum: curriculumResults(options.curriculum, cellResults) } : {}),
       summary: {
         total: cellResults.length,
         pass: cellResults.filter((c) => c.verdict === 'pass').length,
@@ -305,7 +314,7 @@ async function runEngineCells(
   const inFreshContext = (cell: PlannedCell) => {
     const cookies = cell.scenario.cookies;
     const visitFirst = cookies ? cookieSetupUrl(lab.cookieOrigin, cookies) : undefined;
-    return runOn(cell, () => session.openPage(lab.pageOrigins[cell.from], { freshContext: true, ...(visitFirst ? { visitFirst } : {}) }), true);
+    return runOn(cell, () => session.openPage(lab.pageOrigins[hostPageOf(cell.from)], { freshContext: true, ...(visitFirst ? { visitFirst } : {}) }), true);
   };
   if (strategy === 'naive') {
     await inPool(cells, 1, inFreshContext);
@@ -315,7 +324,7 @@ async function runEngineCells(
   const fresh = cells.filter((c) => c.freshContext);
   await Promise.all([
     inPool(shared, options.concurrencyPerPage ?? defaults.concurrencyPerPage, (cell) =>
-      runOn(cell, () => sharedPage(lab.pageOrigins[cell.from]), false),
+      runOn(cell, () => sharedPage(lab.pageOrigins[hostPageOf(cell.from)]), false),
     ),
     inPool(fresh, options.isolatedContexts ?? defaults.isolatedContexts, inFreshContext),
   ]);
@@ -329,7 +338,8 @@ async function runCell(cell: PlannedCell, page: ProbePage, lab: Lab, options: Ru
   const setupError = stack.setupErrors.get(cell.scenario.id);
   if (setupError) return { ...base, verdict: 'error', differences: [], error: setupError };
 
-  const timeoutMs = options.probeTimeoutMs ?? defaults.probeTimeoutMs;
+  // A probe that waits before asking again gets its wait on top of the usual time.
+  const timeoutMs = (options.probeTimeoutMs ?? defaults.probeTimeoutMs) + (cell.probe.again?.afterMs ?? 0);
   if (cell.probe.warmUp) {
     try {
       await warmUp(withCellToken(base.request.url, cell.token), lab.pageOrigins[cell.probe.warmUp.from], timeoutMs);
@@ -390,8 +400,13 @@ function cellBase(cell: PlannedCell, lab: Lab): Omit<CellResult, 'verdict' | 'di
     expected: cell.expected,
     ...(cell.expectedBecause ? { expectedBecause: cell.expectedBecause } : {}),
     request,
-    pageCode: fetchCode(request, withCellToken(request.url, cell.token)),
+    pageCode: fetchCode(request, withCellToken(request.url, cell.token), { from: cell.from, ...(cell.probe.again ? { again: cell.probe.again } : {}) }),
   };
+}
+
+function curriculumResults(curriculum: Curriculum & { dir: string }, cells: CellResult[]): NonNullable<RunResults['curriculum']> {
+  const claims = claimVerdicts(curriculum.claims, cells).map((c) => ({ ...c, line: curriculum.claimLines[c.id] ?? 1 }));
+  return { file: path.join(curriculum.dir, CLAIMS_FILE), articles: ARTICLE_TOPICS, chapters: curriculum.chapters, claims, counts: claimCounts(claims) };
 }
 
 function errorCell(cell: PlannedCell, lab: Lab, error: string): CellResult {

@@ -6,7 +6,9 @@ import { ENGINE_NAMES, type EngineName } from '../browsers/driver.ts';
 import { ScenarioValidationError, formatProblems } from '../scenarios/errors.ts';
 import { loadScenarios } from '../scenarios/load.ts';
 import { checkProxyConfigs, locateProxies } from '../scenarios/proxy-check.ts';
-import { STACK_NAMES, type StackName } from '../scenarios/types.ts';
+import { STACK_NAMES, type Scenario, type StackName } from '../scenarios/types.ts';
+import { CLAIMS_FILE, hasCurriculum, loadCurriculum } from '../curriculum/load.ts';
+import type { Curriculum } from '../curriculum/types.ts';
 import { RunSetupError, runLab } from '../run.ts';
 import { toolVersion } from '../lab.ts';
 import { createReporters, REPORTER_NAMES, type ReporterName } from '../reporters/index.ts';
@@ -100,6 +102,7 @@ function explainCommand(args: string[]): number {
 async function validateCommand(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir);
+  const curriculum = await curriculumFor(positionals, scenarios);
   // The proxies' own config tests, where the proxy is installed.
   const locations = await locateProxies(scenarios);
   await checkProxyConfigs(scenarios, locations);
@@ -108,6 +111,7 @@ async function validateCommand(args: string[]): Promise<number> {
   }
   const probes = scenarios.reduce((n, s) => n + s.probes.length, 0);
   process.stdout.write(`${scenarios.length} scenario files, ${probes} probes: all valid\n`);
+  if (curriculum) process.stdout.write(`${curriculum.chapters.length} chapters, ${curriculum.claims.length} claims (${path.join(curriculum.dir, CLAIMS_FILE)}): all valid\n`);
   return EXIT.ok;
 }
 
@@ -130,6 +134,7 @@ async function runCommand(args: string[]): Promise<number> {
 
   // Validation first: on bad input nothing starts.
   const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir);
+  const curriculum = await curriculumFor(positionals, scenarios);
 
   const cleanup = new Cleanup();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -152,12 +157,24 @@ async function runCommand(args: string[]): Promise<number> {
       concurrencyPerPage: concurrency,
       isolatedContexts: concurrency === undefined ? undefined : Math.min(concurrency, defaults.isolatedContexts),
       cleanup,
+      ...(curriculum ? { curriculum } : {}),
     });
     return results.summary.fail + results.summary.error === 0 ? EXIT.ok : EXIT.failed;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * The curriculum goes with the project's own scenarios: it is loaded (and
+ * checked against them) when the run reads the whole default scenario folder
+ * and the curriculum folder is there. A user's own scenario files run without it.
+ */
+async function curriculumFor(positionals: string[], scenarios: Scenario[]): Promise<(Curriculum & { dir: string }) | undefined> {
+  const usesDefault = positionals.length === 0 || positionals.every((p) => path.resolve(p) === path.resolve(defaults.scenarioDir));
+  if (!usesDefault || !(await hasCurriculum(defaults.curriculumDir))) return undefined;
+  return { ...(await loadCurriculum(defaults.curriculumDir, scenarios)), dir: defaults.curriculumDir };
 }
 
 export function reportPath(outputDir: string): string {

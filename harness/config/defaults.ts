@@ -5,6 +5,8 @@
 export const defaults = {
   /** Where `corslab run` looks for scenario files when no path is given. */
   scenarioDir: 'scenarios',
+  /** The course: chapters in reading order and the claims index (loaded with the default scenarios). */
+  curriculumDir: 'curriculum',
   /** Where reports are written (`results.json`, `index.html`, `junit.xml`). */
   outputDir: 'reports/latest',
   /** Reporters used when `--reporter` is not given. */
@@ -14,6 +16,9 @@ export const defaults = {
     app: 'app.example.localhost',
     api: 'api.example.localhost',
     evil: 'evil.localhost',
+    /** Look-alikes of the app's host that sloppy origin checks accept: the trusted name as a prefix (cross-site) and as a suffix (same-site). */
+    lookalikeSuffix: 'app.example.localhost.evil.localhost',
+    lookalikePrefix: 'evilapp.example.localhost',
   },
   /** Every server the harness starts binds here and nowhere else. */
   bindAddress: '127.0.0.1',

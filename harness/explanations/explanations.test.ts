@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { adviseRequest, explainRequestText } from './explain-request.ts';
 import { fixFor } from './fixes.ts';
 import { compareWithModel, type ModelAnswer } from './explain-cell.ts';
-import { regexLiterals } from './security.ts';
+import { attackerRead, regexLiterals } from './security.ts';
 import { prepareRequest, predict } from '../model/index.ts';
 import { main } from '../cli/main.ts';
 import type { Observation } from '../results/types.ts';
@@ -100,5 +100,22 @@ describe('scanning code for origin regular expressions', () => {
   it('finds the allow-list patterns and leaves other slashes alone', () => {
     const code = "app.use(cors({ origin: /example\\.com$/ }))\nconst half = a / b / c\nconst re = [/^https:\\/\\/app\\.example\\.com$/, 'x']";
     expect(regexLiterals(code).map((r) => r.source)).toEqual(['example\\.com$', '^https:\\/\\/app\\.example\\.com$']);
+  });
+});
+
+describe('what an attacker page read', () => {
+  const base = {
+    id: 'c', scenario: 's', probe: 0, probeName: 'p', stack: 'express-cors' as const, engine: 'chromium' as const, pageOrigin: '', verdict: 'pass' as const, expected: {}, differences: [], pageCode: '',
+  };
+  const observed = (cookiesSent: string[], body = '{"email":"a@b"}') => ({
+    result: 'allowed' as const, preflight: null, actual: null, exchanges: [], reachedHandler: true, cookiesSent, messages: [], messageSupport: '', durationMs: 1,
+    js: { kind: 'response' as const, type: 'cors', status: 200, statusText: 'OK', headers: [], body, bodyTruncated: false },
+  });
+  it('is private data only when the request carried a cookie and the page read a body', () => {
+    expect(attackerRead({ ...base, from: 'lookalike-prefix', request: { url: '', credentials: 'include' }, observed: observed(['session']) })).toBe('private');
+    expect(attackerRead({ ...base, from: 'evil', request: { url: '', credentials: 'include' }, observed: observed([]) })).toBe('without-cookie');
+    expect(attackerRead({ ...base, from: 'sandboxed', request: { url: '', credentials: 'include' }, observed: observed(['session'], '') })).toBe('nothing');
+    expect(attackerRead({ ...base, from: 'app', request: { url: '', credentials: 'include' }, observed: observed(['session']) })).toBe('nothing');
+    expect(attackerRead({ ...base, from: 'evil', request: { url: '' }, observed: observed(['session']) })).toBe('nothing');
   });
 });

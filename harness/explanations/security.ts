@@ -9,10 +9,13 @@ export interface SecurityFinding extends Finding {
   /** The cells whose exchanges show it. */
   cells: string[];
   /**
-   * The attacker's page (evil.localhost) really read a credentialed
-   * response in these engines. Only then is a finding called exploitable.
+   * An attacker's page (any page but the app's: evil.localhost, a sandboxed
+   * frame, a look-alike host) really read a response to a request that carried
+   * the user's cookie, in these engines. Only then is a finding called exploitable.
    */
   exploitedIn: string[];
+  /** An attacker's page read a credentialed-mode response, but the engine had sent no cookie with it: nothing private was read. */
+  readWithoutCookieIn: string[];
 }
 
 /**
@@ -29,12 +32,11 @@ export function securityFindings(
   const found = new Map<string, SecurityFinding>();
   const add = (scenario: string, stack: StackName, finding: Finding, cell?: CellResult) => {
     const key = `${scenario}@${stack}:${finding.id}`;
-    const entry = found.get(key) ?? { ...finding, scenario, stack, cells: [], exploitedIn: [] };
+    const entry = found.get(key) ?? { ...finding, scenario, stack, cells: [], exploitedIn: [], readWithoutCookieIn: [] };
     if (cell && !entry.cells.includes(cell.id)) entry.cells.push(cell.id);
-    // Exploitable only when the attacker's page actually read a credentialed answer.
-    if (cell && cell.from === 'evil' && cell.observed?.result === 'allowed' && cell.request.credentials === 'include' && !entry.exploitedIn.includes(cell.engine)) {
-      entry.exploitedIn.push(cell.engine);
-    }
+    const read = cell ? attackerRead(cell) : 'nothing';
+    if (cell && read === 'private' && !entry.exploitedIn.includes(cell.engine)) entry.exploitedIn.push(cell.engine);
+    if (cell && read === 'without-cookie' && !entry.readWithoutCookieIn.includes(cell.engine)) entry.readWithoutCookieIn.push(cell.engine);
     found.set(key, entry);
   };
   for (const cell of cells) {
@@ -54,6 +56,21 @@ export function securityFindings(
     }
   }
   return [...found.values()].filter((f) => f.id !== 'reflected-origin-without-vary' || varies(cells, f.scenario, f.stack));
+}
+
+/**
+ * What an attacker's page read in one cell. Exploitable means the data was
+ * really read: a page other than the app's got a readable answer (not
+ * opaque) with a body, to a credentialed request that carried a cookie. A
+ * readable answer to a request the engine sent without any cookie (a
+ * third-party cookie blocked, a SameSite cookie withheld) gave away nothing
+ * private, and is reported as such.
+ */
+export function attackerRead(cell: CellResult): 'private' | 'without-cookie' | 'nothing' {
+  const observed = cell.observed;
+  if (cell.from === 'app' || cell.request.credentials !== 'include' || observed?.result !== 'allowed') return 'nothing';
+  if (observed.js.kind !== 'response' || observed.js.body.length === 0) return 'nothing';
+  return (observed.cookiesSent?.length ?? 0) > 0 ? 'private' : 'without-cookie';
 }
 
 /**

@@ -19,7 +19,8 @@ export interface ObserveInput {
 export function observe(input: ObserveInput): { observation: Observation; error?: string } {
   const { js, exchanges } = input;
   const preflight = exchanges.find((e) => e.kind === 'preflight') ?? null;
-  const actual = exchanges.find((e) => e.kind === 'actual') ?? null;
+  // With `again` there are two: the later one is the request whose answer JavaScript read.
+  const actual = exchanges.filter((e) => e.kind === 'actual').at(-1) ?? null;
   const observation: Observation = {
     preflight,
     actual,

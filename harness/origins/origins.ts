@@ -15,6 +15,9 @@ export interface LabOrigins {
   apiOrigin: string;
 }
 
+/** Every page origin of the run, by the name probes use in `from`. `sandboxed` is `null`: what its requests carry. */
+export type PageOrigins = Record<PageOriginName, string>;
+
 export const PLACEHOLDERS = ['app', 'evil', 'api', 'apiOrigin'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type PlaceholderValues = Record<Placeholder, string>;
@@ -22,19 +25,24 @@ export type PlaceholderValues = Record<Placeholder, string>;
 const PLACEHOLDER_PATTERN = /\{(app|evil|apiOrigin|api)\}/g;
 const ANY_BRACED_WORD = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
 
-export function pageOrigins(pagePort: number): Pick<LabOrigins, 'app' | 'evil'> {
+export function pageOrigins(pagePort: number): PageOrigins {
   return {
     app: `http://${defaults.hosts.app}:${pagePort}`,
     evil: `http://${defaults.hosts.evil}:${pagePort}`,
+    // An opaque origin serializes as "null" (https://html.spec.whatwg.org/#ascii-serialisation-of-an-origin).
+    sandboxed: 'null',
+    'lookalike-suffix': `http://${defaults.hosts.lookalikeSuffix}:${pagePort}`,
+    'lookalike-prefix': `http://${defaults.hosts.lookalikePrefix}:${pagePort}`,
   };
+}
+
+/** The page a probe runs in: a sandboxed frame lives in the attacker's page. */
+export function hostPageOf(from: PageOriginName): Exclude<PageOriginName, 'sandboxed'> {
+  return from === 'sandboxed' ? 'evil' : from;
 }
 
 export function apiOrigin(apiPort: number): string {
   return `http://${defaults.hosts.api}:${apiPort}`;
-}
-
-export function originOf(origins: LabOrigins, from: PageOriginName): string {
-  return origins[from];
 }
 
 /** The path under which one scenario's app is mounted on a stack's server. */

@@ -76,7 +76,7 @@ export function needsOwnContext(scenario: Scenario, probe: Probe): boolean {
 export function probeName(probe: Probe): string {
   if (probe.name) return probe.name;
   const method = (probe.fetch.method ?? 'GET').toUpperCase();
-  return `${method} ${probe.fetch.url}${probe.from === 'evil' ? ' from the evil page' : ''}`;
+  return `${method} ${probe.fetch.url}${probe.from && probe.from !== 'app' ? ` from the ${probe.from} page` : ''}`;
 }
 
 const matches = <T extends string>(rule: T | T[] | undefined, value: T) =>

@@ -1,6 +1,6 @@
 import { defaults } from '../config/defaults.ts';
 import { jsLiteral } from '../util/js-literal.ts';
-import type { FetchSpec } from '../scenarios/types.ts';
+import type { FetchSpec, PageOriginName, Probe } from '../scenarios/types.ts';
 
 /**
  * Adds the cell's token to a URL. Every cell gets its own URLs, so nothing one
@@ -14,8 +14,33 @@ export function withCellToken(url: string, token: string): string {
   return `${base}${base.includes('?') ? '&' : '?'}${defaults.cellParam}=${token}${fragment}`;
 }
 
-/** The probe as the page runs it, and as the report shows it: a plain fetch() call. */
-export function fetchCode(spec: FetchSpec, url: string): string {
+export interface ProbeCodeOptions {
+  from?: PageOriginName;
+  again?: Probe['again'];
+}
+
+/**
+ * The probe as the page runs it, and as the report shows it: an expression
+ * giving a Promise of what JavaScript read. A plain fetch() call; from a
+ * sandboxed frame, the same call made inside one; with `again`, the same
+ * request twice, the second answer being what the probe reads.
+ */
+export function fetchCode(spec: FetchSpec, url: string, options: ProbeCodeOptions = {}): string {
+  const call = plainFetch(spec, url);
+  const request = options.from === 'sandboxed' ? inSandboxedFrame(call) : call;
+  if (!options.again) return request;
+  return [
+    '(async () => {',
+    `  const request = () => ${indent(request, 2)};`,
+    '  // The first answer fills the preflight cache (if the server allows it); this probe reads the second.',
+    '  await request().then((first) => first.text(), () => undefined);',
+    `  await new Promise((resolve) => setTimeout(resolve, ${Math.trunc(options.again.afterMs)}));`,
+    '  return request();',
+    '})()',
+  ].join('\n');
+}
+
+function plainFetch(spec: FetchSpec, url: string): string {
   const init: Record<string, unknown> = {
     method: spec.method,
     headers: spec.headers,
@@ -26,4 +51,45 @@ export function fetchCode(spec: FetchSpec, url: string): string {
   const fields = Object.entries(init).filter(([, v]) => v !== undefined);
   if (fields.length === 0) return `fetch(${jsLiteral(url)})`;
   return `fetch(${jsLiteral(url)}, {\n${fields.map(([k, v]) => `  ${k}: ${jsLiteral(v)},`).join('\n')}\n})`;
+}
+
+/**
+ * The call made from a sandboxed iframe (scripts allowed, same-origin not):
+ * its origin is opaque, so its requests carry `Origin: null`
+ * (https://html.spec.whatwg.org/#sandboxed-origin-browsing-context-flag). The
+ * frame posts back what its JavaScript could read; the parent hands it on in
+ * the shape of a Response, so the probe runner reads it like any other.
+ */
+function inSandboxedFrame(call: string): string {
+  const inner = [
+    `${call}.then(async (response) => {`,
+    '  const headers = [];',
+    '  response.headers.forEach((value, name) => headers.push([name, value]));',
+    "  const body = await response.text().catch(() => '');",
+    "  parent.postMessage({ type: response.type, status: response.status, statusText: response.statusText, headers, body }, '*');",
+    "}, (error) => parent.postMessage({ error: { name: error.name, message: error.message } }, '*'));",
+  ].join('\n');
+  // Inside srcdoc the script is HTML first: no `</` may end it early.
+  const script = `<script>${inner.replaceAll('</', '<\\/')}</` + 'script>';
+  return [
+    'new Promise((resolve, reject) => {',
+    "  const frame = document.createElement('iframe');",
+    "  frame.sandbox = 'allow-scripts';",
+    '  const listen = (event) => {',
+    '    if (event.source !== frame.contentWindow) return;',
+    "    removeEventListener('message', listen);",
+    '    frame.remove();',
+    '    const read = event.data;',
+    '    if (read.error) reject(Object.assign(new Error(read.error.message), { name: read.error.name }));',
+    '    else resolve({ ...read, headers: new Map(read.headers), text: async () => read.body });',
+    '  };',
+    "  addEventListener('message', listen);",
+    `  frame.srcdoc = ${jsLiteral(script)};`,
+    '  document.body.append(frame);',
+    '})',
+  ].join('\n');
+}
+
+function indent(code: string, spaces: number): string {
+  return code.replaceAll('\n', `\n${' '.repeat(spaces)}`);
 }

@@ -145,7 +145,7 @@ export class TerminalReporter implements Reporter {
     if (serious.length === 0) return;
     this.out.write(`\n${this.paint(1, 'Security findings')} (high and medium; all ${results.securityFindings.length} are in the report):\n`);
     for (const f of serious) {
-      const exploited = f.exploitedIn.length > 0 ? this.paint(31, ` EXPLOITABLE: the attacker page read it in ${f.exploitedIn.join(', ')}`) : '';
+      const exploited = f.exploitedIn.length > 0 ? this.paint(31, ` EXPLOITABLE: the attacker page read the user's data in ${f.exploitedIn.join(', ')}`) : '';
       this.out.write(`  ${f.scenario} on ${f.stack}: ${f.text}${exploited}\n`);
     }
   }

@@ -7,6 +7,7 @@ import type { EngineName } from '../browsers/driver.ts';
 import type { EngineDisagreement } from '../observations/engine-differences.ts';
 import type { CellExplanation } from '../explanations/explain-cell.ts';
 import type { SecurityFinding } from '../explanations/security.ts';
+import type { Chapter, ClaimResult, ClaimVerdict } from '../curriculum/types.ts';
 import type { Deviation, Expectation, ExpectationOverride, FetchSpec, HandlerResponse, PageOriginName, ResultKind, StackName } from '../scenarios/types.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -187,7 +188,7 @@ export interface RunResults {
     /** Engines asked for that could not be used, and why. */
     missingEngines: { name: EngineName; reason: string }[];
     stacks: StackInfo[];
-    origins: { app: string; evil: string; api: Partial<Record<StackName, string>> };
+    origins: { app: string; evil: string; lookalikeSuffix?: string; lookalikePrefix?: string; api: Partial<Record<StackName, string>> };
   };
   /** What this run was asked for: an empty cell in the matrix may have been filtered out. */
   filters: { engines: EngineName[]; stacks?: StackName[]; grep?: string };
@@ -197,6 +198,19 @@ export interface RunResults {
   engineDisagreements: EngineDisagreement[];
   /** Unsafe configurations found from the servers' answers and code, apart from pass/fail. */
   securityFindings: SecurityFinding[];
+  /**
+   * The course: chapters in reading order and the claims index with each
+   * claim's verdict per engine. Present when the run used a curriculum (the
+   * project's own scenarios do).
+   */
+  curriculum?: {
+    file: string;
+    /** The source articles by number, with what each is about. */
+    articles: Record<string, string>;
+    chapters: Chapter[];
+    claims: (ClaimResult & { line: number })[];
+    counts: Record<ClaimVerdict, number>;
+  };
   /** Where the run's time went. */
   timings: Timings;
   summary: {

@@ -70,15 +70,28 @@ export interface ParseResult {
   problems: ScenarioProblem[];
 }
 
-export async function parseScenario(text: string, file: string, scenarioRoot: string): Promise<ParseResult> {
+/** A YAML text checked against a JSON Schema: its value, or every problem located at its line and field. */
+export interface CheckedYaml {
+  value?: unknown;
+  doc: Document;
+  problems: ScenarioProblem[];
+  at(offset: number | undefined): { line: number; column: number };
+  locate(segments: (string | number)[], key?: string): { line: number; column: number };
+}
+
+export function checkYaml(text: string, file: string, validate: ReturnType<Ajv['compile']>): CheckedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => {
     const pos = lineCounter.linePos(offset ?? 0);
     return { line: pos.line, column: pos.col };
   };
+  const locate = (segments: (string | number)[], key?: string) => at(nodeOffset(doc, segments, key));
   if (doc.errors.length > 0) {
     return {
+      doc,
+      at,
+      locate,
       problems: doc.errors.map((e) => {
         // An unclosed quote is reported where the file ends; the quote that opened it is more use.
         const opened = e.code === 'MISSING_CHAR' ? scalarStartingBefore(doc, e.pos[0]) : undefined;
@@ -87,17 +100,22 @@ export async function parseScenario(text: string, file: string, scenarioRoot: st
     };
   }
   const value: unknown = doc.toJS();
-  const locate = (segments: (string | number)[], key?: string) => at(nodeOffset(doc, segments, key));
   const problems: ScenarioProblem[] = [];
-  const validate = await schemaValidator();
   if (!validate(value)) {
     for (const e of simplifyErrors(validate.errors ?? [])) {
-      const segments = pointerSegments(e.instancePath);
       const described = describeError(e);
-      problems.push({ file, ...locate(segments, described.key), field: fieldPath(described.field), message: described.message });
+      problems.push({ file, ...locate(pointerSegments(e.instancePath), described.key), field: fieldPath(described.field), message: described.message });
     }
-    return { problems };
+    return { doc, at, locate, problems };
   }
+  return { value, doc, at, locate, problems };
+}
+
+export async function parseScenario(text: string, file: string, scenarioRoot: string): Promise<ParseResult> {
+  const checked = checkYaml(text, file, await schemaValidator());
+  const { doc, at, locate, value } = checked;
+  if (checked.problems.length > 0) return { problems: checked.problems };
+  const problems: ScenarioProblem[] = [];
   const data = value as ScenarioFile;
   // Where each proxy snippet's text starts, so a config error nginx reports points at the scenario's line.
   const fieldLines: Record<string, number> = {};

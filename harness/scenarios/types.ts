@@ -26,9 +26,22 @@ export function splitStack(name: StackName): { proxy?: ProxyName; app: AppStackN
   return second === undefined ? { app: first as AppStackName } : { proxy: first as ProxyName, app: second as AppStackName };
 }
 
-export const PAGE_ORIGINS = ['app', 'evil'] as const;
-/** Which page the probe runs in: `app` is same-site with the API, `evil` is a cross-site attacker. */
+/**
+ * Where the probe's request comes from:
+ * - `app`: the API's own site (same-site, cross-origin);
+ * - `evil`: a cross-site attacker's page;
+ * - `sandboxed`: a sandboxed iframe (no allow-same-origin) in the attacker's
+ *   page, whose origin is opaque, so its requests say `Origin: null`
+ *   (https://html.spec.whatwg.org/#sandboxed-origin-browsing-context-flag);
+ * - `lookalike-suffix`: `app.example.localhost.evil.localhost`, the trusted
+ *   host name as a prefix of the attacker's (cross-site);
+ * - `lookalike-prefix`: `evilapp.example.localhost`, the trusted host name as
+ *   a suffix of a sibling's (same-site with the API, so SameSite cookies go).
+ */
+export const PAGE_ORIGINS = ['app', 'evil', 'sandboxed', 'lookalike-suffix', 'lookalike-prefix'] as const;
 export type PageOriginName = (typeof PAGE_ORIGINS)[number];
+/** The pages a warm-up can come from: a real page's origin (a sandboxed frame has none to send). */
+export type WarmUpOriginName = Exclude<PageOriginName, 'sandboxed'>;
 
 export type ResultKind = 'allowed' | 'blocked' | 'opaque';
 
@@ -138,6 +151,8 @@ export interface Expectation {
   bodyContains?: string;
   /** Exactly the scenario's cookies (by name) that the actual request carried. */
   cookiesSent?: string[];
+  /** How many preflights crossed the wire for the probe (with `again`: both requests together). */
+  preflights?: number;
 }
 
 /** A cookie set first-party on the API's host before a probe runs. */
@@ -172,7 +187,14 @@ export interface Probe {
   expectFor?: ExpectationOverride[];
   deviations?: Deviation[];
   /** Before the page's request, the harness makes the same GET once with this page's Origin, as another visitor would have (to fill a proxy's cache). */
-  warmUp?: { from: PageOriginName };
+  warmUp?: { from: WarmUpOriginName };
+  /**
+   * The page makes the same request again, this long after the first one
+   * settled, to the same URL: what JavaScript read is the second answer, and
+   * `preflights` counts both (the preflight cache,
+   * https://fetch.spec.whatwg.org/#cors-preflight-cache).
+   */
+  again?: { afterMs: number };
 }
 
 /** A scenario file as written (after YAML parsing and validation). */

@@ -17,6 +17,7 @@ export function judge(expected: Expectation, observation: Observation | undefine
     if (want !== undefined && want !== got) differences.push({ field, expected: want, observed: got, ...(note ? { note } : {}) });
   };
   compare('preflight', expected.preflight, observation.preflight !== null);
+  compare('preflights', expected.preflights, observation.exchanges.filter((e) => e.kind === 'preflight').length);
   compare('reachedHandler', expected.reachedHandler, observation.reachedHandler);
   compare('result', expected.result, observation.result);
 

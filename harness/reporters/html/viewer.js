@@ -150,7 +150,8 @@
 
   // ---------------------------------------------------------------- state (kept in location.hash)
 
-  const state = { chapter: '', stacks: null, engines: null, verdicts: null, q: '', disagree: false, cell: '' };
+  const VIEWS = ['matrix', 'course', 'claims'];
+  const state = { view: 'matrix', chapter: '', stacks: null, engines: null, verdicts: null, q: '', disagree: false, cell: '' };
 
   function readHash() {
     const p = new URLSearchParams(location.hash.replace(/^#/, ''));
@@ -159,6 +160,7 @@
       const items = p.get(name).split(',').filter((v) => allowed.includes(v));
       return new Set(items);
     };
+    state.view = VIEWS.includes(p.get('view')) ? p.get('view') : 'matrix';
     state.chapter = chapters.includes(p.get('chapter')) ? p.get('chapter') : '';
     state.stacks = list('stack', allStacks);
     state.engines = list('engine', allEngines);
@@ -170,6 +172,7 @@
 
   function writeHash() {
     const p = new URLSearchParams();
+    if (state.view !== 'matrix') p.set('view', state.view);
     if (state.chapter) p.set('chapter', state.chapter);
     if (state.stacks) p.set('stack', [...state.stacks].join(','));
     if (state.engines) p.set('engine', [...state.engines].join(','));
@@ -298,7 +301,11 @@
                   { class: `sev-${f.severity}` },
                   h('span', { class: `badge sev sev-${f.severity}` }, f.severity),
                   ' ',
-                  f.exploitedIn.length ? h('span', { class: 'badge exploited' }, `exploitable: the attacker page read it in ${f.exploitedIn.join(', ')}`) : null,
+                  f.exploitedIn.length ? h('span', { class: 'badge exploited' }, `exploitable: the attacker page read the user's data in ${f.exploitedIn.join(', ')}`) : null,
+                  ' ',
+                  (f.readWithoutCookieIn || []).length
+                    ? h('span', { class: 'badge' }, `read without the user's cookie in ${f.readWithoutCookieIn.join(', ')} (the engine sent none)`)
+                    : null,
                   ' ',
                   h('span', { class: 'mono' }, `${f.scenario} \u00b7 ${stackLabel(f.stack)}`),
                   ': ',
@@ -1008,18 +1015,239 @@
     );
   }
 
+
+  // ---------------------------------------------------------------- reading view: the course and the claims index
+
+  const curriculum = results.curriculum || null;
+  const CLAIM_VERDICT = {
+    confirmed: { symbol: '\u2713', text: 'confirmed' },
+    refuted: { symbol: '\u2717', text: 'refuted' },
+    partly: { symbol: '\u00bd', text: 'depends on the stack' },
+    'engine-dependent': { symbol: '\u2260', text: 'engine-dependent' },
+    'not observable': { symbol: '\u2205', text: 'not observable in real time' },
+    'not run': { symbol: '\u2014', text: 'not run' },
+  };
+  const RESULT_SYMBOL = { allowed: '\u2713', blocked: '\u2717', opaque: '\u25cc' };
+  const claimBadge = (verdict, prefix) =>
+    h('span', { class: `badge claim claim-${verdict.replace(/ /g, '-')}`, title: CLAIM_VERDICT[verdict].text }, `${CLAIM_VERDICT[verdict].symbol} ${prefix ? `${prefix}: ` : ''}${CLAIM_VERDICT[verdict].text}`);
+  // Chapters in the curriculum's reading order; a chapter only the scenarios know comes after them.
+  const courseChapters = (() => {
+    const listed = curriculum ? curriculum.chapters : [];
+    const ids = listed.map((c) => c.id);
+    const extra = unique(results.scenarios.map((s) => s.chapter)).filter((c) => !ids.includes(c)).map((id) => ({ id, title: id, intro: '' }));
+    return [...listed, ...extra];
+  })();
+  const claimsByScenario = new Map();
+  for (const claim of curriculum ? curriculum.claims : []) {
+    for (const check of claim.checks) {
+      const list = claimsByScenario.get(check.scenario) || [];
+      if (!list.includes(claim)) list.push(claim);
+      claimsByScenario.set(check.scenario, list);
+    }
+  }
+  const lessonAnchor = (id) => `lesson-${id.replace(/[^a-z0-9-]/gi, '-')}`;
+  const claimAnchor = (id) => `claim-${id}`;
+
+  function goTo(view, anchor) {
+    state.view = view;
+    update();
+    const target = anchor && document.getElementById(anchor);
+    if (target) {
+      target.scrollIntoView({ block: 'start' });
+      target.classList.add('flash');
+      setTimeout(() => target.classList.remove('flash'), 1200);
+    }
+  }
+
+  const courseHolder = h('div', { class: 'course', hidden: '' });
+  const claimsHolder = h('div', { class: 'claims', hidden: '' });
+
+  /** One scenario's probes across engines and stacks: a small square per stack, opening the cell's detail. */
+  function lessonResults(scenario) {
+    const probeRows = rows.filter((r) => r.scenario.id === scenario.id);
+    if (probeRows.length === 0) return h('p', { class: 'muted' }, 'Not run in this report (filtered out).');
+    return h(
+      'table',
+      { class: 'lesson-results' },
+      h('thead', null, h('tr', null, h('th', null, 'probe'), allEngines.map((e) => h('th', null, engineLabel(e))))),
+      h(
+        'tbody',
+        null,
+        probeRows.map((row) =>
+          h(
+            'tr',
+            null,
+            h('th', { scope: 'row' }, row.probeName, row.disagree.length ? h('span', { class: 'badge disagree', title: 'engines disagree on this probe' }, 'engines disagree') : null),
+            allEngines.map((engine) =>
+              h(
+                'td',
+                null,
+                allStacks
+                  .map((stack) => row.cells.get(`${stack}/${engine}`))
+                  .filter(Boolean)
+                  .map((cell) => {
+                    const observed = cell.observed && cell.observed.result;
+                    const text = `${stackLabel(cell.stack)}: ${observed || 'not observed'} (${VERDICT[cell.verdict].label})`;
+                    return h('button', { type: 'button', class: `dot v-${cell.verdict}`, title: text, 'aria-label': `${row.probeName}, ${engine}, ${text}`, onclick: () => openCell(cell.id) }, observed ? RESULT_SYMBOL[observed] : '?');
+                  }),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function renderCourse() {
+    const toc = h(
+      'nav',
+      { class: 'toc', 'aria-label': 'Chapters' },
+      h('ol', null, courseChapters.map((c) => h('li', null, h('button', { type: 'button', class: 'linkish', onclick: () => goTo('course', `chapter-${c.id}`) }, c.title)))),
+    );
+    const parts = courseChapters.map((chapter, index) => {
+      const scenarios = results.scenarios.filter((s) => s.chapter === chapter.id);
+      return h(
+        'section',
+        { class: 'chapter', id: `chapter-${chapter.id}` },
+        h('h2', null, `${index + 1}. ${chapter.title}`),
+        chapter.intro ? h('p', { class: 'intro' }, withCode(chapter.intro)) : null,
+        scenarios.length === 0 ? h('p', { class: 'muted' }, 'No scenario of this chapter is in this report.') : null,
+        scenarios.map((scenario) => {
+          const claims = claimsByScenario.get(scenario.id) || [];
+          return h(
+            'article',
+            { class: 'lesson', id: lessonAnchor(scenario.id) },
+            h('h3', null, withCode(scenario.title)),
+            h('p', { class: 'mono muted small' }, scenario.file),
+            h('p', { class: 'lesson-text' }, withCode(scenario.lesson)),
+            claims.length
+              ? h(
+                  'p',
+                  { class: 'claims-checked' },
+                  'Checks ',
+                  claims.map((claim) => h('span', { class: 'claim-ref' }, h('button', { type: 'button', class: 'linkish mono', onclick: () => goTo('claims', claimAnchor(claim.id)) }, claim.id), ' ', claimBadge(claim.verdict))),
+                )
+              : null,
+            scenario.sources.length ? h('p', { class: 'sources small' }, 'Sources: ', scenario.sources.map((u, i) => [i ? ', ' : '', safeLink(u, u)])) : null,
+            lessonResults(scenario),
+          );
+        }),
+      );
+    });
+    courseHolder.replaceChildren(
+      h('p', { class: 'legend small muted' }, 'Each square is one stack in one engine: \u2713 JavaScript read the response, \u2717 blocked, \u25cc opaque; green as the scenario expected, red not, purple could not be observed. Click a square for its wire exchange and explanation.'),
+      toc,
+      ...parts,
+    );
+  }
+
+  function renderClaims() {
+    if (!curriculum) {
+      claimsHolder.replaceChildren(h('p', { class: 'empty-state' }, 'This run had no claims index (it did not run the project\u2019s own scenario folder).'));
+      return;
+    }
+    const counts = curriculum.counts;
+    const summary = h(
+      'p',
+      { class: 'summary' },
+      h('span', { class: 'chip total' }, plural(curriculum.claims.length, 'claim')),
+      Object.keys(CLAIM_VERDICT).filter((v) => counts[v]).map((v) => h('span', { class: `chip claim-${v.replace(/ /g, '-')}` }, `${CLAIM_VERDICT[v].symbol} ${counts[v]} ${CLAIM_VERDICT[v].text}`)),
+    );
+    const table = h(
+      'table',
+      { class: 'claims-index' },
+      h('thead', null, h('tr', null, h('th', null, 'claim'), h('th', null, 'the article says'), h('th', null, 'checked by'), allEngines.map((e) => h('th', null, engineLabel(e))), h('th', null, 'verdict'))),
+      h(
+        'tbody',
+        null,
+        curriculum.claims.map((claim) =>
+          h(
+            'tr',
+            { id: claimAnchor(claim.id), class: `claim-row claim-${claim.verdict.replace(/ /g, '-')}` },
+            h('th', { scope: 'row', class: 'mono' }, claim.id, h('div', { class: 'muted small', title: (curriculum.articles && curriculum.articles[claim.article]) || '' }, `article ${claim.article}`)),
+            h(
+              'td',
+              null,
+              h('blockquote', null, claim.quote),
+              h('p', null, withCode(claim.claim)),
+              claim.notObservable ? h('p', { class: 'not-observable' }, h('strong', null, 'Not observable here: '), withCode(claim.notObservable), claim.checks.length ? ' Checked instead:' : '') : null,
+            ),
+            h(
+              'td',
+              { class: 'small' },
+              claim.checks.map((check) =>
+                h(
+                  'div',
+                  null,
+                  h('button', { type: 'button', class: 'linkish mono', onclick: () => goTo('course', lessonAnchor(check.scenario)) }, check.scenario),
+                  check.probe ? h('span', { class: 'muted' }, ` \u203a ${check.probe}`) : null,
+                  check.stacks ? h('span', { class: 'muted' }, ` on ${check.stacks.map(stackLabel).join(', ')}`) : null,
+                  h('div', { class: 'mono muted' }, `says ${Object.entries(check.says).map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : v}`).join(', ')}`),
+                ),
+              ),
+            ),
+            allEngines.map((engine) => {
+              const r = claim.engines[engine];
+              if (!r) return h('td', { class: 'muted' }, '\u2014');
+              const tip = `${r.matched.length} cells as the article says, ${r.contradicted.length} not${r.errors.length ? `, ${r.errors.length} not observed` : ''}`;
+              const first = r.contradicted[0];
+              return h(
+                'td',
+                { title: tip },
+                claimBadge(r.verdict),
+                first ? h('div', { class: 'small mono muted' }, h('button', { type: 'button', class: 'linkish', onclick: () => openCell(first.cell) }, `${first.field}: ${show(first.observed)}`)) : null,
+              );
+            }),
+            h('td', null, claimBadge(claim.verdict)),
+          ),
+        ),
+      ),
+    );
+    claimsHolder.replaceChildren(
+      h('h2', null, 'Claims index'),
+      h('p', { class: 'intro' }, 'Every factual claim of the four source articles, each decided by what real browsers did in the scenarios that check it. Per engine: confirmed (every checked cell as the article says), refuted (none), depends on the stack (some). Overall: engine-dependent when the engines answer differently.'),
+      summary,
+      table,
+    );
+  }
+
+  const tabs = h('nav', { class: 'views', 'aria-label': 'Views' });
+  function renderTabs() {
+    const tab = (view, text) => h('button', { type: 'button', class: 'tab', 'aria-pressed': String(state.view === view), onclick: () => { state.view = view; update(); window.scrollTo(0, 0); } }, text);
+    tabs.replaceChildren(tab('matrix', 'Matrix'), tab('course', 'Course'), tab('claims', curriculum ? `Claims index (${curriculum.claims.length})` : 'Claims index'));
+  }
+  let courseDrawn = false;
+  let claimsDrawn = false;
+  function showView() {
+    renderTabs();
+    toolbar.hidden = state.view !== 'matrix';
+    matrixHolder.hidden = state.view !== 'matrix';
+    courseHolder.hidden = state.view !== 'course';
+    claimsHolder.hidden = state.view !== 'claims';
+    if (state.view === 'course' && !courseDrawn) {
+      renderCourse();
+      courseDrawn = true;
+    }
+    if (state.view === 'claims' && !claimsDrawn) {
+      renderClaims();
+      claimsDrawn = true;
+    }
+  }
+
   // ---------------------------------------------------------------- wiring
 
   function update() {
     syncToolbar();
     writeHash();
-    renderMatrix();
+    showView();
+    if (state.view === 'matrix') renderMatrix();
   }
 
-  add(app, [renderHeader(), toolbar, matrixHolder, dialog]);
+  add(app, [renderHeader(), tabs, toolbar, matrixHolder, courseHolder, claimsHolder, dialog]);
   renderToolbar();
   readHash();
   syncToolbar();
+  showView();
   renderMatrix();
   if (state.cell) openCell(state.cell);
 
@@ -1027,6 +1255,7 @@
   window.addEventListener('hashchange', () => {
     readHash();
     syncToolbar();
+    showView();
     renderMatrix();
     if (state.cell) openCell(state.cell);
     else if (dialog.open) dialog.close();

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { fetchCode, withCellToken } from './fetch-probe.ts';
+
+const url = withCellToken('http://api.example.localhost:1/s/x/items', 'abc');
+
+describe('the code a probe runs in the page', () => {
+  it('is a plain fetch() call by default', () => {
+    expect(fetchCode({ url, method: 'PUT' }, url)).toBe("fetch('http://api.example.localhost:1/s/x/items?corslab_cell=abc', {\n  method: 'PUT',\n})");
+  });
+
+  it('from a sandboxed frame runs the same call inside an iframe without allow-same-origin', () => {
+    const code = fetchCode({ url, credentials: 'include' }, url, { from: 'sandboxed' });
+    expect(code).toContain("frame.sandbox = 'allow-scripts';");
+    expect(code).not.toContain('allow-same-origin');
+    expect(code).toContain("credentials: \\'include\\'");
+  });
+
+  it('cannot end the frame\'s script early, whatever the request holds', () => {
+    const code = fetchCode({ url, body: '</script><img src=x onerror=alert(1)>', method: 'POST' }, url, { from: 'sandboxed' });
+    const srcdoc = /frame\.srcdoc = '(.*)';/.exec(code)![1]!;
+    expect(srcdoc.match(/<\/script/g)).toHaveLength(1);
+  });
+
+  it('with `again` makes the same request twice, the second one being what the probe reads', () => {
+    const code = fetchCode({ url, method: 'PUT' }, url, { again: { afterMs: 6000 } });
+    expect(code.match(/fetch\(/g)).toHaveLength(1);
+    expect(code).toContain('setTimeout(resolve, 6000)');
+    expect(code.trim().endsWith('return request();\n})()')).toBe(true);
+  });
+});
