@@ -387,7 +387,10 @@ async function runCell(cell: PlannedCell, page: ProbePage, lab: Lab, options: Ru
 
 function cellBase(cell: PlannedCell, lab: Lab): Omit<CellResult, 'verdict' | 'differences'> {
   const stack = lab.stacks.get(cell.stack)!;
-  const request = expandDeep(cell.probe.fetch, placeholderValues(stack.origins, cell.scenario.id));
+  const values = placeholderValues(stack.origins, cell.scenario.id);
+  const request = expandDeep(cell.probe.fetch, values);
+  const againUrl = cell.probe.again?.url;
+  const again = cell.probe.again && { afterMs: cell.probe.again.afterMs, ...(againUrl ? { url: withCellToken(expandDeep(againUrl, values), cell.token) } : {}) };
   return {
     id: cell.id,
     scenario: cell.scenario.id,
@@ -400,7 +403,7 @@ function cellBase(cell: PlannedCell, lab: Lab): Omit<CellResult, 'verdict' | 'di
     expected: cell.expected,
     ...(cell.expectedBecause ? { expectedBecause: cell.expectedBecause } : {}),
     request,
-    pageCode: fetchCode(request, withCellToken(request.url, cell.token), { from: cell.from, ...(cell.probe.again ? { again: cell.probe.again } : {}) }),
+    pageCode: fetchCode(request, withCellToken(request.url, cell.token), { from: cell.from, ...(again ? { again } : {}) }),
   };
 }
 

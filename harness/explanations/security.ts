@@ -22,7 +22,7 @@ export interface SecurityFinding extends Finding {
  * Security findings of a run: each server answer to each cell, checked with
  * the model against the origins the API means to trust (the app page), and
  * each scenario's stack code scanned for allow-list regular expressions that
- * are not anchored. One finding per scenario, stack and kind.
+ * are not anchored. One finding per scenario, stack, kind and origin.
  */
 export function securityFindings(
   cells: readonly CellResult[],
@@ -31,7 +31,8 @@ export function securityFindings(
 ): SecurityFinding[] {
   const found = new Map<string, SecurityFinding>();
   const add = (scenario: string, stack: StackName, finding: Finding, cell?: CellResult) => {
-    const key = `${scenario}@${stack}:${finding.id}`;
+    // One finding per origin it names: which origin got in, and with what, is the point.
+    const key = `${scenario}@${stack}:${finding.id}:${finding.text}`;
     const entry = found.get(key) ?? { ...finding, scenario, stack, cells: [], exploitedIn: [], readWithoutCookieIn: [] };
     if (cell && !entry.cells.includes(cell.id)) entry.cells.push(cell.id);
     const read = cell ? attackerRead(cell) : 'nothing';

@@ -28,3 +28,12 @@ describe('the code a probe runs in the page', () => {
     expect(code.trim().endsWith('return request();\n})()')).toBe(true);
   });
 });
+
+describe('a probe that asks again elsewhere', () => {
+  it('makes its second request to the other URL', () => {
+    const other = withCellToken('http://api.example.localhost:1/s/x/items/2', 'abc');
+    const code = fetchCode({ url, method: 'PUT' }, url, { again: { afterMs: 0, url: other } });
+    expect(code).toContain(`requestAgain = () => fetch('${other}'`);
+    expect(code).toContain('return requestAgain();');
+  });
+});

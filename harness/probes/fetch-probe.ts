@@ -26,18 +26,21 @@ export interface ProbeCodeOptions {
  * request twice, the second answer being what the probe reads.
  */
 export function fetchCode(spec: FetchSpec, url: string, options: ProbeCodeOptions = {}): string {
-  const call = plainFetch(spec, url);
-  const request = options.from === 'sandboxed' ? inSandboxedFrame(call) : call;
-  if (!options.again) return request;
-  return [
-    '(async () => {',
-    `  const request = () => ${indent(request, 2)};`,
+  const request = (target: string) => {
+    const call = plainFetch(spec, target);
+    return options.from === 'sandboxed' ? inSandboxedFrame(call) : call;
+  };
+  if (!options.again) return request(url);
+  const lines = ['(async () => {', `  const request = () => ${indent(request(url), 2)};`];
+  if (options.again.url !== undefined) lines.push(`  const requestAgain = () => ${indent(request(options.again.url), 2)};`);
+  lines.push(
     '  // The first answer fills the preflight cache (if the server allows it); this probe reads the second.',
     '  await request().then((first) => first.text(), () => undefined);',
     `  await new Promise((resolve) => setTimeout(resolve, ${Math.trunc(options.again.afterMs)}));`,
-    '  return request();',
+    `  return ${options.again.url !== undefined ? 'requestAgain' : 'request'}();`,
     '})()',
-  ].join('\n');
+  );
+  return lines.join('\n');
 }
 
 function plainFetch(spec: FetchSpec, url: string): string {

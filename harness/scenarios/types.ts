@@ -190,11 +190,11 @@ export interface Probe {
   warmUp?: { from: WarmUpOriginName };
   /**
    * The page makes the same request again, this long after the first one
-   * settled, to the same URL: what JavaScript read is the second answer, and
-   * `preflights` counts both (the preflight cache,
+   * settled, to the same URL (or to `url`): what JavaScript read is the
+   * second answer, and `preflights` counts both (the preflight cache,
    * https://fetch.spec.whatwg.org/#cors-preflight-cache).
    */
-  again?: { afterMs: number };
+  again?: { afterMs: number; url?: string };
 }
 
 /** A scenario file as written (after YAML parsing and validation). */

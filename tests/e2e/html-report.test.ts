@@ -16,6 +16,8 @@ import { launchReportBrowser } from '../../harness/reporters/html/report-browser
 import { JsonReporter } from '../../harness/reporters/json.ts';
 import type { CellResult, RunResults } from '../../harness/results/types.ts';
 import { runFixtures } from './helpers.ts';
+import { loadCurriculum } from '../../harness/curriculum/load.ts';
+import { loadScenarios } from '../../harness/scenarios/load.ts';
 
 const BLOCKED = 'basics/allowed-and-blocked#1@express-cors/chromium';
 const FAILING = 'basics/wrong-expectation#0@express-cors/chromium';
@@ -55,7 +57,13 @@ const texts = (page: Page, selector: string) => page.locator(selector).evaluateA
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'corslab-html-'));
   // The three Node stacks are enough columns to check the matrix; Next would only add a build.
-  results = await runFixtures('html-report', { reporters: [new HtmlReporter(dir), new JsonReporter(dir)], stacks: ['express-cors', 'express-manual', 'fastify-cors'] });
+  const curriculumDir = 'tests/fixtures/html-report-curriculum';
+  const curriculum = await loadCurriculum(curriculumDir, await loadScenarios(['tests/fixtures/html-report'], 'tests/fixtures/html-report'));
+  results = await runFixtures('html-report', {
+    reporters: [new HtmlReporter(dir), new JsonReporter(dir)],
+    stacks: ['express-cors', 'express-manual', 'fastify-cors'],
+    curriculum: { ...curriculum, dir: curriculumDir },
+  });
   browser = await launchReportBrowser();
 });
 
@@ -252,6 +260,49 @@ describe('the HTML report of a real run', () => {
 
     await page.locator('input[name="q"]').fill('hand-written');
     expect(await rows()).toEqual(['stack-specific/manual-only#0']);
+    await page.close();
+    expect(pageProblems).toEqual([]);
+  });
+});
+
+describe('the reading view of the HTML report', () => {
+  it('decides each claim from the cells: confirmed, refuted, not observable', () => {
+    const verdicts = Object.fromEntries(results.curriculum!.claims.map((c) => [c.id, c.verdict]));
+    expect(verdicts).toEqual({ 'a000-01': 'confirmed', 'a001-01': 'refuted', 'a002-01': 'not observable' });
+    expect(results.curriculum!.claims[1]!.engines.chromium!.contradicted[0]).toMatchObject({ field: 'preflight', expected: false, observed: true });
+  });
+
+  it('shows the chapters in the curriculum\'s order, each lesson with its results across stacks and the claims it checks', async () => {
+    const page = await openReport(path.join(dir, 'index.html'), '#view=course');
+    expect(await texts(page, '.course section.chapter > h2')).toEqual(['1. One stack only', '2. The basics', '3. Hostile text']);
+    const lesson = page.locator('article.lesson', { hasText: 'The allowed page reads the answer' });
+    expect(await lesson.locator('.lesson-text').textContent()).toBe(results.scenarios.find((s) => s.id === 'basics/allowed-and-blocked')!.lesson.trim());
+    // Two probes, three stacks each in Chromium: six squares, each opening its cell.
+    expect(await lesson.locator('button.dot').count()).toBe(6);
+    expect(await lesson.locator('.claims-checked').textContent()).toMatch(/a000-01.*confirmed.*a001-01.*refuted/);
+    await lesson.locator('button.dot.v-pass', { hasText: '\u2717' }).first().click();
+    await page.locator('dialog[open]').waitFor();
+    expect(await page.locator('dialog[open] h2').textContent()).toBe('The allowed page reads the answer, and another page is blocked after the preflight');
+    await page.close();
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('lists every claim with its quote, its checks and a badge per engine, and runs none of the text', async () => {
+    const page = await openReport(path.join(dir, 'index.html'), '#view=claims');
+    expect(await texts(page, 'table.claims-index tbody th.mono')).toEqual([expect.stringMatching(/^a000-01/), expect.stringMatching(/^a001-01/), expect.stringMatching(/^a002-01/)]);
+    const refuted = page.locator('#claim-a001-01');
+    expect(await refuted.locator('td').last().textContent()).toContain('refuted');
+    expect(await refuted.textContent()).toContain('preflight: yes');
+    const hostile = page.locator('#claim-a002-01');
+    expect(await hostile.locator('blockquote').textContent()).toBe('<img src=x onerror="window.__pwned = 1"> caps it at two hours');
+    expect(await hostile.textContent()).toContain('not observable in real time');
+    await settle(page);
+    expect(await pwned(page)).toBeUndefined();
+    expect(await page.locator('img').count()).toBe(0);
+    // From a claim to the lesson that checks it.
+    await page.locator('#claim-a000-01 button', { hasText: 'basics/allowed-and-blocked' }).click();
+    await page.locator('.course').waitFor();
+    expect(page.url()).toContain('view=course');
     await page.close();
     expect(pageProblems).toEqual([]);
   });

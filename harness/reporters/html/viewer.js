@@ -1110,7 +1110,7 @@
         'section',
         { class: 'chapter', id: `chapter-${chapter.id}` },
         h('h2', null, `${index + 1}. ${chapter.title}`),
-        chapter.intro ? h('p', { class: 'intro' }, withCode(chapter.intro)) : null,
+        chapter.intro ? h('p', { class: 'intro' }, withCode(chapter.intro.trim())) : null,
         scenarios.length === 0 ? h('p', { class: 'muted' }, 'No scenario of this chapter is in this report.') : null,
         scenarios.map((scenario) => {
           const claims = claimsByScenario.get(scenario.id) || [];
@@ -1119,7 +1119,7 @@
             { class: 'lesson', id: lessonAnchor(scenario.id) },
             h('h3', null, withCode(scenario.title)),
             h('p', { class: 'mono muted small' }, scenario.file),
-            h('p', { class: 'lesson-text' }, withCode(scenario.lesson)),
+            h('p', { class: 'lesson-text' }, withCode(scenario.lesson.trim())),
             claims.length
               ? h(
                   'p',
