@@ -74,6 +74,7 @@ export class TerminalReporter implements Reporter {
         }
       }
     }
+    this.writeClaims(results);
     const { total, pass, fail, error } = results.summary;
     this.out.write(
       `\n${this.paint(1, 'Summary')}: ${total} cells, ${this.paint(32, `${pass} pass`)}, ${this.paint(31, `${fail} fail`)}, ${this.paint(35, `${error} error`)} in ${seconds(results.durationMs)}\n`,
@@ -137,6 +138,18 @@ export class TerminalReporter implements Reporter {
       const fields = x.modelDifferences.map((d) => `${d.field}: standard ${JSON.stringify(d.expected)}, engine ${JSON.stringify(d.observed)}`).join('; ');
       const status = x.deviation ? `documented: ${x.deviation.source}` : this.paint(31, 'undocumented: investigate');
       this.out.write(`  ${key} on ${cells.map((c) => c.stack).join(', ')}\n    ${fields}\n    ${status}\n`);
+    }
+  }
+
+  /** The claims index in one line, and the claims the browsers refuted by name: that is the news. */
+  private writeClaims(results: RunResults): void {
+    const curriculum = results.curriculum;
+    if (!curriculum) return;
+    const counts = Object.entries(curriculum.counts).filter(([, n]) => n > 0).map(([verdict, n]) => `${n} ${verdict}`);
+    this.out.write(`\n${this.paint(1, 'Claims')} of the source articles: ${curriculum.claims.length} (${counts.join(', ')}); the report's claims index has each one.\n`);
+    for (const claim of curriculum.claims.filter((c) => c.verdict === 'refuted' || c.verdict === 'engine-dependent')) {
+      const engines = Object.entries(claim.engines).map(([engine, r]) => `${engine} ${r!.verdict}`).join(', ');
+      this.out.write(`  ${claim.id} ${this.paint(claim.verdict === 'refuted' ? 31 : 33, claim.verdict)}: ${claim.claim} (${engines})\n`);
     }
   }
 
