@@ -24,6 +24,10 @@ function expressHandler(log: HandlerLog, response: Required<HandlerResponse>) {
  */
 export async function startExpress(options: StackStartOptions, corsLibrary: unknown): Promise<StartedStack> {
   const root = express();
+  // Express's final handler prints every error's stack to stderr unless env is `test`; a scenario whose
+  // origin callback throws would fill the harness's terminal. Responses stay as they are (only
+  // `production` changes the error page).
+  root.set('env', 'test');
   const setupErrors = new Map<string, string>();
   for (const mount of options.mounts) {
     const app = express();

@@ -44,7 +44,7 @@ export interface Curriculum {
 /**
  * One engine's answer to a claim, over every cell its checks select:
  * every cell as the article says (confirmed), none (refuted), some but not
- * others, i.e. it depends on the stack (partly), or no cell observed (not run).
+ * others: true for one request or stack and not another (partly), or no cell observed (not run).
  */
 export type EngineClaimVerdict = 'confirmed' | 'refuted' | 'partly' | 'not run';
 

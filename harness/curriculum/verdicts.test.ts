@@ -66,7 +66,7 @@ describe('a claim decided by the browsers', () => {
     expect(result!.engines.webkit!.verdict).toBe('refuted');
   });
 
-  it('depends on the stack when one engine answers both ways', () => {
+  it('is partly true when one engine answers both ways (here: on two stacks)', () => {
     const [result] = claimVerdicts([claim()], [cell('chromium', blocked), cell('chromium', allowed, { stack: 'next' })]);
     expect(result!.verdict).toBe('partly');
   });

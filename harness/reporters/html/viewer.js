@@ -1022,7 +1022,7 @@
   const CLAIM_VERDICT = {
     confirmed: { symbol: '\u2713', text: 'confirmed' },
     refuted: { symbol: '\u2717', text: 'refuted' },
-    partly: { symbol: '\u00bd', text: 'depends on the stack' },
+    partly: { symbol: '\u00bd', text: 'partly true' },
     'engine-dependent': { symbol: '\u2260', text: 'engine-dependent' },
     'not observable': { symbol: '\u2205', text: 'not observable in real time' },
     'not run': { symbol: '\u2014', text: 'not run' },
@@ -1205,7 +1205,7 @@
     );
     claimsHolder.replaceChildren(
       h('h2', null, 'Claims index'),
-      h('p', { class: 'intro' }, 'Every factual claim of the four source articles, each decided by what real browsers did in the scenarios that check it. Per engine: confirmed (every checked cell as the article says), refuted (none), depends on the stack (some). Overall: engine-dependent when the engines answer differently.'),
+      h('p', { class: 'intro' }, 'Every factual claim of the four source articles, each decided by what real browsers did in the scenarios that check it. Per engine: confirmed (every checked cell as the article says), refuted (none), partly true (some: true for one request or stack, not for another). Overall: engine-dependent when the engines answer differently.'),
       summary,
       table,
     );
