@@ -1098,6 +1098,45 @@
     );
   }
 
+  /**
+   * A scenario's security findings, one line per finding over the stacks that
+   * share it: "exploitable" only where the attacker's page read the user's
+   * data (the harness decides; see harness/explanations/security.ts).
+   */
+  function lessonFindings(scenario) {
+    const groups = new Map();
+    for (const f of results.securityFindings || []) {
+      if (f.scenario !== scenario.id) continue;
+      const key = `${f.id}\u0000${f.text}`;
+      const g = groups.get(key) || { finding: f, stacks: [], exploitedIn: new Set(), readWithoutCookieIn: new Set() };
+      g.stacks.push(f.stack);
+      f.exploitedIn.forEach((e) => g.exploitedIn.add(e));
+      (f.readWithoutCookieIn || []).forEach((e) => g.readWithoutCookieIn.add(e));
+      groups.set(key, g);
+    }
+    if (groups.size === 0) return null;
+    const list = [...groups.values()].sort((a, b) => SEVERITY.indexOf(a.finding.severity) - SEVERITY.indexOf(b.finding.severity));
+    return h(
+      'ul',
+      { class: 'lesson-findings' },
+      list.map((g) =>
+        h(
+          'li',
+          null,
+          h('span', { class: `badge sev sev-${g.finding.severity}` }, g.finding.severity),
+          ' ',
+          g.exploitedIn.size
+            ? h('span', { class: 'badge exploited' }, `exploitable: the attacker page read the user's data in ${[...g.exploitedIn].join(', ')}`)
+            : h('span', { class: 'badge' }, g.finding.cells.length ? 'not exploited here' : 'found in the code'),
+          g.readWithoutCookieIn.size ? h('span', { class: 'badge' }, `read without the user's cookie in ${[...g.readWithoutCookieIn].join(', ')}`) : null,
+          ' ',
+          withCode(g.finding.text),
+          h('span', { class: 'muted small' }, ` (${g.stacks.map(stackLabel).join(', ')})`),
+        ),
+      ),
+    );
+  }
+
   function renderCourse() {
     const toc = h(
       'nav',
@@ -1130,6 +1169,7 @@
               : null,
             scenario.sources.length ? h('p', { class: 'sources small' }, 'Sources: ', scenario.sources.map((u, i) => [i ? ', ' : '', safeLink(u, u)])) : null,
             lessonResults(scenario),
+            lessonFindings(scenario),
           );
         }),
       );
