@@ -320,8 +320,12 @@ async function runEngineCells(
     await inPool(cells, 1, inFreshContext);
     return;
   }
-  const shared = cells.filter((c) => !c.freshContext);
-  const fresh = cells.filter((c) => c.freshContext);
+  // Cells that wait on purpose (a probe asking again seconds later) start first, so their
+  // waiting overlaps the quick cells instead of trailing after them. Results are put back in
+  // plan order afterwards.
+  const waitFirst = (a: PlannedCell, b: PlannedCell) => (b.probe.again?.afterMs ?? 0) - (a.probe.again?.afterMs ?? 0);
+  const shared = cells.filter((c) => !c.freshContext).sort(waitFirst);
+  const fresh = cells.filter((c) => c.freshContext).sort(waitFirst);
   await Promise.all([
     inPool(shared, options.concurrencyPerPage ?? defaults.concurrencyPerPage, (cell) =>
       runOn(cell, () => sharedPage(lab.pageOrigins[hostPageOf(cell.from)]), false),
