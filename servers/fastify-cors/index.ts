@@ -11,7 +11,7 @@ const FASTIFY_ROUTES = `app.route({ method: ${jsLiteral([...ROUTE_METHODS])}, ur
 
 function fastifyHandler(log: HandlerLog, response: Required<HandlerResponse>) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    log.mark(request.headers);
+    await log.mark(request.headers);
     reply.code(response.status).headers(response.headers);
     return reply.send(response.body);
   };
