@@ -37,6 +37,16 @@ build() {
     rm -rf "$dir"
     return 1
   fi
+  # The suite's security and point-release updates too, as on a Debian machine that is kept up to date:
+  # the local runtime's nginx and Apache are this machine's, and the two runtimes must run the same versions.
+  local security="${CORSLAB_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+  printf 'deb %s %s main\ndeb %s %s-updates main\ndeb %s %s-security main\n' "$mirror" "$suite" "$mirror" "$suite" "$security" "$suite" >"$dir/etc/apt/sources.list"
+  if ! { chroot "$dir" apt-get update -qq && chroot "$dir" env DEBIAN_FRONTEND=noninteractive apt-get upgrade -y -qq; } >>"$dir.log" 2>&1; then
+    echo "build-images: updating $image failed; the last lines of $dir.log:" >&2
+    tail -n 15 "$dir.log" >&2
+    rm -rf "$dir"
+    return 1
+  fi
   if [ -n "$extra" ]; then eval "$extra"; fi
   # Nothing a server needs: apt lists and the package cache.
   rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb
