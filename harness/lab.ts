@@ -60,10 +60,12 @@ export async function startLab(
   startedAt: number,
   proxyLocations: ProxyLocations = {},
   runtime: StackRuntime = localRuntime(),
+  /** The hands-on lab (docker-compose.yml) serves its page on a fixed port; a run lets the OS pick. */
+  page: { port?: number; server?: PageServer } = {},
 ): Promise<Lab> {
   const host = defaults.bindAddress;
-  const pageServer = new PageServer();
-  const pagePort = await pageServer.listen(host);
+  const pageServer = page.server ?? new PageServer();
+  const pagePort = await pageServer.listen(host, page.port);
   cleanup.add('the page server', () => pageServer.close());
   const pages = pageOrigins(pagePort);
 
