@@ -36,6 +36,6 @@ export async function startExpress(options: StackStartOptions, corsLibrary: unkn
     }
   }
   const server = createServer(root as RequestListener);
-  const port = await listenOnFreePort(server, options.host);
+  const port = await listenOnFreePort(server, options.host, options.port);
   return { port, setupErrors, stop: () => closeServer(server) };
 }

@@ -29,6 +29,8 @@ export interface AppContainerSpec {
   origins: LabOrigins;
   /** The side channel on the host: `${channel}/mark`, `${channel}/started`. */
   channel: string;
+  /** The port to listen on, handed out by the harness (see StackStartOptions.port). */
+  port: number;
 }
 
 /** HandlerLog whose marks go to the harness on the host, and are in before the handler answers. */
@@ -73,7 +75,7 @@ async function main(specFile: string): Promise<void> {
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
   try {
-    started = await stacks[spec.app].start({ host: spec.host, mounts: spec.mounts, handlerLog: new RemoteHandlerLog(spec.channel), origins: spec.origins });
+    started = await stacks[spec.app].start({ host: spec.host, port: spec.port, mounts: spec.mounts, handlerLog: new RemoteHandlerLog(spec.channel), origins: spec.origins });
     process.stdout.write(`corslab: ${spec.app} listens on ${spec.host}:${started.port} (Node ${process.version})\n`);
     await report({ port: started.port, setupErrors: Object.fromEntries(started.setupErrors) });
   } catch (error) {

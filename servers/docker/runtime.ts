@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { defaults } from '../../harness/config/defaults.ts';
 import { PROXY_NAMES, splitStack, type ProxyName, type Scenario, type StackName } from '../../harness/scenarios/types.ts';
 import { proxies } from '../proxies.ts';
+import { freePort } from '../listen.ts';
 import { CACHE_DIR as NEXT_CACHE_DIR } from '../next/build.ts';
 import { openChannel, type StartReport } from './channel.ts';
 import { RUN_LABEL, dockerReachable, resolveImage, testcontainers } from './engine.ts';
@@ -190,7 +191,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
       });
       const dir = await mkdtemp(path.join(shared, 'app-'));
       await chmod(dir, 0o755);
-      const spec: AppContainerSpec = { app, host: options.host, mounts: options.mounts, origins: options.origins, channel: channel.url };
+      const spec: AppContainerSpec = { app, host: options.host, port: await freePort(options.host), mounts: options.mounts, origins: options.origins, channel: channel.url };
       const specFile = path.join(dir, 'spec.json');
       await writeFile(specFile, JSON.stringify(spec));
       const mounts: { source: string; target: string; mode?: 'ro' | 'rw' }[] = [

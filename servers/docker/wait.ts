@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { listeningPorts } from '../process.ts';
 import type { WaitStrategy } from 'testcontainers';
 
@@ -69,10 +69,11 @@ export class PortsListening extends LabWaitStrategy {
     for (;;) {
       await this.failIfExited(container);
       const pid = canOwn ? (await container.inspect()).State.Pid : 0;
-      const owned = pid > 0 ? await listeningPorts(pid) : undefined;
+      const owned = pid > 0 && (await readable(pid)) ? await listeningPorts(pid) : undefined;
       const waiting: number[] = [];
       for (const port of this.ports) {
-        const ready = owned && owned.size > 0 ? owned.has(port) : await accepts(port);
+        // Where /proc tells, only the container's own socket counts: another program on the port (an app that took it first) is not this server.
+        const ready = owned ? owned.has(port) : await accepts(port);
         if (!ready) waiting.push(port);
       }
       if (waiting.length === 0) return;
@@ -120,6 +121,11 @@ export class Reported<T> extends LabWaitStrategy {
   result(): T {
     return this.value as T;
   }
+}
+
+/** Whether this process may read another's file descriptors (root, or the same user): else /proc cannot say whose a socket is. */
+async function readable(pid: number): Promise<boolean> {
+  return readdir(`/proc/${pid}/fd`).then(() => true, () => false);
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -38,7 +38,7 @@ async function startFastify(options: StackStartOptions): Promise<StartedStack> {
       { prefix: mount.prefix },
     );
   }
-  await root.listen({ port: 0, host: options.host });
+  await root.listen({ port: options.port ?? 0, host: options.host });
   const address = root.server.address();
   if (!address || typeof address === 'string') throw new Error('fastify: no TCP address after listen');
   return {
