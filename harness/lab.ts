@@ -16,7 +16,9 @@ import { resolveResponse, type ScenarioMount, type StartedStack } from '../serve
 import type { ProxyLocation, ProxyLocations, ProxyScenarioInput } from '../servers/proxy.ts';
 import { splitStack, type AppStackName, type Policy, type ProxyName, type Scenario, type StackName } from './scenarios/types.ts';
 import type { Cleanup } from './cleanup.ts';
+import type { ProxyVariants } from './plan/plan.ts';
 import type { Exchange, StackInfo } from './results/types.ts';
+import { localRuntime, type StackRuntime } from '../servers/runtime.ts';
 
 /** A stack as the run uses it: the app (and the proxy in front), the recorders, and who reached the handler. */
 export interface RunningStack {
@@ -40,6 +42,8 @@ export interface Lab {
   /** The API's host on the page server's port: visited top-level to set a scenario's cookies first-party. */
   cookieOrigin: string;
   stacks: Map<StackName, RunningStack>;
+  /** Proxies with several images (Docker runtime): one column per image. */
+  variants: ProxyVariants;
 }
 
 /**
@@ -55,10 +59,13 @@ export async function startLab(
   cleanup: Cleanup,
   startedAt: number,
   proxyLocations: ProxyLocations = {},
+  runtime: StackRuntime = localRuntime(),
+  /** The hands-on lab (docker-compose.yml) serves its page on a fixed port; a run lets the OS pick. */
+  page: { port?: number; server?: PageServer } = {},
 ): Promise<Lab> {
   const host = defaults.bindAddress;
-  const pageServer = new PageServer();
-  const pagePort = await pageServer.listen(host);
+  const pageServer = page.server ?? new PageServer();
+  const pagePort = await pageServer.listen(host, page.port);
   cleanup.add('the page server', () => pageServer.close());
   const pages = pageOrigins(pagePort);
 
@@ -72,10 +79,10 @@ export async function startLab(
       const { proxy, app } = splitStack(name);
       try {
         if (!proxy) {
-          const started = await startApp(app, scenarios, entry, 'alone', cleanup);
+          const started = await startApp(app, scenarios, entry, 'alone', cleanup, runtime);
           recorder.setUpstream(started.port);
         } else {
-          await startProxied(proxy, app, scenarios, entry, proxyLocations[proxy], cleanup, startedAt);
+          await startProxied(proxy, app, scenarios, entry, proxyLocations[proxy], cleanup, startedAt, runtime);
         }
       } catch (error) {
         entry.startError = `${stackLabel(name)} did not start: ${error instanceof Error ? error.message : String(error)}`;
@@ -83,7 +90,7 @@ export async function startLab(
       return entry;
     }),
   );
-  return { pageOrigins: pages, cookieOrigin: apiOrigin(pagePort), stacks: new Map(running.map((r) => [r.name, r])) };
+  return { pageOrigins: pages, cookieOrigin: apiOrigin(pagePort), stacks: new Map(running.map((r) => [r.name, r])), variants: runtime.variants };
 }
 
 /** The app's part of a scenario: alone, everything; behind a proxy, the policy only where the scenario puts it at the app. */
@@ -93,7 +100,7 @@ function appPolicy(scenario: Scenario, layer: 'alone' | 'behind-proxy'): Policy 
 }
 
 /** One app server for the stack's scenarios, each mounted at its own path. */
-async function startApp(app: AppStackName, scenarios: Scenario[], entry: RunningStack, layer: 'alone' | 'behind-proxy', cleanup: Cleanup): Promise<StartedStack> {
+async function startApp(app: AppStackName, scenarios: Scenario[], entry: RunningStack, layer: 'alone' | 'behind-proxy', cleanup: Cleanup, runtime: StackRuntime): Promise<StartedStack> {
   const stack = stackRegistry[app];
   const mounts: ScenarioMount[] = scenarios.map((scenario) => {
     const values = placeholderValues(entry.origins, scenario.id);
@@ -102,7 +109,7 @@ async function startApp(app: AppStackName, scenarios: Scenario[], entry: Running
     entry.code.set(scenario.id, rendered);
     return { scenarioId: scenario.id, prefix: mountPath(scenario.id), code: rendered, response: resolveResponse(expandDeep(scenario.server.response, values)) };
   });
-  const started = await stack.start({ host: defaults.bindAddress, mounts, handlerLog: entry.handlerLog, origins: entry.origins });
+  const started = await runtime.startApp(entry.name, app, { host: defaults.bindAddress, mounts, handlerLog: entry.handlerLog, origins: entry.origins });
   cleanup.add(`the ${app} server`, () => started.stop());
   for (const [id, error] of started.setupErrors) entry.setupErrors.set(id, `the scenario's ${app} setup threw: ${error}`);
   return started;
@@ -121,6 +128,7 @@ async function startProxied(
   location: ProxyLocation | undefined,
   cleanup: Cleanup,
   startedAt: number,
+  runtime: StackRuntime,
 ): Promise<void> {
   if (!location?.available) throw new Error(location ? location.reason : `${proxyName} was not looked up`);
   const proxy = proxies[proxyName];
@@ -129,7 +137,7 @@ async function startProxied(
   const hopPort = await hop.listen();
   cleanup.add(`the ${proxyName}>${app} hop recorder`, () => hop.close());
   entry.appHop = hop;
-  const started = await startApp(app, scenarios, entry, 'behind-proxy', cleanup);
+  const started = await startApp(app, scenarios, entry, 'behind-proxy', cleanup, runtime);
   hop.setUpstream(started.port);
 
   const routes = new Map<string, number>();
@@ -157,7 +165,7 @@ async function startProxied(
       const appCode = entry.code.get(scenario.id) ?? '';
       entry.code.set(scenario.id, `# ${proxy.label}, in front\n${proxy.display(input)}\n\n// ${stackRegistry[app].label}, behind it${scenario.server.upstream === 'down' ? ' (down: not listening)' : ''}\n${appCode}`);
       try {
-        const running = await proxy.start(location.executable, dir, proxy.config(input), input.servers.map((s) => s.listenPort));
+        const running = await runtime.startProxy(entry.name, input, location);
         cleanup.add(`${proxyName} for ${scenario.id}`, () => running.stop());
         routes.set(input.prefix, input.servers[0]!.listenPort);
       } catch (error) {
@@ -208,13 +216,11 @@ export function toolVersion(): string {
   return (JSON.parse(readFileSync(`${projectRoot}package.json`, 'utf8')) as { version: string }).version;
 }
 
-export function stackInfo(name: StackName, proxyLocations: ProxyLocations = {}): StackInfo {
+export function stackInfo(name: StackName, proxyLocations: ProxyLocations = {}, runtime: StackRuntime = localRuntime()): StackInfo {
   const { proxy, app } = splitStack(name);
   const packages: Record<string, string> = {};
-  if (proxy) {
-    const location = proxyLocations[proxy];
-    packages[proxy] = location?.available ? location.version : 'not available';
-  }
+  const { proxyVersion, images } = runtime.describe(name, proxyLocations);
+  if (proxy) packages[proxy] = proxyVersion ?? 'not available';
   for (const p of stackRegistry[app].packages) packages[p] = packageVersion(p);
-  return { name, label: stackLabel(name), packages };
+  return { name, label: stackLabel(name), packages, ...(images ? { images } : {}) };
 }

@@ -22,8 +22,10 @@ import { resolveResponse } from '../servers/stack.ts';
 import { cookieSetupUrl } from '../servers/page/cookies.ts';
 import type { EngineName, EngineSession, ProbePage } from './browsers/driver.ts';
 import { splitStack, type Scenario, type StackName } from './scenarios/types.ts';
-import { checkProxyConfigs, locateProxies } from './scenarios/proxy-check.ts';
+import { checkProxyConfigs } from './scenarios/proxy-check.ts';
 import type { ProxyLocations } from '../servers/proxy.ts';
+import { localRuntime, type StackRuntime } from '../servers/runtime.ts';
+import type { RuntimeSettings } from './config/settings.ts';
 
 export interface RunOptions {
   scenarios: Scenario[];
@@ -42,6 +44,8 @@ export interface RunOptions {
   cleanup?: Cleanup;
   /** The chapters and claims index: each claim is decided from this run's cells. */
   curriculum?: Curriculum & { dir: string };
+  /** Where the stacks run (harness/config/settings.ts). Default: local. */
+  runtime?: RuntimeSettings;
 }
 
 /** Bad options found before anything starts (exit code 2 in the CLI). */
@@ -92,6 +96,7 @@ export class LabRun {
     private readonly missingEngines: { name: EngineName; reason: string }[],
     private readonly scenariosByStack: Map<StackName, Scenario[]>,
     private readonly proxyLocations: ProxyLocations,
+    private readonly runtime: StackRuntime,
     private lab: Lab | undefined = undefined,
     private sessions: { name: EngineName; session?: EngineSession; launchError?: string }[] = [],
   ) {}
@@ -100,6 +105,16 @@ export class LabRun {
   static async start(options: RunOptions, reporter = new ReporterMultiplexer(options.reporters)): Promise<LabRun> {
     const startedAt = Date.now();
     const cleanup = options.cleanup ?? new Cleanup();
+    try {
+      return await LabRun.prepare(options, reporter, cleanup, startedAt);
+    } catch (error) {
+      // The Docker runtime may have started containers to look into its images before a problem was found.
+      await cleanup.stopAll();
+      throw error;
+    }
+  }
+
+  private static async prepare(options: RunOptions, reporter: ReporterMultiplexer, cleanup: Cleanup, startedAt: number): Promise<LabRun> {
     const located = await Promise.all(
       options.engines.map(async (name) => {
         const driver = engineRegistry[name];
@@ -115,12 +130,22 @@ export class LabRun {
     const usable = located.filter((l) => l.location.available);
     if (usable.length === 0) throw new RunSetupError('no engine is available to run the cells');
 
-    const planned = planCells(options.scenarios, { engines: usable.map((l) => l.name), stacks: options.stacks, grep: options.grep });
+    let runtime: StackRuntime;
+    if (options.runtime?.runtime === 'docker') {
+      // Loaded only here: the local runtime never imports testcontainers.
+      const { dockerRuntime, DockerRuntimeError } = await import('../servers/docker/runtime.ts');
+      runtime = await dockerRuntime(options.runtime, cleanup).catch((error: unknown) => {
+        throw error instanceof DockerRuntimeError ? new RunSetupError(error.message) : error;
+      });
+    } else {
+      runtime = localRuntime();
+    }
+    const planned = planCells(options.scenarios, { engines: usable.map((l) => l.name), stacks: options.stacks, grep: options.grep, variants: runtime.variants });
     if (planned.length === 0) throw new RunSetupError('no cell matches the given scenarios and filters');
 
     // Proxies: a missing one is said once and its stacks are skipped; a config it refuses stops the run before anything starts.
     const inPlay = options.scenarios.filter((s) => planned.some((c) => c.scenario === s));
-    const proxyLocations = await locateProxies(inPlay);
+    const proxyLocations = await runtime.locateProxies(inPlay);
     const missingProxies = Object.entries(proxyLocations).flatMap(([name, l]) => (l.available ? [] : [{ name, reason: l.reason }]));
     if (missingProxies.length > 0 && options.requireStacks) throw new RunSetupError(missingProxies.map((m) => `${m.name}: ${m.reason}`).join('\n'));
     const cells = planned.filter((c) => {
@@ -130,7 +155,7 @@ export class LabRun {
     for (const m of missingProxies) {
       reporter.onNotice(`${m.name} is not available, so the ${planned.length - cells.length} cells behind it are skipped: ${m.reason}`);
     }
-    await checkProxyConfigs(inPlay, proxyLocations);
+    await checkProxyConfigs(inPlay, proxyLocations, (proxy) => runtime.configTests(proxy));
     if (cells.length === 0) throw new RunSetupError('no cell is left to run once the missing proxies are skipped');
     const scenariosByStack = new Map<StackName, Scenario[]>();
     for (const cell of cells) {
@@ -139,11 +164,11 @@ export class LabRun {
       scenariosByStack.set(cell.stack, list);
     }
 
-    const run = new LabRun(options, reporter, cleanup, startedAt, cells, usable.map((l) => l.name), missingEngines, scenariosByStack, proxyLocations);
+    const run = new LabRun(options, reporter, cleanup, startedAt, cells, usable.map((l) => l.name), missingEngines, scenariosByStack, proxyLocations, runtime);
     try {
       const [lab, sessions] = await Promise.all([
         (async () => {
-          const lab = await startLab(scenariosByStack, cleanup, startedAt, proxyLocations);
+          const lab = await startLab(scenariosByStack, cleanup, startedAt, proxyLocations, runtime);
           run.timings.serversMs = Date.now() - startedAt;
           return lab;
         })(),
@@ -180,14 +205,14 @@ export class LabRun {
       total: this.cells.length,
       scenarios: this.options.scenarios.length,
       engines: this.sortedEngineInfos(),
-      stacks: [...this.scenariosByStack.keys()].map((name) => stackInfo(name, this.proxyLocations)),
+      stacks: [...this.scenariosByStack.keys()].map((name) => stackInfo(name, this.proxyLocations, this.runtime)),
     };
   }
 
   /** The same cells with new tokens, so a second execution shares no URL (hence no cache) with the first. */
   replan(): PlannedCell[] {
     const ids = new Set(this.cells.map((c) => c.id));
-    return planCells(this.options.scenarios, { engines: this.usableEngines, stacks: this.options.stacks, grep: this.options.grep }).filter((c) => ids.has(c.id));
+    return planCells(this.options.scenarios, { engines: this.usableEngines, stacks: this.options.stacks, grep: this.options.grep, variants: this.runtime.variants }).filter((c) => ids.has(c.id));
   }
 
   /** Runs cells on the started servers and engines; engines side by side. Results come back in plan order. */
@@ -232,7 +257,7 @@ export class LabRun {
   /** The results contract for a set of executed cells. */
   results(cellResults: CellResult[]): RunResults {
     const { options, lab } = this;
-    const scenarioInfos = options.scenarios.filter((s) => this.cells.some((c) => c.scenario === s)).map((s) => scenarioInfo(s, lab));
+    const scenarioInfos = options.scenarios.filter((s) => this.cells.some((c) => c.scenario === s)).map((s) => scenarioInfo(s, lab, this.runtime));
     return {
       schemaVersion: RESULTS_SCHEMA_VERSION,
       tool: { name: 'corslab', version: toolVersion() },
@@ -244,7 +269,8 @@ export class LabRun {
         playwright: packageVersion('playwright-core'),
         engines: this.sortedEngineInfos(),
         missingEngines: this.missingEngines,
-        stacks: [...this.scenariosByStack.keys()].map((name) => stackInfo(name, this.proxyLocations)),
+        stacks: [...this.scenariosByStack.keys()].map((name) => stackInfo(name, this.proxyLocations, this.runtime)),
+        runtime: this.runtime.name,
         origins: {
           app: lab?.pageOrigins.app ?? '',
           evil: lab?.pageOrigins.evil ?? '',
@@ -383,7 +409,7 @@ async function runCell(cell: PlannedCell, page: ProbePage, lab: Lab, options: Ru
         observed: observation,
         expected: cell.expected,
         policy: cell.scenario.server.policy && expandDeep(cell.scenario.server.policy, placeholderValues(stack.origins, cell.scenario.id)),
-        stacks: stacksFor(cell.scenario),
+        stacks: stacksFor(cell.scenario, lab.variants),
         deviations: cell.probe.deviations ?? [],
       });
   return { ...base, verdict, differences, observed: observation, ...(error ? { error } : {}), ...(explanation ? { explanation } : {}) };
@@ -420,9 +446,9 @@ function errorCell(cell: PlannedCell, lab: Lab, error: string): CellResult {
   return { ...cellBase(cell, lab), verdict: 'error', differences: [], error };
 }
 
-function scenarioInfo(scenario: Scenario, lab: Lab | undefined): ScenarioInfo {
+function scenarioInfo(scenario: Scenario, lab: Lab | undefined, runtime: StackRuntime): ScenarioInfo {
   const serverCode: ScenarioInfo['serverCode'] = {};
-  for (const name of stacksFor(scenario)) {
+  for (const name of stacksFor(scenario, runtime.variants)) {
     const code = lab?.stacks.get(name)?.code.get(scenario.id);
     if (code !== undefined) serverCode[name] = code;
   }
@@ -434,7 +460,7 @@ function scenarioInfo(scenario: Scenario, lab: Lab | undefined): ScenarioInfo {
     lesson: scenario.lesson,
     sources: scenario.sources ?? [],
     tags: scenario.tags ?? [],
-    stacks: stacksFor(scenario),
+    stacks: stacksFor(scenario, runtime.variants),
     serverCode,
     response: resolveResponse(scenario.server.response),
     probes: scenario.probes.map((p, i) => ({

@@ -10,8 +10,8 @@ import type { HandlerResponse } from '../harness/scenarios/types.ts';
 export const EXPRESS_ROUTES = "app.route('/{*path}').get(handler).post(handler).put(handler).patch(handler).delete(handler)";
 
 function expressHandler(log: HandlerLog, response: Required<HandlerResponse>) {
-  return (req: Request, res: Response): void => {
-    log.mark(req.headers);
+  return async (req: Request, res: Response): Promise<void> => {
+    await log.mark(req.headers);
     res.status(response.status);
     for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
     res.end(response.body);
@@ -40,6 +40,6 @@ export async function startExpress(options: StackStartOptions, corsLibrary: unkn
     }
   }
   const server = createServer(root as RequestListener);
-  const port = await listenOnFreePort(server, options.host);
+  const port = await listenOnFreePort(server, options.host, options.port);
   return { port, setupErrors, stop: () => closeServer(server) };
 }

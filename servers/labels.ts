@@ -2,8 +2,8 @@ import { splitStack, type StackName } from '../harness/scenarios/types.ts';
 import { proxies } from './proxies.ts';
 import { stacks } from './registry.ts';
 
-/** A matrix column's name: "Express + cors", or "nginx → Express + cors" for a proxy in front of one. */
+/** A matrix column's name: "Express + cors", or "nginx → Express + cors" for a proxy in front of one ("nginx 1.27 → Express + cors" for one of two nginx images). */
 export function stackLabel(name: StackName): string {
-  const { proxy, app } = splitStack(name);
-  return proxy ? `${proxies[proxy].label} → ${stacks[app].label}` : stacks[app].label;
+  const { proxy, app, variant } = splitStack(name);
+  return proxy ? `${proxies[proxy].label}${variant ? ` ${variant}` : ''} → ${stacks[app].label}` : stacks[app].label;
 }

@@ -3,12 +3,12 @@ import { connect } from 'node:net';
 import { defaults } from '../harness/config/defaults.ts';
 import type { AddressInfo } from 'node:net';
 
-/** Listens on a port the OS picks (so two runs at once never collide) and returns it. */
-export function listenOnFreePort(server: Server, host: string): Promise<number> {
+/** Listens on a port the OS picks (so two runs at once never collide) and returns it; or on `port`, for the hands-on lab's fixed page. */
+export function listenOnFreePort(server: Server, host: string, port = 0): Promise<number> {
   server.keepAliveTimeout = defaults.keepAliveMs;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });

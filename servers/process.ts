@@ -1,4 +1,6 @@
-import type { SpawnOptions } from 'node:child_process';
+import { execFile, type SpawnOptions } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { CommandRunner } from './proxy.ts';
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import { spawnOwned, type OwnedChild } from '../harness/processes/children.ts';
 import { waitForPort } from './listen.ts';
@@ -58,7 +60,7 @@ async function waitUntilListening(pid: number, ports: number[], timeoutMs: numbe
  * server) has a listening socket on, read from /proc: the kernel's own
  * record of whose socket it is.
  */
-async function listeningPorts(pid: number): Promise<Set<number>> {
+export async function listeningPorts(pid: number): Promise<Set<number>> {
   const table = await readFile('/proc/net/tcp', 'utf8');
   const inodes = new Map<string, number>();
   for (const line of table.split('\n').slice(1)) {
@@ -83,3 +85,14 @@ async function childPids(pid: number): Promise<number[]> {
   const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
   return children.split(/\s+/).filter(Boolean).map(Number);
 }
+
+/** A command run on this machine: exit code and output, whatever the code. */
+export const runHere: CommandRunner = async ([command, ...args]) => {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(command!, args);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: unknown; stdout?: string; stderr?: string; message?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(e.message ?? error) };
+  }
+};

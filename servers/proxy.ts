@@ -36,7 +36,24 @@ export interface ProxyScenarioInput {
   servers: { app: AppStackName; listenPort: number; upstreamPort: number }[];
   /** A folder of the run's own for the proxy's pid, logs, temp files and cache. */
   dir: string;
+  /** Where the proxy runs, when not from this machine's files (a container image): see ProxyLayout. */
+  layout?: ProxyLayout;
 }
+
+/**
+ * What a generated config depends on in the proxy's own installation, for a
+ * proxy that runs from an image rather than this machine: where httpd's
+ * modules are (Debian: /usr/lib/apache2/modules; the official httpd image:
+ * /usr/local/apache2/modules), and whether it starts as root (it does in a
+ * container), which decides httpd's `User`.
+ */
+export interface ProxyLayout {
+  modulesDir?: string;
+  asRoot?: boolean;
+}
+
+/** Runs a proxy's command (its config test) here or in a container; resolves with its exit code and output, never rejects on a non-zero exit. */
+export type CommandRunner = (argv: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
 
 export interface StartedProxy {
   stop(): Promise<void>;
@@ -62,8 +79,10 @@ export interface ProxyDefinition {
   renderPolicy(policy: Policy): string;
   /** The fix when something at the proxy refuses preflights (auth, access rules): answer OPTIONS first, in this proxy's idiom. */
   preflightFirst: string;
-  /** The proxy's own config test (`nginx -t`, `apachectl -t`). */
-  test(executable: string, dir: string, lines: ConfigLine[]): Promise<ConfigProblem[]>;
+  /** The proxy's own config test (`nginx -t`, `apachectl -t`), run here or, given a runner, in a container. */
+  test(executable: string, dir: string, lines: ConfigLine[], run?: CommandRunner): Promise<ConfigProblem[]>;
+  /** Writes the config into `dir` and returns the command that runs the proxy in the foreground on it (for a container). */
+  foreground(executable: string, dir: string, lines: ConfigLine[]): Promise<string[]>;
   /** Starts it and resolves once every listen port accepts connections. */
   start(executable: string, dir: string, lines: ConfigLine[], ports: number[]): Promise<StartedProxy>;
 }

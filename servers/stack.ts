@@ -24,6 +24,13 @@ export interface ScenarioMount {
 
 export interface StackStartOptions {
   host: string;
+  /**
+   * A port handed out by the harness (freePort), for an app it does not run
+   * itself (Docker runtime): a port the OS picks inside a container on the
+   * host's network could be one the harness just handed to a proxy. Default:
+   * the OS picks.
+   */
+  port?: number;
   mounts: ScenarioMount[];
   handlerLog: HandlerLog;
   origins: LabOrigins;

@@ -15,6 +15,7 @@ import { createReporters, REPORTER_NAMES, type ReporterName } from '../reporters
 import { EXPLAIN_OPTIONS, RUN_OPTIONS, helpText } from './options.ts';
 import { explainRequestText } from '../explanations/explain-request.ts';
 import { ModelInputError } from '../model/index.ts';
+import { SettingsError, readConfigFile, resolveSettings } from '../config/settings.ts';
 
 /** Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing was started). */
 export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
@@ -49,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`corslab: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in scenario files; nothing was started.\n${formatProblems(error.problems)}\n`);
       return EXIT.badInput;
     }
-    if (error instanceof UsageError || error instanceof RunSetupError) {
+    if (error instanceof UsageError || error instanceof RunSetupError || error instanceof SettingsError) {
       process.stderr.write(`corslab: ${error.message}\n`);
       return EXIT.badInput;
     }
@@ -131,6 +132,8 @@ async function runCommand(args: string[]): Promise<number> {
     throw new UsageError(`--concurrency must be a whole number of at least 1, got "${values.concurrency}"`);
   }
   const outputDir = values.output ?? defaults.outputDir;
+  // The runtime and its images: defaults, then corslab.config.json, then the command line.
+  const runtime = resolveSettings(await readConfigFile(), { ...(values.runtime !== undefined ? { runtime: values.runtime } : {}), ...(values.image ? { image: values.image } : {}) });
 
   // Validation first: on bad input nothing starts.
   const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir);
@@ -157,6 +160,7 @@ async function runCommand(args: string[]): Promise<number> {
       concurrencyPerPage: concurrency,
       isolatedContexts: concurrency === undefined ? undefined : Math.min(concurrency, defaults.isolatedContexts),
       cleanup,
+      runtime,
       ...(curriculum ? { curriculum } : {}),
     });
     return results.summary.fail + results.summary.error === 0 ? EXIT.ok : EXIT.failed;

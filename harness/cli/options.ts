@@ -2,6 +2,7 @@ import { defaults } from '../config/defaults.ts';
 import { ENGINE_NAMES } from '../browsers/driver.ts';
 import { STACK_NAMES } from '../scenarios/types.ts';
 import { REPORTER_NAMES } from '../reporters/index.ts';
+import { IMAGE_KEYS, RUNTIMES } from '../config/settings.ts';
 
 interface OptionSpec {
   type: 'string' | 'boolean';
@@ -21,6 +22,8 @@ export const RUN_OPTIONS = {
   concurrency: { type: 'string', short: 'c', help: `probes in flight per page. Default: ${defaults.concurrencyPerPage}` },
   'require-engines': { type: 'boolean', help: 'a missing engine is an error instead of a notice (for CI). Default: off' },
   'require-stacks': { type: 'boolean', help: 'a missing proxy (nginx, Apache httpd) is an error instead of a notice (for CI). Default: off' },
+  runtime: { type: 'string', help: `where the stacks run: ${RUNTIMES.join(' or ')} (containers through testcontainers). Default: ${defaults.runtime}, or "runtime" in ${defaults.configFile}` },
+  image: { type: 'string', multiple: true, help: `Docker runtime: an image, KEY=IMAGE with KEY one of ${IMAGE_KEYS.join(', ')}; repeat nginx= or apache= for side-by-side columns. Default: ${IMAGE_KEYS.map((k) => `${k}=${defaults.images[k]}`).join(', ')}, or "images" in ${defaults.configFile}` },
 } as const satisfies Record<string, OptionSpec>;
 
 /** `corslab explain` options: the request, as a page would make it. */

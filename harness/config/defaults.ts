@@ -43,6 +43,22 @@ export const defaults = {
    * error (Node's default is 5 s, Apache's too, nginx's 75 s).
    */
   keepAliveMs: 600_000,
+  /** Where stacks run: `local` (this machine's processes) or `docker` (containers through testcontainers). */
+  runtime: 'local',
+  /** Read from the working directory by `corslab run` when present; command-line options win over it. */
+  configFile: 'corslab.config.json',
+  /**
+   * The images of the Docker runtime: the official images a user would pull,
+   * pinned to a release line. `node` runs Express, Fastify and Next.js with
+   * the project's own server code bind-mounted in.
+   */
+  images: {
+    nginx: 'nginx:1.27',
+    apache: 'httpd:2.4',
+    node: 'node:22-bookworm-slim',
+  },
+  /** How long a container may take to start and listen (an image pull not included). */
+  containerStartMs: 60_000,
   /** Request header on requests the harness makes itself (a probe's warm-up), so they are never mistaken for the browser's. */
   setupHeader: 'x-corslab-setup',
 } as const;

@@ -1,5 +1,6 @@
 import { ENGINE_NAMES, type EngineName } from '../browsers/driver.ts';
 import { judge } from '../verdicts/judge.ts';
+import { baseStack } from '../scenarios/types.ts';
 import type { CellResult } from '../results/types.ts';
 import type { Claim, ClaimResult, ClaimVerdict, EngineClaimResult, EngineClaimVerdict } from './types.ts';
 
@@ -17,7 +18,8 @@ export function claimVerdicts(claims: readonly Claim[], cells: readonly CellResu
       for (const cell of cells) {
         if (cell.scenario !== check.scenario) continue;
         if (check.probe !== undefined && cell.probeName !== check.probe) continue;
-        if (check.stacks && !check.stacks.includes(cell.stack)) continue;
+        // A stack column of one image version among several (`nginx@1.27>…`) counts as its stack.
+        if (check.stacks && !check.stacks.includes(baseStack(cell.stack))) continue;
         const entry = (engines[cell.engine] ??= { verdict: 'not run', matched: [], contradicted: [], errors: [] });
         if (cell.verdict === 'error' || !cell.observed) {
           entry.errors.push(cell.id);

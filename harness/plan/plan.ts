@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { APP_STACK_NAMES, PROXY_NAMES, type AppStackName, type Expectation, type PageOriginName, type Probe, type Scenario, type StackName } from '../scenarios/types.ts';
+import { APP_STACK_NAMES, PROXY_NAMES, baseStack, type AppStackName, type Expectation, type PageOriginName, type Probe, type ProxyName, type Scenario, type StackName } from '../scenarios/types.ts';
 import { mergeExpectation } from '../scenarios/expectations.ts';
 import type { EngineName } from '../browsers/driver.ts';
 
@@ -36,7 +36,12 @@ export interface PlanFilters {
   engines: readonly EngineName[];
   /** Matched against "scenario id, title, probe name". */
   grep?: RegExp;
+  /** Docker runtime: a proxy with more than one image gets one column per image (see stacksFor). */
+  variants?: ProxyVariants;
 }
+
+/** Per proxy, the labels of its images when there is more than one (`['1.22', '1.27']`). */
+export type ProxyVariants = Partial<Record<ProxyName, readonly string[]>>;
 
 /**
  * The app stacks a scenario's app setup applies to: every app stack when it
@@ -55,11 +60,16 @@ export function appStacksFor(scenario: Scenario): AppStackName[] {
  * app stacks). A proxy scenario is about the proxy layer, so it does not also
  * run on the bare apps.
  */
-export function stacksFor(scenario: Scenario): StackName[] {
+export function stacksFor(scenario: Scenario, variants: ProxyVariants = {}): StackName[] {
   const apps = appStacksFor(scenario);
   const proxies = PROXY_NAMES.filter((p) => scenario.server[p] !== undefined);
   if (proxies.length === 0) return apps;
-  return proxies.flatMap((proxy) => (scenario.server[proxy]!.apps ?? apps).map((app): StackName => `${proxy}>${app}`));
+  return proxies.flatMap((proxy) =>
+    (scenario.server[proxy]!.apps ?? apps).flatMap((app): StackName[] => {
+      const labels = variants[proxy];
+      return labels && labels.length > 1 ? labels.map((v): StackName => `${proxy}@${v}>${app}`) : [`${proxy}>${app}`];
+    }),
+  );
 }
 
 /**
@@ -87,7 +97,7 @@ export function expectationFor(probe: Probe, stack: StackName, engine: EngineNam
   let expected = probe.expect;
   const reasons: string[] = [];
   for (const rule of probe.expectFor ?? []) {
-    if (matches(rule.stack, stack) && matches(rule.engine, engine)) {
+    if (matches(rule.stack, baseStack(stack)) && matches(rule.engine, engine)) {
       expected = mergeExpectation(expected, rule.expect);
       reasons.push(rule.why);
     }
@@ -100,7 +110,7 @@ export function planCells(scenarios: readonly Scenario[], filters: PlanFilters):
   let counter = 0;
   const cells: PlannedCell[] = [];
   for (const scenario of scenarios) {
-    const stacks = stacksFor(scenario).filter((s) => !filters.stacks || filters.stacks.includes(s));
+    const stacks = stacksFor(scenario, filters.variants).filter((s) => !filters.stacks || filters.stacks.includes(baseStack(s)));
     scenario.probes.forEach((probe, probeIndex) => {
       const name = probeName(probe);
       if (filters.grep && !filters.grep.test(`${scenario.id} ${scenario.title} ${name}`)) return;

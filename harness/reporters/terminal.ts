@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Progress, Reporter, RunStartInfo } from './reporter.ts';
-import type { CellResult, RunResults } from '../results/types.ts';
+import type { CellResult, RunResults, StackInfo } from '../results/types.ts';
 
 type Stream = NodeJS.WriteStream | { write(text: string): boolean; isTTY?: boolean };
 
@@ -79,6 +79,8 @@ export class TerminalReporter implements Reporter {
     this.out.write(
       `\n${this.paint(1, 'Summary')}: ${total} cells, ${this.paint(32, `${pass} pass`)}, ${this.paint(31, `${fail} fail`)}, ${this.paint(35, `${error} error`)} in ${seconds(results.durationMs)}\n`,
     );
+    const images = imageLines(results.environment.stacks);
+    if (images.length > 0) this.out.write(`Images (Docker runtime):\n${images.map((l) => `  ${l}\n`).join('')}`);
     if (this.htmlPath) this.out.write(`Report: ${path.resolve(this.htmlPath)}\n`);
   }
 
@@ -166,4 +168,13 @@ export class TerminalReporter implements Reporter {
   private clearLine(): void {
     if (this.tty) this.out.write('\r\u001b[2K');
   }
+}
+
+/** Each image the stacks ran in, once: its reference and the digest that pins it (the registry's, else the engine's image id). */
+export function imageLines(stacks: readonly StackInfo[]): string[] {
+  const seen = new Map<string, string>();
+  for (const image of stacks.flatMap((s) => s.images ?? [])) {
+    seen.set(image.ref, image.digest ? `${image.ref} (digest ${image.digest})` : `${image.ref} (image id ${image.id}, built locally: no registry digest)`);
+  }
+  return [...seen.values()];
 }

@@ -163,6 +163,19 @@ export interface StackInfo {
   name: StackName;
   label: string;
   packages: Record<string, string>;
+  /** Docker runtime: the images this stack ran in (proxy first, then the app's Node image). Absent in the local runtime. */
+  images?: ImageInfo[];
+}
+
+/** A container image as the engine had it when the run started. */
+export interface ImageInfo {
+  /** What the run was configured with: `nginx:1.27`, `corslab-local/nginx:1.22-bookworm`. */
+  ref: string;
+  /** The engine's image id (`sha256:...`): the config digest, which identifies the exact image even without a registry. */
+  id: string;
+  /** The registry's manifest digest (`sha256:...`), when the image came from a registry (absent for a locally built image). */
+  digest?: string;
+  created?: string;
 }
 
 /** Where a run's time went, for the benchmark and the results. */
@@ -188,6 +201,8 @@ export interface RunResults {
     /** Engines asked for that could not be used, and why. */
     missingEngines: { name: EngineName; reason: string }[];
     stacks: StackInfo[];
+    /** Where the stacks ran (absent in results written before the Docker runtime existed: local). */
+    runtime?: 'local' | 'docker';
     origins: { app: string; evil: string; lookalikeSuffix?: string; lookalikePrefix?: string; api: Partial<Record<StackName, string>> };
   };
   /** What this run was asked for: an empty cell in the matrix may have been filtered out. */

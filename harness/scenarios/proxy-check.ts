@@ -7,6 +7,7 @@ import { appStacksFor } from '../plan/plan.ts';
 import { ScenarioValidationError, type ScenarioProblem } from './errors.ts';
 import { PROXY_NAMES, type ProxyName, type Scenario } from './types.ts';
 import type { ProxyLocation, ProxyLocations } from '../../servers/proxy.ts';
+import type { ConfigTestTarget } from '../../servers/runtime.ts';
 
 /** Looks up the proxies the scenarios use (nginx, Apache), once. */
 export async function locateProxies(scenarios: readonly Scenario[]): Promise<ProxyLocations> {
@@ -21,7 +22,15 @@ export async function locateProxies(scenarios: readonly Scenario[]): Promise<Pro
  * scenario's file and line: the line inside the snippet when the proxy names
  * one that came from it.
  */
-export async function checkProxyConfigs(scenarios: readonly Scenario[], locations: ProxyLocations): Promise<void> {
+export async function checkProxyConfigs(
+  scenarios: readonly Scenario[],
+  locations: ProxyLocations,
+  /** Where the test runs (the runtime's say; default: this machine's binary). */
+  targetsFor: (proxy: ProxyName) => ConfigTestTarget[] = (proxy) => {
+    const location = locations[proxy];
+    return location?.available ? [{ where: location.executable, executable: location.executable, input: (base) => base }] : [];
+  },
+): Promise<void> {
   const problems: ScenarioProblem[] = [];
   // The test never binds or connects, so any ports and origins will do.
   const origins = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:2' };
@@ -33,29 +42,34 @@ export async function checkProxyConfigs(scenarios: readonly Scenario[], location
       const proxy = proxies[proxyName];
       const values = placeholderValues(origins, scenario.id);
       const atProxy = scenario.server.policyAt === 'proxy' || scenario.server.policyAt === 'both';
-      const dir = await mkdtemp(path.join(os.tmpdir(), `corslab-${proxyName}-check-`));
-      try {
-        const lines = proxy.config({
-          scenarioId: scenario.id,
-          prefix: mountPath(scenario.id),
-          setup: expandDeep(setup, values),
-          ...(atProxy && scenario.server.policy ? { policy: expandDeep(scenario.server.policy, values) } : {}),
-          servers: (setup.apps ?? appStacksFor(scenario)).map((app, i) => ({ app, listenPort: 20000 + i, upstreamPort: 30000 + i })),
-          dir,
-        });
-        for (const problem of await proxy.test(location.executable, dir, lines)) {
-          const source = lines[problem.line - 1]?.source;
-          const start = source ? scenario.fieldLines?.[source.field] : undefined;
-          problems.push({
-            file: scenario.file,
-            line: source && start !== undefined ? start + source.line : 1,
-            column: 1,
-            field: source ? `server.${source.field}` : `server.${proxyName}`,
-            message: `${proxy.label} refuses the config: ${problem.message}`,
-          });
+      const targets = targetsFor(proxyName);
+      for (const target of targets) {
+        const dir = await mkdtemp(path.join(target.tmpRoot ?? os.tmpdir(), `corslab-${proxyName}-check-`));
+        try {
+          const lines = proxy.config(
+            target.input({
+              scenarioId: scenario.id,
+              prefix: mountPath(scenario.id),
+              setup: expandDeep(setup, values),
+              ...(atProxy && scenario.server.policy ? { policy: expandDeep(scenario.server.policy, values) } : {}),
+              servers: (setup.apps ?? appStacksFor(scenario)).map((app, i) => ({ app, listenPort: 20000 + i, upstreamPort: 30000 + i })),
+              dir,
+            }),
+          );
+          for (const problem of await proxy.test(target.executable, dir, lines, target.run)) {
+            const source = lines[problem.line - 1]?.source;
+            const start = source ? scenario.fieldLines?.[source.field] : undefined;
+            problems.push({
+              file: scenario.file,
+              line: source && start !== undefined ? start + source.line : 1,
+              column: 1,
+              field: source ? `server.${source.field}` : `server.${proxyName}`,
+              message: `${proxy.label}${targets.length > 1 ? ` (${target.where})` : ''} refuses the config: ${problem.message}`,
+            });
+          }
+        } finally {
+          await rm(dir, { recursive: true, force: true });
         }
-      } finally {
-        await rm(dir, { recursive: true, force: true });
       }
     }
   }

@@ -13,17 +13,32 @@ export type AppStackName = (typeof APP_STACK_NAMES)[number];
 export const PROXY_NAMES = ['nginx', 'apache'] as const;
 export type ProxyName = (typeof PROXY_NAMES)[number];
 
-/** A column of the matrix: an app stack, or a proxy in front of one (`nginx>express-cors`). */
-export type StackName = AppStackName | `${ProxyName}>${AppStackName}`;
+/**
+ * A column of the matrix: an app stack, or a proxy in front of one
+ * (`nginx>express-cors`). In the Docker runtime, two images of one proxy run
+ * side by side as two columns, told apart by the image's tag
+ * (`nginx@1.27>express-cors`); scenarios, filters and `expectFor` use the
+ * name without it.
+ */
+export type StackName = AppStackName | `${ProxyName}>${AppStackName}` | `${ProxyName}@${string}>${AppStackName}`;
 export const STACK_NAMES: readonly StackName[] = [
   ...APP_STACK_NAMES,
   ...PROXY_NAMES.flatMap((proxy) => APP_STACK_NAMES.map((app): StackName => `${proxy}>${app}`)),
 ];
 
-/** The parts of a stack name: the app, and the proxy in front of it, if any. */
-export function splitStack(name: StackName): { proxy?: ProxyName; app: AppStackName } {
+/** The parts of a stack name: the app, the proxy in front of it, if any, and which of the proxy's images (Docker runtime). */
+export function splitStack(name: StackName): { proxy?: ProxyName; app: AppStackName; variant?: string } {
   const [first, second] = name.split('>') as [string, string | undefined];
-  return second === undefined ? { app: first as AppStackName } : { proxy: first as ProxyName, app: second as AppStackName };
+  if (second === undefined) return { app: first as AppStackName };
+  const at = first.indexOf('@');
+  if (at === -1) return { proxy: first as ProxyName, app: second as AppStackName };
+  return { proxy: first.slice(0, at) as ProxyName, app: second as AppStackName, variant: first.slice(at + 1) };
+}
+
+/** The name without an image variant: what scenarios, `--stack` and `expectFor` speak of. */
+export function baseStack(name: StackName): StackName {
+  const { proxy, app } = splitStack(name);
+  return proxy ? `${proxy}>${app}` : app;
 }
 
 /**

@@ -117,10 +117,10 @@ const plain = (text: string): ConfigLine => ({ text });
 export const UNPRIVILEGED_ID = 65534;
 
 /** The whole httpd.conf for one scenario: a self-contained config, one <VirtualHost> per app stack behind it. */
-export function apacheConfig(config: ProxyScenarioInput, options: { asRoot?: boolean } = {}): ConfigLine[] {
+export function apacheConfig(config: ProxyScenarioInput, options: { asRoot?: boolean; modulesDir?: string } = {}): ConfigLine[] {
   const asRoot = options.asRoot ?? process.getuid?.() === 0;
   const dir = config.dir;
-  const modules = modulesDir();
+  const modules = options.modulesDir ?? modulesDir();
   const policy = config.policy ? apachePolicy(config.policy, 'CORSLAB_ORIGIN') : [];
   const lines: ConfigLine[] = [
     plain(`# CORS Lab: ${config.scenarioId}`),

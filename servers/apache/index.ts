@@ -3,10 +3,10 @@ import { locateExecutable } from '../../harness/processes/locate.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { spawnListening } from '../process.ts';
+import { runHere, spawnListening } from '../process.ts';
 import { apacheConfig, apacheDisplay, apachePolicy, unsafeConfigValue } from './config.ts';
 import { lintSnippet } from './lint.ts';
-import type { ConfigLine, ConfigProblem, ProxyDefinition, ProxyLocation, StartedProxy } from '../proxy.ts';
+import type { CommandRunner, ConfigLine, ConfigProblem, ProxyDefinition, ProxyLocation, StartedProxy } from '../proxy.ts';
 
 const run = promisify(execFile);
 
@@ -63,15 +63,16 @@ export function parseConfigTest(output: string, file: string): ConfigProblem[] {
 }
 
 /** `apache2 -t` on a generated config: the problems httpd reports, with the line it names. */
-async function testApacheConfig(executable: string, dir: string, lines: ConfigLine[]): Promise<ConfigProblem[]> {
+async function testApacheConfig(executable: string, dir: string, lines: ConfigLine[], runner: CommandRunner = runHere): Promise<ConfigProblem[]> {
   const file = await writeConfig(dir, lines);
-  try {
-    await run(executable, ['-t', '-f', file]);
-    return [];
-  } catch (error) {
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    return parseConfigTest(`${stderr}\n${stdout}`, file);
-  }
+  const { code, stdout, stderr } = await runner([executable, '-t', '-f', file]);
+  return code === 0 ? [] : parseConfigTest(`${stderr}\n${stdout}`, file);
+}
+
+/** httpd in the foreground on a generated config: the same command here and in a container. */
+async function apacheForeground(executable: string, dir: string, lines: ConfigLine[]): Promise<string[]> {
+  const file = await writeConfig(dir, lines);
+  return [executable, '-f', file, '-DFOREGROUND'];
 }
 
 /**
@@ -80,8 +81,8 @@ async function testApacheConfig(executable: string, dir: string, lines: ConfigLi
  * and waits until every virtual host listens.
  */
 async function startApache(executable: string, dir: string, lines: ConfigLine[], ports: number[]): Promise<StartedProxy> {
-  const file = await writeConfig(dir, lines);
-  const child = await spawnListening(executable, ['-f', file, '-DFOREGROUND'], { what: `Apache httpd (${path.basename(dir)})`, ports, timeoutMs: 5_000 });
+  const [command, ...args] = await apacheForeground(executable, dir, lines);
+  const child = await spawnListening(command!, args, { what: `Apache httpd (${path.basename(dir)})`, ports, timeoutMs: 5_000 });
   // TERM to the group: the parent stops at once and so does every child; a graceful stop (WINCH) would wait for open connections.
   return { stop: () => child.stop(2_000) };
 }
@@ -92,7 +93,7 @@ export const apacheProxy: ProxyDefinition = {
   locate: locateApache,
   lint: lintSnippet,
   unsafeValue: unsafeConfigValue,
-  config: (input) => apacheConfig(input),
+  config: (input) => apacheConfig(input, input.layout ?? {}),
   display: apacheDisplay,
   renderPolicy(policy) {
     return ['<Location "/api/">', ...apachePolicy(policy, 'CORS_ORIGIN').map((l) => `    ${l}`), '    ProxyPass "http://app/api/"', '</Location>'].join('\n');
@@ -116,5 +117,6 @@ export const apacheProxy: ProxyDefinition = {
     '</Location>',
   ].join('\n'),
   test: testApacheConfig,
+  foreground: apacheForeground,
   start: startApache,
 };

@@ -11,7 +11,8 @@ import { closeServer, listenOnFreePort } from '../listen.ts';
 export class HandlerLog {
   private readonly handled = new Set<string>();
 
-  mark(headers: IncomingHttpHeaders): void {
+  /** Handlers await it: in a container (servers/container/app-main.ts) the mark goes to the host and must be in before the response leaves. */
+  mark(headers: IncomingHttpHeaders): void | Promise<void> {
     const exchange = headers[defaults.exchangeHeader];
     if (typeof exchange === 'string') this.handled.add(exchange);
   }

@@ -11,7 +11,7 @@ const FASTIFY_ROUTES = `app.route({ method: ${jsLiteral([...ROUTE_METHODS])}, ur
 
 function fastifyHandler(log: HandlerLog, response: Required<HandlerResponse>) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    log.mark(request.headers);
+    await log.mark(request.headers);
     reply.code(response.status).headers(response.headers);
     return reply.send(response.body);
   };
@@ -38,7 +38,7 @@ async function startFastify(options: StackStartOptions): Promise<StartedStack> {
       { prefix: mount.prefix },
     );
   }
-  await root.listen({ port: 0, host: options.host });
+  await root.listen({ port: options.port ?? 0, host: options.host });
   const address = root.server.address();
   if (!address || typeof address === 'string') throw new Error('fastify: no TCP address after listen');
   return {

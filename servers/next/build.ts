@@ -29,6 +29,16 @@ const KEEP_BUILDS = 16;
 /** `next build` of a few dozen routes takes 2-10 s here; a slow machine under load gets plenty of room. */
 const BUILD_TIMEOUT_MS = 300_000;
 
+/**
+ * Whose run a copy or a half-done build belongs to, in its folder name, so
+ * pruneCache can tell a dead run's leftovers. In a Docker container
+ * (servers/container/app-main.ts) this process's pid means nothing on the
+ * host, which shares the folder: the harness passes its own pid, and only
+ * the host prunes (a container cannot see which of the host's runs are alive).
+ */
+const OWNER_PID = Number(process.env.CORSLAB_OWNER_PID) || process.pid;
+const MAY_PRUNE = !process.env.CORSLAB_OWNER_PID;
+
 const require = createRequire(import.meta.url);
 const nextPackageJson = require.resolve('next/package.json');
 /** Next's own CLI, run with this Node. */
@@ -111,7 +121,7 @@ async function buildOrReuse(app: GeneratedApp, key: string): Promise<BuildOutcom
   }
   await mkdir(CACHE_DIR, { recursive: true });
   await pruneCache();
-  const work = path.join(CACHE_DIR, `${key}.building-${process.pid}-${randomBytes(3).toString('hex')}`);
+  const work = path.join(CACHE_DIR, `${key}.building-${OWNER_PID}-${randomBytes(3).toString('hex')}`);
   try {
     for (const [name, content] of app.files) {
       await mkdir(path.dirname(path.join(work, name)), { recursive: true });
@@ -206,7 +216,7 @@ export function blameScenarios(output: string, app: GeneratedApp, buildDirFromRo
  */
 export async function makeInstance(buildDir: string, origins: LabOrigins): Promise<string> {
   await pruneCache();
-  const dir = path.join(CACHE_DIR, `run-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const dir = path.join(CACHE_DIR, `run-${OWNER_PID}-${randomBytes(4).toString('hex')}`);
   await cp(buildDir, dir, { recursive: true });
   await writeOrigins(dir, origins);
   return dir;
@@ -233,6 +243,7 @@ function alive(pid: number): boolean {
 
 /** Removes what dead runs left (copies, half-done builds) and all but the most recently used builds. */
 export async function pruneCache(): Promise<void> {
+  if (!MAY_PRUNE) return;
   const names = await readdir(CACHE_DIR).catch(() => [] as string[]);
   const builds: { name: string; used: number }[] = [];
   for (const name of names) {

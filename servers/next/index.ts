@@ -41,7 +41,7 @@ async function startServer(buildDir: string, markUrl: string, options: StackStar
   const instance = await makeInstance(buildDir, options.origins);
   stops.push(() => rm(instance, { recursive: true, force: true }));
   // A port the OS says is free now: `next start` takes a port, not a listening socket.
-  const port = await freePort(options.host);
+  const port = options.port ?? (await freePort(options.host));
   // Idle connections stay open for the run: the recorder in front reuses them, and one that Next closes
   // (after its default 5 s) just as the recorder sends on it is a reset the cell would count as an error.
   const args = [NEXT_BIN, 'start', '--hostname', options.host, '--port', String(port), '--keepAliveTimeout', String(KEEP_ALIVE_MS)];

@@ -3,10 +3,10 @@ import { locateExecutable } from '../../harness/processes/locate.ts';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { spawnListening } from '../process.ts';
+import { runHere, spawnListening } from '../process.ts';
 import { nginxConfig, nginxDisplay, nginxPolicy, unsafeConfigValue } from './config.ts';
 import { lintSnippet } from './lint.ts';
-import type { ConfigLine, ConfigProblem, ProxyDefinition, ProxyLocation, StartedProxy } from '../proxy.ts';
+import type { CommandRunner, ConfigLine, ConfigProblem, ProxyDefinition, ProxyLocation, StartedProxy } from '../proxy.ts';
 
 const run = promisify(execFile);
 
@@ -38,28 +38,32 @@ async function writeConfig(dir: string, lines: ConfigLine[]): Promise<string> {
 }
 
 /** `nginx -t` on a generated config: the problems nginx reports, with the line it names. */
-async function testNginxConfig(executable: string, dir: string, lines: ConfigLine[]): Promise<ConfigProblem[]> {
+async function testNginxConfig(executable: string, dir: string, lines: ConfigLine[], runner: CommandRunner = runHere): Promise<ConfigProblem[]> {
   const file = await writeConfig(dir, lines);
-  try {
-    await run(executable, ['-t', '-q', '-p', dir, '-c', file]);
-    return [];
-  } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? error);
-    return stderr
-      .split('\n')
-      .filter((l) => /\[(emerg|alert|crit|error)\]/.test(l))
-      .map((l) => {
-        const at = new RegExp(`in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(l);
-        // "2026/11/26 07:43:36 [emerg] 9278#9278: <message> in <file>:<line>"
-        return { line: at ? Number(at[1]) : 0, message: l.replace(/^.*?\[\w+\] (\d+#\d+: )?/, '').replace(/ in \S+:\d+$/, '') };
-      });
-  }
+  const { code, stderr } = await runner([executable, '-t', '-q', '-p', dir, '-c', file]);
+  if (code === 0) return [];
+  const problems = stderr
+    .split('\n')
+    .filter((l) => /\[(emerg|alert|crit|error)\]/.test(l))
+    .map((l) => {
+      const at = new RegExp(`in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(l);
+      // "2026/11/26 07:43:36 [emerg] 9278#9278: <message> in <file>:<line>"
+      return { line: at ? Number(at[1]) : 0, message: l.replace(/^.*?\[\w+\] (\d+#\d+: )?/, '').replace(/ in \S+:\d+$/, '') };
+    });
+  // A failure nginx gave no config line for (it could not run at all) is still a failure.
+  return problems.length > 0 ? problems : [{ line: 0, message: stderr.trim() || `nginx -t exited with ${code}` }];
+}
+
+/** nginx in the foreground on a generated config: the same command here and in a container. */
+async function nginxForeground(executable: string, dir: string, lines: ConfigLine[]): Promise<string[]> {
+  const file = await writeConfig(dir, lines);
+  return [executable, '-p', dir, '-c', file, '-g', 'daemon off;'];
 }
 
 /** Starts nginx in the foreground on a generated config and waits until every server block listens. */
 async function startNginx(executable: string, dir: string, lines: ConfigLine[], ports: number[]): Promise<StartedProxy> {
-  const file = await writeConfig(dir, lines);
-  const child = await spawnListening(executable, ['-p', dir, '-c', file, '-g', 'daemon off;'], { what: `nginx (${path.basename(dir)})`, ports, timeoutMs: 5_000 });
+  const [command, ...args] = await nginxForeground(executable, dir, lines);
+  const child = await spawnListening(command!, args, { what: `nginx (${path.basename(dir)})`, ports, timeoutMs: 5_000 });
   // nginx stops gracefully on QUIT and at once on TERM; TERM is what a run's end wants.
   return { stop: () => child.stop(2_000) };
 }
@@ -90,5 +94,6 @@ export const nginxProxy: ProxyDefinition = {
     '}',
   ].join('\n'),
   test: testNginxConfig,
+  foreground: nginxForeground,
   start: startNginx,
 };

@@ -16,7 +16,16 @@ const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>CORS Lab p
  * port (RFC 6265 section 8.5), so the API on its own port receives them.
  */
 export class PageServer {
+  /** Other pages by path, for the hands-on lab (servers/container/hands-on.ts); a run serves only the blank page. */
+  readonly extraPages = new Map<string, { type: string; body: string }>();
+
   private readonly server: Server = createServer((req, res) => {
+    const extra = this.extraPages.get(req.url ?? '');
+    if (extra) {
+      res.writeHead(200, { 'Content-Type': extra.type, 'Cache-Control': 'no-store' });
+      res.end(extra.body);
+      return;
+    }
     if (req.url === '/' || req.url?.startsWith('/?')) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(PAGE);
@@ -39,8 +48,8 @@ export class PageServer {
     res.end('not found');
   });
 
-  listen(host: string): Promise<number> {
-    return listenOnFreePort(this.server, host);
+  listen(host: string, port = 0): Promise<number> {
+    return listenOnFreePort(this.server, host, port);
   }
 
   close(): Promise<void> {

@@ -11,16 +11,18 @@ import type { RunResults } from '../../harness/results/types.ts';
  * cached preflight, a cookie, a cached response, a misattributed message),
  * the two runs would differ.
  *
- * Scenarios that wait on purpose (a probe asking again after a second or
- * more, to watch the preflight cache expire) are left out: one at a time
- * they would add minutes of sleeping, and their URLs are per cell like
- * every other's.
+ * Left out, to keep the serial run to a few minutes: scenarios that wait on
+ * purpose (a probe asking again after a second or more, to watch the
+ * preflight cache expire), whose URLs are per cell like every other's, and
+ * scenarios that set cookies, whose cells each get a browser context of
+ * their own in both runs, so they share nothing that a parallel run could
+ * leak.
  */
 describe('the default suite, one cell at a time and at full speed', () => {
   let serial: RunResults;
   let parallel: RunResults;
   beforeAll(async () => {
-    const scenarios = (await loadScenarios(['scenarios'], 'scenarios')).filter((s) => s.probes.every((p) => (p.again?.afterMs ?? 0) < 1000));
+    const scenarios = (await loadScenarios(['scenarios'], 'scenarios')).filter((s) => !s.cookies && s.probes.every((p) => (p.again?.afterMs ?? 0) < 1000));
     const options = { scenarios, engines: ['chromium', 'firefox', 'webkit'] as const, reporters: [], requireEngines: true };
     serial = await runLab({ ...options, concurrencyPerPage: 1, isolatedContexts: 1 });
     parallel = await runLab(options);

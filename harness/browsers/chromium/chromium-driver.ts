@@ -34,7 +34,8 @@ export const chromiumDriver: EngineDriver = {
   },
 
   async launch(executable: string, source: string): Promise<EngineSession> {
-    const browser = await chromium.launch({ executablePath: executable, args: CHROMIUM_LAUNCH_ARGS, headless: true });
+    // Signals are the harness's (harness/cli/main.ts stops everything through Cleanup): Playwright's own SIGINT handler would exit as soon as its browsers closed, before the run's containers were removed.
+    const browser = await chromium.launch({ executablePath: executable, args: CHROMIUM_LAUNCH_ARGS, headless: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
     return new ChromiumSession(browser, executable, source);
   },
 };

@@ -64,6 +64,10 @@ export const firefoxDriver: EngineDriver = {
       // Firefox needs HOME to be the user's real home (machine notes); a test runner may have changed it.
       env: { ...process.env, HOME: os.userInfo().homedir },
       ...(bidi ? { channel: 'moz-firefox' } : {}),
+      // Signals are the harness's (see chromium-driver.ts).
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
     };
     let browser: Browser;
     try {

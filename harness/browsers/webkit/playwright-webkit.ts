@@ -17,7 +17,8 @@ const MESSAGE_SUPPORT = "Playwright's WebKit: WebKit's console messages that nam
 
 /** Playwright's own WebKit build (after `npx playwright install webkit`). */
 export async function launchPlaywrightWebKit(executable: string, source: string): Promise<EngineSession> {
-  const browser = await webkit.launch({ executablePath: executable, headless: true });
+  // Signals are the harness's (harness/cli/main.ts stops everything through Cleanup): Playwright's own SIGINT handler would exit as soon as its browsers closed, before the run's containers were removed.
+  const browser = await webkit.launch({ executablePath: executable, headless: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
   return new PlaywrightWebKitSession(browser, executable, source);
 }
 

@@ -239,6 +239,25 @@
         ),
       ),
     );
+    // Docker runtime: each image once, with the digest that pins it (the registry's, else the engine's image id).
+    const imageList = new Map();
+    for (const st of env.stacks) for (const im of st.images || []) imageList.set(im.ref, im);
+    const images = imageList.size
+      ? h(
+          'ul',
+          { class: 'images' },
+          [...imageList.values()].map((im) =>
+            h(
+              'li',
+              { 'data-image': im.ref },
+              h('strong', { class: 'mono' }, im.ref),
+              ' ',
+              h('span', { class: 'mono version' }, im.digest ? `digest ${im.digest}` : `image id ${im.id}`),
+              h('span', { class: 'muted' }, im.digest ? '' : ' (built locally: no registry digest)'),
+            ),
+          ),
+        )
+      : null;
     const apiOrigins = Object.entries(env.origins.api || {});
     const origins = h(
       'ul',
@@ -252,6 +271,7 @@
     row('Engines', engines);
     row('Missing engines', missing);
     row('Stacks', stacks);
+    row('Images (Docker runtime)', images);
     row('Runtime', `Node ${env.node} \u00b7 Playwright ${env.playwright} \u00b7 ${env.platform}`);
     row('Origins', origins);
     return h(

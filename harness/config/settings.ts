@@ -1,0 +1,171 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { defaults } from './defaults.ts';
+
+/**
+ * Where the stacks run and, in the Docker runtime, from which images: the
+ * defaults (harness/config/defaults.ts), then the config file in the working
+ * directory (defaults.configFile), then the command line, which wins. Every
+ * value is checked before anything starts, and an error names where the value
+ * came from.
+ */
+
+export const RUNTIMES = ['local', 'docker'] as const;
+export type RuntimeName = (typeof RUNTIMES)[number];
+
+/** What an image is for: the two proxies, and Node for the app stacks (Express, Fastify, Next.js). */
+export const IMAGE_KEYS = ['nginx', 'apache', 'node'] as const;
+export type ImageKey = (typeof IMAGE_KEYS)[number];
+
+/** Keys whose images can run side by side, one matrix column each. */
+const SIDE_BY_SIDE: readonly ImageKey[] = ['nginx', 'apache'];
+
+export interface ImageSetting {
+  /** As the user wrote it: `nginx:1.27`, `corslab-local/nginx:1.22-bookworm`, `nginx@sha256:...`. */
+  ref: string;
+  /** Where it was set, for error messages: "the default", "corslab.config.json images.nginx", "--image nginx=nginx:1.27". */
+  from: string;
+  /** Set when the key has several images: the tag, which names the column (`nginx@1.27>express-cors`). */
+  variant?: string;
+}
+
+export interface RuntimeSettings {
+  runtime: RuntimeName;
+  /** Docker runtime: the images per key; nginx and apache may have several. */
+  images: Record<ImageKey, ImageSetting[]>;
+  /** Where `runtime` was set. */
+  runtimeFrom: string;
+}
+
+/** A setting that cannot be used; the message names the file, flag or field it came from. Nothing has started. */
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+/**
+ * A Docker image reference: [registry[:port]/]path[:tag][@sha256:digest], as
+ * the distribution spec's grammar has it (lower-case path components, tags of
+ * word characters, dots and dashes). Anything else is refused: the value goes
+ * to the Docker API and into the report, and nothing odd should ride along.
+ */
+const IMAGE_REF =
+  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+export function checkImageRef(ref: string, where: string): string {
+  if (ref.length > 255 || !IMAGE_REF.test(ref)) {
+    throw new SettingsError(`${where}: ${JSON.stringify(ref)} is not an image reference (expected something like nginx:1.27 or registry.example.com/team/nginx:1.27)`);
+  }
+  return ref;
+}
+
+/** The tag of a reference (`latest` when it has none; the digest's start when it has only a digest). */
+export function imageTag(ref: string): string {
+  const [name, digest] = ref.split('@') as [string, string | undefined];
+  const lastPart = name.slice(name.lastIndexOf('/') + 1);
+  const colon = lastPart.indexOf(':');
+  if (colon !== -1) return lastPart.slice(colon + 1);
+  return digest ? digest.replace('sha256:', '').slice(0, 12) : 'latest';
+}
+
+export interface ConfigFile {
+  runtime?: RuntimeName;
+  images?: Partial<Record<ImageKey, string | string[]>>;
+}
+
+/** Reads and checks the config file; undefined when there is none. */
+export async function readConfigFile(file = path.resolve(defaults.configFile)): Promise<{ file: string; config: ConfigFile } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new SettingsError(`${file}: cannot read it: ${(error as Error).message}`);
+  }
+  const name = path.relative(process.cwd(), file) || file;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new SettingsError(`${name}: not valid JSON: ${(error as Error).message}`);
+  }
+  return { file: name, config: checkConfig(data, name) };
+}
+
+export function checkConfig(data: unknown, name: string): ConfigFile {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SettingsError(`${name}: must be a JSON object such as {"runtime": "docker"}`);
+  const config: ConfigFile = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (key === '$schema' || key === '$comment') continue;
+    if (key === 'runtime') {
+      if (!RUNTIMES.includes(value as RuntimeName)) throw new SettingsError(`${name}: runtime must be one of ${RUNTIMES.join(', ')}, got ${JSON.stringify(value)}`);
+      config.runtime = value as RuntimeName;
+    } else if (key === 'images') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SettingsError(`${name}: images must be an object such as {"nginx": "nginx:1.27"}`);
+      config.images = {};
+      for (const [imageKey, ref] of Object.entries(value)) {
+        const where = `${name} images.${imageKey}`;
+        if (!IMAGE_KEYS.includes(imageKey as ImageKey)) throw new SettingsError(`${where}: unknown image key \`${imageKey}\` (known: ${IMAGE_KEYS.join(', ')})`);
+        const refs = Array.isArray(ref) ? ref : [ref];
+        if (refs.length === 0 || refs.some((r) => typeof r !== 'string')) throw new SettingsError(`${where}: must be an image reference or a list of them`);
+        for (const r of refs as string[]) checkImageRef(r, where);
+        config.images[imageKey as ImageKey] = ref as string | string[];
+      }
+    } else {
+      throw new SettingsError(`${name}: unknown field \`${key}\` (allowed: runtime, images)`);
+    }
+  }
+  return config;
+}
+
+/** `--image nginx=nginx:1.27` (repeatable) -> key and reference. */
+export function parseImageOption(value: string): { key: ImageKey; ref: string } {
+  const where = `--image ${value}`;
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new SettingsError(`${where}: expected KEY=IMAGE, e.g. --image nginx=nginx:1.27 (keys: ${IMAGE_KEYS.join(', ')})`);
+  const key = value.slice(0, eq);
+  if (!IMAGE_KEYS.includes(key as ImageKey)) throw new SettingsError(`${where}: unknown image key \`${key}\` (known: ${IMAGE_KEYS.join(', ')})`);
+  return { key: key as ImageKey, ref: checkImageRef(value.slice(eq + 1), where) };
+}
+
+/** Defaults, then the config file, then the command line. */
+export function resolveSettings(file: { file: string; config: ConfigFile } | undefined, cli: { runtime?: string; image?: string[] }): RuntimeSettings {
+  let runtime: RuntimeName = defaults.runtime;
+  let runtimeFrom = 'the default';
+  if (file?.config.runtime) {
+    runtime = file.config.runtime;
+    runtimeFrom = `${file.file} runtime`;
+  }
+  if (cli.runtime !== undefined) {
+    if (!RUNTIMES.includes(cli.runtime as RuntimeName)) throw new SettingsError(`--runtime must be one of ${RUNTIMES.join(', ')}, got "${cli.runtime}"`);
+    runtime = cli.runtime as RuntimeName;
+    runtimeFrom = `--runtime ${cli.runtime}`;
+  }
+  const images = Object.fromEntries(IMAGE_KEYS.map((key) => [key, [{ ref: defaults.images[key], from: 'the default' }]])) as Record<ImageKey, ImageSetting[]>;
+  for (const key of IMAGE_KEYS) {
+    const fromFile = file?.config.images?.[key];
+    if (fromFile !== undefined) images[key] = (Array.isArray(fromFile) ? fromFile : [fromFile]).map((ref) => ({ ref, from: `${file!.file} images.${key}` }));
+  }
+  const fromCli = (cli.image ?? []).map(parseImageOption);
+  if (fromCli.length > 0 && runtime !== 'docker') {
+    throw new SettingsError(`--image only applies to the Docker runtime, and the runtime is ${runtime} (${runtimeFrom}); add --runtime docker`);
+  }
+  for (const key of IMAGE_KEYS) {
+    const given = fromCli.filter((c) => c.key === key);
+    // The command line replaces the file's list for a key: `--image nginx=a --image nginx=b` is the whole list.
+    if (given.length > 0) images[key] = given.map((c) => ({ ref: c.ref, from: `--image ${key}=${c.ref}` }));
+  }
+  for (const key of IMAGE_KEYS) {
+    const list = images[key];
+    if (list.length === 1) continue;
+    if (!SIDE_BY_SIDE.includes(key)) throw new SettingsError(`${list[1]!.from}: ${key} takes one image (side by side works for ${SIDE_BY_SIDE.join(' and ')}); got ${list.map((i) => i.ref).join(', ')}`);
+    const seen = new Map<string, ImageSetting>();
+    for (const image of list) {
+      const variant = imageTag(image.ref);
+      const other = seen.get(variant);
+      if (other) throw new SettingsError(`${image.from}: ${other.ref} and ${image.ref} have the same tag \`${variant}\`, which names their columns; give them different tags (docker tag)`);
+      seen.set(variant, image);
+      image.variant = variant;
+    }
+  }
+  return { runtime, images, runtimeFrom };
+}
