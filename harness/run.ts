@@ -20,7 +20,7 @@ import { ReporterMultiplexer, type Progress, type Reporter, type RunStartInfo } 
 import { RESULTS_SCHEMA_VERSION, type CellResult, type EngineInfo, type RunResults, type ScenarioInfo, type Timings } from './results/types.ts';
 import { resolveResponse } from '../servers/stack.ts';
 import { cookieSetupUrl } from '../servers/page/cookies.ts';
-import type { EngineName, EngineSession, ProbePage } from './browsers/driver.ts';
+import type { EngineName, EngineSession, ProbeContext, ProbePage } from './browsers/driver.ts';
 import { splitStack, type Scenario, type StackName } from './scenarios/types.ts';
 import { checkProxyConfigs } from './scenarios/proxy-check.ts';
 import type { ProxyLocations } from '../servers/proxy.ts';
@@ -304,10 +304,12 @@ export class LabRun {
 
 /**
  * Runs one engine's cells. Cells that share cookie state go through one page
- * per origin, many in flight at once; cells whose cookies matter each get a
- * fresh context. Every cell has its own URLs, so sharing a page shares nothing
- * a verdict depends on. The naive strategy is what a hand-written suite does:
- * a fresh context and page per cell, one cell at a time.
+ * per origin, many in flight at once. Cells whose cookies matter run, one
+ * scenario at a time, in a context of their own whose jar holds exactly the
+ * scenario's cookies (see inOwnContext). Every cell has its own URLs, so
+ * sharing a page or a context shares no cached preflight or response. The
+ * naive strategy is what a hand-written suite does: a fresh context and page
+ * per cell, one cell at a time.
  */
 async function runEngineCells(
   session: EngineSession,
@@ -352,13 +354,60 @@ async function runEngineCells(
   const waitFirst = (a: PlannedCell, b: PlannedCell) => (b.probe.again?.afterMs ?? 0) - (a.probe.again?.afterMs ?? 0);
   const shared = cells.filter((c) => !c.freshContext).sort(waitFirst);
   const fresh = cells.filter((c) => c.freshContext).sort(waitFirst);
+  const byScenario = new Map<string, PlannedCell[]>();
+  for (const cell of fresh) byScenario.set(cell.scenario.id, [...(byScenario.get(cell.scenario.id) ?? []), cell]);
   await Promise.all([
     inPool(shared, options.concurrencyPerPage ?? defaults.concurrencyPerPage, (cell) =>
       runOn(cell, () => sharedPage(lab.pageOrigins[hostPageOf(cell.from)]), false),
     ),
-    inPool(fresh, options.isolatedContexts ?? defaults.isolatedContexts, inFreshContext),
+    inPool([...byScenario.values()], options.isolatedContexts ?? defaults.isolatedContexts, (group) => inOwnContext(session, group, lab, options, record)),
   ]);
   await Promise.all([...sharedPages.values()].map(async (p) => (await p.catch(() => undefined))?.close().catch(() => {})));
+}
+
+/**
+ * One scenario's cookie-sensitive cells, one after another, in a context of
+ * their own. The context's jar starts with exactly the scenario's cookies
+ * (set first-party, as a browser would store them) and only a response that
+ * sets a cookie can change it: after any cell whose wire shows a Set-Cookie
+ * (or that could not be observed, so nobody knows), the next cell gets a new
+ * context. So each cell sends what a fresh context would have sent, without
+ * paying for a new context (and a new browser, for WebKitGTK) every time.
+ */
+async function inOwnContext(session: EngineSession, cells: PlannedCell[], lab: Lab, options: RunOptions, record: (cell: CellResult) => void): Promise<void> {
+  const cookies = cells[0]!.scenario.cookies;
+  const visitFirst = cookies ? cookieSetupUrl(lab.cookieOrigin, cookies) : undefined;
+  let context: ProbeContext | undefined;
+  const pages = new Map<string, ProbePage>();
+  const drop = async () => {
+    const closing = context;
+    context = undefined;
+    pages.clear();
+    await closing?.close().catch(() => {});
+  };
+  try {
+    for (const cell of cells) {
+      let result: CellResult;
+      try {
+        context ??= await session.openContext(visitFirst ? { visitFirst } : {});
+        const origin = lab.pageOrigins[hostPageOf(cell.from)];
+        let page = pages.get(origin);
+        if (!page) {
+          page = await context.openPage(origin);
+          pages.set(origin, page);
+        }
+        result = await runCell(cell, page, lab, options);
+      } catch (error) {
+        result = errorCell(cell, lab, `${session.name} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      }
+      record(result);
+      const jarMayHaveChanged =
+        result.verdict === 'error' || (result.observed?.exchanges ?? []).some((e) => e.response?.headers.some(([name]) => name.toLowerCase() === 'set-cookie'));
+      if (jarMayHaveChanged) await drop();
+    }
+  } finally {
+    await drop();
+  }
 }
 
 async function runCell(cell: PlannedCell, page: ProbePage, lab: Lab, options: RunOptions): Promise<CellResult> {

@@ -32,6 +32,19 @@ export interface EngineSession {
    * (how a scenario's cookies get set first-party on the API's host).
    */
   openPage(origin: string, options: OpenPageOptions): Promise<ProbePage>;
+  /**
+   * A browser context of its own (own cookie jar and caches, shared with no
+   * other page of the run) that can hold pages at several origins. Its jar
+   * starts with what a top-level visit to `visitFirst` set, and then changes
+   * only if a response sets a cookie: the runner watches for that.
+   */
+  openContext(options: { visitFirst?: string }): Promise<ProbeContext>;
+  close(): Promise<void>;
+}
+
+/** An isolated context from `openContext`: pages in it share its cookie jar; closing it closes them. */
+export interface ProbeContext {
+  openPage(origin: string): Promise<ProbePage>;
   close(): Promise<void>;
 }
 

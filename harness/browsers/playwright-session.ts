@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { EngineName, EngineSession, OpenPageOptions, ProbePage } from './driver.ts';
+import type { EngineName, EngineSession, OpenPageOptions, ProbeContext, ProbePage } from './driver.ts';
 
 /**
  * The part every Playwright-driven engine shares: one browser per run, one
@@ -49,6 +49,34 @@ export abstract class PlaywrightSession implements EngineSession {
     } catch (error) {
       await page?.close().catch(() => {});
       await ownContext?.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  async openContext(options: { visitFirst?: string }): Promise<ProbeContext> {
+    const context = await this.newContext();
+    try {
+      // The first-party visit happens in the page that will be the context's first probe page.
+      let spare: Page | undefined = await context.newPage();
+      if (options.visitFirst) await spare.goto(options.visitFirst);
+      return {
+        openPage: async (origin: string) => {
+          const page = spare ?? (await context.newPage());
+          spare = undefined;
+          try {
+            // Closing a page of this context leaves the context (and its jar) to the context's owner.
+            const probePage = await this.wrap(page, context, undefined);
+            await page.goto(`${origin}/`);
+            return probePage;
+          } catch (error) {
+            await page.close().catch(() => {});
+            throw error;
+          }
+        },
+        close: () => context.close(),
+      };
+    } catch (error) {
+      await context.close().catch(() => {});
       throw error;
     }
   }

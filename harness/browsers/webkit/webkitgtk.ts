@@ -4,7 +4,7 @@ import { defaults } from '../../config/defaults.ts';
 import { spawnOwned, type OwnedChild } from '../../processes/children.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
 import { ProbePump } from './probe-pump.ts';
-import type { EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+import type { EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbeContext, ProbePage } from '../driver.ts';
 
 export const WEBKIT_WEBDRIVER = '/usr/bin/WebKitWebDriver';
 
@@ -80,6 +80,33 @@ class WebKitGtkSession implements EngineSession {
       return await WebDriverPage.open(this.main, handle, origin, options.visitFirst, () => this.main.closeWindow(handle));
     } catch (error) {
       await this.main.closeWindow(handle).catch(() => {});
+      throw error;
+    }
+  }
+
+  async openContext(options: { visitFirst?: string }): Promise<ProbeContext> {
+    if (this.closing) throw new Error('the WebKit session is closed');
+    // As for a fresh page: a browser of its own is the only jar of its own WebKitWebDriver offers.
+    const browser = await WebDriverBrowser.start(this.executable, this.display.name);
+    this.freshBrowsers.add(browser);
+    const stop = async () => {
+      this.freshBrowsers.delete(browser);
+      await browser.stop();
+    };
+    try {
+      let spare: string | undefined = await browser.firstWindow();
+      if (options.visitFirst) await browser.navigate(spare, options.visitFirst);
+      return {
+        openPage: async (origin: string) => {
+          if (this.closing) throw new Error('the WebKit session is closed');
+          const handle = spare ?? (await browser.newWindow());
+          spare = undefined;
+          return WebDriverPage.open(browser, handle, origin, undefined, () => browser.closeWindow(handle));
+        },
+        close: stop,
+      };
+    } catch (error) {
+      await stop();
       throw error;
     }
   }
