@@ -1,7 +1,7 @@
 /**
  * The README screenshot of the HTML report.
  *
- *   npx tsx scripts/screenshot-report.ts [path/to/index.html] [out.png]
+ *   npx tsx scripts/screenshot-report.ts [path/to/index.html] [out.png] [matrix|course|claims]
  *
  * Defaults: reports/latest/index.html (what `node bin/corslab.js run` writes)
  * and docs/report.png. Opens the report in headless Chromium, opens the detail
@@ -14,7 +14,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchReportBrowser } from '../harness/reporters/html/report-browser.ts';
 
-const [reportArg = 'reports/latest/index.html', outArg = 'docs/report.png'] = process.argv.slice(2);
+const [reportArg = 'reports/latest/index.html', outArg = 'docs/report.png', view = 'matrix'] = process.argv.slice(2);
+if (!['matrix', 'course', 'claims'].includes(view)) {
+  process.stderr.write(`screenshot-report: the view is matrix, course or claims, not ${view}\n`);
+  process.exit(2);
+}
 const report = path.resolve(reportArg);
 const out = path.resolve(outArg);
 if (!existsSync(report)) {
@@ -27,14 +31,15 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
-  await page.goto(pathToFileURL(report).href);
+  await page.goto(`${pathToFileURL(report).href}${view === 'matrix' ? '' : `#view=${view}`}`);
   await page.locator('html[data-ready="true"]').waitFor({ timeout: 10_000 });
 
   // The most telling cell first: a failure shows expected vs observed; otherwise a
   // blocked cell of the site's own page, which shows the reason and the fix.
   const candidates = ['td.cell.v-fail button', 'td.cell.v-error button'];
-  let opened = false;
-  for (const selector of candidates) {
+  // The reading views are shown as they open; the matrix with one cell's evidence.
+  let opened = view !== 'matrix';
+  for (const selector of opened ? [] : candidates) {
     const cell = page.locator(selector).first();
     if ((await cell.count()) > 0) {
       await cell.click();
