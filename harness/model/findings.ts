@@ -130,51 +130,48 @@ export function findUnsafeCorsConfig(answer: ServerAnswer, trustedOrigins: reado
 
 // ---- Allow-list regular expressions ---------------------------------------------------------
 
-/** Splits a pattern on `|` outside groups and character classes. */
-function alternatives(source: string): string[] {
-  const parts: string[] = [];
+/**
+ * The characters of a pattern that are syntax (from `from` on): each with its
+ * index and its group depth, skipping escaped characters and the contents of
+ * character classes, where `|`, `(` and `)` are literals.
+ */
+function* syntaxOf(source: string, from = 0): Generator<{ i: number; c: string; depth: number }> {
   let depth = 0;
   let inClass = false;
-  let current = '';
-  for (let i = 0; i < source.length; i++) {
+  for (let i = from; i < source.length; i++) {
     const c = source[i]!;
     if (c === '\\') {
-      current += c + (source[i + 1] ?? '');
       i++;
       continue;
     }
     if (inClass) {
       if (c === ']') inClass = false;
-    } else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) {
-      parts.push(current);
-      current = '';
       continue;
     }
-    current += c;
+    if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    yield { i, c, depth };
   }
-  parts.push(current);
+}
+
+/** Splits a pattern on `|` outside groups and character classes. */
+function alternatives(source: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (const { i, c, depth } of syntaxOf(source)) {
+    if (c === '|' && depth === 0) {
+      parts.push(source.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(source.slice(start));
   return parts;
 }
 
 /** Index of the `)` closing the group opened at `open`, or -1. */
 function closingParen(source: string, open: number): number {
-  let depth = 0;
-  let inClass = false;
-  for (let i = open; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-    } else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) return i;
-  }
+  for (const { i, c, depth } of syntaxOf(source, open)) if (c === ')' && depth === 0) return i;
   return -1;
 }
 
