@@ -18,14 +18,14 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LabRun, runLab } from '../harness/run.ts';
+import { LabRun, runLab } from '../harness/run/run.ts';
 import { loadScenarios } from '../harness/scenarios/load.ts';
-import { engines as engineRegistry } from '../harness/browsers/registry.ts';
-import { ENGINE_NAMES, type EngineName } from '../harness/browsers/driver.ts';
-import { createReporters } from '../harness/reporters/index.ts';
+import { engines as engineRegistry } from '../harness/browsers/catalog.ts';
+import { ENGINE_NAMES, type EngineName } from '../harness/core/names.ts';
+import { createReporters } from '../harness/reporters/catalog.ts';
 import { defaults } from '../harness/config/defaults.ts';
 import type { CellResult } from '../harness/results/types.ts';
-import type { Probe, Scenario } from '../harness/scenarios/types.ts';
+import type { Probe, Scenario } from '../harness/core/format.ts';
 
 const PROBES_PER_SCENARIO = 80; // 4 scenarios x 80 = 320 cells per engine
 const quick = process.argv.includes('--quick');

@@ -12,7 +12,7 @@
 #
 # Point the runtime at them with the same settings a user would use, e.g.
 # corslab.config.json or `--image nginx=corslab-local/nginx:1.22-bookworm`;
-# tests/e2e/docker-runtime.test.ts uses LOCAL_IMAGES (servers/docker/images.ts).
+# tests/e2e/docker-runtime.test.ts uses LOCAL_IMAGES (servers/runtimes/docker/local-images.ts).
 set -euo pipefail
 mirror="${CORSLAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 cache=/var/cache/corslab-debootstrap

@@ -1,6 +1,6 @@
-import { splitStack, type StackName } from '../harness/scenarios/types.ts';
-import { proxies } from './proxies.ts';
-import { stacks } from './registry.ts';
+import { splitStack, type StackName } from '../harness/core/names.ts';
+import { proxies } from './proxies/catalog.ts';
+import { stacks } from './apps/catalog.ts';
 
 /** A matrix column's name: "Express + cors", or "nginx → Express + cors" for a proxy in front of one ("nginx 1.27 → Express + cors" for one of two nginx images). */
 export function stackLabel(name: StackName): string {

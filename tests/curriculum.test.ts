@@ -9,7 +9,7 @@ import { defaults } from '../harness/config/defaults.ts';
 import { ARTICLES, loadCurriculum } from '../harness/curriculum/load.ts';
 import { loadScenarios } from '../harness/scenarios/load.ts';
 import type { Curriculum } from '../harness/curriculum/types.ts';
-import type { Scenario } from '../harness/scenarios/types.ts';
+import type { Scenario } from '../harness/core/format.ts';
 
 /** The articles sit beside the project (../shared/sources), as in CI. */
 const SOURCES = path.resolve('..', 'shared', 'sources');

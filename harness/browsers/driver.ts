@@ -1,7 +1,6 @@
+import type { EngineName } from '../core/names.ts';
 import type { EngineMessage, JsOutcome } from '../results/types.ts';
 
-export const ENGINE_NAMES = ['chromium', 'firefox', 'webkit'] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** Where an engine's browser is, or why it cannot be used on this machine. */
 export type EngineLocation =

@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { EngineName, EngineSession, OpenPageOptions, ProbeContext, ProbePage } from './driver.ts';
+import type { EngineName } from '../core/names.ts';
+import type { EngineSession, OpenPageOptions, ProbeContext, ProbePage } from './driver.ts';
 
 /**
  * The part every Playwright-driven engine shares: one browser per run, one

@@ -1,17 +1,18 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaults } from '../config/defaults.ts';
-import { Cleanup } from '../cleanup.ts';
-import { ENGINE_NAMES, type EngineName } from '../browsers/driver.ts';
+import { Cleanup } from '../core/cleanup.ts';
+import { ENGINE_NAMES, type EngineName, STACK_NAMES, type StackName } from '../core/names.ts';
 import { ScenarioValidationError, formatProblems } from '../scenarios/errors.ts';
 import { loadScenarios } from '../scenarios/load.ts';
-import { checkProxyConfigs, locateProxies } from '../scenarios/proxy-check.ts';
-import { STACK_NAMES, type Scenario, type StackName } from '../scenarios/types.ts';
+import { checkProxyConfigs } from '../run/proxy-check.ts';
+import { locateProxies } from '../../servers/proxies/locate.ts';
+import type { Scenario } from '../core/format.ts';
 import { CLAIMS_FILE, hasCurriculum, loadCurriculum } from '../curriculum/load.ts';
 import type { Curriculum } from '../curriculum/types.ts';
-import { RunSetupError, runLab } from '../run.ts';
-import { toolVersion } from '../lab.ts';
-import { createReporters, REPORTER_NAMES, type ReporterName } from '../reporters/index.ts';
+import { RunSetupError, runLab } from '../run/run.ts';
+import { toolVersion } from '../system/project.ts';
+import { createReporters, REPORTER_NAMES, type ReporterName } from '../reporters/catalog.ts';
 import { EXPLAIN_OPTIONS, RUN_OPTIONS, helpText } from './options.ts';
 import { explainRequestText } from '../explanations/explain-request.ts';
 import { ModelInputError } from '../model/index.ts';
@@ -145,7 +146,7 @@ async function runCommand(args: string[]): Promise<number> {
     void cleanup.stopAll().finally(() => process.exit(EXIT.interrupted));
   };
   // `on`, not `once`: the listener must still be there while the run stops, so that
-  // harness/processes/children.ts sees the signal is handled and lets cleanup finish.
+  // harness/system/children.ts sees the signal is handled and lets cleanup finish.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {

@@ -1,7 +1,6 @@
 import { defaults } from '../config/defaults.ts';
-import { ENGINE_NAMES } from '../browsers/driver.ts';
-import { STACK_NAMES } from '../scenarios/types.ts';
-import { REPORTER_NAMES } from '../reporters/index.ts';
+import { ENGINE_NAMES, STACK_NAMES } from '../core/names.ts';
+import { REPORTER_NAMES } from '../reporters/catalog.ts';
 import { IMAGE_KEYS, RUNTIMES } from '../config/settings.ts';
 
 interface OptionSpec {

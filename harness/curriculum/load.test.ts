@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCurriculum } from './load.ts';
 import { ScenarioValidationError } from '../scenarios/errors.ts';
-import type { Scenario } from '../scenarios/types.ts';
+import type { Scenario } from '../core/format.ts';
 
 const scenario: Scenario = {
   id: 'origins/trailing-slash',

@@ -3,9 +3,11 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { checkYaml, schemaPath } from '../scenarios/load.ts';
 import { ScenarioValidationError, type ScenarioProblem } from '../scenarios/errors.ts';
-import { STACK_NAMES, type Scenario } from '../scenarios/types.ts';
+import { STACK_NAMES } from '../core/names.ts';
+import type { Scenario } from '../core/format.ts';
 import { probeName } from '../plan/plan.ts';
-import type { Chapter, Claim, Curriculum } from './types.ts';
+import type { Chapter, Claim } from '../results/types.ts';
+import type { Curriculum } from './types.ts';
 
 export const CHAPTERS_FILE = 'chapters.yaml';
 export const CLAIMS_FILE = 'claims.yaml';

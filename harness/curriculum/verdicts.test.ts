@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { claimCounts, claimVerdicts } from './verdicts.ts';
-import type { Claim } from './types.ts';
-import type { CellResult, Observation } from '../results/types.ts';
-import type { StackName } from '../scenarios/types.ts';
+import type { Claim, CellResult, Observation } from '../results/types.ts';
+import type { StackName } from '../core/names.ts';
 
 const blocked: Observation = {
   result: 'blocked',

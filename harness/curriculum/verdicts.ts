@@ -1,8 +1,6 @@
-import { ENGINE_NAMES, type EngineName } from '../browsers/driver.ts';
+import { ENGINE_NAMES, type EngineName, baseStack } from '../core/names.ts';
 import { judge } from '../verdicts/judge.ts';
-import { baseStack } from '../scenarios/types.ts';
-import type { CellResult } from '../results/types.ts';
-import type { Claim, ClaimResult, ClaimVerdict, EngineClaimResult, EngineClaimVerdict } from './types.ts';
+import type { CellResult, Claim, ClaimResult, ClaimVerdict, EngineClaimResult, EngineClaimVerdict } from '../results/types.ts';
 
 /**
  * Decides each claim from what the browsers did. A check's `says` is the

@@ -1,40 +1,8 @@
-import { ModelInputError, predict, type Failure, type Latitude, type Prediction } from '../model/index.ts';
-import { fixFor, type Fix } from './fixes.ts';
-import type { EngineName } from '../browsers/driver.ts';
-import type { Difference, Observation } from '../results/types.ts';
-import type { Deviation, Expectation, FetchSpec, PageOriginName, Policy, StackName } from '../scenarios/types.ts';
-
-/** What the Fetch standard model says about one cell, given what the server answered on the wire. */
-export interface ModelAnswer {
-  preflight: boolean | 'undetermined';
-  actualSent: boolean;
-  result: 'allowed' | 'blocked' | 'opaque' | 'undetermined';
-  status: number | null;
-  readable: string[];
-  /** One sentence naming the header and the values involved. */
-  explanation: string;
-  failures: Failure[];
-  /** Where the standard leaves this request's outcome to the browser. */
-  notes: Latitude[];
-}
-
-export interface CellExplanation {
-  /** Why the cell came out as it did, in one sentence computed from the wire exchange. */
-  reason: string;
-  model: ModelAnswer;
-  /**
-   * true: the engine did what the standard says; false: it did not (news: a
-   * browser deviation or a model bug, see `modelDifferences`); null: the
-   * model could not decide (the standard leaves it to the browser) or the
-   * harness could not observe.
-   */
-  agreesWithModel: boolean | null;
-  modelDifferences: Difference[];
-  /** The scenario documents this engine's difference from the standard (with its source). */
-  deviation?: { why: string; source: string };
-  /** The smallest server change that lets the page through, for a blocked request the site's own page makes. */
-  fix?: Fix;
-}
+import { ModelInputError, predict, type Prediction } from '../model/index.ts';
+import { fixFor } from './fixes.ts';
+import type { EngineName, PageOriginName, StackName } from '../core/names.ts';
+import type { CellExplanation, Difference, ModelAnswer, Observation } from '../results/types.ts';
+import type { Deviation, Expectation, FetchSpec, Policy } from '../core/format.ts';
 
 export interface ExplainInput {
   request: FetchSpec;

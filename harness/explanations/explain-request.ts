@@ -10,7 +10,8 @@ import {
 } from '../model/index.ts';
 import { renderPolicySetup } from './fixes.ts';
 import { stackLabel } from '../../servers/labels.ts';
-import type { Policy, StackName } from '../scenarios/types.ts';
+import type { Policy } from '../core/format.ts';
+import type { StackName } from '../core/names.ts';
 
 export interface RequestAdvice {
   plan: RequestPlan;

@@ -1,11 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { adviseRequest, explainRequestText } from './explain-request.ts';
 import { fixFor } from './fixes.ts';
-import { compareWithModel, type ModelAnswer } from './explain-cell.ts';
+import { compareWithModel } from './explain-cell.ts';
+import type { ModelAnswer, Observation } from '../results/types.ts';
 import { attackerRead, regexLiterals } from './security.ts';
 import { prepareRequest, predict } from '../model/index.ts';
-import { main } from '../cli/main.ts';
-import type { Observation } from '../results/types.ts';
 
 const app = 'https://app.example.com';
 const api = 'https://api.example.com/items';
@@ -37,17 +36,6 @@ describe('explaining a request offline (corslab explain)', () => {
     expect(text).not.toContain('Express');
   });
 
-  it('is a command that exits 0, and 2 on bad input', async () => {
-    let out = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    expect(await main(['explain', '--origin', app, '--url', api, '-X', 'PUT', '--stack', 'express-cors'])).toBe(0);
-    expect(out).toContain("app.use(cors({ origin: 'https://app.example.com', methods: ['PUT'] }))");
-    expect(await main(['explain', '--url', api])).toBe(2);
-    expect(await main(['explain', '--origin', app, '--url', api, '--credentials', 'always'])).toBe(2);
-    expect(await main(['explain', '--origin', 'not an origin', '--url', api])).toBe(2);
-    vi.restoreAllMocks();
-  });
 });
 
 describe('fixes for a blocked request', () => {

@@ -1,21 +1,9 @@
-import { stacks as stackRegistry } from '../../servers/registry.ts';
+import { stacks as stackRegistry } from '../../servers/apps/catalog.ts';
 import { isCorsSafelistedMethod, normalizeMethod, type Failure, type RequestPlan } from '../model/index.ts';
-import { splitStack, type AppStackName, type Policy, type StackName } from '../scenarios/types.ts';
-import { proxies } from '../../servers/proxies.ts';
-
-/** The smallest change that lets the page through, as a policy and in each stack's idiom. */
-export interface Fix {
-  /** What to change, in one sentence. */
-  summary: string;
-  /**
-   * The policy with the change applied (placeholders expanded), when the fix
-   * is a change of policy. Absent when the fix is structural (e.g. answer
-   * OPTIONS before authentication), which no policy can express.
-   */
-  policy?: Policy;
-  /** The fixed setup in each stack's own idiom: cors options, @fastify/cors options, hand-written headers. */
-  perStack: Partial<Record<StackName, string>>;
-}
+import { splitStack, type AppStackName, type StackName } from '../core/names.ts';
+import type { Policy } from '../core/format.ts';
+import type { Fix } from '../results/types.ts';
+import { proxies } from '../../servers/proxies/catalog.ts';
 
 export interface FixInput {
   /** The model's failures for the cell, the deciding one first. */

@@ -1,22 +1,6 @@
 import { checkOriginPattern, findUnsafeCorsConfig, type Finding } from '../model/index.ts';
-import type { CellResult } from '../results/types.ts';
-import type { StackName } from '../scenarios/types.ts';
-
-/** An unsafe configuration, found from what a server answered or from its code; reported apart from pass/fail. */
-export interface SecurityFinding extends Finding {
-  scenario: string;
-  stack: StackName;
-  /** The cells whose exchanges show it. */
-  cells: string[];
-  /**
-   * An attacker's page (any page but the app's: evil.localhost, a sandboxed
-   * frame, a look-alike host) really read a response to a request that carried
-   * the user's cookie, in these engines. Only then is a finding called exploitable.
-   */
-  exploitedIn: string[];
-  /** An attacker's page read a credentialed-mode response, but the engine had sent no cookie with it: nothing private was read. */
-  readWithoutCookieIn: string[];
-}
+import type { CellResult, SecurityFinding } from '../results/types.ts';
+import type { StackName } from '../core/names.ts';
 
 /**
  * Security findings of a run: each server answer to each cell, checked with

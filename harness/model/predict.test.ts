@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Exchange, RawHeader } from '../results/types.ts';
 import { predict, type ExchangeLike } from './predict.ts';
 import type { CorsRequestInit } from './request.ts';
 
@@ -7,9 +6,7 @@ const APP = 'http://app.example.localhost:4000';
 const API = 'http://api.example.localhost:4001';
 const OTHER = 'http://other.localhost:4002';
 
-/** A recorded browser Exchange (harness/results/types.ts; the harness's own setup requests aside) must be usable as model evidence as it is. */
-type Fits<T extends U, U> = T;
-export type RecordedExchangeIsEvidence = Fits<Exchange & { kind: 'preflight' | 'actual' }, ExchangeLike>;
+type RawHeader = [name: string, value: string];
 
 /** The part of a recorded exchange the model reads. */
 function exchange(kind: ExchangeLike['kind'], status: number | null, headers: RawHeader[] = [], upstreamError?: string): ExchangeLike {
@@ -22,7 +19,7 @@ function exchange(kind: ExchangeLike['kind'], status: number | null, headers: Ra
 const init = (over: Partial<CorsRequestInit> = {}): CorsRequestInit => ({ pageOrigin: APP, url: `${API}/items`, ...over });
 
 describe('predicting a simple request (https://fetch.spec.whatwg.org/#main-fetch)', () => {
-  it('a recorded Exchange is accepted as it is (checked by the type RecordedExchangeIsEvidence)', () => {
+  it('takes exchanges as evidence (a recorded Exchange fits: harness/results/evidence.test.ts)', () => {
     const evidence: readonly ExchangeLike[] = [exchange('actual', 200, [['Access-Control-Allow-Origin', APP]])];
     expect(predict(init(), evidence).result).toBe('allowed');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FetchSpec } from '../scenarios/types.ts';
+import type { FetchSpec } from '../core/format.ts';
 import { createCacheEntries } from './cache.ts';
 import { ModelInputError } from './origin.ts';
 import { prepareRequest, type CorsRequestInit } from './request.ts';

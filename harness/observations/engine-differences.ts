@@ -1,27 +1,4 @@
-import type { EngineName } from '../browsers/driver.ts';
-import type { CellResult, Observation } from '../results/types.ts';
-import type { StackName } from '../scenarios/types.ts';
-
-/** What is compared between engines: the outcome, not the timing or the exact header bytes. */
-export interface EngineOutcome {
-  result?: string;
-  preflight: boolean;
-  reachedHandler: boolean;
-  status?: number;
-  cookiesSent: string[] | null;
-  readable: string[];
-}
-
-/** One probe on one stack whose observations differ between engines. */
-export interface EngineDisagreement {
-  scenario: string;
-  probe: number;
-  probeName: string;
-  stack: StackName;
-  /** The fields of EngineOutcome that differ. */
-  fields: (keyof EngineOutcome)[];
-  byEngine: Partial<Record<EngineName, EngineOutcome>>;
-}
+import type { CellResult, EngineDisagreement, EngineOutcome, Observation } from '../results/types.ts';
 
 export function engineOutcome(o: Observation): EngineOutcome {
   return {

@@ -1,4 +1,3 @@
-import { cookieNames } from '../../servers/page/cookies.ts';
 import type { EngineMessage, Exchange, JsOutcome, Observation } from '../results/types.ts';
 
 export interface ObserveInput {
@@ -60,4 +59,12 @@ export function observe(input: ObserveInput): { observation: Observation; error?
       };
     }
   }
+}
+
+/** Cookie names in a Cookie request header. */
+function cookieNames(header: string): string[] {
+  return header
+    .split(';')
+    .map((pair) => pair.trim().split('=')[0]!)
+    .filter(Boolean);
 }

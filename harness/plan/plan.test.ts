@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectationFor, planCells, stacksFor } from './plan.ts';
-import type { Probe, Scenario } from '../scenarios/types.ts';
+import type { Probe, Scenario } from '../core/format.ts';
 
 const probe = (over: Partial<Probe> = {}): Probe => ({ fetch: { url: '{api}/x' }, expect: { result: 'allowed', status: 200 }, ...over });
 const scenario = (server: Scenario['server'], probes: Probe[] = [probe()]): Scenario => ({

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { APP_STACK_NAMES, PROXY_NAMES, baseStack, type AppStackName, type Expectation, type PageOriginName, type Probe, type ProxyName, type Scenario, type StackName } from '../scenarios/types.ts';
+import { APP_STACK_NAMES, PROXY_NAMES, baseStack, type AppStackName, type PageOriginName, type ProxyVariants, type StackName, type EngineName } from '../core/names.ts';
+import type { Expectation, Probe, Scenario } from '../core/format.ts';
 import { mergeExpectation } from '../scenarios/expectations.ts';
-import type { EngineName } from '../browsers/driver.ts';
 
 /** One cell: scenario x probe x stack x engine. */
 export interface PlannedCell {
@@ -39,9 +39,6 @@ export interface PlanFilters {
   /** Docker runtime: a proxy with more than one image gets one column per image (see stacksFor). */
   variants?: ProxyVariants;
 }
-
-/** Per proxy, the labels of its images when there is more than one (`['1.22', '1.27']`). */
-export type ProxyVariants = Partial<Record<ProxyName, readonly string[]>>;
 
 /**
  * The app stacks a scenario's app setup applies to: every app stack when it

@@ -1,6 +1,7 @@
 import { defaults } from '../config/defaults.ts';
-import { jsLiteral } from '../util/js-literal.ts';
-import type { FetchSpec, PageOriginName, Probe } from '../scenarios/types.ts';
+import { jsLiteral } from '../core/js-literal.ts';
+import type { FetchSpec, Probe } from '../core/format.ts';
+import type { PageOriginName } from '../core/names.ts';
 
 /**
  * Adds the cell's token to a URL. Every cell gets its own URLs, so nothing one

@@ -3,12 +3,9 @@
  * (terminal, HTML, JUnit) reads. Bump RESULTS_SCHEMA_VERSION on any change a
  * reader would notice.
  */
-import type { EngineName } from '../browsers/driver.ts';
-import type { EngineDisagreement } from '../observations/engine-differences.ts';
-import type { CellExplanation } from '../explanations/explain-cell.ts';
-import type { SecurityFinding } from '../explanations/security.ts';
-import type { Chapter, ClaimResult, ClaimVerdict } from '../curriculum/types.ts';
-import type { Deviation, Expectation, ExpectationOverride, FetchSpec, HandlerResponse, PageOriginName, ResultKind, StackName } from '../scenarios/types.ts';
+import type { Failure, Finding, Latitude } from '../model/index.ts';
+import type { Policy, Deviation, Expectation, ExpectationOverride, FetchSpec, HandlerResponse, ResultKind } from '../core/format.ts';
+import type { EngineName, PageOriginName, StackName } from '../core/names.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -236,4 +233,143 @@ export interface RunResults {
     /** Cells where the engine did something other than what the Fetch standard model says. */
     modelDisagreements: number;
   };
+}
+
+// ------------------------------------------------------------------
+// What the harness derives from the observations: explanations, fixes,
+// security findings, engine disagreements and the claims index.
+
+/** What the Fetch standard model says about one cell, given what the server answered on the wire. */
+export interface ModelAnswer {
+  preflight: boolean | 'undetermined';
+  actualSent: boolean;
+  result: 'allowed' | 'blocked' | 'opaque' | 'undetermined';
+  status: number | null;
+  readable: string[];
+  /** One sentence naming the header and the values involved. */
+  explanation: string;
+  failures: Failure[];
+  /** Where the standard leaves this request's outcome to the browser. */
+  notes: Latitude[];
+}
+
+export interface CellExplanation {
+  /** Why the cell came out as it did, in one sentence computed from the wire exchange. */
+  reason: string;
+  model: ModelAnswer;
+  /**
+   * true: the engine did what the standard says; false: it did not (news: a
+   * browser deviation or a model bug, see `modelDifferences`); null: the
+   * model could not decide (the standard leaves it to the browser) or the
+   * harness could not observe.
+   */
+  agreesWithModel: boolean | null;
+  modelDifferences: Difference[];
+  /** The scenario documents this engine's difference from the standard (with its source). */
+  deviation?: { why: string; source: string };
+  /** The smallest server change that lets the page through, for a blocked request the site's own page makes. */
+  fix?: Fix;
+}
+
+/** The smallest change that lets the page through, as a policy and in each stack's idiom. */
+export interface Fix {
+  /** What to change, in one sentence. */
+  summary: string;
+  /**
+   * The policy with the change applied (placeholders expanded), when the fix
+   * is a change of policy. Absent when the fix is structural (e.g. answer
+   * OPTIONS before authentication), which no policy can express.
+   */
+  policy?: Policy;
+  /** The fixed setup in each stack's own idiom: cors options, @fastify/cors options, hand-written headers. */
+  perStack: Partial<Record<StackName, string>>;
+}
+
+/** An unsafe configuration, found from what a server answered or from its code; reported apart from pass/fail. */
+export interface SecurityFinding extends Finding {
+  scenario: string;
+  stack: StackName;
+  /** The cells whose exchanges show it. */
+  cells: string[];
+  /**
+   * An attacker's page (any page but the app's: evil.localhost, a sandboxed
+   * frame, a look-alike host) really read a response to a request that carried
+   * the user's cookie, in these engines. Only then is a finding called exploitable.
+   */
+  exploitedIn: string[];
+  /** An attacker's page read a credentialed-mode response, but the engine had sent no cookie with it: nothing private was read. */
+  readWithoutCookieIn: string[];
+}
+
+/** What is compared between engines: the outcome, not the timing or the exact header bytes. */
+export interface EngineOutcome {
+  result?: string;
+  preflight: boolean;
+  reachedHandler: boolean;
+  status?: number;
+  cookiesSent: string[] | null;
+  readable: string[];
+}
+
+/** One probe on one stack whose observations differ between engines. */
+export interface EngineDisagreement {
+  scenario: string;
+  probe: number;
+  probeName: string;
+  stack: StackName;
+  /** The fields of EngineOutcome that differ. */
+  fields: (keyof EngineOutcome)[];
+  byEngine: Partial<Record<EngineName, EngineOutcome>>;
+}
+
+export interface Chapter {
+  /** The scenario folder, e.g. `preflight`. */
+  id: string;
+  title: string;
+  intro: string;
+}
+
+/** One probe (or every probe) of a scenario, and what the article says it shows. */
+export interface ClaimCheck {
+  scenario: string;
+  probe?: string;
+  stacks?: StackName[];
+  /** The article's claim in the scenario expectation vocabulary; judged against what the browser did. */
+  says: Expectation;
+}
+
+export interface Claim {
+  id: string;
+  article: string;
+  quote: string;
+  claim: string;
+  chapter: string;
+  checks: ClaimCheck[];
+  /** Why the claim cannot be observed in real time here; its checks (if any) are what was checked instead. */
+  notObservable?: string;
+}
+
+/**
+ * One engine's answer to a claim, over every cell its checks select:
+ * every cell as the article says (confirmed), none (refuted), some but not
+ * others: true for one request or stack and not another (partly), or no cell observed (not run).
+ */
+export type EngineClaimVerdict = 'confirmed' | 'refuted' | 'partly' | 'not run';
+
+/** The claim over all engines. */
+export type ClaimVerdict = EngineClaimVerdict | 'engine-dependent' | 'not observable';
+
+export interface EngineClaimResult {
+  verdict: EngineClaimVerdict;
+  /** Cells whose observation matched what the article says. */
+  matched: string[];
+  /** Cells whose observation did not, with the first difference. */
+  contradicted: { cell: string; field: string; expected: unknown; observed: unknown }[];
+  /** Cells that could not be observed (errors): they decide nothing. */
+  errors: string[];
+}
+
+export interface ClaimResult extends Claim {
+  verdict: ClaimVerdict;
+  engines: Partial<Record<EngineName, EngineClaimResult>>;
 }

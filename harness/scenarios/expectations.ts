@@ -1,4 +1,4 @@
-import type { Expectation } from './types.ts';
+import type { Expectation } from '../core/format.ts';
 
 /** Fields JavaScript can only read from an allowed response. */
 export const READ_FIELDS = ['status', 'readable', 'bodyContains'] as const;

@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import { ScenarioValidationError, fieldPath, type ScenarioProblem } from './errors.ts';
-import { expandPlaceholders, unknownPlaceholders } from '../origins/origins.ts';
-import { proxies } from '../../servers/proxies.ts';
-import { APP_STACK_NAMES, PROXY_LEVELS, PROXY_NAMES, type Expectation, type Scenario, type ScenarioFile } from './types.ts';
+import { expandPlaceholders, unknownPlaceholders } from '../core/origins.ts';
+import { proxies } from '../../servers/proxies/catalog.ts';
+import { APP_STACK_NAMES, PROXY_NAMES } from '../core/names.ts';
+import { PROXY_LEVELS, type Expectation, type Scenario, type ScenarioFile } from '../core/format.ts';
 import { READ_FIELDS, mergeExpectation } from './expectations.ts';
-import { compileStackCode } from '../../servers/code.ts';
+import { compileStackCode } from '../../servers/apps/code.ts';
 
 export const schemaPath = fileURLToPath(new URL('../../scenarios/schema.json', import.meta.url));
 

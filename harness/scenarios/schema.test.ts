@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenarios, schemaPath } from './load.ts';
-import { APP_STACK_NAMES, PAGE_ORIGINS, STACK_NAMES } from './types.ts';
-import { ENGINE_NAMES } from '../browsers/driver.ts';
+import { APP_STACK_NAMES, PAGE_ORIGINS, STACK_NAMES, ENGINE_NAMES } from '../core/names.ts';
 
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
 

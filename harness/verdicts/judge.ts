@@ -1,4 +1,4 @@
-import type { Expectation } from '../scenarios/types.ts';
+import type { Expectation } from '../core/format.ts';
 import type { Difference, Observation, Verdict } from '../results/types.ts';
 
 const lower = (names: readonly string[]) => names.map((n) => n.toLowerCase());

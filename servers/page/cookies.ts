@@ -1,4 +1,4 @@
-import type { CookieSpec } from '../../harness/scenarios/types.ts';
+import type { CookieSpec } from '../../harness/core/format.ts';
 
 /** Path on the page server that sets a scenario's cookies for whichever host it is visited on. */
 export const COOKIE_SETUP_PATH = '/__corslab/cookies';
@@ -27,12 +27,4 @@ export function setCookieHeader(cookie: CookieSpec): string {
 /** The URL a fresh browser context visits first, top-level, so the cookies are set first-party on `origin`'s host. */
 export function cookieSetupUrl(origin: string, cookies: readonly CookieSpec[]): string {
   return `${origin}${COOKIE_SETUP_PATH}?spec=${encodeURIComponent(JSON.stringify(cookies))}`;
-}
-
-/** Cookie names in a Cookie request header. */
-export function cookieNames(header: string): string[] {
-  return header
-    .split(';')
-    .map((pair) => pair.trim().split('=')[0]!)
-    .filter(Boolean);
 }

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import { closeServer, listenOnFreePort } from '../listen.ts';
+import { closeServer, listenOnFreePort } from '../../harness/system/listen.ts';
 import { COOKIE_SETUP_PATH, setCookieHeader } from './cookies.ts';
-import type { CookieSpec } from '../../harness/scenarios/types.ts';
+import type { CookieSpec } from '../../harness/core/format.ts';
 
 /** The blank page every probe runs in. It has no script of its own: the probe's code is the only code on it. */
 const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>CORS Lab page</title></head><body></body></html>';
@@ -16,7 +16,7 @@ const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>CORS Lab p
  * port (RFC 6265 section 8.5), so the API on its own port receives them.
  */
 export class PageServer {
-  /** Other pages by path, for the hands-on lab (servers/container/hands-on.ts); a run serves only the blank page. */
+  /** Other pages by path, for the hands-on lab (harness/cli/hands-on.ts); a run serves only the blank page. */
   readonly extraPages = new Map<string, { type: string; body: string }>();
 
   private readonly server: Server = createServer((req, res) => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadScenarios } from '../../harness/scenarios/load.ts';
-import { runLab } from '../../harness/run.ts';
+import { runLab } from '../../harness/run/run.ts';
 import { engineOutcome } from '../../harness/observations/engine-differences.ts';
 import type { RunResults } from '../../harness/results/types.ts';
 

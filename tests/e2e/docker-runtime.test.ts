@@ -13,11 +13,11 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../harness/config/settings.ts';
 import { loadScenarios } from '../../harness/scenarios/load.ts';
-import { runLab } from '../../harness/run.ts';
+import { runLab } from '../../harness/run/run.ts';
 import { HtmlReporter } from '../../harness/reporters/html/html-reporter.ts';
 import { launchReportBrowser } from '../../harness/reporters/html/report-browser.ts';
-import { RUN_LABEL } from '../../servers/docker/engine.ts';
-import { LOCAL_IMAGES, LOCAL_IMAGE_OPTIONS, dockerTestSetup } from '../../servers/docker/local-images.ts';
+import { RUN_LABEL } from '../../servers/runtimes/docker/engine.ts';
+import { LOCAL_IMAGES, LOCAL_IMAGE_OPTIONS, dockerTestSetup } from '../../servers/runtimes/docker/local-images.ts';
 import type { CellResult, RunResults } from '../../harness/results/types.ts';
 
 const setup = await dockerTestSetup();

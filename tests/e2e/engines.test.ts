@@ -8,8 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadScenarios } from '../../harness/scenarios/load.ts';
-import { runLab } from '../../harness/run.ts';
-import type { EngineName } from '../../harness/browsers/driver.ts';
+import { runLab } from '../../harness/run/run.ts';
+import type { EngineName } from '../../harness/core/names.ts';
 import type { CellResult, RunResults } from '../../harness/results/types.ts';
 
 const SCENARIO = 'scenarios/preflight/put-needs-preflight.yaml';

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadScenarios } from '../../harness/scenarios/load.ts';
-import { runLab } from '../../harness/run.ts';
+import { runLab } from '../../harness/run/run.ts';
 import type { CellResult, RunResults } from '../../harness/results/types.ts';
-import type { Policy, Scenario } from '../../harness/scenarios/types.ts';
+import type { Policy, Scenario } from '../../harness/core/format.ts';
 
 /**
  * A fix is only worth showing if it works. For a sample of blocked cells that

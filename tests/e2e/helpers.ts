@@ -1,5 +1,5 @@
 import { loadScenarios } from '../../harness/scenarios/load.ts';
-import { runLab, type RunOptions } from '../../harness/run.ts';
+import { runLab, type RunOptions } from '../../harness/run/run.ts';
 import type { CellResult, RawHeader, RunResults } from '../../harness/results/types.ts';
 
 /** Runs the real harness (real servers, real browsers) on a fixture folder, with no reporters. */

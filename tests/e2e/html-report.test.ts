@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineDisagreements } from '../../harness/observations/engine-differences.ts';
 import { HtmlReporter } from '../../harness/reporters/html/html-reporter.ts';
 import { launchReportBrowser } from '../../harness/reporters/html/report-browser.ts';
-import { JsonReporter } from '../../harness/reporters/json.ts';
+import { JsonReporter } from '../../harness/reporters/json/json-reporter.ts';
 import type { CellResult, RunResults } from '../../harness/results/types.ts';
 import { runFixtures } from './helpers.ts';
 import { loadCurriculum } from '../../harness/curriculum/load.ts';

@@ -1,6 +1,6 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CACHE_DIR, installedVersion, nextBuildCount } from '../../servers/next/build.ts';
+import { CACHE_DIR, installedVersion, nextBuildCount } from '../../servers/apps/next/build.ts';
 import { cell, headerValues, runFixtures } from './helpers.ts';
 import type { RunResults } from '../../harness/results/types.ts';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../harness/cli/main.ts';
-import { proxies } from '../../servers/proxies.ts';
+import { proxies } from '../../servers/proxies/catalog.ts';
 import { PageServer } from '../../servers/page/page-server.ts';
 import { cell, headerValues, runFixtures } from './helpers.ts';
 import type { RunResults } from '../../harness/results/types.ts';

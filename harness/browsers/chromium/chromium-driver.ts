@@ -3,7 +3,7 @@ import { defaults } from '../../config/defaults.ts';
 import { probeRunnerCall } from '../page-runtime.ts';
 import { MessageBook } from '../message-book.ts';
 import { PlaywrightSession } from '../playwright-session.ts';
-import { locateExecutable } from '../../processes/locate.ts';
+import { locateExecutable } from '../../system/locate.ts';
 import type { EngineDriver, EngineLocation, EngineSession, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
 import type { JsOutcome } from '../../results/types.ts';
 

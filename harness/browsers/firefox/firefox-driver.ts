@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { firefox, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
@@ -8,7 +8,7 @@ import { probeRunnerCall } from '../page-runtime.ts';
 import { MessageBook } from '../message-book.ts';
 import { protocolMismatch, type Versions } from './protocol-mismatch.ts';
 import { PlaywrightSession } from '../playwright-session.ts';
-import { locateExecutable } from '../../processes/locate.ts';
+import { locateExecutable } from '../../system/locate.ts';
 import type { EngineDriver, EngineLocation, EngineSession, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
 import type { EngineMessage, JsOutcome } from '../../results/types.ts';
 

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Client } from 'webdriver';
 import { defaults } from '../../config/defaults.ts';
-import { spawnOwned, type OwnedChild } from '../../processes/children.ts';
+import { spawnOwned, type OwnedChild } from '../../system/children.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
 import { ProbePump } from './probe-pump.ts';
 import type { EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbeContext, ProbePage } from '../driver.ts';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { spawnOwned } from '../../processes/children.ts';
+import { spawnOwned } from '../../system/children.ts';
 
 export const XVFB = '/usr/bin/Xvfb';
 

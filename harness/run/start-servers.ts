@@ -1,0 +1,210 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { packageVersion } from '../system/project.ts';
+import { defaults } from '../config/defaults.ts';
+import { apiOrigin, expandDeep, mountPath, pageOrigins, placeholderValues, type LabOrigins, type PageOrigins } from '../core/origins.ts';
+import { WireRecorder, type RecordedExchange } from '../../servers/recorder/recorder.ts';
+import { HandlerLog } from '../../servers/apps/handler-log.ts';
+import { PageServer } from '../../servers/page/page-server.ts';
+import { stacks as stackRegistry } from '../../servers/apps/catalog.ts';
+import { proxies } from '../../servers/proxies/catalog.ts';
+import { stackLabel } from '../../servers/labels.ts';
+import { freePort } from '../system/listen.ts';
+import { resolveResponse, type ScenarioMount, type StartedStack } from '../../servers/apps/app-stack.ts';
+import type { ProxyLocation, ProxyLocations, ProxyScenarioInput } from '../../servers/proxies/proxy.ts';
+import { splitStack, type AppStackName, type ProxyName, type StackName, type ProxyVariants } from '../core/names.ts';
+import type { Policy, Scenario } from '../core/format.ts';
+import type { Cleanup } from '../core/cleanup.ts';
+import type { Exchange, StackInfo } from '../results/types.ts';
+import type { StackRuntime } from '../../servers/runtimes/runtime.ts';
+import { defaultRuntime } from '../../servers/runtimes/catalog.ts';
+
+/** A stack as the run uses it: the app (and the proxy in front), the recorders, and who reached the handler. */
+export interface RunningStack {
+  name: StackName;
+  origins: LabOrigins;
+  /** In front of the first server the browser talks to. */
+  recorder: WireRecorder;
+  /** Behind a proxy: taps the hop between the proxy and the app. */
+  appHop?: WireRecorder;
+  handlerLog: HandlerLog;
+  /** The setup each scenario ran on this stack, as the report shows it. */
+  code: Map<string, string>;
+  /** Set when the whole stack could not start. */
+  startError?: string;
+  /** Set per scenario when its setup could not start (setup code that threw, a proxy that did not start). */
+  setupErrors: Map<string, string>;
+}
+
+export interface Lab {
+  pageOrigins: PageOrigins;
+  /** The API's host on the page server's port: visited top-level to set a scenario's cookies first-party. */
+  cookieOrigin: string;
+  stacks: Map<StackName, RunningStack>;
+  /** Proxies with several images (Docker runtime): one column per image. */
+  variants: ProxyVariants;
+}
+
+/**
+ * Starts what the cells need, all in parallel: the page server (app and evil
+ * origins) and, for each stack, one app server for every scenario with a
+ * recorder in front; for a proxied stack, one proxy per scenario in front of
+ * the app, with a second recorder on the hop between them. A stack that fails
+ * to start is recorded, not thrown: its cells become errors and the others
+ * still run.
+ */
+export async function startLab(
+  scenariosByStack: Map<StackName, Scenario[]>,
+  cleanup: Cleanup,
+  startedAt: number,
+  proxyLocations: ProxyLocations = {},
+  runtime: StackRuntime = defaultRuntime(),
+  /** The hands-on lab (docker-compose.yml) serves its page on a fixed port; a run lets the OS pick. */
+  page: { port?: number; server?: PageServer } = {},
+): Promise<Lab> {
+  const host = defaults.bindAddress;
+  const pageServer = page.server ?? new PageServer();
+  const pagePort = await pageServer.listen(host, page.port);
+  cleanup.add('the page server', () => pageServer.close());
+  const pages = pageOrigins(pagePort);
+
+  const running = await Promise.all(
+    [...scenariosByStack].map(async ([name, scenarios]): Promise<RunningStack> => {
+      const recorder = new WireRecorder(host, startedAt);
+      const port = await recorder.listen();
+      cleanup.add(`the recorder for ${name}`, () => recorder.close());
+      const origins: LabOrigins = { app: pages.app, evil: pages.evil, apiOrigin: apiOrigin(port) };
+      const entry: RunningStack = { name, origins, recorder, handlerLog: new HandlerLog(), code: new Map(), setupErrors: new Map() };
+      const { proxy, app } = splitStack(name);
+      try {
+        if (!proxy) {
+          const started = await startApp(app, scenarios, entry, 'alone', cleanup, runtime);
+          recorder.setUpstream(started.port);
+        } else {
+          await startProxied(proxy, app, scenarios, entry, proxyLocations[proxy], cleanup, startedAt, runtime);
+        }
+      } catch (error) {
+        entry.startError = `${stackLabel(name)} did not start: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      return entry;
+    }),
+  );
+  return { pageOrigins: pages, cookieOrigin: apiOrigin(pagePort), stacks: new Map(running.map((r) => [r.name, r])), variants: runtime.variants };
+}
+
+/** The app's part of a scenario: alone, everything; behind a proxy, the policy only where the scenario puts it at the app. */
+function appPolicy(scenario: Scenario, layer: 'alone' | 'behind-proxy'): Policy | undefined {
+  if (layer === 'behind-proxy' && scenario.server.policyAt === 'proxy') return undefined;
+  return scenario.server.policy;
+}
+
+/** One app server for the stack's scenarios, each mounted at its own path. */
+async function startApp(app: AppStackName, scenarios: Scenario[], entry: RunningStack, layer: 'alone' | 'behind-proxy', cleanup: Cleanup, runtime: StackRuntime): Promise<StartedStack> {
+  const stack = stackRegistry[app];
+  const mounts: ScenarioMount[] = scenarios.map((scenario) => {
+    const values = placeholderValues(entry.origins, scenario.id);
+    const policy = appPolicy(scenario, layer);
+    const rendered = stack.render({ policy: policy && expandDeep(policy, values), raw: expandDeep(scenario.server[app], values) });
+    entry.code.set(scenario.id, rendered);
+    return { scenarioId: scenario.id, prefix: mountPath(scenario.id), code: rendered, response: resolveResponse(expandDeep(scenario.server.response, values)) };
+  });
+  const started = await runtime.startApp(entry.name, app, { host: defaults.bindAddress, mounts, handlerLog: entry.handlerLog, origins: entry.origins });
+  cleanup.add(`the ${app} server`, () => started.stop());
+  for (const [id, error] of started.setupErrors) entry.setupErrors.set(id, `the scenario's ${app} setup threw: ${error}`);
+  return started;
+}
+
+/**
+ * A proxy in front of an app: browser -> recorder -> proxy -> recorder (tap)
+ * -> app. One proxy process per scenario (its http-level snippets, such as a
+ * `map`, must not clash with another scenario's), routed to by path.
+ */
+async function startProxied(
+  proxyName: ProxyName,
+  app: AppStackName,
+  scenarios: Scenario[],
+  entry: RunningStack,
+  location: ProxyLocation | undefined,
+  cleanup: Cleanup,
+  startedAt: number,
+  runtime: StackRuntime,
+): Promise<void> {
+  if (!location?.available) throw new Error(location ? location.reason : `${proxyName} was not looked up`);
+  const proxy = proxies[proxyName];
+  const host = defaults.bindAddress;
+  const hop = new WireRecorder(host, startedAt, { tap: true });
+  const hopPort = await hop.listen();
+  cleanup.add(`the ${proxyName}>${app} hop recorder`, () => hop.close());
+  entry.appHop = hop;
+  const started = await startApp(app, scenarios, entry, 'behind-proxy', cleanup, runtime);
+  hop.setUpstream(started.port);
+
+  const routes = new Map<string, number>();
+  entry.recorder.setUpstream((target) => {
+    for (const [prefix, port] of routes) if (target.startsWith(`${prefix}/`)) return port;
+    return undefined;
+  });
+  await Promise.all(
+    scenarios.map(async (scenario) => {
+      const values = placeholderValues(entry.origins, scenario.id);
+      const atProxy = scenario.server.policyAt === 'proxy' || scenario.server.policyAt === 'both';
+      const dir = await mkdtemp(path.join(os.tmpdir(), `corslab-${proxyName}-`));
+      // mkdtemp makes it 0700; a proxy's workers may run as another user (nginx's as nobody when started by root).
+      await chmod(dir, 0o755);
+      cleanup.add(`${proxyName}'s folder for ${scenario.id}`, () => rm(dir, { recursive: true, force: true }));
+      const input: ProxyScenarioInput = {
+        scenarioId: scenario.id,
+        prefix: mountPath(scenario.id),
+        setup: expandDeep(scenario.server[proxyName]!, values),
+        ...(atProxy && scenario.server.policy ? { policy: expandDeep(scenario.server.policy, values) } : {}),
+        // Upstream down: a port the OS just handed out and nothing listens on.
+        servers: [{ app, listenPort: await freePort(host), upstreamPort: scenario.server.upstream === 'down' ? await freePort(host) : hopPort }],
+        dir,
+      };
+      const appCode = entry.code.get(scenario.id) ?? '';
+      entry.code.set(scenario.id, `# ${proxy.label}, in front\n${proxy.display(input)}\n\n// ${stackRegistry[app].label}, behind it${scenario.server.upstream === 'down' ? ' (down: not listening)' : ''}\n${appCode}`);
+      try {
+        const running = await runtime.startProxy(entry.name, input, location);
+        cleanup.add(`${proxyName} for ${scenario.id}`, () => running.stop());
+        routes.set(input.prefix, input.servers[0]!.listenPort);
+      } catch (error) {
+        entry.setupErrors.set(scenario.id, `${proxy.label} did not start: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }),
+  );
+}
+
+/**
+ * The exchanges of a cell, each marked with whether it reached the app's
+ * handler and, behind a proxy, with what crossed the hop to the app.
+ */
+export async function cellExchanges(stack: RunningStack, token: string): Promise<Exchange[]> {
+  await stack.recorder.settled(token, defaults.messageSettleMs);
+  let hops: RecordedExchange[] = [];
+  if (stack.appHop) {
+    await stack.appHop.settled(token, defaults.messageSettleMs);
+    hops = stack.appHop.exchangesFor(token);
+  }
+  return stack.recorder.exchangesFor(token).map((e) => {
+    const hop = hops.find((h) => exchangeHeader(h) === String(e.seq));
+    return { ...e, reachedHandler: stack.handlerLog.reached(e.seq), ...(hop ? { appHop: hopPart(hop) } : {}) };
+  });
+}
+
+function exchangeHeader(e: RecordedExchange): string | undefined {
+  return e.request.headers.find(([n]) => n.toLowerCase() === defaults.exchangeHeader)?.[1];
+}
+
+function hopPart(e: RecordedExchange): NonNullable<Exchange['appHop']> {
+  return { request: e.request, ...(e.response ? { response: e.response } : {}), ...(e.upstreamError ? { upstreamError: e.upstreamError } : {}) };
+}
+
+export function stackInfo(name: StackName, proxyLocations: ProxyLocations = {}, runtime: StackRuntime = defaultRuntime()): StackInfo {
+  const { proxy, app } = splitStack(name);
+  const packages: Record<string, string> = {};
+  const { proxyVersion, images } = runtime.describe(name, proxyLocations);
+  if (proxy) packages[proxy] = proxyVersion ?? 'not available';
+  for (const p of stackRegistry[app].packages) packages[p] = packageVersion(p);
+  return { name, label: stackLabel(name), packages, ...(images ? { images } : {}) };
+}

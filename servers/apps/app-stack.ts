@@ -1,0 +1,98 @@
+import type { LabOrigins } from '../../harness/core/origins.ts';
+import type { AppStackName } from '../../harness/core/names.ts';
+import type { HandlerResponse, Policy, StackCode } from '../../harness/core/format.ts';
+import type { HandlerLog } from './handler-log.ts';
+
+/**
+ * What a scenario asks of one stack, with placeholders already expanded:
+ * raw code, the CORS library's options as data, a policy, or none of them
+ * (an app with no CORS handling at all).
+ */
+export interface StackSetup {
+  policy?: Policy;
+  raw?: StackCode;
+}
+
+/** One scenario's app on a stack's server. */
+export interface ScenarioMount {
+  scenarioId: string;
+  /** Path the scenario's app is mounted at, e.g. `/s/preflight.put`. */
+  prefix: string;
+  /** The code that sets the app up, in this stack's idiom (what the report shows). */
+  code: string;
+  response: HandlerResponse;
+}
+
+export interface StackStartOptions {
+  host: string;
+  /**
+   * A port handed out by the harness (freePort), for an app it does not run
+   * itself (Docker runtime): a port the OS picks inside a container on the
+   * host's network could be one the harness just handed to a proxy. Default:
+   * the OS picks.
+   */
+  port?: number;
+  mounts: ScenarioMount[];
+  handlerLog: HandlerLog;
+  origins: LabOrigins;
+}
+
+export interface StartedStack {
+  port: number;
+  /** Scenarios whose setup code threw: their cells are errors, the others still run. */
+  setupErrors: Map<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A way to serve the API. Every stack has the same shape: it renders a
+ * scenario's setup as code in its own idiom, and starts one server for all of
+ * a run's scenarios, each mounted at its own path.
+ */
+export interface StackDefinition {
+  name: AppStackName;
+  /** Column header in the matrix, e.g. "Express + cors". */
+  label: string;
+  /** npm packages whose installed versions the results record. */
+  packages: string[];
+  /** Folders its server writes to at run time (Next.js's build cache): a container gets them read-write, the rest of the project read-only. */
+  writableDirs?: string[];
+  render(setup: StackSetup): string;
+  start(options: StackStartOptions): Promise<StartedStack>;
+}
+
+/** The handler answers with this unless the scenario says otherwise. */
+export const DEFAULT_RESPONSE: Required<HandlerResponse> = {
+  status: 200,
+  headers: { 'Content-Type': 'application/json; charset=utf-8' },
+  body: '{"ok":true}',
+};
+
+export function resolveResponse(response: HandlerResponse | undefined): Required<HandlerResponse> {
+  return {
+    status: response?.status ?? DEFAULT_RESPONSE.status,
+    headers: response?.headers ?? DEFAULT_RESPONSE.headers,
+    body: response?.body ?? DEFAULT_RESPONSE.body,
+  };
+}
+
+/** The methods the catch-all routes answer. OPTIONS is left to the CORS layer (or to the framework's default). */
+export const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * A policy as options of the `cors` package and of @fastify/cors, which use the
+ * same names (https://github.com/expressjs/cors#configuration-options,
+ * https://github.com/fastify/fastify-cors#options). Omitted fields stay
+ * omitted, so each library's own default applies.
+ */
+export function corsLibraryOptions(policy: Policy): Record<string, unknown> {
+  return {
+    // Both libraries take `true` to mean "reflect the request's Origin".
+    origin: policy.origin === 'reflect' ? true : policy.origin,
+    methods: policy.methods,
+    allowedHeaders: policy.allowedHeaders,
+    exposedHeaders: policy.exposedHeaders,
+    credentials: policy.credentials,
+    maxAge: policy.maxAge,
+  };
+}

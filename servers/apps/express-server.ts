@@ -1,0 +1,45 @@
+import { createServer, type RequestListener } from 'node:http';
+import express, { type Request, type Response } from 'express';
+import { closeServer, listenOnFreePort } from '../../harness/system/listen.ts';
+import { stackCodeFunction } from './code.ts';
+import type { HandlerLog } from './handler-log.ts';
+import type { StackStartOptions, StartedStack } from './app-stack.ts';
+import type { HandlerResponse } from '../../harness/core/format.ts';
+
+/** The routes an Express app gets when its setup declares none: one handler for every method but OPTIONS. */
+export const EXPRESS_ROUTES = "app.route('/{*path}').get(handler).post(handler).put(handler).patch(handler).delete(handler)";
+
+function expressHandler(log: HandlerLog, response: Required<HandlerResponse>) {
+  return async (req: Request, res: Response): Promise<void> => {
+    await log.mark(req.headers);
+    res.status(response.status);
+    for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+    res.end(response.body);
+  };
+}
+
+/**
+ * One Express server for every scenario of the run: each scenario's app is a
+ * sub-app mounted at its own path, set up by the scenario's code.
+ */
+export async function startExpress(options: StackStartOptions, corsLibrary: unknown): Promise<StartedStack> {
+  const root = express();
+  // Express's final handler prints every error's stack to stderr unless env is `test`; a scenario whose
+  // origin callback throws would fill the harness's terminal. Responses stay as they are (only
+  // `production` changes the error page).
+  root.set('env', 'test');
+  const setupErrors = new Map<string, string>();
+  for (const mount of options.mounts) {
+    const app = express();
+    try {
+      const handler = expressHandler(options.handlerLog, mount.response as Required<HandlerResponse>);
+      await stackCodeFunction(mount.code)(app, corsLibrary, handler, options.origins);
+      root.use(mount.prefix, app);
+    } catch (error) {
+      setupErrors.set(mount.scenarioId, error instanceof Error ? error.message : String(error));
+    }
+  }
+  const server = createServer(root as RequestListener);
+  const port = await listenOnFreePort(server, options.host, options.port);
+  return { port, setupErrors, stop: () => closeServer(server) };
+}

@@ -1,0 +1,162 @@
+/**
+ * What a scenario may write into an nginx config. A snippet is configuration
+ * by design, so it is not escaped: it is read statement by statement, and
+ * only directives that shape requests and responses are allowed. Anything
+ * that reaches outside the lab (files, other ports, modules, scripts) or
+ * leaves the block the snippet was given is refused before nginx ever sees
+ * it, with the line it is on.
+ */
+
+import type { ProxyLevel } from '../../../harness/core/format.ts';
+import type { LintProblem } from '../proxy.ts';
+
+/** Directives that change what a request or a response looks like, and nothing else. */
+const RESPONSE_SHAPING = [
+  'add_header',
+  'if',
+  'return',
+  'set',
+  'rewrite',
+  'break',
+  'error_page',
+  'expires',
+  'default_type',
+  'add_trailer',
+  'proxy_hide_header',
+  'proxy_pass_header',
+  'proxy_set_header',
+  'proxy_method',
+  'proxy_pass_request_headers',
+  'proxy_intercept_errors',
+  'proxy_ignore_headers',
+  'proxy_http_version',
+  'proxy_buffering',
+  'proxy_cache',
+  'proxy_cache_key',
+  'proxy_cache_valid',
+  'proxy_cache_methods',
+  'proxy_cache_min_uses',
+  'proxy_cache_bypass',
+  'proxy_no_cache',
+  'proxy_cache_lock',
+  'limit_except',
+  'allow',
+  'deny',
+  'satisfy',
+  'internal',
+  'location',
+];
+
+const ALLOWED: Record<ProxyLevel, ReadonlySet<string>> = {
+  // `map` must sit at the http level; its body is data, not directives.
+  http: new Set(['map', 'add_header', 'proxy_hide_header', 'proxy_pass_header', 'proxy_set_header', 'proxy_cache_key', 'proxy_cache_valid', 'proxy_ignore_headers', 'proxy_intercept_errors']),
+  server: new Set(RESPONSE_SHAPING),
+  location: new Set(RESPONSE_SHAPING),
+};
+
+/** Why some directives are refused, for the message. */
+const REFUSED: Record<string, string> = {
+  include: 'it reads files from outside the scenario',
+  load_module: 'it loads code into nginx',
+  proxy_pass: 'the lab sets the upstream itself, so every request stays on loopback',
+  listen: 'the lab picks the ports',
+  server_name: 'the lab sets up the servers',
+  root: 'it serves files from the disk',
+  alias: 'it serves files from the disk',
+  auth_basic_user_file: 'it reads a file from the disk',
+  access_log: 'it writes files',
+  error_log: 'it writes files',
+  proxy_cache_path: 'it writes files; use `proxy_cache corslab;`, a zone the lab provides',
+  resolver: 'it contacts a DNS server',
+};
+
+interface Token {
+  text: string;
+  line: number;
+  kind: 'word' | 'open' | 'close' | 'end';
+}
+
+function tokenize(snippet: string, problems: LintProblem[]): Token[] {
+  const tokens: Token[] = [];
+  let line = 0;
+  let i = 0;
+  while (i < snippet.length) {
+    const c = snippet[i]!;
+    if (c === '\n') {
+      line++;
+      i++;
+    } else if (/\s/.test(c)) {
+      i++;
+    } else if (c === '#') {
+      while (i < snippet.length && snippet[i] !== '\n') i++;
+    } else if (c === '{' || c === '}' || c === ';') {
+      tokens.push({ text: c, line, kind: c === '{' ? 'open' : c === '}' ? 'close' : 'end' });
+      i++;
+    } else if (c === '"' || c === "'") {
+      const start = line;
+      let j = i + 1;
+      while (j < snippet.length && snippet[j] !== c) {
+        if (snippet[j] === '\\') j++;
+        else if (snippet[j] === '\n') line++;
+        j++;
+      }
+      if (j >= snippet.length) problems.push({ line: start, message: `a quote (${c}) is never closed` });
+      tokens.push({ text: snippet.slice(i, j + 1), line: start, kind: 'word' });
+      i = j + 1;
+    } else {
+      let j = i;
+      while (j < snippet.length && !/[\s;{}"'#]/.test(snippet[j]!)) j++;
+      // A word may run into a parenthesised condition such as `if ($request_method = OPTIONS)`.
+      tokens.push({ text: snippet.slice(i, j), line, kind: 'word' });
+      i = j;
+    }
+  }
+  return tokens;
+}
+
+/** Problems with a snippet given at `level`; an empty list means it may go into the config. */
+export function lintSnippet(snippet: string, level: ProxyLevel): LintProblem[] {
+  const problems: LintProblem[] = [];
+  const tokens = tokenize(snippet, problems);
+  // Each open block: is its body directives, or data (the body of a map)?
+  const blocks: ('directives' | 'data')[] = [];
+  let atStatementStart = true;
+  let current: string | undefined;
+  for (const token of tokens) {
+    if (token.kind === 'close') {
+      if (blocks.length === 0) {
+        problems.push({ line: token.line, message: 'a `}` closes a block the snippet did not open: a snippet cannot leave the block it is given' });
+        break;
+      }
+      blocks.pop();
+      atStatementStart = true;
+      continue;
+    }
+    if (token.kind === 'end') {
+      atStatementStart = true;
+      continue;
+    }
+    if (token.kind === 'open') {
+      blocks.push(current === 'map' || blocks.at(-1) === 'data' ? 'data' : 'directives');
+      atStatementStart = true;
+      continue;
+    }
+    if (!atStatementStart) continue;
+    atStatementStart = false;
+    current = token.text;
+    if (blocks.at(-1) === 'data') continue;
+    const name = token.text.toLowerCase();
+    const allowed = blocks.length === 0 ? ALLOWED[level] : ALLOWED[level === 'http' ? 'location' : level];
+    if (!allowed.has(name)) {
+      const why = REFUSED[name];
+      problems.push({
+        line: token.line,
+        message: why
+          ? `\`${token.text}\` is not allowed in a scenario: ${why}`
+          : `\`${token.text}\` is not a directive a scenario may use at the ${level} level (allowed: ${[...ALLOWED[level]].join(', ')})`,
+      });
+    }
+  }
+  if (blocks.length > 0) problems.push({ line: tokens.at(-1)?.line ?? 0, message: 'a `{` is never closed' });
+  return problems;
+}

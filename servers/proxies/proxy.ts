@@ -1,0 +1,90 @@
+import type { CommandRunner } from '../../harness/system/server-process.ts';
+import type { AppStackName, ProxyName } from '../../harness/core/names.ts';
+import type { Policy, ProxyLevel, ProxySetup } from '../../harness/core/format.ts';
+
+/** One line of generated config and where it came from, so that a config test's errors point back into the scenario file. */
+export interface ConfigLine {
+  text: string;
+  /** The scenario field the line came from (`nginx.location`), and its 0-based line within that field. */
+  source?: { field: string; line: number };
+}
+
+export interface ConfigProblem {
+  /** 1-based line in the generated config (0 when the proxy named none). */
+  line: number;
+  message: string;
+}
+
+export interface LintProblem {
+  /** 0-based line within the snippet. */
+  line: number;
+  message: string;
+}
+
+export type ProxyLocation = { available: true; executable: string; version: string } | { available: false; reason: string };
+
+/** Where the proxies of a run are, looked up once before anything starts. */
+export type ProxyLocations = Partial<Record<ProxyName, ProxyLocation>>;
+
+/** Everything a proxy needs to serve one scenario: one virtual server per app stack behind it. */
+export interface ProxyScenarioInput {
+  scenarioId: string;
+  /** The path the scenario's app is mounted at; the proxy's location for it. */
+  prefix: string;
+  setup: ProxySetup;
+  /** The policy to render at the proxy, when the scenario puts it there (placeholders expanded). */
+  policy?: Policy;
+  /** Per app stack: the port the proxy listens on for it, and the port it forwards to (where nothing may listen: upstream down). */
+  servers: { app: AppStackName; listenPort: number; upstreamPort: number }[];
+  /** A folder of the run's own for the proxy's pid, logs, temp files and cache. */
+  dir: string;
+  /** Where the proxy runs, when not from this machine's files (a container image): see ProxyLayout. */
+  layout?: ProxyLayout;
+}
+
+/**
+ * What a generated config depends on in the proxy's own installation, for a
+ * proxy that runs from an image rather than this machine: where httpd's
+ * modules are (Debian: /usr/lib/apache2/modules; the official httpd image:
+ * /usr/local/apache2/modules), and whether it starts as root (it does in a
+ * container), which decides httpd's `User`.
+ */
+export interface ProxyLayout {
+  modulesDir?: string;
+  asRoot?: boolean;
+}
+
+
+export type { CommandRunner };
+
+export interface StartedProxy {
+  stop(): Promise<void>;
+}
+
+/**
+ * A reverse proxy, with the same shape for each: find the binary, check what
+ * a scenario may write, generate a config, test it, start it.
+ */
+export interface ProxyDefinition {
+  name: ProxyName;
+  /** For column headers: "nginx", "Apache httpd". */
+  label: string;
+  locate(): Promise<ProxyLocation>;
+  /** Problems with a snippet a scenario gives at a level: directives that are not allowed, unbalanced blocks. */
+  lint(snippet: string, level: ProxyLevel): LintProblem[];
+  /** Why a value (an origin, a method) cannot be written into this proxy's config, or undefined when it can. */
+  unsafeValue(value: string): string | undefined;
+  config(input: ProxyScenarioInput): ConfigLine[];
+  /** What the report shows: the scenario's part of the config, for one app behind the proxy. */
+  display(input: ProxyScenarioInput): string;
+  /** A policy in this proxy's idiom, for fixes. */
+  renderPolicy(policy: Policy): string;
+  /** The fix when something at the proxy refuses preflights (auth, access rules): answer OPTIONS first, in this proxy's idiom. */
+  preflightFirst: string;
+  /** The proxy's own config test (`nginx -t`, `apachectl -t`), run here or, given a runner, in a container. */
+  test(executable: string, dir: string, lines: ConfigLine[], run?: CommandRunner): Promise<ConfigProblem[]>;
+  /** Writes the config into `dir` and returns the command that runs the proxy in the foreground on it (for a container). */
+  foreground(executable: string, dir: string, lines: ConfigLine[]): Promise<string[]>;
+  /** Starts it and resolves once every listen port accepts connections. */
+  start(executable: string, dir: string, lines: ConfigLine[], ports: number[]): Promise<StartedProxy>;
+}

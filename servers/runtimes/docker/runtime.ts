@@ -1,0 +1,240 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot as projectFolder } from '../../../harness/system/project.ts';
+import { defaults } from '../../../harness/config/defaults.ts';
+import { PROXY_NAMES, splitStack, type ProxyName, type StackName, type ProxyVariants } from '../../../harness/core/names.ts';
+import type { Scenario } from '../../../harness/core/format.ts';
+import { proxies } from '../../proxies/catalog.ts';
+import { freePort } from '../../../harness/system/listen.ts';
+import { stacks } from '../../apps/catalog.ts';
+import { openChannel, type StartReport } from './channel.ts';
+import { RUN_LABEL, dockerReachable, resolveImage, testcontainers } from './engine.ts';
+import { PortsListening, Reported } from './wait.ts';
+import type { Cleanup } from '../../../harness/core/cleanup.ts';
+import type { ImageInfo } from '../../../harness/results/types.ts';
+import type { ImageSetting, RuntimeSettings } from '../../../harness/config/settings.ts';
+import type { CommandRunner, ProxyLayout, ProxyLocations } from '../../proxies/proxy.ts';
+import { RuntimeSetupError, type ConfigTestTarget, type StackRuntime } from '../runtime.ts';
+import type { AppContainerSpec } from './app-main.ts';
+import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
+
+const projectRoot = projectFolder.replace(/\/$/, '');
+
+/** A proxy image, looked into once per run: where its binary is, its version, its layout. */
+interface ProxyImage {
+  setting: ImageSetting;
+  info: ImageInfo;
+  executable: string;
+  version: string;
+  layout: ProxyLayout;
+  /** A container of this image kept running while the configs are tested (`nginx -t` through exec), stopped after. */
+  tool: StartedTestContainer;
+}
+
+/** Why the Docker runtime cannot be used; the run stops before anything starts, like any bad input. */
+export class DockerRuntimeError extends RuntimeSetupError {
+  override name = 'DockerRuntimeError';
+}
+
+/**
+ * The Docker runtime: every server of the lab in a container started through
+ * testcontainers, on the host's network so every address stays 127.0.0.1
+ * (no traffic to the bridge's private addresses), each labelled with the run
+ * (RUN_LABEL) and stopped and removed through the run's Cleanup, on success,
+ * failure and Ctrl-C.
+ *
+ *   nginx, Apache httpd   the configured image, with the run's generated config bind-mounted at the same path
+ *   Express, Fastify,     the Node image, with the project bind-mounted read-only at the same path,
+ *   Next.js               running servers/runtimes/docker/app-main.ts (Next's build cache read-write)
+ *
+ * The recorders, the page server and the handler log stay in the harness, on
+ * the host: they are the lab's instruments, not the stack under test.
+ */
+export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup): Promise<StackRuntime> {
+  const reachable = await dockerReachable();
+  if (!reachable.ok) throw new DockerRuntimeError(`the Docker runtime (${settings.runtimeFrom}) needs a Docker engine: ${reachable.reason}`);
+  const runId = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tc = await testcontainers();
+  const [node] = settings.images.node;
+  const nodeImage = await resolveImage(node!.ref, node!.from).catch((error: Error) => {
+    throw new DockerRuntimeError(error.message);
+  });
+  const proxyImages = new Map<string, ProxyImage>();
+  // Folders the containers read (configs, app specs): one per run, removed at the end.
+  const shared = await mkdtemp(path.join(os.tmpdir(), 'corslab-docker-'));
+  await chmod(shared, 0o755);
+  cleanup.add('the Docker runtime folder', () => rm(shared, { recursive: true, force: true }));
+
+  // Every container of the run, stopped and removed together (in parallel: one by one, 45 containers took 20 s).
+  // One started after the run began stopping (a Ctrl-C during start-up) is stopped as soon as it is up.
+  const containers = new Set<StartedTestContainer>();
+  // Starts under way: a Ctrl-C during start-up waits for them (a failed start removes its own container).
+  const starting = new Set<Promise<unknown>>();
+  let stopping = false;
+  const remove = (c: StartedTestContainer) => c.stop({ timeout: 1_000, remove: true }).then(() => undefined);
+  cleanup.add(`the run's containers (label ${RUN_LABEL}=${runId})`, async () => {
+    stopping = true;
+    const deadline = Date.now() + defaults.containerStartMs;
+    while (starting.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...starting]), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    }
+    const failures = (await Promise.allSettled([...containers].map(remove))).filter((r) => r.status === 'rejected');
+    if (failures.length > 0) throw new Error(`${failures.length} container(s) could not be removed (docker ps -a --filter label=${RUN_LABEL}=${runId}): ${(failures[0] as PromiseRejectedResult).reason}`);
+  });
+
+  const variants: ProxyVariants = {};
+  for (const proxy of PROXY_NAMES) {
+    const list = settings.images[proxy];
+    if (list.length > 1) variants[proxy] = list.map((i) => i.variant!);
+  }
+  const imageFor = (stack: StackName): ProxyImage | undefined => {
+    const { proxy, variant } = splitStack(stack);
+    if (!proxy) return undefined;
+    const setting = settings.images[proxy].find((i) => i.variant === variant) ?? settings.images[proxy][0]!;
+    return proxyImages.get(setting.ref);
+  };
+
+  /** A container of this run: host network, labelled, stopped and removed by the run's Cleanup. */
+  async function start(what: string, image: string, argv: string[], options: { mounts: { source: string; target: string; mode?: 'ro' | 'rw' }[]; wait: WaitStrategy; env?: Record<string, string>; workdir?: string }): Promise<StartedTestContainer> {
+    const container = new tc.GenericContainer(image)
+      .withNetworkMode('host')
+      // The command is run as given: the image's entrypoint script (the official nginx image has one) is not wanted.
+      .withEntrypoint([argv[0]!])
+      .withCommand(argv.slice(1))
+      .withBindMounts(options.mounts)
+      .withLabels({ [RUN_LABEL]: runId, 'corslab.what': what.slice(0, 200) })
+      .withEnvironment(options.env ?? {})
+      .withWaitStrategy(options.wait)
+      .withStartupTimeout(defaults.containerStartMs);
+    if (options.workdir) container.withWorkingDir(options.workdir);
+    if (stopping) throw new Error(`${what}: not started, the run is stopping`);
+    const starts = container.start().then((started) => {
+      containers.add(started);
+      return started;
+    });
+    starting.add(starts);
+    try {
+      const started = await starts;
+      if (stopping) throw new Error(`${what}: the run is stopping`);
+      return started;
+    } finally {
+      starting.delete(starts);
+    }
+  }
+
+  /** Runs a command in a running container, as `CommandRunner` wants it. */
+  const execIn = (container: StartedTestContainer): CommandRunner => async (argv) => {
+    const result = await container.exec(argv);
+    return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  async function lookInto(proxy: ProxyName, setting: ImageSetting): Promise<ProxyImage> {
+    const info = await resolveImage(setting.ref, setting.from);
+    const what = `${proxy} image ${setting.ref}`;
+    const tool = await start(`the ${what} (config tests)`, setting.ref, ['sleep', '86400'], {
+      mounts: [{ source: shared, target: shared, mode: 'rw' }],
+      wait: new PortsListening(`the ${what} (config tests)`, []),
+    });
+    const run = execIn(tool);
+    // Debian installs httpd as apache2, the official image as httpd (on its PATH, in /usr/local/apache2/bin).
+    const find = proxy === 'nginx' ? 'command -v nginx' : 'command -v apache2 || command -v httpd';
+    const found = await run(['sh', '-c', find]);
+    const executable = found.stdout.trim().split('\n')[0] ?? '';
+    if (found.code !== 0 || !executable.startsWith('/')) throw new Error(`${what} has no ${proxy === 'nginx' ? 'nginx' : 'apache2 or httpd'} on its PATH`);
+    const v = await run([executable, '-v']);
+    const version = (proxy === 'nginx' ? /nginx\/(\S+)/.exec(v.stderr + v.stdout) : /Apache\/(\S+)/.exec(v.stdout + v.stderr))?.[1] ?? 'unknown';
+    const layout: ProxyLayout = { asRoot: true };
+    if (proxy === 'apache') {
+      const dirs = await run(['sh', '-c', 'for d in /usr/lib/apache2/modules /usr/local/apache2/modules /usr/lib/httpd/modules /usr/lib64/httpd/modules; do if [ -d "$d" ]; then echo "$d"; break; fi; done']);
+      layout.modulesDir = dirs.stdout.trim() || undefined;
+      if (!layout.modulesDir) throw new Error(`${what}: found ${executable} but no folder of httpd modules`);
+    }
+    return { setting, info, executable, version, layout, tool };
+  }
+
+  return {
+    name: 'docker',
+    variants,
+
+    async locateProxies(scenarios: readonly Scenario[]): Promise<ProxyLocations> {
+      const needed = PROXY_NAMES.filter((p) => scenarios.some((s) => s.server[p] !== undefined));
+      const locations: ProxyLocations = {};
+      await Promise.all(
+        needed.map(async (proxy) => {
+          try {
+            const images = await Promise.all(settings.images[proxy].map((setting) => lookInto(proxy, setting)));
+            for (const image of images) proxyImages.set(image.setting.ref, image);
+            locations[proxy] = { available: true, executable: images[0]!.executable, version: images.map((i) => i.version).join(' / ') };
+          } catch (error) {
+            locations[proxy] = { available: false, reason: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+          }
+        }),
+      );
+      return locations;
+    },
+
+    configTests(proxy): ConfigTestTarget[] {
+      return settings.images[proxy].flatMap((setting) => {
+        const image = proxyImages.get(setting.ref);
+        if (!image) return [];
+        return [{ where: setting.ref, executable: image.executable, input: (base) => ({ ...base, layout: image.layout }), run: execIn(image.tool), tmpRoot: shared }];
+      });
+    },
+
+    async startApp(stack, app, options) {
+      const channel = await openChannel(options.host, options.handlerLog);
+      const stops: (() => Promise<void>)[] = [() => channel.close()];
+      cleanup.add(`the side channel of ${stack}`, async () => {
+        for (const stop of stops.reverse()) await stop();
+      });
+      const dir = await mkdtemp(path.join(shared, 'app-'));
+      await chmod(dir, 0o755);
+      const spec: AppContainerSpec = { app, host: options.host, port: await freePort(options.host), mounts: options.mounts, origins: options.origins, channel: channel.url };
+      const specFile = path.join(dir, 'spec.json');
+      await writeFile(specFile, JSON.stringify(spec));
+      const mounts: { source: string; target: string; mode?: 'ro' | 'rw' }[] = [
+        { source: projectRoot, target: projectRoot, mode: 'ro' },
+        { source: dir, target: dir, mode: 'ro' },
+      ];
+      for (const writable of stacks[app].writableDirs ?? []) {
+        await mkdir(writable, { recursive: true });
+        mounts.push({ source: writable, target: writable, mode: 'rw' });
+      }
+      const what = `${stack} in ${node!.ref}`;
+      const wait = new Reported<StartReport>(what, 'its report on the side channel that it listens', channel.started);
+      await start(what, node!.ref, ['node', '--import', 'tsx', path.join(projectRoot, 'servers/runtimes/docker/app-main.ts'), specFile], {
+        mounts,
+        wait,
+        workdir: projectRoot,
+        env: { CORSLAB_OWNER_PID: String(process.pid), NEXT_TELEMETRY_DISABLED: '1', HOME: '/tmp' },
+      });
+      const report = wait.result();
+      if ('error' in report) throw new Error(`${what}: ${report.error}`);
+      return { port: report.port, setupErrors: new Map(Object.entries(report.setupErrors)), stop: async () => {} };
+    },
+
+    async startProxy(stack, input) {
+      const { proxy: name } = splitStack(stack);
+      const image = imageFor(stack);
+      if (!image || !name) throw new Error(`no image was looked into for ${stack}`);
+      const proxy = proxies[name];
+      const withLayout = { ...input, layout: image.layout };
+      const argv = await proxy.foreground(image.executable, input.dir, proxy.config(withLayout));
+      const what = `${proxy.label} (${path.basename(input.dir)}) in ${image.setting.ref}`;
+      await start(what, image.setting.ref, argv, {
+        mounts: [{ source: input.dir, target: input.dir, mode: 'rw' }],
+        wait: new PortsListening(what, input.servers.map((s) => s.listenPort)),
+      });
+      // Stopped and removed through the run's Cleanup (registered in start()).
+      return { stop: async () => {} };
+    },
+
+    describe(stack) {
+      const image = imageFor(stack);
+      const images = [...(image ? [image.info] : []), nodeImage];
+      return { ...(image ? { proxyVersion: image.version } : {}), images };
+    },
+  };
+}
