@@ -13,6 +13,10 @@ export type EngineLocation =
  */
 export interface EngineDriver {
   readonly name: EngineName;
+  /** For people: "Chromium", "Firefox", "WebKit". */
+  readonly label: string;
+  /** The version as the matrix header shows it: as much of it as tells the release apart (Chromium's 156, WebKitGTK's 2.50). */
+  shortVersion(version: string): string;
   locate(): Promise<EngineLocation>;
   launch(executable: string, source: string): Promise<EngineSession>;
 }

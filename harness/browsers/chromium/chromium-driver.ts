@@ -27,6 +27,8 @@ const MESSAGE_SUPPORT = 'Chromium gives its CORS error as a console message and 
 
 export const chromiumDriver: EngineDriver = {
   name: 'chromium',
+  label: 'Chromium',
+  shortVersion: (version) => version.split('.')[0]!,
 
   async locate(): Promise<EngineLocation> {
     // Playwright's own Chromium is there after `npx playwright install chromium`.

@@ -47,6 +47,8 @@ const GENERIC_REASON = /\(Reason: CORS request did not succeed\)/;
 
 export const firefoxDriver: EngineDriver = {
   name: 'firefox',
+  label: 'Firefox',
+  shortVersion: (version) => version.split('.')[0]!,
 
   async locate(): Promise<EngineLocation> {
     // Playwright's own Firefox is there after `npx playwright install firefox`.

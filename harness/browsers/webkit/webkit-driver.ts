@@ -21,6 +21,9 @@ const isMiniBrowser = (executable: string) => path.basename(executable) === 'Min
  */
 export const webkitDriver: EngineDriver = {
   name: 'webkit',
+  label: 'WebKit',
+  // WebKitGTK's releases are major.minor (2.50); the major alone names years of them.
+  shortVersion: (version) => version.split('.').slice(0, 2).join('.'),
 
   async locate(): Promise<EngineLocation> {
     const configured = process.env.CORSLAB_WEBKIT_PATH;
