@@ -1,37 +1,118 @@
+// @ts-check
 // CORS Lab report viewer: plain browser JavaScript, no framework, no build.
 // html-reporter.ts inlines this file into index.html beside the run's
 // RunResults (harness/results/types.ts), the only contract between the two.
+// tsc checks the file against that contract (./tsconfig.json); the types are
+// JSDoc comments, so what the browser runs is this file as it is.
 //
 // Security rule for this file: every string that comes from the results
 // (titles, lessons, header values, bodies, code, messages) reaches the page as
 // text, through h() below, which only ever creates text nodes. Nothing here
 // assigns innerHTML, and only safeLink() sets an href.
+
+// The contract's types, in JSDoc only; written as import() types, which tests/architecture.test.ts checks against the layering.
+/** @typedef {import('../../results/types.ts').RunResults} RunResults */
+/** @typedef {import('../../results/types.ts').ScenarioInfo} ScenarioInfo */
+/** @typedef {import('../../results/types.ts').StackInfo} StackInfo */
+/** @typedef {import('../../results/types.ts').ImageInfo} ImageInfo */
+/** @typedef {import('../../results/types.ts').CellResult} CellResult */
+/** @typedef {import('../../results/types.ts').Verdict} Verdict */
+/** @typedef {import('../../results/types.ts').Difference} Difference */
+/** @typedef {import('../../results/types.ts').Exchange} Exchange */
+/** @typedef {import('../../results/types.ts').RawHeader} RawHeader */
+/** @typedef {import('../../results/types.ts').SecurityFinding} SecurityFinding */
+/** @typedef {import('../../results/types.ts').ClaimResult} ClaimResult */
+/** @typedef {import('../../results/types.ts').ClaimVerdict} ClaimVerdict */
+/** @typedef {import('../../core/names.ts').EngineName} EngineName */
+/** @typedef {import('../../core/names.ts').StackName} StackName */
+/** @typedef {import('../../core/format.ts').ResultKind} ResultKind */
+
+/**
+ * What h() may be given as a child: text, a node, nothing (null, undefined,
+ * false), or an array of children, at any depth.
+ * @typedef {Node | string | number | boolean | null | undefined | ChildArray} Child
+ */
+/**
+ * An array of children: `Child[]`, written so because a JSDoc type may refer
+ * to itself only through an object type.
+ * @typedef {unknown[] & { [index: number]: Child }} ChildArray
+ */
+
+/**
+ * What h() sets on an element of type E: `class`, `dataset`, a listener per
+ * `on<event>` (its currentTarget is the element), and any other attribute by
+ * name (true: present and empty; null, undefined or false: left out).
+ * @template {HTMLElement} E
+ * @typedef {{ class?: string | null, dataset?: Record<string, string> }
+ *   & { [T in keyof HTMLElementEventMap as `on${T}`]?: (event: HTMLElementEventMap[T] & { currentTarget: E }) => void }
+ *   & { [attribute: string]: unknown }} Props
+ */
+
+/**
+ * A scenario as a row shows it: from the results, or made up for a cell
+ * whose scenario the results lack (then without `stacks` and `response`).
+ * @typedef {Omit<ScenarioInfo, 'stacks' | 'response'> & Partial<Pick<ScenarioInfo, 'stacks' | 'response'>>} RowScenario
+ */
+
+/**
+ * One row of the matrix: a scenario's probe, with its cells by `stack/engine`.
+ * @typedef {{
+ *   key: string,
+ *   scenario: RowScenario,
+ *   chapter: string,
+ *   probeIndex: number,
+ *   probe: ScenarioInfo['probes'][number] | undefined,
+ *   probeName: string,
+ *   cells: Map<string, CellResult>,
+ *   disagree: StackName[],
+ * }} Row
+ */
+
+/** @typedef {{ stack: StackName, engine: EngineName, key: string }} Column */
+/** @typedef {'matrix' | 'course' | 'claims'} View */
+
 (function () {
   'use strict';
 
   const dataElement = document.getElementById('corslab-results');
   const app = document.getElementById('app');
-  // RunResults, as harness/results/types.ts describes it.
-  const results = JSON.parse(dataElement ? dataElement.textContent || 'null' : 'null');
-  if (!app || !results) return;
+  /** @type {RunResults | null} */
+  const data = JSON.parse(dataElement ? dataElement.textContent || 'null' : 'null');
+  if (!app || !data) return;
+  // Function declarations are hoisted, so the type checker does not carry the check above into them: they read this non-null copy.
+  const results = data;
 
   // ---------------------------------------------------------------- helpers
 
-  /** Creates an element; children that are not nodes become text nodes, never markup. */
+  /**
+   * Creates an element; children that are not nodes become text nodes, never markup.
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {Props<HTMLElementTagNameMap[K]> | null} [props]
+   * @param {...Child} children
+   * @returns {HTMLElementTagNameMap[K]}
+   */
   function h(tag, props, ...children) {
     const el = document.createElement(tag);
     for (const [key, value] of Object.entries(props || {})) {
       if (value === undefined || value === null || value === false) continue;
       if (key === 'href' || key === 'src') throw new Error('use safeLink() for links');
-      if (key === 'class') el.className = value;
+      if (key === 'class') el.className = String(value);
       else if (key === 'dataset') Object.assign(el.dataset, value);
-      else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+      // Props types each on<event> as a listener for that event; Object.entries() no longer knows which key had which type.
+      else if (key.startsWith('on')) el.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
       else el.setAttribute(key, value === true ? '' : String(value));
     }
     add(el, children);
     return el;
   }
 
+  /**
+   * @template {Node} N
+   * @param {N} el
+   * @param {Child[]} children
+   * @returns {N}
+   */
   function add(el, children) {
     for (const child of children.flat(Infinity)) {
       if (child === undefined || child === null || child === false) continue;
@@ -40,7 +121,11 @@
     return el;
   }
 
-  /** A link only for http(s) URLs; anything else (javascript:, data:) is shown as plain text. */
+  /**
+   * A link only for http(s) URLs; anything else (javascript:, data:) is shown as plain text.
+   * @param {string} url
+   * @param {string} [text]
+   */
   function safeLink(url, text) {
     let parsed;
     try {
@@ -54,19 +139,37 @@
     return a;
   }
 
+  /** @type {<T>(items: T[]) => T[]} */
   const unique = (items) => [...new Set(items)];
-  /** Explanations put values in `backticks`: show those as code, the rest as text (never markup). */
+  /**
+   * Explanations put values in `backticks`: show those as code, the rest as text (never markup).
+   * @param {string} text
+   */
   const withCode = (text) => String(text).split('`').map((part, i) => (i % 2 ? h('code', null, part) : part));
+  /** @param {string} s */
   const lower = (s) => String(s).toLowerCase();
+  /** @type {(n: number, word: string) => string} */
   const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  /**
+   * list.includes(value), as a type guard (includes() accepts only the list's own item type).
+   * @template {string} T
+   * @param {readonly T[]} list
+   * @param {string | null} value
+   * @returns {value is T}
+   */
+  const isOneOf = (list, value) => list.some((item) => item === value);
 
+  /** @param {number} ms */
   function formatMs(ms) {
     if (ms < 1000) return `${Math.round(ms)} ms`;
     if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
     return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
   }
 
-  /** UTC, so every reader sees the same text whatever their locale. */
+  /**
+   * UTC, so every reader sees the same text whatever their locale.
+   * @param {string} iso
+   */
   function formatDate(iso) {
     const d = new Date(iso);
     return Number.isNaN(d.getTime()) ? String(iso) : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
@@ -77,14 +180,19 @@
     fail: { symbol: '\u2717', label: 'fail' },
     error: { symbol: '!', label: 'error' },
   };
+  /** @type {Verdict[]} */
   const VERDICTS = ['pass', 'fail', 'error'];
+  /** @type {Record<ResultKind, string>} */
   const RESULT_MEANING = {
     allowed: 'JavaScript could read the response.',
     blocked: 'fetch() rejected: the browser kept the response from JavaScript.',
     opaque: 'JavaScript got an opaque response (no-cors): no status, no headers, no body.',
   };
 
-  /** Headers a CORS reader looks for first. */
+  /**
+   * Headers a CORS reader looks for first.
+   * @param {string} name
+   */
   const isCorsHeader = (name) => {
     const n = lower(name);
     return n.startsWith('access-control-') || n === 'origin' || n === 'vary';
@@ -96,25 +204,44 @@
   const cells = results.cells;
   const cellById = new Map(cells.map((c) => [c.id, c]));
   const engineInfo = new Map(env.engines.map((e) => [e.name, e]));
+  // Keyed by any string, not only StackName: Object.entries() of a per-stack record gives its stacks as strings.
+  /** @type {Map<string, StackInfo>} */
   const stackInfo = new Map(env.stacks.map((s) => [s.name, s]));
   // Columns come from the environment first (its order is the run's order),
   // then from the cells, so an engine that failed to launch still has a column
   // for its error cells.
   const allEngines = unique([...env.engines.map((e) => e.name), ...cells.map((c) => c.engine)]);
   const allStacks = unique([...env.stacks.map((s) => s.name), ...cells.map((c) => c.stack)]);
-  const stackLabel = (name) => (stackInfo.get(name) ? stackInfo.get(name).label : name);
+  /** @param {string} name */
+  const stackLabel = (name) => {
+    const info = stackInfo.get(name);
+    return info ? info.label : name;
+  };
   // Chromium and Firefox are known by their major version; WebKitGTK's major (2) says nothing, so keep 2.50.
+  /** @type {(name: EngineName, version: string) => string} */
   const shortVersion = (name, version) => String(version).split('.').slice(0, name === 'webkit' ? 2 : 1).join('.');
+  /** @param {EngineName} name */
   const engineLabel = (name) => {
     const info = engineInfo.get(name);
     return info ? `${name} ${shortVersion(name, info.version)}` : name;
   };
 
   const SEVERITY = ['high', 'medium', 'low', 'info'];
+  /** @type {Map<string, RowScenario>} */
   const scenarioById = new Map(results.scenarios.map((s) => [s.id, s]));
-  /** One row per scenario x probe, in the run's order. */
+  /**
+   * One row per scenario x probe, in the run's order.
+   * @type {Row[]}
+   */
   const rows = [];
+  /** @type {Map<string, Row>} */
   const rowByKey = new Map();
+  /**
+   * @param {string} scenarioId
+   * @param {number} probeIndex
+   * @param {string} probeName
+   * @returns {Row}
+   */
   function rowFor(scenarioId, probeIndex, probeName) {
     const key = `${scenarioId}#${probeIndex}`;
     let row = rowByKey.get(key);
@@ -122,7 +249,7 @@
       let scenario = scenarioById.get(scenarioId);
       if (!scenario) {
         // A cell without its scenario in the results: still show it.
-        scenario = { id: scenarioId, file: '', chapter: scenarioId.split('/')[0], title: scenarioId, lesson: '', sources: [], tags: [], serverCode: {}, probes: [] };
+        scenario = { id: scenarioId, file: '', chapter: scenarioId.split('/')[0] || '', title: scenarioId, lesson: '', sources: [], tags: [], serverCode: {}, probes: [] };
         scenarioById.set(scenarioId, scenario);
       }
       const probe = scenario.probes[probeIndex];
@@ -150,24 +277,47 @@
 
   // ---------------------------------------------------------------- state (kept in location.hash)
 
+  /** @type {View[]} */
   const VIEWS = ['matrix', 'course', 'claims'];
+  /**
+   * @type {{
+   *   view: View,
+   *   chapter: string,
+   *   stacks: Set<StackName> | null,
+   *   engines: Set<EngineName> | null,
+   *   verdicts: Set<Verdict> | null,
+   *   q: string,
+   *   disagree: boolean,
+   *   cell: string,
+   * }}
+   */
   const state = { view: 'matrix', chapter: '', stacks: null, engines: null, verdicts: null, q: '', disagree: false, cell: '' };
 
   function readHash() {
     const p = new URLSearchParams(location.hash.replace(/^#/, ''));
+    /**
+     * @template {string} T
+     * @param {string} name
+     * @param {readonly T[]} allowed
+     * @returns {Set<T> | null}
+     */
     const list = (name, allowed) => {
-      if (!p.has(name)) return null;
-      const items = p.get(name).split(',').filter((v) => allowed.includes(v));
+      const value = p.get(name);
+      if (value === null) return null;
+      const items = value.split(',').filter((v) => isOneOf(allowed, v));
       return new Set(items);
     };
-    state.view = VIEWS.includes(p.get('view')) ? p.get('view') : 'matrix';
-    state.chapter = chapters.includes(p.get('chapter')) ? p.get('chapter') : '';
+    const view = p.get('view');
+    state.view = isOneOf(VIEWS, view) ? view : 'matrix';
+    const chapter = p.get('chapter');
+    state.chapter = isOneOf(chapters, chapter) ? chapter : '';
     state.stacks = list('stack', allStacks);
     state.engines = list('engine', allEngines);
     state.verdicts = list('verdict', VERDICTS);
     state.q = p.get('q') || '';
     state.disagree = p.get('disagree') === '1';
-    state.cell = cellById.has(p.get('cell')) ? p.get('cell') : '';
+    const cell = p.get('cell');
+    state.cell = cell !== null && cellById.has(cell) ? cell : '';
   }
 
   function writeHash() {
@@ -192,8 +342,13 @@
 
   const shownStacks = () => allStacks.filter((s) => !state.stacks || state.stacks.has(s));
   const shownEngines = () => allEngines.filter((e) => !state.engines || state.engines.has(e));
+  /** @returns {Column[]} */
   const columns = () => shownStacks().flatMap((stack) => shownEngines().map((engine) => ({ stack, engine, key: `${stack}/${engine}` })));
 
+  /**
+   * @param {Row} row
+   * @param {Column[]} cols
+   */
   function rowShown(row, cols) {
     if (state.chapter && row.chapter !== state.chapter) return false;
     if (state.disagree && row.disagree.length === 0) return false;
@@ -201,10 +356,11 @@
       const text = lower(`${row.scenario.id} ${row.scenario.title} ${row.probeName}`);
       if (!text.includes(lower(state.q))) return false;
     }
-    const present = cols.map((c) => row.cells.get(c.key)).filter(Boolean);
+    const present = cols.map((c) => row.cells.get(c.key)).filter((c) => c !== undefined);
     // A row with nothing in the shown columns (a stack-specific scenario whose stack is hidden) says nothing.
     if (present.length === 0) return false;
-    return !state.verdicts || present.some((c) => state.verdicts.has(c.verdict));
+    const verdicts = state.verdicts;
+    return !verdicts || present.some((c) => verdicts.has(c.verdict));
   }
 
   // ---------------------------------------------------------------- header
@@ -240,6 +396,7 @@
       ),
     );
     // Docker runtime: each image once, with the digest that pins it (the registry's, else the engine's image id).
+    /** @type {Map<string, ImageInfo>} */
     const imageList = new Map();
     for (const st of env.stacks) for (const im of st.images || []) imageList.set(im.ref, im);
     const images = imageList.size
@@ -267,6 +424,10 @@
       apiOrigins.map(([stack, origin]) => h('li', null, h('span', { class: 'muted' }, `api (${stack}) `), origin)),
     );
     const dl = h('dl', { class: 'env' });
+    /**
+     * @param {string} term
+     * @param {Child} value
+     */
     const row = (term, value) => value && add(dl, [h('dt', null, term), h('dd', null, value)]);
     row('Engines', engines);
     row('Missing engines', missing);
@@ -304,7 +465,7 @@
             'p',
             null,
             h('strong', null, `${plural(differing.length, 'cell')} where an engine differs from the Fetch standard model`),
-            ` (${plural(differing.filter((c) => c.explanation.deviation).length, 'documented deviation')}); they are marked \u2260 standard in the matrix.`,
+            ` (${plural(differing.filter((c) => c.explanation && c.explanation.deviation).length, 'documented deviation')}); they are marked \u2260 standard in the matrix.`,
           )
         : null,
       findings.length
@@ -343,6 +504,15 @@
   const toolbar = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filters', onsubmit: (e) => e.preventDefault() });
   const shownCount = h('span', { class: 'shown', 'aria-live': 'polite' });
 
+  /**
+   * @template {string} T
+   * @param {string} legend
+   * @param {string} name
+   * @param {T[]} values
+   * @param {(value: T) => string} labelOf
+   * @param {() => Set<T> | null} get
+   * @param {(chosen: Set<T> | null) => void} set
+   */
   function checkboxGroup(legend, name, values, labelOf, get, set) {
     return h(
       'fieldset',
@@ -358,7 +528,7 @@
             value,
             onchange: (e) => {
               const chosen = new Set(get() || values);
-              if (e.target.checked) chosen.add(value);
+              if (e.currentTarget.checked) chosen.add(value);
               else chosen.delete(value);
               set(chosen.size === values.length ? null : chosen);
               update();
@@ -374,7 +544,7 @@
   function renderToolbar() {
     const chapterSelect = h(
       'select',
-      { name: 'chapter', onchange: (e) => ((state.chapter = e.target.value), update()) },
+      { name: 'chapter', onchange: (e) => ((state.chapter = e.currentTarget.value), update()) },
       h('option', { value: '' }, `All chapters (${chapters.length})`),
       chapters.map((c) => h('option', { value: c }, c)),
     );
@@ -382,8 +552,9 @@
       type: 'search',
       name: 'q',
       placeholder: 'scenario id, title or probe',
-      oninput: (e) => ((state.q = e.target.value.trim()), update()),
+      oninput: (e) => ((state.q = e.currentTarget.value.trim()), update()),
     });
+    /** @param {Verdict} v */
     const counts = (v) => cells.filter((c) => c.verdict === v).length;
     add(toolbar, [
       h('label', { class: 'field' }, h('span', null, 'Chapter'), chapterSelect),
@@ -392,7 +563,7 @@
       checkboxGroup('Stack', 'stack', allStacks, stackLabel, () => state.stacks, (s) => (state.stacks = s)),
       checkboxGroup('Engine', 'engine', allEngines, engineLabel, () => state.engines, (s) => (state.engines = s)),
       allEngines.length > 1
-        ? h('label', { class: 'field check' }, h('input', { type: 'checkbox', name: 'disagree', onchange: (e) => ((state.disagree = e.target.checked), update()) }), ' only where engines disagree')
+        ? h('label', { class: 'field check' }, h('input', { type: 'checkbox', name: 'disagree', onchange: (e) => ((state.disagree = e.currentTarget.checked), update()) }), ' only where engines disagree')
         : null,
       h('button', { type: 'button', class: 'reset', onclick: () => (Object.assign(state, { chapter: '', stacks: null, engines: null, verdicts: null, q: '', disagree: false }), update()) }, 'Reset'),
       shownCount,
@@ -401,13 +572,19 @@
 
   /** Puts the state into the controls (after reading the hash, or a reset). */
   function syncToolbar() {
-    toolbar.elements.namedItem('chapter').value = state.chapter;
+    const chapter = toolbar.elements.namedItem('chapter');
+    if (chapter instanceof HTMLSelectElement) chapter.value = state.chapter;
     const q = toolbar.elements.namedItem('q');
-    if (q.value.trim() !== state.q) q.value = state.q;
+    if (q instanceof HTMLInputElement && q.value.trim() !== state.q) q.value = state.q;
+    /** @type {Record<string, Set<string> | null>} */
     const sets = { verdict: state.verdicts, stack: state.stacks, engine: state.engines };
     for (const input of toolbar.querySelectorAll('input[type=checkbox]')) {
+      if (!(input instanceof HTMLInputElement)) continue;
       if (input.name === 'disagree') input.checked = state.disagree;
-      else input.checked = !sets[input.name] || sets[input.name].has(input.value);
+      else {
+        const chosen = sets[input.name];
+        input.checked = !chosen || chosen.has(input.value);
+      }
     }
   }
 
@@ -415,6 +592,10 @@
 
   const matrixHolder = h('div', { class: 'matrix-holder' });
 
+  /**
+   * @param {CellResult} cell
+   * @param {Row} row
+   */
   function cellButton(cell, row) {
     const v = VERDICT[cell.verdict];
     const observed = cell.observed && cell.observed.result;
@@ -474,14 +655,19 @@
       ),
     );
     const tbody = h('tbody');
+    /** @type {string | null} */
     let chapter = null;
+    /** @type {RowScenario | null} */
     let scenario = null;
     for (const row of shown) {
       if (row.chapter !== chapter) {
         chapter = row.chapter;
         scenario = null;
-        const inChapter = cells.filter((c) => rowByKey.get(`${c.scenario}#${c.probe}`).chapter === chapter);
-        const tally = VERDICTS.map((v) => [v, inChapter.filter((c) => c.verdict === v).length]).filter(([, n]) => n > 0);
+        const inChapter = cells.filter((c) => {
+          const cellRow = rowByKey.get(`${c.scenario}#${c.probe}`);
+          return cellRow !== undefined && cellRow.chapter === chapter;
+        });
+        const tally = VERDICTS.map(/** @returns {[Verdict, number]} */ (v) => [v, inChapter.filter((c) => c.verdict === v).length]).filter(([, n]) => n > 0);
         tbody.appendChild(
           h(
             'tr',
@@ -539,24 +725,32 @@
     markCurrent();
   }
 
+  /** @param {MouseEvent} e */
   function onMatrixClick(e) {
-    const button = e.target.closest('button[data-open]');
-    if (button) openCell(button.dataset.open);
+    const button = e.target instanceof Element ? e.target.closest('button[data-open]') : null;
+    if (button instanceof HTMLElement && button.dataset.open !== undefined) openCell(button.dataset.open);
   }
 
-  /** Arrow keys move between cells, so a large matrix needs no long Tab walk. */
+  /**
+   * Arrow keys move between cells, so a large matrix needs no long Tab walk.
+   * @param {KeyboardEvent & { currentTarget: HTMLTableElement }} e
+   */
   function onMatrixKey(e) {
+    /** @type {Record<string, [rows: number, columns: number]>} */
     const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
     const move = moves[e.key];
-    const td = e.target.closest('td.cell');
+    const td = e.target instanceof Element ? e.target.closest('td.cell') : null;
     if (!move || !td) return;
     const grid = [...e.currentTarget.querySelectorAll('tr.probe')].map((tr) => [...tr.querySelectorAll('td.cell')]);
     let r = grid.findIndex((tds) => tds.includes(td));
-    let c = grid[r].indexOf(td);
+    const tds = grid[r];
+    if (!tds) return;
+    let c = tds.indexOf(td);
     for (;;) {
       r += move[0];
       c += move[1];
-      const next = grid[r] && grid[r][c];
+      const nextRow = grid[r];
+      const next = nextRow && nextRow[c];
       if (!next) return;
       const button = next.querySelector('button');
       if (button) {
@@ -577,7 +771,7 @@
     document.documentElement.classList.remove('detail-open');
     markCurrent();
     const button = matrixHolder.querySelector(`button[data-open="${CSS.escape(id)}"]`);
-    if (button) button.focus();
+    if (button instanceof HTMLElement) button.focus();
   });
 
   /**
@@ -599,38 +793,60 @@
     }
   });
 
+  /**
+   * @param {string} title
+   * @param {...Child} body
+   */
   const section = (title, ...body) => h('section', { class: 'part' }, h('h3', null, title), body);
+  /**
+   * @param {string | undefined} text undefined only in the type: Object.entries() of a Partial record allows it
+   * @param {string} [cls]
+   */
   const pre = (text, cls) => h('pre', { class: cls || 'code' }, h('code', null, text));
+  /** @param {boolean | undefined} value */
   const yesNo = (value) => (value === undefined ? '\u2014' : value ? 'yes' : 'no');
 
   /** Cells in the order the matrix shows them, for previous / next. */
   function shownCellIds() {
     // Dimmed cells are the ones the verdict filter leaves out; stepping skips them too.
-    return [...matrixHolder.querySelectorAll('td.cell:not(.dim) button[data-open]')].map((b) => b.dataset.open);
+    return [...matrixHolder.querySelectorAll('td.cell:not(.dim) button[data-open]')].map((b) => (b instanceof HTMLElement ? b.dataset.open : undefined));
   }
 
+  /** @param {string} id */
   function openCell(id) {
     const cell = cellById.get(id);
-    if (!cell) return;
+    const row = cell && rowByKey.get(`${cell.scenario}#${cell.probe}`);
+    if (!cell || !row) return;
     state.cell = id;
     writeHash();
-    const row = rowByKey.get(`${cell.scenario}#${cell.probe}`);
     dialog.replaceChildren(renderDetail(cell, row));
     document.documentElement.classList.add('detail-open');
     if (!dialog.open) dialog.showModal();
     const td = markCurrent();
     if (td) td.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-    dialog.querySelector('.detail-body').scrollTop = 0;
-    dialog.querySelector('h2').focus();
+    const body = dialog.querySelector('.detail-body');
+    if (body) body.scrollTop = 0;
+    const heading = dialog.querySelector('h2');
+    if (heading) heading.focus();
   }
 
+  /**
+   * @param {CellResult} cell
+   * @param {Row} row
+   */
   function renderDetail(cell, row) {
     const scenario = row.scenario;
     const v = VERDICT[cell.verdict];
     const ids = shownCellIds();
     const at = ids.indexOf(cell.id);
-    const nav = (offset, text) =>
-      h('button', { type: 'button', class: 'nav', disabled: at < 0 || !ids[at + offset], onclick: () => openCell(ids[at + offset]) }, text);
+    /**
+     * @param {number} offset
+     * @param {string} text
+     */
+    const nav = (offset, text) => {
+      const next = ids[at + offset];
+      return h('button', { type: 'button', class: 'nav', disabled: at < 0 || !next, onclick: () => next && openCell(next) }, text);
+    };
     const top = h(
       'div',
       { class: 'detail-head' },
@@ -664,7 +880,10 @@
     return h('div', { class: 'detail-inner' }, top, body);
   }
 
-  /** The one-line answer first: what differed, or why nothing could be observed. */
+  /**
+   * The one-line answer first: what differed, or why nothing could be observed.
+   * @param {CellResult} cell
+   */
   function outcomeBanner(cell) {
     if (cell.error !== undefined || cell.verdict === 'error') {
       return h(
@@ -684,19 +903,25 @@
       );
     }
     const result = cell.observed ? cell.observed.result : undefined;
-    return h('div', { class: 'banner v-pass', role: 'note' }, h('strong', null, `As expected: ${result}. `), RESULT_MEANING[result] || '');
+    return h('div', { class: 'banner v-pass', role: 'note' }, h('strong', null, `As expected: ${result}. `), (result && RESULT_MEANING[result]) || '');
   }
 
-  /** The model's one-sentence reason, and where the engine differs from the Fetch standard. */
+  /**
+   * The model's one-sentence reason, and where the engine differs from the Fetch standard.
+   * @param {CellResult} cell
+   */
   function whyPart(cell) {
     const x = cell.explanation;
-    if (!x) return null;
+    const o = cell.observed;
+    // The harness explains only what it observed, so an explanation comes with an observation.
+    if (!x || !o) return null;
     const m = x.model;
     const anchors = unique(m.failures.map((f) => f.anchor));
+    /** @type {[label: 'preflight sent' | 'request sent' | 'result', fromModel: unknown, fromEngine: unknown][]} */
     const rows = [
-      ['preflight sent', m.preflight, cell.observed.preflight !== null],
-      ['request sent', m.actualSent, cell.observed.actual !== null],
-      ['result', m.result, cell.observed.result],
+      ['preflight sent', m.preflight, o.preflight !== null],
+      ['request sent', m.actualSent, o.actual !== null],
+      ['result', m.result, o.result],
     ];
     const differs = new Set(x.modelDifferences.map((d) => d.field));
     const field = { 'preflight sent': 'preflight', 'request sent': 'actualSent', result: 'result' };
@@ -728,7 +953,10 @@
     );
   }
 
-  /** The smallest server change that lets the site's own page through, in the idiom of this cell's stack. */
+  /**
+   * The smallest server change that lets the site's own page through, in the idiom of this cell's stack.
+   * @param {CellResult} cell
+   */
   function fixPart(cell) {
     const fix = cell.explanation && cell.explanation.fix;
     if (!fix) return null;
@@ -744,6 +972,7 @@
     );
   }
 
+  /** @param {unknown} value */
   function show(value) {
     if (value === undefined) return 'nothing';
     if (typeof value === 'boolean') return yesNo(value);
@@ -751,6 +980,10 @@
     return typeof value === 'string' ? value : JSON.stringify(value);
   }
 
+  /**
+   * @param {RowScenario} scenario
+   * @param {CellResult} cell
+   */
   function lessonPart(scenario, cell) {
     const paragraphs = String(scenario.lesson || '').split(/\n\s*\n/).filter((p) => p.trim());
     const probe = scenario.probes[cell.probe];
@@ -768,6 +1001,7 @@
     );
   }
 
+  /** @param {CellResult} cell */
   function pagePart(cell) {
     return section(
       'The page',
@@ -776,6 +1010,10 @@
     );
   }
 
+  /**
+   * @param {RowScenario} scenario
+   * @param {CellResult} cell
+   */
   function serverPart(scenario, cell) {
     const code = scenario.serverCode ? scenario.serverCode[cell.stack] : undefined;
     const info = stackInfo.get(cell.stack);
@@ -796,13 +1034,17 @@
 
   // --- the wire
 
+  /** @param {RawHeader[]} headers */
   function headerLines(headers) {
     return headers.map(([name, value]) =>
       h('span', { class: `hdr${isCorsHeader(name) ? ' cors' : ''}` }, h('span', { class: 'hn' }, name), ': ', h('span', { class: 'hv' }, value), '\n'),
     );
   }
 
-  // `message` is an exchange's request or response: body, and bodyBytes when the recorder counted it.
+  /**
+   * `message` is an exchange's request or response: body, and bodyBytes when the recorder counted it.
+   * @param {{ body?: string, bodyBytes?: number, bodyTruncated?: boolean }} message
+   */
   function bodyBlock(message) {
     const body = message.body;
     if (body === undefined) return null;
@@ -817,11 +1059,20 @@
     ];
   }
 
+  /**
+   * @param {string} cls
+   * @param {string} startLine
+   * @param {{ headers: RawHeader[], body?: string, bodyBytes?: number, bodyTruncated?: boolean }} message
+   */
   function httpPre(cls, startLine, message) {
     return h('pre', { class: `http ${cls}` }, h('code', null, h('span', { class: 'start' }, startLine), '\n', headerLines(message.headers), bodyBlock(message)));
   }
 
-  /** Behind a proxy: the same request between the proxy and the app, and what the app answered before the proxy changed it. */
+  /**
+   * Behind a proxy: the same request between the proxy and the app, and what the app answered before the proxy changed it.
+   * @param {Exchange} ex
+   * @param {boolean} proxied
+   */
   function hopBlock(ex, proxied) {
     if (!proxied) return null;
     const hop = ex.appHop;
@@ -841,6 +1092,11 @@
     );
   }
 
+  /**
+   * @param {Exchange} ex
+   * @param {number} index
+   * @param {boolean} proxied
+   */
   function exchangeCard(ex, index, proxied) {
     const title = ex.kind === 'preflight' ? 'Preflight' : ex.kind === 'setup' ? 'Warm-up (made by the harness, not the browser)' : 'Actual request';
     const req = ex.request;
@@ -870,6 +1126,7 @@
     );
   }
 
+  /** @param {CellResult} cell */
   function wirePart(cell) {
     const o = cell.observed;
     if (!o) return section('On the wire', h('p', { class: 'muted' }, 'Not observed: the cell did not run.'));
@@ -891,6 +1148,7 @@
     );
   }
 
+  /** @param {CellResult} cell */
   function jsPart(cell) {
     const o = cell.observed;
     if (!o) return null;
@@ -912,6 +1170,7 @@
     return section('What JavaScript got', content);
   }
 
+  /** @param {CellResult} cell */
   function messagesPart(cell) {
     const o = cell.observed;
     if (!o) return null;
@@ -938,12 +1197,20 @@
     );
   }
 
+  /** @param {CellResult} cell */
   function expectationRows(cell) {
     const e = cell.expected || {};
     const o = cell.observed;
     const js = o && o.js;
     const readable = js && js.kind === 'response' ? js.headers.map(([n]) => lower(n)) : [];
+    /** @type {{ key: string, label: string, expected: string, observed: string | undefined, diff?: Difference }[]} */
     const rowsOut = [];
+    /**
+     * @param {string} key
+     * @param {string} label
+     * @param {string} expected
+     * @param {string | undefined} observed
+     */
     const push = (key, label, expected, observed) => rowsOut.push({ key, label, expected, observed });
     if (e.preflight !== undefined) push('preflight', 'preflight sent', yesNo(e.preflight), o ? yesNo(o.preflight !== null) : undefined);
     if (e.reachedHandler !== undefined) push('reachedHandler', 'reached the handler', yesNo(e.reachedHandler), o ? yesNo(o.reachedHandler) : undefined);
@@ -952,6 +1219,7 @@
     for (const name of e.readable || []) push(`readable ${lower(name)}`, `header ${name}`, 'readable', js ? (readable.includes(lower(name)) ? 'readable' : 'not readable') : undefined);
     for (const name of e.unreadable || []) push(`unreadable ${lower(name)}`, `header ${name}`, 'sent but not readable', js ? (readable.includes(lower(name)) ? 'readable' : 'not readable') : undefined);
     if (e.cookiesSent !== undefined) {
+      /** @param {string[]} list */
       const names = (list) => (list.length ? [...list].sort().join(', ') : 'none');
       push('cookiesSent', 'cookies sent', names(e.cookiesSent), o ? (o.cookiesSent ? names(o.cookiesSent) : 'no actual request') : undefined);
     }
@@ -970,6 +1238,7 @@
     return rowsOut;
   }
 
+  /** @param {CellResult} cell */
   function expectationPart(cell) {
     const list = expectationRows(cell);
     const table = h(
@@ -1000,14 +1269,19 @@
     );
   }
 
-  /** The same probe and stack in the other engines, side by side. */
+  /**
+   * The same probe and stack in the other engines, side by side.
+   * @param {CellResult} cell
+   * @param {Row} row
+   */
   function enginesPart(cell, row) {
-    const others = allEngines.map((e) => row.cells.get(`${cell.stack}/${e}`)).filter(Boolean);
+    const others = allEngines.map((e) => row.cells.get(`${cell.stack}/${e}`)).filter((c) => c !== undefined);
     if (others.length < 2) return null;
     const disagree = row.disagree.includes(cell.stack);
     const found = (results.engineDisagreements || []).find((d) => d.scenario === cell.scenario && d.probe === cell.probe && d.stack === cell.stack);
     // Fields beyond the three fixed columns that differ between engines (cookies sent, status, readable headers).
     const extra = found ? found.fields.filter((f) => !['result', 'preflight', 'reachedHandler'].includes(f)) : [];
+    /** @param {unknown} value */
     const show = (value) => (value === undefined ? '\u2014' : Array.isArray(value) ? value.join(', ') || '(none)' : value === null ? 'no request' : String(value));
     return section(
       disagree ? 'Engines disagree' : 'Other engines',
@@ -1027,7 +1301,10 @@
               h('td', { class: 'mono' }, c.observed && c.observed.result ? c.observed.result : 'not observed'),
               h('td', null, c.observed ? yesNo(c.observed.preflight !== null) : '\u2014'),
               h('td', null, c.observed ? yesNo(c.observed.reachedHandler) : '\u2014'),
-              extra.map((f) => h('td', { class: 'mono differs' }, show(found.byEngine[c.engine] ? found.byEngine[c.engine][f] : undefined))),
+              extra.map((f) => {
+                const outcome = found && found.byEngine[c.engine];
+                return h('td', { class: 'mono differs' }, show(outcome ? outcome[f] : undefined));
+              }),
             ),
           ),
         ),
@@ -1039,6 +1316,7 @@
   // ---------------------------------------------------------------- reading view: the course and the claims index
 
   const curriculum = results.curriculum || null;
+  /** @type {Record<ClaimVerdict, { symbol: string, text: string }>} */
   const CLAIM_VERDICT = {
     confirmed: { symbol: '\u2713', text: 'confirmed' },
     refuted: { symbol: '\u2717', text: 'refuted' },
@@ -1047,7 +1325,12 @@
     'not observable': { symbol: '\u2205', text: 'not observable in real time' },
     'not run': { symbol: '\u2014', text: 'not run' },
   };
+  /** @type {Record<ResultKind, string>} */
   const RESULT_SYMBOL = { allowed: '\u2713', blocked: '\u2717', opaque: '\u25cc' };
+  /**
+   * @param {ClaimVerdict} verdict
+   * @param {string} [prefix]
+   */
   const claimBadge = (verdict, prefix) =>
     h('span', { class: `badge claim claim-${verdict.replace(/ /g, '-')}`, title: CLAIM_VERDICT[verdict].text }, `${CLAIM_VERDICT[verdict].symbol} ${prefix ? `${prefix}: ` : ''}${CLAIM_VERDICT[verdict].text}`);
   // Chapters in the curriculum's reading order; a chapter only the scenarios know comes after them.
@@ -1057,6 +1340,7 @@
     const extra = unique(results.scenarios.map((s) => s.chapter)).filter((c) => !ids.includes(c)).map((id) => ({ id, title: id, intro: '' }));
     return [...listed, ...extra];
   })();
+  /** @type {Map<string, ClaimResult[]>} */
   const claimsByScenario = new Map();
   for (const claim of curriculum ? curriculum.claims : []) {
     for (const check of claim.checks) {
@@ -1065,9 +1349,15 @@
       claimsByScenario.set(check.scenario, list);
     }
   }
+  /** @param {string} id */
   const lessonAnchor = (id) => `lesson-${id.replace(/[^a-z0-9-]/gi, '-')}`;
+  /** @param {string} id */
   const claimAnchor = (id) => `claim-${id}`;
 
+  /**
+   * @param {View} view
+   * @param {string} anchor
+   */
   function goTo(view, anchor) {
     state.view = view;
     update();
@@ -1082,7 +1372,10 @@
   const courseHolder = h('div', { class: 'course', hidden: '' });
   const claimsHolder = h('div', { class: 'claims', hidden: '' });
 
-  /** One scenario's probes across engines and stacks: a small square per stack, opening the cell's detail. */
+  /**
+   * One scenario's probes across engines and stacks: a small square per stack, opening the cell's detail.
+   * @param {ScenarioInfo} scenario
+   */
   function lessonResults(scenario) {
     const probeRows = rows.filter((r) => r.scenario.id === scenario.id);
     if (probeRows.length === 0) return h('p', { class: 'muted' }, 'Not run in this report (filtered out).');
@@ -1104,7 +1397,7 @@
                 null,
                 allStacks
                   .map((stack) => row.cells.get(`${stack}/${engine}`))
-                  .filter(Boolean)
+                  .filter((cell) => cell !== undefined)
                   .map((cell) => {
                     const observed = cell.observed && cell.observed.result;
                     const text = `${stackLabel(cell.stack)}: ${observed || 'not observed'} (${VERDICT[cell.verdict].label})`;
@@ -1122,8 +1415,10 @@
    * A scenario's security findings, one line per finding over the stacks that
    * share it: "exploitable" only where the attacker's page read the user's
    * data (the harness decides; see harness/explanations/security.ts).
+   * @param {ScenarioInfo} scenario
    */
   function lessonFindings(scenario) {
+    /** @type {Map<string, { finding: SecurityFinding, stacks: StackName[], exploitedIn: Set<string>, readWithoutCookieIn: Set<string> }>} */
     const groups = new Map();
     for (const f of results.securityFindings || []) {
       if (f.scenario !== scenario.id) continue;
@@ -1207,11 +1502,13 @@
       return;
     }
     const counts = curriculum.counts;
+    // Object.keys() is typed string[] whatever the object; these are CLAIM_VERDICT's own keys.
+    const verdicts = /** @type {ClaimVerdict[]} */ (Object.keys(CLAIM_VERDICT));
     const summary = h(
       'p',
       { class: 'summary' },
       h('span', { class: 'chip total' }, plural(curriculum.claims.length, 'claim')),
-      Object.keys(CLAIM_VERDICT).filter((v) => counts[v]).map((v) => h('span', { class: `chip claim-${v.replace(/ /g, '-')}` }, `${CLAIM_VERDICT[v].symbol} ${counts[v]} ${CLAIM_VERDICT[v].text}`)),
+      verdicts.filter((v) => counts[v]).map((v) => h('span', { class: `chip claim-${v.replace(/ /g, '-')}` }, `${CLAIM_VERDICT[v].symbol} ${counts[v]} ${CLAIM_VERDICT[v].text}`)),
     );
     const table = h(
       'table',
@@ -1273,6 +1570,10 @@
 
   const tabs = h('nav', { class: 'views', 'aria-label': 'Views' });
   function renderTabs() {
+    /**
+     * @param {View} view
+     * @param {string} text
+     */
     const tab = (view, text) => h('button', { type: 'button', class: 'tab', 'aria-pressed': String(state.view === view), onclick: () => { state.view = view; update(); window.scrollTo(0, 0); } }, text);
     tabs.replaceChildren(tab('matrix', 'Matrix'), tab('course', 'Course'), tab('claims', curriculum ? `Claims index (${curriculum.claims.length})` : 'Claims index'));
   }
