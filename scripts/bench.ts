@@ -18,13 +18,15 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LabRun, runLab } from '../harness/run/run.ts';
+import { runLab, startLabRun } from '../harness/run/run.ts';
+import { cookieVisit, pageOriginFor, type Schedule } from '../harness/run/schedule.ts';
 import { loadScenarios } from '../harness/scenarios/load.ts';
 import { engines as engineRegistry } from '../harness/browsers/catalog.ts';
 import { ENGINE_NAMES, type EngineName } from '../harness/core/names.ts';
 import { createReporters } from '../harness/reporters/catalog.ts';
 import { defaults } from '../harness/config/defaults.ts';
-import type { CellResult } from '../harness/results/types.ts';
+import type { CellResult, RunResults } from '../harness/results/types.ts';
+import type { ProbePage } from '../harness/browsers/driver.ts';
 import type { Probe, Scenario } from '../harness/core/format.ts';
 
 const PROBES_PER_SCENARIO = 80; // 4 scenarios x 80 = 320 cells per engine
@@ -65,6 +67,19 @@ function benchScenarios(): Scenario[] {
   ];
 }
 
+/**
+ * The naive way, as a hand-written Playwright suite runs cells: a fresh
+ * context and page per cell (the scenario's cookies set first), one cell at a
+ * time. The harness's own schedule is `batched` (harness/run/schedule.ts).
+ */
+const naive: Schedule = async (work) => {
+  for (const cell of work.cells) {
+    let page: Promise<ProbePage> | undefined;
+    work.record(await work.runCell(cell, () => (page = work.session.openPage(pageOriginFor(work.lab, cell), { freshContext: true, ...cookieVisit(work.lab, cell.scenario) }))));
+    await (await page?.catch(() => undefined))?.close().catch(() => {});
+  }
+};
+
 const perSecond = (ms: number) => (ms > 0 ? 1000 / ms : 0);
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
@@ -73,6 +88,70 @@ function checkVerdicts(label: string, cells: CellResult[]): void {
   if (bad.length > 0) {
     throw new Error(`${label}: ${bad.length} of ${cells.length} cells did not pass, so the timing would compare unlike work; first: ${bad[0]!.id}: ${bad[0]!.error ?? JSON.stringify(bad[0]!.differences)}`);
   }
+}
+
+interface EngineFigures {
+  cells: number;
+  harnessMsPerCell: number;
+  naiveMsPerCell: number;
+  ratio: number;
+  naiveCellsMeasured: number;
+  launchMs: number;
+}
+
+/** One engine's matrix, the harness's way and then the naive way, on the same servers and browser. */
+async function benchEngine(engine: EngineName, scenarios: Scenario[]): Promise<EngineFigures> {
+  const run = await startLabRun({ scenarios, engines: [engine], stacks: ['express-cors'], reporters: [], requireEngines: true });
+  try {
+    const harness = await run.execute(run.cells);
+    checkVerdicts(`${engine}, the harness's way`, harness.cells);
+    // New tokens: the naive pass must not find anything the first pass left in a cache.
+    const replanned = run.replan();
+    const naiveRun = await run.execute(quick ? sample(replanned, NAIVE_SAMPLE) : replanned, naive);
+    checkVerdicts(`${engine}, the naive way`, naiveRun.cells);
+    const harnessMsPerCell = harness.cellsMs[engine]! / harness.cells.length;
+    const naiveMsPerCell = naiveRun.cellsMs[engine]! / naiveRun.cells.length;
+    process.stdout.write(
+      `${engine.padEnd(9)} ${harness.cells.length} cells   harness ${fmt(harnessMsPerCell, 2)} ms/cell (${fmt(perSecond(harnessMsPerCell))} cells/s)   naive ${fmt(naiveMsPerCell)} ms/cell (${fmt(perSecond(naiveMsPerCell), 2)} cells/s, ${naiveRun.cells.length} cells)   ratio ${fmt(naiveMsPerCell / harnessMsPerCell)}x\n`,
+    );
+    return {
+      cells: harness.cells.length,
+      harnessMsPerCell: round(harnessMsPerCell),
+      naiveMsPerCell: round(naiveMsPerCell),
+      ratio: round(naiveMsPerCell / harnessMsPerCell),
+      naiveCellsMeasured: naiveRun.cells.length,
+      launchMs: run.timings.engineLaunchMs[engine] ?? 0,
+    };
+  } finally {
+    await run.stop();
+  }
+}
+
+/** The default suite, as `npm start` runs it, with every report written: its wall time and where the time went. */
+async function benchSuite(engines: EngineName[]): Promise<{ results: RunResults; wallSeconds: number; reportsMs: number }> {
+  process.stdout.write('\nThe default suite (every scenario, engine and stack, all reports):\n');
+  const out = await mkdtemp(path.join(os.tmpdir(), 'corslab-bench-'));
+  const suiteStarted = Date.now();
+  // Reporters run in order: the first and the last of the list time the reports between them.
+  let reportsStarted = 0;
+  let reportsMs = 0;
+  const results = await runLab({
+    scenarios: await loadScenarios([defaults.scenarioDir], defaults.scenarioDir),
+    engines,
+    reporters: [{ onRunEnd: () => void (reportsStarted = Date.now()) }, ...createReporters(['json', 'html', 'junit'], out), { onRunEnd: () => void (reportsMs = Date.now() - reportsStarted) }],
+  });
+  const wallSeconds = (Date.now() - suiteStarted) / 1000;
+  await rm(out, { recursive: true, force: true });
+  const t = results.timings;
+  process.stdout.write(
+    [
+      `  ${results.summary.total} cells, ${results.summary.pass} pass, ${results.summary.fail} fail, ${results.summary.error} error in ${fmt(wallSeconds)} s wall`,
+      `  servers starting ${t.serversMs} ms; engines launching ${Object.entries(t.engineLaunchMs).map(([e, ms]) => `${e} ${ms} ms`).join(', ')} (in parallel with the servers)`,
+      `  cells ${Object.entries(t.cellsMs).map(([e, ms]) => `${e} ${fmt(ms / 1000)} s`).join(', ')} (engines side by side); reports ${reportsMs} ms`,
+      '',
+    ].join('\n'),
+  );
+  return { results, wallSeconds, reportsMs };
 }
 
 async function main(): Promise<void> {
@@ -85,67 +164,17 @@ async function main(): Promise<void> {
   const cores = os.cpus().length;
   process.stdout.write(`CORS Lab benchmark on ${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${quick ? 'quick: the naive way on a sample' : 'full'}\n\n`);
 
-  const engineFigures: Record<string, { cells: number; harnessMsPerCell: number; naiveMsPerCell: number; ratio: number; naiveCellsMeasured: number; launchMs: number }> = {};
+  const engineFigures: Record<string, EngineFigures> = {};
   const scenarios = benchScenarios();
-  for (const engine of available) {
-    const run = await LabRun.start({ scenarios, engines: [engine], stacks: ['express-cors'], reporters: [], requireEngines: true });
-    try {
-      const harness = await run.execute(run.cells, 'batched');
-      checkVerdicts(`${engine}, the harness's way`, harness);
-      const harnessMs = run.timings.cellsMs[engine]!;
-      // New tokens: the naive pass must not find anything the first pass left in a cache.
-      const replanned = run.replan();
-      const naiveCells = quick ? sample(replanned, NAIVE_SAMPLE) : replanned;
-      const naive = await run.execute(naiveCells, 'naive');
-      checkVerdicts(`${engine}, the naive way`, naive);
-      const naiveMs = run.timings.cellsMs[engine]!;
-      const harnessMsPerCell = harnessMs / harness.length;
-      const naiveMsPerCell = naiveMs / naive.length;
-      engineFigures[engine] = {
-        cells: harness.length,
-        harnessMsPerCell: round(harnessMsPerCell),
-        naiveMsPerCell: round(naiveMsPerCell),
-        ratio: round(naiveMsPerCell / harnessMsPerCell),
-        naiveCellsMeasured: naive.length,
-        launchMs: run.timings.engineLaunchMs[engine] ?? 0,
-      };
-      process.stdout.write(
-        `${engine.padEnd(9)} ${harness.length} cells   harness ${fmt(harnessMsPerCell, 2)} ms/cell (${fmt(perSecond(harnessMsPerCell))} cells/s)   naive ${fmt(naiveMsPerCell)} ms/cell (${fmt(perSecond(naiveMsPerCell), 2)} cells/s, ${naive.length} cells)   ratio ${fmt(naiveMsPerCell / harnessMsPerCell)}x\n`,
-      );
-    } finally {
-      await run.stop();
-    }
-  }
+  for (const engine of available) engineFigures[engine] = await benchEngine(engine, scenarios);
+  const suite = await benchSuite(available);
 
-  // The default suite, as `npm start` runs it, with every report written.
-  process.stdout.write('\nThe default suite (every scenario, engine and stack, all reports):\n');
-  const out = await mkdtemp(path.join(os.tmpdir(), 'corslab-bench-'));
-  const suiteStarted = Date.now();
-  // Reporters run in order: the first and the last of the list time the reports between them.
-  let reportsStarted = 0;
-  let reportsMs = 0;
-  const suite = await runLab({
-    scenarios: await loadScenarios([defaults.scenarioDir], defaults.scenarioDir),
-    engines: available,
-    reporters: [{ onRunEnd: () => void (reportsStarted = Date.now()) }, ...createReporters(['json', 'html', 'junit'], out), { onRunEnd: () => void (reportsMs = Date.now() - reportsStarted) }],
-  });
-  const suiteWallSeconds = (Date.now() - suiteStarted) / 1000;
-  await rm(out, { recursive: true, force: true });
-  const t = suite.timings;
-  process.stdout.write(
-    [
-      `  ${suite.summary.total} cells, ${suite.summary.pass} pass, ${suite.summary.fail} fail, ${suite.summary.error} error in ${fmt(suiteWallSeconds)} s wall`,
-      `  servers starting ${t.serversMs} ms; engines launching ${Object.entries(t.engineLaunchMs).map(([e, ms]) => `${e} ${ms} ms`).join(', ')} (in parallel with the servers)`,
-      `  cells ${Object.entries(t.cellsMs).map(([e, ms]) => `${e} ${fmt(ms / 1000)} s`).join(', ')} (engines side by side); reports ${reportsMs} ms`,
-      '',
-    ].join('\n'),
-  );
-
+  const { summary, timings } = suite.results;
   const figures = {
     engines: engineFigures,
-    suiteWallSeconds: round(suiteWallSeconds),
+    suiteWallSeconds: round(suite.wallSeconds),
     machine: { cores, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, quick },
-    suite: { cells: suite.summary.total, pass: suite.summary.pass, fail: suite.summary.fail, error: suite.summary.error, timings: { ...suite.timings, reportsMs } },
+    suite: { cells: summary.total, pass: summary.pass, fail: summary.fail, error: summary.error, timings: { ...timings, reportsMs: suite.reportsMs } },
     measuredAt: new Date().toISOString(),
   };
   await mkdir('reports/bench', { recursive: true });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaults } from '../config/defaults.ts';
 import { Cleanup } from '../core/cleanup.ts';
-import { ENGINE_NAMES, type EngineName, STACK_NAMES, type StackName } from '../core/names.ts';
+import { STACK_NAMES } from '../core/names.ts';
 import { ScenarioValidationError, formatProblems } from '../scenarios/errors.ts';
 import { loadScenarios } from '../scenarios/load.ts';
 import { checkProxyConfigs } from '../run/proxy-check.ts';
@@ -11,25 +11,16 @@ import type { Scenario } from '../core/format.ts';
 import { CLAIMS_FILE, hasCurriculum, loadCurriculum } from '../curriculum/load.ts';
 import type { Curriculum } from '../curriculum/types.ts';
 import { RunSetupError, runLab } from '../run/run.ts';
+import { runOptions, runtimeSettings } from '../run/config.ts';
 import { toolVersion } from '../system/project.ts';
-import { createReporters, REPORTER_NAMES, type ReporterName } from '../reporters/catalog.ts';
-import { EXPLAIN_OPTIONS, RUN_OPTIONS, helpText } from './options.ts';
+import { EXPLAIN_OPTIONS, helpText, parseRunArgs } from './options.ts';
+import { UsageError, names, oneOf } from './flags.ts';
 import { explainRequestText } from '../explanations/explain-request.ts';
 import { ModelInputError } from '../model/index.ts';
-import { SettingsError, readConfigFile, resolveSettings } from '../config/settings.ts';
+import { SettingsError, readConfigFile } from '../config/settings.ts';
 
 /** Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing was started). */
 export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
-
-class UsageError extends Error {}
-
-function list<T extends string>(values: string[] | undefined, allowed: readonly T[], what: string): T[] | undefined {
-  if (!values || values.length === 0) return undefined;
-  const items = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  const unknown = items.filter((v) => !allowed.includes(v as T));
-  if (unknown.length > 0) throw new UsageError(`unknown ${what} ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${allowed.join(', ')}`);
-  return items as T[];
-}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -66,19 +57,14 @@ export async function main(argv: string[]): Promise<number> {
 function explainCommand(args: string[]): number {
   const { values } = parseArgs({ args, options: EXPLAIN_OPTIONS });
   if (!values.origin || !values.url) throw new UsageError('explain needs --origin and --url, e.g. `corslab explain --origin https://app.example.com --url https://api.example.com/items -X PUT`');
-  const oneOf = <T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined => {
-    if (value === undefined) return undefined;
-    if (!allowed.includes(value as T)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
-    return value as T;
-  };
   const headers = (values.header ?? []).map((line): [string, string] => {
     const colon = line.indexOf(':');
     if (colon <= 0) throw new UsageError(`--header must look like "Name: value", got "${line}"`);
     return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
   });
-  const stacks = list<StackName>(values.stack, STACK_NAMES, 'stack') ?? [...STACK_NAMES];
-  const credentials = oneOf(values.credentials, ['omit', 'same-origin', 'include'] as const, 'credentials');
-  const mode = oneOf(values.mode, ['cors', 'no-cors', 'same-origin'] as const, 'mode');
+  const stacks = values.stack ? names(STACK_NAMES, 'stack').convert(values.stack, 'stack') : [...STACK_NAMES];
+  const credentials = values.credentials === undefined ? undefined : oneOf(['omit', 'same-origin', 'include'] as const).convert(values.credentials, 'credentials');
+  const mode = values.mode === undefined ? undefined : oneOf(['cors', 'no-cors', 'same-origin'] as const).convert(values.mode, 'mode');
   try {
     const text = explainRequestText(
       {
@@ -118,27 +104,13 @@ async function validateCommand(args: string[]): Promise<number> {
 }
 
 async function runCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: RUN_OPTIONS });
-  const engines = list<EngineName>(values.engine, ENGINE_NAMES, 'engine') ?? [...ENGINE_NAMES];
-  const stacks = list<StackName>(values.stack, STACK_NAMES, 'stack');
-  const reporterNames = list<ReporterName>(values.reporter, REPORTER_NAMES, 'reporter') ?? [...defaults.reporters];
-  let grep: RegExp | undefined;
-  try {
-    grep = values.grep ? new RegExp(values.grep, 'i') : undefined;
-  } catch (error) {
-    throw new UsageError(`--grep is not a valid regular expression: ${(error as Error).message}`);
-  }
-  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
-  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
-    throw new UsageError(`--concurrency must be a whole number of at least 1, got "${values.concurrency}"`);
-  }
-  const outputDir = values.output ?? defaults.outputDir;
+  const { paths, config } = parseRunArgs(args);
   // The runtime and its images: defaults, then corslab.config.json, then the command line.
-  const runtime = resolveSettings(await readConfigFile(), { ...(values.runtime !== undefined ? { runtime: values.runtime } : {}), ...(values.image ? { image: values.image } : {}) });
+  const runtime = runtimeSettings(config, await readConfigFile());
 
   // Validation first: on bad input nothing starts.
-  const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir);
-  const curriculum = await curriculumFor(positionals, scenarios);
+  const scenarios = await loadScenarios(paths.length ? paths : [defaults.scenarioDir], defaults.scenarioDir);
+  const curriculum = await curriculumFor(paths, scenarios);
 
   const cleanup = new Cleanup();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -150,20 +122,7 @@ async function runCommand(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const results = await runLab({
-      scenarios,
-      engines,
-      stacks,
-      grep,
-      reporters: createReporters(reporterNames, outputDir),
-      requireEngines: values['require-engines'] ?? false,
-      requireStacks: values['require-stacks'] ?? false,
-      concurrencyPerPage: concurrency,
-      isolatedContexts: concurrency === undefined ? undefined : Math.min(concurrency, defaults.isolatedContexts),
-      cleanup,
-      runtime,
-      ...(curriculum ? { curriculum } : {}),
-    });
+    const results = await runLab(runOptions(config, { scenarios, runtime, cleanup, ...(curriculum ? { curriculum } : {}) }));
     return results.summary.fail + results.summary.error === 0 ? EXIT.ok : EXIT.failed;
   } finally {
     process.off('SIGINT', onSignal);

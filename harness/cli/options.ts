@@ -1,7 +1,56 @@
+import { parseArgs } from 'node:util';
 import { defaults } from '../config/defaults.ts';
 import { ENGINE_NAMES, STACK_NAMES } from '../core/names.ts';
 import { REPORTER_NAMES } from '../reporters/catalog.ts';
 import { IMAGE_KEYS, RUNTIMES } from '../config/settings.ts';
+import type { RunConfig } from '../run/config.ts';
+import { configFrom, flagLine, names, oneOf, parseArgsOptions, pattern, specLine, text, texts, toggle, wholeNumber, type FlagsFor } from './flags.ts';
+
+/** Every `corslab run` flag, one per key of RunConfig (see FlagsFor). */
+export type RunFlags = FlagsFor<RunConfig>;
+
+const onOff = (on: boolean) => (on ? 'on' : 'off');
+
+/** `corslab run` flags, as data keyed by RunConfig: parseArgs reads them, they convert and check the values, and --help prints them. */
+export const RUN_FLAGS = {
+  engines: { flag: 'engine', short: 'e', value: names(ENGINE_NAMES, 'engine'), help: `engines to run (${ENGINE_NAMES.join(', ')}); repeat or comma-separate`, default: 'every available engine' },
+  stacks: { flag: 'stack', short: 's', value: names(STACK_NAMES, 'stack'), help: `stacks to run (${STACK_NAMES.join(', ')})`, default: 'every stack a scenario applies to' },
+  grep: { flag: 'grep', short: 'g', value: pattern(), help: 'only cells whose scenario id, title or probe name matches this regular expression (case-insensitive)' },
+  reporters: { flag: 'reporter', short: 'r', value: names(REPORTER_NAMES, 'reporter'), help: `reporters (${REPORTER_NAMES.join(', ')})`, default: defaults.reporters.join(',') },
+  outputDir: { flag: 'output', short: 'o', value: text(), help: 'folder for results.json, index.html and junit.xml', default: defaults.outputDir },
+  concurrencyPerPage: { flag: 'concurrency', short: 'c', value: wholeNumber(1), help: 'probes in flight per page', default: `${defaults.concurrencyPerPage}` },
+  isolatedContexts: {
+    flag: 'isolated-contexts',
+    value: wholeNumber(1),
+    valueName: 'n',
+    help: 'scenarios whose cookies matter, each in a browser context of its own, in flight at once per engine',
+    default: `${defaults.isolatedContexts}, or --concurrency when lower`,
+  },
+  probeTimeoutMs: { flag: 'timeout', value: wholeNumber(1), valueName: 'ms', help: 'how long one probe may take before the cell is an error (never "blocked")', default: `${defaults.probeTimeoutMs}` },
+  requireEngines: { flag: 'require-engines', value: toggle(), help: 'a missing engine is an error instead of a notice (for CI)', default: onOff(defaults.requireEngines) },
+  requireStacks: { flag: 'require-stacks', value: toggle(), help: 'a missing proxy (nginx, Apache httpd) is an error instead of a notice (for CI)', default: onOff(defaults.requireStacks) },
+  runtime: {
+    flag: 'runtime',
+    value: oneOf(RUNTIMES),
+    help: `where the stacks run: ${RUNTIMES.join(' or ')} (containers through testcontainers)`,
+    default: `${defaults.runtime}, or "runtime" in ${defaults.configFile}`,
+  },
+  images: {
+    flag: 'image',
+    value: texts(),
+    help: `Docker runtime: an image, KEY=IMAGE with KEY one of ${IMAGE_KEYS.join(', ')}; repeat nginx= or apache= for side-by-side columns`,
+    default: `${IMAGE_KEYS.map((k) => `${k}=${defaults.images[k]}`).join(', ')}, or "images" in ${defaults.configFile}`,
+  },
+} satisfies RunFlags;
+
+/** `corslab run` options for node:util parseArgs, keyed by flag name. */
+export const RUN_OPTIONS = parseArgsOptions(RUN_FLAGS);
+
+/** `corslab run`'s arguments: the scenario paths, and the configuration its flags give (UsageError on a bad value). */
+export function parseRunArgs(args: string[]): { paths: string[]; config: RunConfig } {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: RUN_OPTIONS });
+  return { paths: positionals, config: configFrom<RunConfig>(RUN_FLAGS, values) };
+}
 
 interface OptionSpec {
   type: 'string' | 'boolean';
@@ -10,20 +59,6 @@ interface OptionSpec {
   /** One line for --help, with the default. */
   help: string;
 }
-
-/** `corslab run` options, as data: parseArgs reads them and --help prints them. */
-export const RUN_OPTIONS = {
-  engine: { type: 'string', multiple: true, short: 'e', help: `engines to run (${ENGINE_NAMES.join(', ')}); repeat or comma-separate. Default: every available engine` },
-  stack: { type: 'string', multiple: true, short: 's', help: `stacks to run (${STACK_NAMES.join(', ')}). Default: every stack a scenario applies to` },
-  grep: { type: 'string', short: 'g', help: 'only cells whose scenario id, title or probe name matches this regular expression (case-insensitive)' },
-  reporter: { type: 'string', multiple: true, short: 'r', help: `reporters (${REPORTER_NAMES.join(', ')}). Default: ${defaults.reporters.join(',')}` },
-  output: { type: 'string', short: 'o', help: `folder for results.json, index.html and junit.xml. Default: ${defaults.outputDir}` },
-  concurrency: { type: 'string', short: 'c', help: `probes in flight per page. Default: ${defaults.concurrencyPerPage}` },
-  'require-engines': { type: 'boolean', help: 'a missing engine is an error instead of a notice (for CI). Default: off' },
-  'require-stacks': { type: 'boolean', help: 'a missing proxy (nginx, Apache httpd) is an error instead of a notice (for CI). Default: off' },
-  runtime: { type: 'string', help: `where the stacks run: ${RUNTIMES.join(' or ')} (containers through testcontainers). Default: ${defaults.runtime}, or "runtime" in ${defaults.configFile}` },
-  image: { type: 'string', multiple: true, help: `Docker runtime: an image, KEY=IMAGE with KEY one of ${IMAGE_KEYS.join(', ')}; repeat nginx= or apache= for side-by-side columns. Default: ${IMAGE_KEYS.map((k) => `${k}=${defaults.images[k]}`).join(', ')}, or "images" in ${defaults.configFile}` },
-} as const satisfies Record<string, OptionSpec>;
 
 /** `corslab explain` options: the request, as a page would make it. */
 export const EXPLAIN_OPTIONS = {
@@ -38,13 +73,6 @@ export const EXPLAIN_OPTIONS = {
   stack: { type: 'string', multiple: true, short: 's', help: `show the fix for these stacks (${STACK_NAMES.join(', ')}). Default: all` },
 } as const satisfies Record<string, OptionSpec>;
 
-function flagLines(options: Record<string, OptionSpec>): string[] {
-  return Object.entries(options).map(([name, spec]) => {
-    const left = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ' <value>' : ''}`;
-    return `  ${left.padEnd(30)} ${spec.help}`;
-  });
-}
-
 export function helpText(): string {
   return [
     'CORS Lab: what a CORS configuration really does, in real browsers.',
@@ -56,10 +84,10 @@ export function helpText(): string {
     '                                     what a request needs from the server, offline (no browser)',
     '',
     'Options of run:',
-    ...flagLines(RUN_OPTIONS),
+    ...Object.values(RUN_FLAGS).map((spec) => specLine(spec)),
     '',
     'Options of explain:',
-    ...flagLines(EXPLAIN_OPTIONS),
+    ...Object.entries(EXPLAIN_OPTIONS).map(([name, spec]: [string, OptionSpec]) => flagLine(name, spec.short, spec.type === 'string' ? 'value' : undefined, spec.help)),
     '',
     'Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing started).',
     '',

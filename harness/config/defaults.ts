@@ -28,6 +28,10 @@ export const defaults = {
   isolatedContexts: 4,
   /** How long one probe may take in the page before the cell is an error (never "blocked"). */
   probeTimeoutMs: 10_000,
+  /** Whether a missing engine is an error instead of a notice (`--require-engines`, for CI). */
+  requireEngines: false,
+  /** Whether a missing proxy (nginx, Apache httpd) is an error instead of a notice (`--require-stacks`, for CI). */
+  requireStacks: false,
   /** How long to wait for an engine's own CORS message after a probe failed. */
   messageSettleMs: 1_000,
   /** How many bytes of a body are kept in the evidence. */

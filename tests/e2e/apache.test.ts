@@ -4,7 +4,7 @@ import { main } from '../../harness/cli/main.ts';
 import { chromiumDriver } from '../../harness/browsers/chromium/chromium-driver.ts';
 import { loadScenarios } from '../../harness/scenarios/load.ts';
 import { ScenarioValidationError } from '../../harness/scenarios/errors.ts';
-import { LabRun } from '../../harness/run/run.ts';
+import { startLabRun } from '../../harness/run/run.ts';
 import { apacheProxy } from '../../servers/proxies/apache/index.ts';
 import { PageServer } from '../../servers/page/page-server.ts';
 import { cell, headerValues, runFixtures } from './helpers.ts';
@@ -164,7 +164,7 @@ describe('a snippet that httpd\'s config test refuses', () => {
     const launch = vi.spyOn(chromiumDriver, 'launch');
     const listen = vi.spyOn(PageServer.prototype, 'listen');
     const scenarios = await loadScenarios(['tests/fixtures/apache-broken'], 'tests/fixtures/apache-broken');
-    const error = await LabRun.start({ scenarios, engines: ['chromium'], reporters: [] }).catch((e: unknown) => e);
+    const error = await startLabRun({ scenarios, engines: ['chromium'], reporters: [] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ScenarioValidationError);
     expect((error as ScenarioValidationError).problems).toEqual([
       {

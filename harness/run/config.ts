@@ -1,0 +1,92 @@
+import { defaults } from '../config/defaults.ts';
+import { resolveSettings, type ConfigFile, type RuntimeName, type RuntimeSettings } from '../config/settings.ts';
+import type { Cleanup } from '../core/cleanup.ts';
+import type { Scenario } from '../core/format.ts';
+import { ENGINE_NAMES, type EngineName, type StackName } from '../core/names.ts';
+import type { Curriculum } from '../curriculum/types.ts';
+import { createReporters, type ReporterName } from '../reporters/catalog.ts';
+import type { Reporter } from '../reporters/reporter.ts';
+
+/**
+ * A run's settings as plain data: what `corslab run`'s flags set (each key
+ * has exactly one flag, harness/cli/options.ts) and what a program may set
+ * instead. A key left out takes its default from harness/config/defaults.ts.
+ */
+export interface RunConfig {
+  /** Engines to run. Default: every engine; one that is missing is skipped with a notice. */
+  engines?: readonly EngineName[];
+  /** Stacks to run. Default: every stack a scenario applies to. */
+  stacks?: readonly StackName[];
+  /** Only cells whose scenario id, title or probe name matches this regular expression (case-insensitive). Default: every cell. */
+  grep?: string;
+  /** Reporters. Default: defaults.reporters. */
+  reporters?: readonly ReporterName[];
+  /** Where reports go. Default: defaults.outputDir. */
+  outputDir?: string;
+  /** Probes in flight at once on a shared page. Default: defaults.concurrencyPerPage. */
+  concurrencyPerPage?: number;
+  /** Scenarios whose cookies matter, each in a context of its own, in flight at once per engine. Default: defaults.isolatedContexts, or concurrencyPerPage when that is lower. */
+  isolatedContexts?: number;
+  /** How long one probe may take before its cell is an error (never "blocked"). Default: defaults.probeTimeoutMs. */
+  probeTimeoutMs?: number;
+  /** A missing engine is an error instead of a notice (for CI). Default: defaults.requireEngines. */
+  requireEngines?: boolean;
+  /** A missing proxy (nginx, Apache httpd) is an error instead of a notice (for CI). Default: defaults.requireStacks. */
+  requireStacks?: boolean;
+  /** Where the stacks run. Default: `runtime` in defaults.configFile, else defaults.runtime. */
+  runtime?: RuntimeName;
+  /** Docker runtime: images as `KEY=IMAGE`; a key given here replaces the config file's list for it. Default: `images` in defaults.configFile, else defaults.images. */
+  images?: readonly string[];
+}
+
+/** What a run takes: RunConfig's settings made into what the run uses, and what only a program can pass. */
+export interface RunOptions extends Pick<RunConfig, 'stacks' | 'requireEngines' | 'requireStacks' | 'concurrencyPerPage' | 'isolatedContexts' | 'probeTimeoutMs'> {
+  scenarios: Scenario[];
+  /** RunConfig's engines, always given. */
+  engines: NonNullable<RunConfig['engines']>;
+  /** RunConfig's grep, compiled (case-insensitive). */
+  grep?: RegExp;
+  /** RunConfig's reporters, made for its outputDir. */
+  reporters: Reporter[];
+  /** RunConfig's runtime and images, resolved with the config file (harness/config/settings.ts). Default: local. */
+  runtime?: RuntimeSettings;
+  /** Stops everything the run started; the CLI calls its `stopAll` on Ctrl-C. */
+  cleanup?: Cleanup;
+  /** The chapters and claims index: each claim is decided from this run's cells. */
+  curriculum?: Curriculum & { dir: string };
+}
+
+/** What a run needs besides its configuration: the scenarios (validated) and what a program hands over. */
+export interface RunInputs {
+  scenarios: Scenario[];
+  /** From runtimeSettings(): the config's runtime and images over the config file's. */
+  runtime: RuntimeSettings;
+  cleanup?: Cleanup;
+  curriculum?: Curriculum & { dir: string };
+}
+
+/** Where the stacks run: the defaults, then the config file, then the configuration, which wins. Throws SettingsError. */
+export function runtimeSettings(config: RunConfig, file: { file: string; config: ConfigFile } | undefined): RuntimeSettings {
+  return resolveSettings(file, { ...(config.runtime !== undefined ? { runtime: config.runtime } : {}), ...(config.images ? { image: [...config.images] } : {}) });
+}
+
+/** The run's options from a configuration, with its defaults applied where the run does not apply them itself. */
+export function runOptions(config: RunConfig, inputs: RunInputs): RunOptions {
+  const concurrency = config.concurrencyPerPage;
+  return {
+    scenarios: inputs.scenarios,
+    engines: config.engines ?? [...ENGINE_NAMES],
+    stacks: config.stacks,
+    grep: config.grep ? new RegExp(config.grep, 'i') : undefined,
+    reporters: createReporters(config.reporters ?? [...defaults.reporters], config.outputDir ?? defaults.outputDir),
+    requireEngines: config.requireEngines ?? defaults.requireEngines,
+    requireStacks: config.requireStacks ?? defaults.requireStacks,
+    concurrencyPerPage: concurrency,
+    // A low concurrency (`-c 1`: one cell at a time) holds for the isolated contexts too.
+    isolatedContexts: config.isolatedContexts ?? (concurrency === undefined ? undefined : Math.min(concurrency, defaults.isolatedContexts)),
+    probeTimeoutMs: config.probeTimeoutMs,
+    cleanup: inputs.cleanup,
+    runtime: inputs.runtime,
+    ...(inputs.curriculum ? { curriculum: inputs.curriculum } : {}),
+  };
+}

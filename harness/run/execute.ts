@@ -1,0 +1,75 @@
+import type { EngineSession } from '../browsers/driver.ts';
+import type { PlannedCell } from '../plan/plan.ts';
+import type { Progress } from '../reporters/reporter.ts';
+import type { CellResult, Timings } from '../results/types.ts';
+import { errorCell, runCell } from './cell.ts';
+import type { PreparedRun } from './prepare.ts';
+import type { EngineWork, Schedule } from './schedule.ts';
+import type { StartedRun } from './start.ts';
+
+/** What running a set of cells gave: their results in plan order, and each engine's time from its first cell to its last. */
+export interface ExecutedCells {
+  cells: CellResult[];
+  cellsMs: Timings['cellsMs'];
+}
+
+/** Hears of every cell as soon as it has its verdict, with the progress so far. */
+export type CellListener = (cell: CellResult, progress: Progress) => void;
+
+/**
+ * Runs cells on a started run, the engines side by side, each engine's cells
+ * as the schedule says. The cells of an engine that did not launch are errors.
+ */
+export async function executeCells(run: PreparedRun, started: StartedRun, cells: readonly PlannedCell[], schedule: Schedule, onCell?: CellListener): Promise<ExecutedCells> {
+  const { results, record } = tally(cells.length, run.startedAt, onCell);
+  const cellsMs: Timings['cellsMs'] = {};
+  await Promise.all(
+    started.engines.map(async (engine) => {
+      const engineCells = cells.filter((c) => c.engine === engine.name);
+      if (!('session' in engine)) {
+        for (const cell of engineCells) record(errorCell(cell, started.lab, engine.launchError));
+        return;
+      }
+      const begun = Date.now();
+      await schedule(engineWork(engine.session, engineCells, run, started, record));
+      cellsMs[engine.name] = Date.now() - begun;
+    }),
+  );
+  const order = new Map(cells.map((c, i) => [c.id, i]));
+  return { cells: results.sort((a, b) => order.get(a.id)! - order.get(b.id)!), cellsMs };
+}
+
+function engineWork(session: EngineSession, cells: PlannedCell[], run: PreparedRun, started: StartedRun, record: (cell: CellResult) => void): EngineWork {
+  const context = { lab: started.lab, probeTimeoutMs: run.limits.probeTimeoutMs };
+  return {
+    session,
+    cells,
+    lab: started.lab,
+    limits: run.limits,
+    record,
+    async runCell(cell, page) {
+      try {
+        return await runCell(cell, await page(), context);
+      } catch (error) {
+        return errorCell(cell, started.lab, `${session.name} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      }
+    },
+  };
+}
+
+/** Collects results as they come and tells the listener the progress: counts so far, and the time left at the pace so far. */
+function tally(total: number, runStartedAt: number, onCell?: CellListener): { results: CellResult[]; record(cell: CellResult): void } {
+  const results: CellResult[] = [];
+  const counts = { pass: 0, fail: 0, error: 0 };
+  const cellsStarted = Date.now();
+  const record = (cell: CellResult) => {
+    results.push(cell);
+    counts[cell.verdict]++;
+    const done = results.length;
+    const progress: Progress = { done, total, ...counts, elapsedMs: Date.now() - runStartedAt };
+    // The pace of the cells so far, not of the start-up, predicts the rest.
+    if (done >= 3) progress.etaMs = Math.round(((Date.now() - cellsStarted) / done) * (total - done));
+    onCell?.(cell, progress);
+  };
+  return { results, record };
+}

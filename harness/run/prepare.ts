@@ -1,0 +1,159 @@
+import { defaults } from '../config/defaults.ts';
+import { resolveSettings } from '../config/settings.ts';
+import type { Cleanup } from '../core/cleanup.ts';
+import type { Scenario } from '../core/format.ts';
+import { splitStack, type EngineName, type StackName } from '../core/names.ts';
+import { planCells, type PlanFilters, type PlannedCell } from '../plan/plan.ts';
+import { engines as engineRegistry } from '../browsers/catalog.ts';
+import type { EngineDriver, EngineLocation } from '../browsers/driver.ts';
+import type { ProxyLocations } from '../../servers/proxies/proxy.ts';
+import { RuntimeSetupError, type StackRuntime } from '../../servers/runtimes/runtime.ts';
+import { runtimes } from '../../servers/runtimes/catalog.ts';
+import { checkProxyConfigs } from './proxy-check.ts';
+import type { RunOptions } from './config.ts';
+
+/** Bad options found before anything starts (exit code 2 in the CLI). */
+export class RunSetupError extends Error {
+  override name = 'RunSetupError';
+}
+
+/** An engine found on this machine, ready to launch. */
+export interface FoundEngine {
+  name: EngineName;
+  driver: EngineDriver;
+  executable: string;
+  source: (EngineLocation & { available: true })['source'];
+}
+
+/** The options' limits, with the defaults (harness/config/defaults.ts) filled in. */
+export interface RunLimits {
+  concurrencyPerPage: number;
+  isolatedContexts: number;
+  probeTimeoutMs: number;
+}
+
+/** Everything a run decides before it starts anything: engines, runtime, proxies, cells. */
+export interface PreparedRun {
+  readonly options: RunOptions;
+  /** When the run began: the results' start, the progress's elapsed time and the recorders' clock. */
+  readonly startedAt: number;
+  /** Everything the run starts registers here; stopping it stops the run. */
+  readonly cleanup: Cleanup;
+  readonly engines: FoundEngine[];
+  readonly missingEngines: { name: EngineName; reason: string }[];
+  readonly runtime: StackRuntime;
+  readonly proxyLocations: ProxyLocations;
+  /** In plan order, without the cells behind a missing proxy. */
+  readonly cells: PlannedCell[];
+  /** The scenarios each stack serves, stacks in the order of their first cell. */
+  readonly scenariosByStack: Map<StackName, Scenario[]>;
+  readonly limits: RunLimits;
+}
+
+/** What preparing needs from the run: its start, its cleanup, and where notices go. */
+export interface RunContext {
+  startedAt: number;
+  cleanup: Cleanup;
+  notice(text: string): void;
+}
+
+/**
+ * Locates the engines, makes the runtime, plans the cells, locates the
+ * proxies and runs their config tests. Throws RunSetupError (or the config
+ * tests' ScenarioValidationError) on bad options, before anything starts.
+ */
+export async function prepareRun(options: RunOptions, run: RunContext): Promise<PreparedRun> {
+  const { engines, missingEngines } = await locateEngines(options, run.notice);
+  const runtime = await makeRuntime(options, run.cleanup);
+  const planned = planCells(options.scenarios, planFilters(options, engines, runtime));
+  if (planned.length === 0) throw new RunSetupError('no cell matches the given scenarios and filters');
+  const { cells, proxyLocations } = await withProxies(options, planned, runtime, run.notice);
+  return {
+    options,
+    startedAt: run.startedAt,
+    cleanup: run.cleanup,
+    engines,
+    missingEngines,
+    runtime,
+    proxyLocations,
+    cells,
+    scenariosByStack: scenariosByStack(cells),
+    limits: {
+      concurrencyPerPage: options.concurrencyPerPage ?? defaults.concurrencyPerPage,
+      isolatedContexts: options.isolatedContexts ?? defaults.isolatedContexts,
+      probeTimeoutMs: options.probeTimeoutMs ?? defaults.probeTimeoutMs,
+    },
+  };
+}
+
+/** The same cells with new tokens, so that running them again shares no URL (hence no cache) with the first time. */
+export function replanCells(run: PreparedRun): PlannedCell[] {
+  const ids = new Set(run.cells.map((c) => c.id));
+  return planCells(run.options.scenarios, planFilters(run.options, run.engines, run.runtime)).filter((c) => ids.has(c.id));
+}
+
+function planFilters(options: RunOptions, engines: readonly FoundEngine[], runtime: StackRuntime): PlanFilters {
+  return { engines: engines.map((e) => e.name), stacks: options.stacks, grep: options.grep, variants: runtime.variants };
+}
+
+/** A missing engine is said once and skipped (an error with requireEngines); at least one must be there. */
+async function locateEngines(options: RunOptions, notice: (text: string) => void): Promise<Pick<PreparedRun, 'engines' | 'missingEngines'>> {
+  const located = await Promise.all(
+    options.engines.map(async (name) => {
+      const driver = engineRegistry[name];
+      const location: EngineLocation = driver ? await driver.locate() : { available: false, reason: `${name} is not supported yet` };
+      return { name, driver, location };
+    }),
+  );
+  const missingEngines = located.flatMap((l) => (l.location.available ? [] : [{ name: l.name, reason: l.location.reason }]));
+  if (missingEngines.length > 0 && options.requireEngines) {
+    throw new RunSetupError(missingEngines.map((m) => `${m.name}: ${m.reason}`).join('\n'));
+  }
+  for (const m of missingEngines) notice(`${m.name} is not available and is skipped: ${m.reason}`);
+  const engines = located.flatMap(({ name, driver, location }) =>
+    location.available && driver ? [{ name, driver, executable: location.executable, source: location.source }] : [],
+  );
+  if (engines.length === 0) throw new RunSetupError('no engine is available to run the cells');
+  return { engines, missingEngines };
+}
+
+/** The runtime the settings ask for (servers/runtimes/catalog.ts); one that cannot work here is bad options. */
+async function makeRuntime(options: RunOptions, cleanup: Cleanup): Promise<StackRuntime> {
+  const settings = options.runtime ?? resolveSettings(undefined, {});
+  return runtimes[settings.runtime](settings, cleanup).catch((error: unknown) => {
+    throw error instanceof RuntimeSetupError ? new RunSetupError(error.message) : error;
+  });
+}
+
+/** Proxies: a missing one is said once and its stacks are skipped; a config it refuses stops the run before anything starts. */
+async function withProxies(
+  options: RunOptions,
+  planned: PlannedCell[],
+  runtime: StackRuntime,
+  notice: (text: string) => void,
+): Promise<{ cells: PlannedCell[]; proxyLocations: ProxyLocations }> {
+  const inPlay = options.scenarios.filter((s) => planned.some((c) => c.scenario === s));
+  const proxyLocations = await runtime.locateProxies(inPlay);
+  const missingProxies = Object.entries(proxyLocations).flatMap(([name, l]) => (l.available ? [] : [{ name, reason: l.reason }]));
+  if (missingProxies.length > 0 && options.requireStacks) throw new RunSetupError(missingProxies.map((m) => `${m.name}: ${m.reason}`).join('\n'));
+  const cells = planned.filter((c) => {
+    const { proxy } = splitStack(c.stack);
+    return !proxy || proxyLocations[proxy]?.available;
+  });
+  for (const m of missingProxies) {
+    notice(`${m.name} is not available, so the ${planned.length - cells.length} cells behind it are skipped: ${m.reason}`);
+  }
+  await checkProxyConfigs(inPlay, proxyLocations, (proxy) => runtime.configTests(proxy));
+  if (cells.length === 0) throw new RunSetupError('no cell is left to run once the missing proxies are skipped');
+  return { cells, proxyLocations };
+}
+
+function scenariosByStack(cells: readonly PlannedCell[]): Map<StackName, Scenario[]> {
+  const byStack = new Map<StackName, Scenario[]>();
+  for (const cell of cells) {
+    const list = byStack.get(cell.stack) ?? [];
+    if (!list.includes(cell.scenario)) list.push(cell.scenario);
+    byStack.set(cell.stack, list);
+  }
+  return byStack;
+}

@@ -1,0 +1,115 @@
+import os from 'node:os';
+import path from 'node:path';
+import { packageVersion, toolVersion } from '../system/project.ts';
+import { probeName, stacksFor } from '../plan/plan.ts';
+import { engineDisagreements } from '../observations/engine-differences.ts';
+import { securityFindings } from '../explanations/security.ts';
+import { claimCounts, claimVerdicts } from '../curriculum/verdicts.ts';
+import { ARTICLE_TOPICS, CLAIMS_FILE } from '../curriculum/load.ts';
+import type { Curriculum } from '../curriculum/types.ts';
+import type { Scenario } from '../core/format.ts';
+import type { RunStartInfo } from '../reporters/reporter.ts';
+import { RESULTS_SCHEMA_VERSION, type CellResult, type RunResults, type ScenarioInfo, type StackInfo } from '../results/types.ts';
+import { resolveResponse } from '../../servers/apps/app-stack.ts';
+import type { StackRuntime } from '../../servers/runtimes/runtime.ts';
+import { stackInfo, type Lab } from './start-servers.ts';
+import type { ExecutedCells } from './execute.ts';
+import type { PreparedRun } from './prepare.ts';
+import type { StartedRun } from './start.ts';
+
+/** What the reporters hear when the servers and engines are up. */
+export function runStartInfo(run: PreparedRun, started: StartedRun): RunStartInfo {
+  return { total: run.cells.length, scenarios: run.options.scenarios.length, engines: [...started.engineInfos], stacks: stackInfos(run) };
+}
+
+/** The results contract (harness/results/types.ts) for a set of executed cells: what every report reads. */
+export function runResults(run: PreparedRun, started: StartedRun, executed: ExecutedCells): RunResults {
+  const { options } = run;
+  const { lab } = started;
+  const cells = executed.cells;
+  const scenarioInfos = options.scenarios.filter((s) => run.cells.some((c) => c.scenario === s)).map((s) => scenarioInfo(s, lab, run.runtime));
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'corslab', version: toolVersion() },
+    startedAt: new Date(run.startedAt).toISOString(),
+    durationMs: Date.now() - run.startedAt,
+    environment: environment(run, started),
+    filters: {
+      engines: [...options.engines],
+      ...(options.stacks ? { stacks: [...options.stacks] } : {}),
+      ...(options.grep ? { grep: options.grep.source } : {}),
+    },
+    scenarios: scenarioInfos,
+    cells,
+    engineDisagreements: engineDisagreements(cells),
+    securityFindings: securityFindings(cells, lab.pageOrigins.app, new Map(scenarioInfos.map((s) => [s.id, s.serverCode]))),
+    ...(options.curriculum ? { curriculum: curriculumResults(options.curriculum, cells) } : {}),
+    summary: {
+      total: cells.length,
+      pass: cells.filter((c) => c.verdict === 'pass').length,
+      fail: cells.filter((c) => c.verdict === 'fail').length,
+      error: cells.filter((c) => c.verdict === 'error').length,
+      modelDisagreements: cells.filter((c) => c.explanation?.agreesWithModel === false).length,
+    },
+    // Copies: nothing these results say changes when the same run executes cells again.
+    timings: { serversMs: started.timings.serversMs, engineLaunchMs: { ...started.timings.engineLaunchMs }, cellsMs: { ...executed.cellsMs } },
+  };
+}
+
+function environment(run: PreparedRun, started: StartedRun): RunResults['environment'] {
+  const { pageOrigins, stacks } = started.lab;
+  return {
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    playwright: packageVersion('playwright-core'),
+    engines: [...started.engineInfos],
+    missingEngines: run.missingEngines,
+    stacks: stackInfos(run),
+    runtime: run.runtime.name,
+    origins: {
+      app: pageOrigins.app,
+      evil: pageOrigins.evil,
+      lookalikeSuffix: pageOrigins['lookalike-suffix'],
+      lookalikePrefix: pageOrigins['lookalike-prefix'],
+      api: Object.fromEntries([...stacks.values()].map((s) => [s.name, s.origins.apiOrigin])),
+    },
+  };
+}
+
+function stackInfos(run: PreparedRun): StackInfo[] {
+  return [...run.scenariosByStack.keys()].map((name) => stackInfo(name, run.proxyLocations, run.runtime));
+}
+
+function curriculumResults(curriculum: Curriculum & { dir: string }, cells: CellResult[]): NonNullable<RunResults['curriculum']> {
+  const claims = claimVerdicts(curriculum.claims, cells).map((c) => ({ ...c, line: curriculum.claimLines[c.id] ?? 1 }));
+  return { file: path.join(curriculum.dir, CLAIMS_FILE), articles: ARTICLE_TOPICS, chapters: curriculum.chapters, claims, counts: claimCounts(claims) };
+}
+
+function scenarioInfo(scenario: Scenario, lab: Lab, runtime: StackRuntime): ScenarioInfo {
+  const serverCode: ScenarioInfo['serverCode'] = {};
+  for (const name of stacksFor(scenario, runtime.variants)) {
+    const code = lab.stacks.get(name)?.code.get(scenario.id);
+    if (code !== undefined) serverCode[name] = code;
+  }
+  return {
+    id: scenario.id,
+    file: scenario.file,
+    chapter: scenario.chapter,
+    title: scenario.title,
+    lesson: scenario.lesson,
+    sources: scenario.sources ?? [],
+    tags: scenario.tags ?? [],
+    stacks: stacksFor(scenario, runtime.variants),
+    serverCode,
+    response: resolveResponse(scenario.server.response),
+    probes: scenario.probes.map((p, i) => ({
+      name: probeName(p),
+      line: scenario.probeLines[i] ?? 1,
+      from: p.from ?? 'app',
+      request: p.fetch,
+      expect: p.expect,
+      expectFor: p.expectFor ?? [],
+      deviations: p.deviations ?? [],
+    })),
+  };
+}

@@ -1,0 +1,135 @@
+import { hostPageOf } from '../core/origins.ts';
+import type { Scenario } from '../core/format.ts';
+import type { PlannedCell } from '../plan/plan.ts';
+import type { EngineSession, ProbeContext, ProbePage } from '../browsers/driver.ts';
+import type { CellResult } from '../results/types.ts';
+import { cookieSetupUrl } from '../../servers/page/cookies.ts';
+import type { Lab } from './start-servers.ts';
+import type { RunLimits } from './prepare.ts';
+
+/** One engine's share of a run, as a schedule gets it. */
+export interface EngineWork {
+  readonly session: EngineSession;
+  readonly cells: readonly PlannedCell[];
+  readonly lab: Lab;
+  readonly limits: Pick<RunLimits, 'concurrencyPerPage' | 'isolatedContexts'>;
+  /**
+   * Runs a cell on the page `page()` gives (cell.ts): its result, or an error
+   * cell when the page could not be had or the engine failed. Never throws.
+   */
+  runCell(cell: PlannedCell, page: () => Promise<ProbePage>): Promise<CellResult>;
+  /** Hands a cell's result to the run (progress, reporters), as soon as it has one. */
+  record(result: CellResult): void;
+}
+
+/**
+ * How one engine's cells are run: which page each cell gets and how many are
+ * in flight at once. Whatever the schedule, every cell has its own URLs, so
+ * sharing a page or a context shares no cached preflight or response.
+ */
+export type Schedule = (work: EngineWork) => Promise<void>;
+
+/**
+ * The harness's way. Cells that cannot carry cookies (see needsOwnContext)
+ * share one page per origin, many in flight at once. Cells whose cookies
+ * matter run one scenario at a time, each scenario in a context of its own
+ * (see inOwnContext), a few scenarios side by side.
+ */
+export const batched: Schedule = async (work) => {
+  // Cells that wait on purpose (a probe asking again seconds later) start first, so their
+  // waiting overlaps the quick cells instead of trailing after them. Results are put back in
+  // plan order afterwards.
+  const waitFirst = (a: PlannedCell, b: PlannedCell) => (b.probe.again?.afterMs ?? 0) - (a.probe.again?.afterMs ?? 0);
+  const shared = work.cells.filter((c) => !c.freshContext).sort(waitFirst);
+  const fresh = work.cells.filter((c) => c.freshContext).sort(waitFirst);
+  const byScenario = new Map<string, PlannedCell[]>();
+  for (const cell of fresh) byScenario.set(cell.scenario.id, [...(byScenario.get(cell.scenario.id) ?? []), cell]);
+  const pages = sharedPages(work.session);
+  await Promise.all([
+    inPool(shared, work.limits.concurrencyPerPage, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
+    inPool([...byScenario.values()], work.limits.isolatedContexts, (group) => inOwnContext(work, group)),
+  ]);
+  await pages.closeAll();
+};
+
+/** The page origin a cell's probe runs in (a sandboxed frame's host page for `sandboxed`). */
+export function pageOriginFor(lab: Lab, cell: PlannedCell): string {
+  return lab.pageOrigins[hostPageOf(cell.from)];
+}
+
+/** A new context's first visit: the URL that sets the scenario's cookies first-party on the API's host, if it has any. */
+export function cookieVisit(lab: Lab, scenario: Scenario): { visitFirst?: string } {
+  return scenario.cookies ? { visitFirst: cookieSetupUrl(lab.cookieOrigin, scenario.cookies) } : {};
+}
+
+/** One page per origin in the session's shared context, opened when a cell first needs it. */
+function sharedPages(session: EngineSession): { at(origin: string): Promise<ProbePage>; closeAll(): Promise<void> } {
+  const pages = new Map<string, Promise<ProbePage>>();
+  return {
+    at(origin) {
+      let page = pages.get(origin);
+      if (!page) {
+        page = session.openPage(origin, { freshContext: false });
+        pages.set(origin, page);
+      }
+      return page;
+    },
+    async closeAll() {
+      await Promise.all([...pages.values()].map(async (p) => (await p.catch(() => undefined))?.close().catch(() => {})));
+    },
+  };
+}
+
+/**
+ * One scenario's cookie-sensitive cells, one after another, in a context of
+ * their own. The context's jar starts with exactly the scenario's cookies
+ * (set first-party, as a browser would store them) and only a response that
+ * sets a cookie can change it: after any cell whose wire shows a Set-Cookie
+ * (or that could not be observed, so nobody knows), the next cell gets a new
+ * context. So each cell sends what a fresh context would have sent, without
+ * paying for a new context (and a new browser, for WebKitGTK) every time.
+ */
+async function inOwnContext(work: EngineWork, cells: PlannedCell[]): Promise<void> {
+  const visit = cookieVisit(work.lab, cells[0]!.scenario);
+  let context: ProbeContext | undefined;
+  const pages = new Map<string, ProbePage>();
+  const drop = async () => {
+    const closing = context;
+    context = undefined;
+    pages.clear();
+    await closing?.close().catch(() => {});
+  };
+  const pageFor = async (cell: PlannedCell) => {
+    context ??= await work.session.openContext(visit);
+    const origin = pageOriginFor(work.lab, cell);
+    let page = pages.get(origin);
+    if (!page) {
+      page = await context.openPage(origin);
+      pages.set(origin, page);
+    }
+    return page;
+  };
+  try {
+    for (const cell of cells) {
+      const result = await work.runCell(cell, () => pageFor(cell));
+      work.record(result);
+      if (jarMayHaveChanged(result)) await drop();
+    }
+  } finally {
+    await drop();
+  }
+}
+
+/** After an error nobody knows what the jar holds; after a Set-Cookie it holds something new. */
+function jarMayHaveChanged(result: CellResult): boolean {
+  return result.verdict === 'error' || (result.observed?.exchanges ?? []).some((e) => e.response?.headers.some(([name]) => name.toLowerCase() === 'set-cookie'));
+}
+
+/** Runs `work` on every item, at most `limit` at once, in the items' order. */
+async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,64 @@
+import type { EngineName } from '../core/names.ts';
+import type { EngineSession } from '../browsers/driver.ts';
+import type { EngineInfo, Timings } from '../results/types.ts';
+import { startLab, type Lab } from './start-servers.ts';
+import type { PreparedRun } from './prepare.ts';
+
+/** One engine of a started run: its browser, or why it did not launch (its cells become errors). */
+export type LaunchedEngine = { name: EngineName; session: EngineSession } | { name: EngineName; launchError: string };
+
+/** A run whose servers are up and whose engines are launched: complete when it is returned, never changed after. */
+export interface StartedRun {
+  readonly lab: Lab;
+  /** Every engine that was found, in the order of the options. */
+  readonly engines: readonly LaunchedEngine[];
+  /** The engines that launched, as the results describe them, in the order of the options. */
+  readonly engineInfos: readonly EngineInfo[];
+  /** What starting took: the servers, and each engine's launch (in parallel with the servers). */
+  readonly timings: Pick<Timings, 'serversMs' | 'engineLaunchMs'>;
+}
+
+/**
+ * Starts the servers (start-servers.ts) and launches the engines, all in
+ * parallel. An engine that does not launch, or a stack that does not start,
+ * is said once and its cells become errors; the rest still run. If anything
+ * throws, the caller stops what was started (everything is in the run's cleanup).
+ */
+export async function startRun(run: PreparedRun, notice: (text: string) => void): Promise<StartedRun> {
+  const [servers, engines] = await Promise.all([startServers(run), launchEngines(run, notice)]);
+  for (const stack of servers.lab.stacks.values()) if (stack.startError) notice(stack.startError);
+  return {
+    lab: servers.lab,
+    engines: engines.launched,
+    engineInfos: engines.launched.flatMap(({ name, ...l }) =>
+      'session' in l ? [{ name, version: l.session.version, executable: l.session.executable, source: l.session.source }] : [],
+    ),
+    timings: { serversMs: servers.serversMs, engineLaunchMs: engines.launchMs },
+  };
+}
+
+async function startServers(run: PreparedRun): Promise<{ lab: Lab; serversMs: number }> {
+  const lab = await startLab(run.scenariosByStack, run.cleanup, run.startedAt, run.proxyLocations, run.runtime);
+  return { lab, serversMs: Date.now() - run.startedAt };
+}
+
+/** Each found engine's browser, launched once for the whole run; the launch times in the order the launches ended. */
+async function launchEngines(run: PreparedRun, notice: (text: string) => void): Promise<{ launched: LaunchedEngine[]; launchMs: Timings['engineLaunchMs'] }> {
+  const launchMs: Timings['engineLaunchMs'] = {};
+  const launched = await Promise.all(
+    run.engines.map(async ({ name, driver, executable, source }): Promise<LaunchedEngine> => {
+      const launchStarted = Date.now();
+      try {
+        const session = await driver.launch(executable, source);
+        run.cleanup.add(`the ${name} browser`, () => session.close());
+        launchMs[name] = Date.now() - launchStarted;
+        return { name, session };
+      } catch (error) {
+        const reason = `${name} did not launch: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+        notice(reason);
+        return { name, launchError: reason };
+      }
+    }),
+  );
+  return { launched, launchMs };
+}
