@@ -151,6 +151,8 @@ export interface ScenarioInfo {
 export interface EngineInfo {
   name: EngineName;
   version: string;
+  /** The version as the matrix header shows it (the engine's own say: Chromium's 156, WebKitGTK's 2.50). */
+  shortVersion: string;
   executable: string;
   /** Playwright's own build, or the system's. */
   source: string;

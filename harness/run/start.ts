@@ -30,9 +30,12 @@ export async function startRun(run: PreparedRun, notice: (text: string) => void)
   return {
     lab: servers.lab,
     engines: engines.launched,
-    engineInfos: engines.launched.flatMap(({ name, ...l }) =>
-      'session' in l ? [{ name, version: l.session.version, executable: l.session.executable, source: l.session.source }] : [],
-    ),
+    engineInfos: engines.launched.flatMap(({ name, ...l }) => {
+      if (!('session' in l)) return [];
+      const { version, executable, source } = l.session;
+      const driver = run.engines.find((e) => e.name === name)!.driver;
+      return [{ name, version, shortVersion: driver.shortVersion(version), executable, source }];
+    }),
     timings: { serversMs: servers.serversMs, engineLaunchMs: engines.launchMs },
   };
 }

@@ -313,7 +313,7 @@ describe('the HTML report with more than one engine', () => {
     // Only Chromium runs here, so a second engine is derived from this run's
     // cells; one of its observations is changed to disagree.
     const twoEngines: RunResults = structuredClone(results);
-    twoEngines.environment.engines.push({ name: 'firefox', version: '140.0', executable: '/nonexistent/firefox', source: 'playwright' });
+    twoEngines.environment.engines.push({ name: 'firefox', version: '140.0', shortVersion: '140', executable: '/nonexistent/firefox', source: 'playwright' });
     twoEngines.environment.missingEngines.push({ name: 'webkit', reason: 'no WebKit found on this machine' });
     const copies = results.cells.map((c): CellResult => {
       const copy = structuredClone(c);

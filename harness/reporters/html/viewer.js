@@ -217,13 +217,10 @@
     const info = stackInfo.get(name);
     return info ? info.label : name;
   };
-  // Chromium and Firefox are known by their major version; WebKitGTK's major (2) says nothing, so keep 2.50.
-  /** @type {(name: EngineName, version: string) => string} */
-  const shortVersion = (name, version) => String(version).split('.').slice(0, name === 'webkit' ? 2 : 1).join('.');
   /** @param {EngineName} name */
   const engineLabel = (name) => {
     const info = engineInfo.get(name);
-    return info ? `${name} ${shortVersion(name, info.version)}` : name;
+    return info ? `${name} ${info.shortVersion}` : name;
   };
 
   const SEVERITY = ['high', 'medium', 'low', 'info'];
@@ -648,7 +645,7 @@
               'th',
               { scope: 'col', class: `engine${i === 0 ? ' first' : ''}`, title: info ? `${e} ${info.version}` : `${e} (not launched)` },
               e,
-              h('span', { class: 'ever' }, info ? shortVersion(e, info.version) : 'not launched'),
+              h('span', { class: 'ever' }, info ? info.shortVersion : 'not launched'),
             );
           }),
         ),
