@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { defaults } from '../config/defaults.ts';
-import { ENGINE_NAMES, STACK_NAMES } from '../core/names.ts';
+import { STACK_NAMES } from '../core/names.ts';
+import { ENGINE_NAMES } from '../browsers/catalog.ts';
 import { REPORTER_NAMES } from '../reporters/catalog.ts';
 import { IMAGE_KEYS, RUNTIMES } from '../config/settings.ts';
 import type { RunConfig } from '../run/config.ts';

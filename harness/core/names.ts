@@ -4,9 +4,8 @@
  * it imports nothing.
  */
 
-/** The browser engines. */
-export const ENGINE_NAMES = ['chromium', 'firefox', 'webkit'] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
+/** A browser engine's name (`chromium`, `firefox`, `webkit`); harness/browsers/catalog.ts lists them. */
+export type EngineName = string;
 
 /** The app stacks: a framework serving the API itself. */
 export const APP_STACK_NAMES = ['express-cors', 'express-manual', 'fastify-cors', 'next'] as const;

@@ -1,4 +1,5 @@
-import { ENGINE_NAMES, type EngineName, baseStack } from '../core/names.ts';
+import { type EngineName, baseStack } from '../core/names.ts';
+import { ENGINE_NAMES } from '../browsers/catalog.ts';
 import { judge } from '../verdicts/judge.ts';
 import type { CellResult, Claim, ClaimResult, ClaimVerdict, EngineClaimResult, EngineClaimVerdict } from '../results/types.ts';
 
@@ -11,7 +12,7 @@ import type { CellResult, Claim, ClaimResult, ClaimVerdict, EngineClaimResult, E
  */
 export function claimVerdicts(claims: readonly Claim[], cells: readonly CellResult[]): ClaimResult[] {
   return claims.map((claim) => {
-    const engines: Partial<Record<EngineName, EngineClaimResult>> = {};
+    const engines: Record<EngineName, EngineClaimResult> = {};
     for (const check of claim.checks) {
       for (const cell of cells) {
         if (cell.scenario !== check.scenario) continue;
@@ -44,7 +45,7 @@ function engineVerdict(entry: EngineClaimResult): EngineClaimVerdict {
   return 'partly';
 }
 
-function overall(claim: Claim, engines: Partial<Record<EngineName, EngineClaimResult>>): ClaimVerdict {
+function overall(claim: Claim, engines: Record<EngineName, EngineClaimResult>): ClaimVerdict {
   if (claim.notObservable) return 'not observable';
   const observed = ENGINE_NAMES.map((e) => engines[e]?.verdict).filter((v): v is EngineClaimVerdict => v !== undefined && v !== 'not run');
   if (observed.length === 0) return 'not run';

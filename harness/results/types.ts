@@ -182,9 +182,9 @@ export interface Timings {
   /** Starting the page server, the stacks and their recorders (in parallel with the engines). */
   serversMs: number;
   /** Each engine's launch. */
-  engineLaunchMs: Partial<Record<EngineName, number>>;
+  engineLaunchMs: Record<EngineName, number>;
   /** Each engine's cells, from its first cell to its last. */
-  cellsMs: Partial<Record<EngineName, number>>;
+  cellsMs: Record<EngineName, number>;
 }
 
 export interface RunResults {
@@ -321,7 +321,7 @@ export interface EngineDisagreement {
   stack: StackName;
   /** The fields of EngineOutcome that differ. */
   fields: (keyof EngineOutcome)[];
-  byEngine: Partial<Record<EngineName, EngineOutcome>>;
+  byEngine: Record<EngineName, EngineOutcome>;
 }
 
 export interface Chapter {
@@ -373,5 +373,5 @@ export interface EngineClaimResult {
 
 export interface ClaimResult extends Claim {
   verdict: ClaimVerdict;
-  engines: Partial<Record<EngineName, EngineClaimResult>>;
+  engines: Record<EngineName, EngineClaimResult>;
 }
