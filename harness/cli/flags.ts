@@ -50,7 +50,8 @@ export function names<T extends string>(allowed: readonly T[], what: string): Fl
       const items = strings(raw).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
       const unknown = items.filter((v) => !allowed.includes(v as T));
       if (unknown.length > 0) throw new UsageError(`unknown ${what} ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${allowed.join(', ')}`);
-      return items as T[];
+      // `-e chromium,chromium` names one engine once: a name twice would plan every cell twice under one id.
+      return [...new Set(items)] as T[];
     },
   };
 }

@@ -24,7 +24,7 @@ export const defaults = {
   bindAddress: '127.0.0.1',
   /** Probes in flight at once on one shared page. */
   concurrencyPerPage: 16,
-  /** Isolated cells (a fresh browser context each) in flight at once per engine. */
+  /** Cookie-isolated scenarios (each with a browser context of its own, its cells one after another) in flight at once per engine. */
   isolatedContexts: 4,
   /** How long one probe may take in the page before the cell is an error (never "blocked"). */
   probeTimeoutMs: 10_000,

@@ -24,9 +24,9 @@ export interface PlannedCell {
    * Cells whose cookie state matters get a browser context of their own, so
    * no cookie one cell receives is seen by another: a scenario with `cookies`,
    * and a credentialed request to a server that may set cookies. The rest
-   * share a page. The runner checks the assumption on the wire: a shared-page
-   * request that carries any cookie is an error, never a result. The rest
-   * share a page: unique URLs already keep their caches apart.
+   * share a page: unique URLs already keep their caches apart. The runner
+   * checks the assumption on the wire: a shared-page request that carries
+   * any cookie is an error, never a result.
    */
   freshContext: boolean;
 }
