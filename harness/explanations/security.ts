@@ -1,4 +1,4 @@
-import { checkOriginPattern, findUnsafeCorsConfig, type Finding } from '../model/index.ts';
+import { checkOriginPattern, findUnsafeCorsConfig, headerLines, type Finding } from '../model/index.ts';
 import type { CellResult, SecurityFinding } from '../results/types.ts';
 import type { StackName } from '../core/names.ts';
 
@@ -69,7 +69,8 @@ function varies(cells: readonly CellResult[], scenario: string, stack: StackName
   for (const cell of cells) {
     if (cell.scenario !== scenario || cell.stack !== stack) continue;
     for (const exchange of cell.observed?.exchanges ?? []) {
-      for (const [name, value] of exchange.response?.headers ?? []) if (name.toLowerCase() === 'access-control-allow-origin') values.add(value);
+      // Normalized, as the browser compares them: `a` and ` a ` are one value, not a reflection.
+      for (const value of headerLines(exchange.response?.headers ?? [], 'Access-Control-Allow-Origin')) values.add(value);
     }
   }
   return values.size > 1;

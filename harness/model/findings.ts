@@ -5,7 +5,7 @@
  */
 import { ACAC, ACAO } from './cors-check.ts';
 import { code } from './explain.ts';
-import { getHeader, headerLines } from './headers.ts';
+import { getHeader, headerLines, normalizeHeaderValue } from './headers.ts';
 import { parseUrl } from './origin.ts';
 import { SPEC, type SpecAnchor } from './spec.ts';
 import type { HeaderPair } from './types.ts';
@@ -114,7 +114,8 @@ export function findUnsafeCorsConfig(answer: ServerAnswer, trustedOrigins: reado
       anchor: SPEC.corsProtocolAndCredentials,
     });
   }
-  const vary = (getHeader(answer.headers, 'Vary') ?? '').split(',').map((v) => v.trim().toLowerCase());
+  // Vary is a list of field names (RFC 9110 §12.5.5); each element is compared without its surrounding whitespace.
+  const vary = headerLines(answer.headers, 'Vary').flatMap((line) => line.split(',')).map((v) => normalizeHeaderValue(v).toLowerCase());
   if (acao !== null && acao === sent && sent !== '*' && !vary.includes('origin') && !vary.includes('*')) {
     findings.push({
       id: 'reflected-origin-without-vary',

@@ -36,9 +36,25 @@ export function isHeaderValue(value: string): boolean {
 
 export const sameName = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
-/** The value of each header line called `name`, in order, trimmed of tab and space as HTTP parsing does. */
+/**
+ * The value of each header line called `name`, in order, normalized: the one
+ * accessor through which the model reads a header value. Every rule reads
+ * through it (directly or by getHeader), never the pairs themselves.
+ *
+ * The recorder keeps values exactly as sent (`Access-Control-Allow-Origin:
+ *   http://a  \t` is recorded as `'  http://a  \t'`), but a browser never
+ * compares those bytes: in its header list a value "has no leading or
+ * trailing HTTP tab or space bytes" (https://fetch.spec.whatwg.org/#header-value),
+ * because HTTP's parser excludes the optional whitespace around a field value
+ * (RFC 9112 §5: `field-line = field-name ":" OWS field-value OWS`). So the
+ * model strips it before any comparison, with the Fetch standard's own
+ * operation, https://fetch.spec.whatwg.org/#concept-header-value-normalize
+ * (leading and trailing 0x09, 0x0A, 0x0D, 0x20): HTTP's OWS, and a stray CR
+ * before a line's end (the recorder reads an obs-fold as one space, so no LF
+ * is ever inside a recorded value).
+ */
 export function headerLines(headers: readonly HeaderPair[], name: string): string[] {
-  return headers.filter(([n]) => sameName(n, name)).map(([, v]) => v.replace(/^[\t ]+|[\t ]+$/g, ''));
+  return headers.filter(([n]) => sameName(n, name)).map(([, v]) => normalizeHeaderValue(v));
 }
 
 /**

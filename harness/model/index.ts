@@ -35,4 +35,5 @@ export { hasHeaderNameCacheMatch, hasMethodCacheMatch, type PreflightCacheEntry 
 export { checkResponse, exposedHeaders, type ExposureReason, type HeaderExposure, type ResponseOutcome } from './response.ts';
 export { followRedirect, type RedirectOutcome } from './redirect.ts';
 export { predict, type ExchangeLike, type Prediction, type PredictionStep, type PredictOptions } from './predict.ts';
+export { getHeader, headerLines, normalizeHeaderValue } from './headers.ts';
 export { checkOriginPattern, findUnsafeCorsConfig, type Finding, type FindingId, type OriginPatternOptions, type ServerAnswer, type Severity } from './findings.ts';

@@ -9,8 +9,26 @@ import type { EngineName, PageOriginName, StackName } from '../core/names.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
-/** A header as it crossed the wire: name with its original case, value as sent; order and duplicates kept. */
+/**
+ * A header as it crossed the wire: name with its original case; the value as
+ * sent, which is everything after the colon less the one conventional space
+ * (`Name:   x  \t` is `'  x  \t'`, untrimmed: a reader that compares values
+ * normalizes them first, as harness/model/headers.ts does; an obsolete line
+ * fold reads as one space, and `rawHead` keeps its bytes); order and
+ * duplicates kept. One char per byte (latin1).
+ */
 export type RawHeader = [name: string, value: string];
+
+/**
+ * The head exactly as it crossed the wire, one char per byte (latin1): the
+ * start line through the empty line that ends the head. Present only when it
+ * differs from the canonical serialization of what is recorded (the start
+ * line, then `name: value` CRLF per header, then CRLF): a header line with no
+ * space or a tab after its colon, an obsolete line fold (recorded in the
+ * value as one space), a bare LF line end, a line that is not a header. So it
+ * is absent in the usual case, and the record is byte-exact either way.
+ */
+export type RawHead = string;
 
 /** One request and its response, as the recorder in front of the API saw them. */
 export interface Exchange {
@@ -26,21 +44,29 @@ export interface Exchange {
     target: string;
     httpVersion: string;
     headers: RawHeader[];
+    /** The request head byte for byte, when it differs from the canonical form of the fields above (see RawHead). */
+    rawHead?: RawHead;
     body?: string;
     /** Size of the whole body; `body` keeps at most the first defaults.maxBodyBytes of it. */
     bodyBytes?: number;
+    /** What the recorder saw that these fields cannot say (a line it could not read as a header, a body it could not delimit and passed on raw), in plain words. */
+    notes?: string[];
   };
   response?: {
     httpVersion: string;
     status: number;
     statusText: string;
     headers: RawHeader[];
+    /** The response head byte for byte, when it differs from the canonical form of the fields above (see RawHead). */
+    rawHead?: RawHead;
     body?: string;
     bodyTruncated?: boolean;
     /** Size of the whole body; `body` keeps at most the first defaults.maxBodyBytes of it. */
     bodyBytes?: number;
-    /** The last byte was passed on to the browser. */
+    /** The last byte was passed on to the browser (or read from the app after the browser had left; a note says so). */
     complete: boolean;
+    /** What the recorder saw that these fields cannot say (an interim 1xx response before this one, bytes after it, a body it could not delimit, a browser that left early), in plain words. */
+    notes?: string[];
   };
   /** The app behind the recorder could not be reached or broke off; nothing was invented in its place. */
   upstreamError?: string;
