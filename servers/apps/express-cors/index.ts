@@ -1,7 +1,6 @@
-import cors from 'cors';
 import { withRoutes } from '../code.ts';
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
-import { EXPRESS_ROUTES, startExpress } from '../express-server.ts';
+import { EXPRESS_ROUTES } from '../express-routes.ts';
 import { corsLibraryOptions, type StackDefinition, type StackSetup } from '../app-stack.ts';
 
 export const expressCors: StackDefinition = {
@@ -16,5 +15,6 @@ export const expressCors: StackDefinition = {
     lines.push(EXPRESS_ROUTES);
     return lines.join('\n');
   },
-  start: (options) => startExpress(options, cors),
+  // Express and cors load only when the server starts, so the definition stays pure (`corslab explain` loads neither).
+  start: async (options) => (await import('./server.ts')).start(options),
 };

@@ -1,6 +1,6 @@
 import { withRoutes } from '../code.ts';
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
-import { EXPRESS_ROUTES, startExpress } from '../express-server.ts';
+import { EXPRESS_ROUTES } from '../express-routes.ts';
 import type { Policy } from '../../../harness/core/format.ts';
 import type { StackDefinition, StackSetup } from '../app-stack.ts';
 
@@ -52,5 +52,6 @@ export const expressManual: StackDefinition = {
     if (raw?.code) return withRoutes(raw.code, EXPRESS_ROUTES);
     return policy ? `${handWrittenMiddleware(policy)}\n${EXPRESS_ROUTES}` : EXPRESS_ROUTES;
   },
-  start: (options) => startExpress(options, undefined),
+  // Express loads only when the server starts, so the definition stays pure.
+  start: async (options) => (await import('./server.ts')).start(options),
 };
