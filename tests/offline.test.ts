@@ -12,15 +12,20 @@ import { describe, expect, it } from 'vitest';
 /** The packages that start servers, containers or builds: none belongs in an offline command. */
 const SERVER_PACKAGES = ['express', 'cors', 'fastify', '@fastify/cors', 'next', 'testcontainers'];
 
-/** The npm packages a Node process resolved modules from, as its import log (tests/helpers/import-log.mjs) shows them. */
-function packagesLoaded(args: string[]): { status: number | null; packages: Set<string>; stdout: string } {
+/** The modules of a stack's server or a proxy's processes, which only starting one may load. */
+const SERVER_MODULE = /\/servers\/(?:(?:apps|proxies)\/[^/]+\/(?:server|process)|apps\/express-server)\.ts$/;
+
+/** What a Node process resolved, as its import log (tests/helpers/import-log.mjs) shows it: the npm packages and the project's server modules. */
+function packagesLoaded(args: string[]): { status: number | null; packages: Set<string>; serverModules: string[]; stdout: string } {
   const result = spawnSync(process.execPath, ['--import', './tests/helpers/import-log.mjs', ...args], { encoding: 'utf8' });
   const packages = new Set<string>();
+  const serverModules = new Set<string>();
   for (const [, url] of result.stderr.matchAll(/^corslab-import: (\S+)$/gm)) {
     const name = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url!)?.[1];
     if (name) packages.add(name);
+    if (SERVER_MODULE.test(url!)) serverModules.add(url!.replace(/^.*\/servers\//, 'servers/'));
   }
-  return { status: result.status, packages, stdout: result.stdout };
+  return { status: result.status, packages, serverModules: [...serverModules], stdout: result.stdout };
 }
 
 const loadedServerPackages = (packages: Set<string>) => SERVER_PACKAGES.filter((p) => packages.has(p));
@@ -34,17 +39,20 @@ describe('the offline commands', () => {
     expect(run.stdout).toContain('Next.js:');
     expect(run.packages.has('yaml') || run.packages.has('ajv')).toBe(true);
     expect(loadedServerPackages(run.packages)).toEqual([]);
+    expect(run.serverModules).toEqual([]);
   });
 
-  it('corslab validate loads none either', () => {
+  it('corslab validate loads none either, and only the proxies\' processes that test their configs', () => {
     const run = packagesLoaded(['bin/corslab.js', 'validate', 'tests/fixtures/next']);
     expect(run.status).toBe(0);
     expect(loadedServerPackages(run.packages)).toEqual([]);
+    expect(run.serverModules.filter((m) => !m.startsWith('servers/proxies/'))).toEqual([]);
   });
 
   it('would see one that is loaded: the import log names the stack server it imports', () => {
     const run = packagesLoaded(['--import', 'tsx', '--eval', "await import('./servers/apps/fastify-cors/server.ts')"]);
     expect(run.status).toBe(0);
     expect(loadedServerPackages(run.packages)).toEqual(['fastify', '@fastify/cors']);
+    expect(run.serverModules).toEqual(['servers/apps/fastify-cors/server.ts']);
   });
 });

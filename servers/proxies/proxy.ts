@@ -57,13 +57,31 @@ export interface ProxyLayout {
 
 export type { CommandRunner };
 
+/**
+ * What the Docker runtime needs to know to run the proxy from a container
+ * image rather than this machine's files: where the binary is, what version
+ * it says it is, and what else the generated config depends on in the image.
+ */
+export interface ProxyImage {
+  /** A shell command that prints the binary's absolute path, run in a container of the image. */
+  findExecutable: string;
+  /** The binary's names, for the error when the image has none: "nginx", "apache2 or httpd". */
+  executableNames: string;
+  /** The version in what `<binary> -v` printed. */
+  version(output: { stdout: string; stderr: string }): string | undefined;
+  /** The rest of the layout the config needs (httpd's modules folder), looked up with `run` in a container of the image; throws when the image lacks it. */
+  layout?(run: CommandRunner, found: { executable: string; what: string }): Promise<ProxyLayout>;
+}
+
 export interface StartedProxy {
   stop(): Promise<void>;
 }
 
 /**
  * A reverse proxy, with the same shape for each: find the binary, check what
- * a scenario may write, generate a config, test it, start it.
+ * a scenario may write, generate a config, test it, start it. Everything but
+ * the processes is pure; locate, test, foreground and start load the proxy's
+ * process code only when called.
  */
 export interface ProxyDefinition {
   name: ProxyName;
@@ -81,6 +99,8 @@ export interface ProxyDefinition {
   renderPolicy(policy: Policy): string;
   /** The fix when something at the proxy refuses preflights (auth, access rules): answer OPTIONS first, in this proxy's idiom. */
   preflightFirst: string;
+  /** How to find and run it in a container image (Docker runtime). */
+  image: ProxyImage;
   /** The proxy's own config test (`nginx -t`, `apachectl -t`), run here or, given a runner, in a container. */
   test(executable: string, dir: string, lines: ConfigLine[], run?: CommandRunner): Promise<ConfigProblem[]>;
   /** Writes the config into `dir` and returns the command that runs the proxy in the foreground on it (for a container). */

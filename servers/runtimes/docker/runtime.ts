@@ -22,8 +22,8 @@ import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
 
 const projectRoot = projectFolder.replace(/\/$/, '');
 
-/** A proxy image, looked into once per run: where its binary is, its version, its layout. */
-interface ProxyImage {
+/** A proxy image, looked into once per run: where its binary is, its version, its layout (what the proxy definition says to look for, ProxyImage). */
+interface InspectedImage {
   setting: ImageSetting;
   info: ImageInfo;
   executable: string;
@@ -61,7 +61,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
   const nodeImage = await resolveImage(node!.ref, node!.from).catch((error: Error) => {
     throw new DockerRuntimeError(error.message);
   });
-  const proxyImages = new Map<string, ProxyImage>();
+  const proxyImages = new Map<string, InspectedImage>();
   // Folders the containers read (configs, app specs): one per run, removed at the end.
   const shared = await mkdtemp(path.join(os.tmpdir(), 'corslab-docker-'));
   await chmod(shared, 0o755);
@@ -89,7 +89,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
     const list = settings.images[proxy];
     if (list.length > 1) variants[proxy] = list.map((i) => i.variant!);
   }
-  const imageFor = (stack: StackName): ProxyImage | undefined => {
+  const imageFor = (stack: StackName): InspectedImage | undefined => {
     const { proxy, variant } = splitStack(stack);
     if (!proxy) return undefined;
     const setting = settings.images[proxy].find((i) => i.variant === variant) ?? settings.images[proxy][0]!;
@@ -130,7 +130,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
     return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   };
 
-  async function lookInto(proxy: ProxyName, setting: ImageSetting): Promise<ProxyImage> {
+  async function lookInto(proxy: ProxyName, setting: ImageSetting): Promise<InspectedImage> {
     const info = await resolveImage(setting.ref, setting.from);
     const what = `${proxy} image ${setting.ref}`;
     const tool = await start(`the ${what} (config tests)`, setting.ref, ['sleep', '86400'], {
@@ -138,19 +138,12 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
       wait: new PortsListening(`the ${what} (config tests)`, []),
     });
     const run = execIn(tool);
-    // Debian installs httpd as apache2, the official image as httpd (on its PATH, in /usr/local/apache2/bin).
-    const find = proxy === 'nginx' ? 'command -v nginx' : 'command -v apache2 || command -v httpd';
-    const found = await run(['sh', '-c', find]);
+    const image = proxies[proxy].image;
+    const found = await run(['sh', '-c', image.findExecutable]);
     const executable = found.stdout.trim().split('\n')[0] ?? '';
-    if (found.code !== 0 || !executable.startsWith('/')) throw new Error(`${what} has no ${proxy === 'nginx' ? 'nginx' : 'apache2 or httpd'} on its PATH`);
-    const v = await run([executable, '-v']);
-    const version = (proxy === 'nginx' ? /nginx\/(\S+)/.exec(v.stderr + v.stdout) : /Apache\/(\S+)/.exec(v.stdout + v.stderr))?.[1] ?? 'unknown';
-    const layout: ProxyLayout = { asRoot: true };
-    if (proxy === 'apache') {
-      const dirs = await run(['sh', '-c', 'for d in /usr/lib/apache2/modules /usr/local/apache2/modules /usr/lib/httpd/modules /usr/lib64/httpd/modules; do if [ -d "$d" ]; then echo "$d"; break; fi; done']);
-      layout.modulesDir = dirs.stdout.trim() || undefined;
-      if (!layout.modulesDir) throw new Error(`${what}: found ${executable} but no folder of httpd modules`);
-    }
+    if (found.code !== 0 || !executable.startsWith('/')) throw new Error(`${what} has no ${image.executableNames} on its PATH`);
+    const version = image.version(await run([executable, '-v'])) ?? 'unknown';
+    const layout: ProxyLayout = { asRoot: true, ...(await image.layout?.(run, { executable, what })) };
     return { setting, info, executable, version, layout, tool };
   }
 
