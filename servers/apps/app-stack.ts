@@ -58,6 +58,15 @@ export interface StackDefinition {
   /** Folders its server writes to at run time (Next.js's build cache): a container gets them read-write, the rest of the project read-only. */
   writableDirs?: string[];
   render(setup: StackSetup): string;
+  /** A policy in this stack's idiom without the catch-all routes, for fixes (a fix never changes the routes). */
+  renderPolicy(policy: Policy): string;
+  /** The fix when something in front of CORS (authentication, rate limits) refuses preflights: answer OPTIONS first, in this stack's idiom. */
+  preflightFirst: string;
+  /**
+   * Starts one server for every scenario of a run. The server framework
+   * loads only when this is called (a `server.ts` beside the definition),
+   * so the definition stays pure: `corslab explain` and validation load none.
+   */
   start(options: StackStartOptions): Promise<StartedStack>;
 }
 

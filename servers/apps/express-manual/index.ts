@@ -52,6 +52,8 @@ export const expressManual: StackDefinition = {
     if (raw?.code) return withRoutes(raw.code, EXPRESS_ROUTES);
     return policy ? `${handWrittenMiddleware(policy)}\n${EXPRESS_ROUTES}` : EXPRESS_ROUTES;
   },
+  renderPolicy: handWrittenMiddleware,
+  preflightFirst: "app.use((req, res, next) => {\n  // set the Access-Control-* headers here, then:\n  if (req.method === 'OPTIONS') return res.sendStatus(204)\n  next()\n})\napp.use(requireAuth)",
   // Express loads only when the server starts, so the definition stays pure.
   start: async (options) => (await import('./server.ts')).start(options),
 };

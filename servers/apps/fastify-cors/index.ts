@@ -4,6 +4,9 @@ import { ROUTE_METHODS, corsLibraryOptions, type StackDefinition, type StackSetu
 
 const FASTIFY_ROUTES = `app.route({ method: ${jsLiteral([...ROUTE_METHODS])}, url: '/*', handler })`;
 
+/** `await app.register(cors, ...)`: @fastify/cors as a plugin of the scenario's encapsulated instance. */
+const corsPlugin = (options: Record<string, unknown>) => `await app.register(cors, ${jsLiteral(options)})`;
+
 export const fastifyCorsStack: StackDefinition = {
   name: 'fastify-cors',
   label: 'Fastify + @fastify/cors',
@@ -11,11 +14,13 @@ export const fastifyCorsStack: StackDefinition = {
   render({ policy, raw }: StackSetup): string {
     if (raw?.code) return withRoutes(raw.code, FASTIFY_ROUTES);
     const lines: string[] = [];
-    if (raw?.options) lines.push(`await app.register(cors, ${jsLiteral(raw.options)})`);
-    else if (policy) lines.push(`await app.register(cors, ${jsLiteral(corsLibraryOptions(policy))})`);
+    if (raw?.options) lines.push(corsPlugin(raw.options));
+    else if (policy) lines.push(corsPlugin(corsLibraryOptions(policy)));
     lines.push(FASTIFY_ROUTES);
     return lines.join('\n');
   },
+  renderPolicy: (policy) => corsPlugin(corsLibraryOptions(policy)),
+  preflightFirst: "await app.register(cors, { /* ... */ })   // answers preflights in onRequest\napp.addHook('preHandler', requireAuth)    // a later hook: preflights never reach it",
   // Fastify and @fastify/cors load only when the server starts, so the definition stays pure.
   start: async (options) => (await import('./server.ts')).start(options),
 };

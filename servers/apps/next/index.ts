@@ -9,6 +9,9 @@ export const nextStack: StackDefinition = {
   // Next builds into, and runs from, the project's build cache.
   writableDirs: [CACHE_DIR],
   render: renderNext,
+  // The route handler is the whole of it: the lab adds no catch-all routes to a Next policy.
+  renderPolicy: (policy) => renderNext({ policy }),
+  preflightFirst: "// in middleware (proxy.ts), before checking credentials:\nif (request.method === 'OPTIONS') return NextResponse.next()   // the route's OPTIONS export answers it\n// ... then the authentication",
   // The build and `next start` load only when the server starts, so the definition stays pure.
   start: async (options) => (await import('./server.ts')).start(options),
 };
