@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaults } from '../config/defaults.ts';
 import { Cleanup } from '../core/cleanup.ts';
-import { STACK_NAMES } from '../core/names.ts';
+import { stackNames } from '../../servers/labels.ts';
 import { ScenarioValidationError, formatProblems } from '../scenarios/errors.ts';
 import { loadScenarios } from '../scenarios/load.ts';
 import { checkProxyConfigs } from '../run/proxy-check.ts';
@@ -62,7 +62,7 @@ function explainCommand(args: string[]): number {
     if (colon <= 0) throw new UsageError(`--header must look like "Name: value", got "${line}"`);
     return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
   });
-  const stacks = values.stack ? names(STACK_NAMES, 'stack').convert(values.stack, 'stack') : [...STACK_NAMES];
+  const stacks = values.stack ? names(stackNames(), 'stack').convert(values.stack, 'stack') : stackNames();
   const credentials = values.credentials === undefined ? undefined : oneOf(['omit', 'same-origin', 'include'] as const).convert(values.credentials, 'credentials');
   const mode = values.mode === undefined ? undefined : oneOf(['cors', 'no-cors', 'same-origin'] as const).convert(values.mode, 'mode');
   try {

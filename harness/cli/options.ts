@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { defaults } from '../config/defaults.ts';
-import { STACK_NAMES } from '../core/names.ts';
+import { stackNames } from '../../servers/labels.ts';
 import { ENGINE_NAMES } from '../browsers/catalog.ts';
 import { REPORTER_NAMES } from '../reporters/catalog.ts';
 import { IMAGE_KEYS, RUNTIMES } from '../config/settings.ts';
@@ -15,7 +15,7 @@ const onOff = (on: boolean) => (on ? 'on' : 'off');
 /** `corslab run` flags, as data keyed by RunConfig: parseArgs reads them, they convert and check the values, and --help prints them. */
 export const RUN_FLAGS = {
   engines: { flag: 'engine', short: 'e', value: names(ENGINE_NAMES, 'engine'), help: `engines to run (${ENGINE_NAMES.join(', ')}); repeat or comma-separate`, default: 'every available engine' },
-  stacks: { flag: 'stack', short: 's', value: names(STACK_NAMES, 'stack'), help: `stacks to run (${STACK_NAMES.join(', ')})`, default: 'every stack a scenario applies to' },
+  stacks: { flag: 'stack', short: 's', value: names(stackNames(), 'stack'), help: `stacks to run (${stackNames().join(', ')})`, default: 'every stack a scenario applies to' },
   grep: { flag: 'grep', short: 'g', value: pattern(), help: 'only cells whose scenario id, title or probe name matches this regular expression (case-insensitive)' },
   reporters: { flag: 'reporter', short: 'r', value: names(REPORTER_NAMES, 'reporter'), help: `reporters (${REPORTER_NAMES.join(', ')})`, default: defaults.reporters.join(',') },
   outputDir: { flag: 'output', short: 'o', value: text(), help: 'folder for results.json, index.html and junit.xml', default: defaults.outputDir },
@@ -71,7 +71,7 @@ export const EXPLAIN_OPTIONS = {
   credentials: { type: 'string', help: 'omit, same-origin or include. Default: same-origin' },
   mode: { type: 'string', help: 'cors, no-cors or same-origin. Default: cors' },
   read: { type: 'string', multiple: true, help: 'a response header the page wants to read; repeat for more' },
-  stack: { type: 'string', multiple: true, short: 's', help: `show the fix for these stacks (${STACK_NAMES.join(', ')}). Default: all` },
+  stack: { type: 'string', multiple: true, short: 's', help: `show the fix for these stacks (${stackNames().join(', ')}). Default: all` },
 } as const satisfies Record<string, OptionSpec>;
 
 export function helpText(): string {

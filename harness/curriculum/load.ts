@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { checkYaml, schemaPath } from '../scenarios/load.ts';
 import { ScenarioValidationError, type ScenarioProblem } from '../scenarios/errors.ts';
-import { STACK_NAMES } from '../core/names.ts';
+import { stackNames } from '../../servers/labels.ts';
 import type { Scenario } from '../core/format.ts';
 import { probeName } from '../plan/plan.ts';
 import type { Chapter, Claim } from '../results/types.ts';
@@ -72,7 +72,7 @@ async function validators() {
                 properties: {
                   scenario: { type: 'string', pattern: '^[a-z0-9-]+/[a-z0-9-]+$', description: 'a scenario id: chapter/name' },
                   probe: { type: 'string', minLength: 1 },
-                  stacks: { type: 'array', minItems: 1, items: { enum: [...STACK_NAMES] } },
+                  stacks: { type: 'array', minItems: 1, items: { enum: stackNames() } },
                   says: { $ref: '#/definitions/expect' },
                 },
               },

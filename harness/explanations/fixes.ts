@@ -1,9 +1,9 @@
-import { stacks as stackRegistry } from '../../servers/apps/catalog.ts';
+import { stackDefinition } from '../../servers/apps/catalog.ts';
 import { isCorsSafelistedMethod, normalizeMethod, type Failure, type RequestPlan } from '../model/index.ts';
 import { splitStack, type StackName } from '../core/names.ts';
 import type { Policy } from '../core/format.ts';
 import type { Fix } from '../results/types.ts';
-import { proxies } from '../../servers/proxies/catalog.ts';
+import { proxyDefinition } from '../../servers/proxies/catalog.ts';
 
 export interface FixInput {
   /** The model's failures for the cell, the deciding one first. */
@@ -125,7 +125,7 @@ function renderFix(policy: Policy, names: readonly StackName[]): Partial<Record<
  */
 function fixLayer(name: StackName): { renderPolicy(policy: Policy): string; preflightFirst: string } {
   const { proxy, app } = splitStack(name);
-  return proxy ? proxies[proxy] : stackRegistry[app];
+  return proxy ? proxyDefinition(proxy) : stackDefinition(app);
 }
 
 /** A policy in one stack's idiom, without the catch-all routes the lab adds (a fix never changes them). */

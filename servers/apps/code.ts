@@ -1,3 +1,5 @@
+import type { SetupProblem } from '../../harness/core/format.ts';
+
 /**
  * Stack code: the snippet a scenario gives (or a stack renders from a policy)
  * runs with the same four names in scope in every Node stack:
@@ -7,6 +9,12 @@
  *   origins  { app, evil, apiOrigin } for this run
  */
 export const STACK_CODE_PARAMS = ['app', 'cors', 'handler', 'origins'] as const;
+
+/** A Node stack's raw setup (`server.express-cors` and the like): a code snippet, or the CORS library's options as data. */
+export interface StackCode {
+  code?: string;
+  options?: Record<string, unknown>;
+}
 
 type StackCodeFunction = (app: unknown, cors: unknown, handler: unknown, origins: unknown) => Promise<void>;
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => StackCodeFunction;
@@ -19,6 +27,12 @@ export function compileStackCode(code: string): string | undefined {
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
+}
+
+/** The problem with a raw setup whose code does not compile, for scenario validation. */
+export function checkStackCode(raw: StackCode): SetupProblem[] {
+  const error = raw.code === undefined ? undefined : compileStackCode(raw.code);
+  return error ? [{ segments: ['code'], message: `does not compile: ${error}` }] : [];
 }
 
 export function stackCodeFunction(code: string): StackCodeFunction {

@@ -1,6 +1,28 @@
 import type { CommandRunner } from '../../harness/system/server-process.ts';
 import type { AppStackName, ProxyName } from '../../harness/core/names.ts';
-import type { Policy, ProxyLevel, ProxySetup } from '../../harness/core/format.ts';
+import type { Policy, ServerSetup } from '../../harness/core/format.ts';
+
+/**
+ * A proxy's part of a scenario (`server.nginx`, `server.apache`): snippets of
+ * its own configuration at three levels (the whole server: `http` in nginx,
+ * the main config in Apache; the virtual server; the scenario's location,
+ * which proxies to the app), and the app stacks to put behind it.
+ */
+export interface ProxySetup {
+  http?: string;
+  server?: string;
+  location?: string;
+  /** The app stacks to put behind it (default: every app stack the scenario's app setup applies to). */
+  apps?: AppStackName[];
+}
+
+export const PROXY_LEVELS = ['http', 'server', 'location'] as const;
+export type ProxyLevel = (typeof PROXY_LEVELS)[number];
+
+/** A scenario's setup for this proxy, if it configures it (the scenario schema has checked its shape). */
+export function proxySetupOf(server: ServerSetup, proxy: ProxyName): ProxySetup | undefined {
+  return server[proxy] as ProxySetup | undefined;
+}
 
 /** One line of generated config and where it came from, so that a config test's errors point back into the scenario file. */
 export interface ConfigLine {
@@ -23,8 +45,8 @@ export interface LintProblem {
 
 export type ProxyLocation = { available: true; executable: string; version: string } | { available: false; reason: string };
 
-/** Where the proxies of a run are, looked up once before anything starts. */
-export type ProxyLocations = Partial<Record<ProxyName, ProxyLocation>>;
+/** Where the proxies of a run are, looked up once before anything starts: those it uses, by name. */
+export type ProxyLocations = Record<ProxyName, ProxyLocation>;
 
 /** Everything a proxy needs to serve one scenario: one virtual server per app stack behind it. */
 export interface ProxyScenarioInput {

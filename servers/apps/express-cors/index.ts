@@ -1,4 +1,4 @@
-import { withRoutes } from '../code.ts';
+import { checkStackCode, withRoutes, type StackCode } from '../code.ts';
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
 import { EXPRESS_ROUTES } from '../express-routes.ts';
 import { corsLibraryOptions, type StackDefinition, type StackSetup } from '../app-stack.ts';
@@ -6,11 +6,12 @@ import { corsLibraryOptions, type StackDefinition, type StackSetup } from '../ap
 /** `app.use(cors(...))`: the cors package as middleware, before the routes. */
 const corsMiddleware = (options: Record<string, unknown>) => `app.use(cors(${jsLiteral(options)}))`;
 
-export const expressCors: StackDefinition = {
+export const expressCors: StackDefinition<StackCode> = {
   name: 'express-cors',
   label: 'Express + cors',
   packages: ['express', 'cors'],
-  render({ policy, raw }: StackSetup): string {
+  checkSetup: checkStackCode,
+  render({ policy, raw }: StackSetup<StackCode>): string {
     if (raw?.code) return withRoutes(raw.code, EXPRESS_ROUTES);
     const lines: string[] = [];
     if (raw?.options) lines.push(corsMiddleware(raw.options));

@@ -1,4 +1,4 @@
-import { withRoutes } from '../code.ts';
+import { checkStackCode, withRoutes, type StackCode } from '../code.ts';
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
 import { EXPRESS_ROUTES } from '../express-routes.ts';
 import type { Policy } from '../../../harness/core/format.ts';
@@ -44,11 +44,12 @@ export function handWrittenMiddleware(policy: Policy): string {
   return ['app.use((req, res, next) => {', ...body, '})'].join('\n');
 }
 
-export const expressManual: StackDefinition = {
+export const expressManual: StackDefinition<StackCode> = {
   name: 'express-manual',
   label: 'Express (hand-written)',
   packages: ['express'],
-  render({ policy, raw }: StackSetup): string {
+  checkSetup: checkStackCode,
+  render({ policy, raw }: StackSetup<StackCode>): string {
     if (raw?.code) return withRoutes(raw.code, EXPRESS_ROUTES);
     return policy ? `${handWrittenMiddleware(policy)}\n${EXPRESS_ROUTES}` : EXPRESS_ROUTES;
   },

@@ -1,4 +1,4 @@
-import { withRoutes } from '../code.ts';
+import { checkStackCode, withRoutes, type StackCode } from '../code.ts';
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
 import { ROUTE_METHODS, corsLibraryOptions, type StackDefinition, type StackSetup } from '../app-stack.ts';
 
@@ -7,11 +7,12 @@ const FASTIFY_ROUTES = `app.route({ method: ${jsLiteral([...ROUTE_METHODS])}, ur
 /** `await app.register(cors, ...)`: @fastify/cors as a plugin of the scenario's encapsulated instance. */
 const corsPlugin = (options: Record<string, unknown>) => `await app.register(cors, ${jsLiteral(options)})`;
 
-export const fastifyCorsStack: StackDefinition = {
+export const fastifyCorsStack: StackDefinition<StackCode> = {
   name: 'fastify-cors',
   label: 'Fastify + @fastify/cors',
   packages: ['fastify', '@fastify/cors'],
-  render({ policy, raw }: StackSetup): string {
+  checkSetup: checkStackCode,
+  render({ policy, raw }: StackSetup<StackCode>): string {
     if (raw?.code) return withRoutes(raw.code, FASTIFY_ROUTES);
     const lines: string[] = [];
     if (raw?.options) lines.push(corsPlugin(raw.options));

@@ -1,8 +1,9 @@
 import { CACHE_DIR } from './cache-dir.ts';
 import { renderNext } from './render.ts';
 import type { StackDefinition } from '../app-stack.ts';
+import type { NextSetup } from './setup.ts';
 
-export const nextStack: StackDefinition = {
+export const nextStack: StackDefinition<NextSetup> = {
   name: 'next',
   label: 'Next.js',
   packages: ['next', 'react'],

@@ -4,17 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectRoot as projectFolder } from '../../../harness/system/project.ts';
 import { defaults } from '../../../harness/config/defaults.ts';
-import { PROXY_NAMES, splitStack, type ProxyName, type StackName, type ProxyVariants } from '../../../harness/core/names.ts';
+import { splitStack, type ProxyName, type StackName, type ProxyVariants } from '../../../harness/core/names.ts';
 import type { Scenario } from '../../../harness/core/format.ts';
-import { proxies } from '../../proxies/catalog.ts';
+import { proxyDefinition, proxyNames } from '../../proxies/catalog.ts';
+import { proxiesUsed } from '../../proxies/locate.ts';
 import { freePort } from '../../../harness/system/listen.ts';
-import { stacks } from '../../apps/catalog.ts';
+import { stackDefinition } from '../../apps/catalog.ts';
 import { openChannel, type StartReport } from './channel.ts';
 import { RUN_LABEL, dockerReachable, resolveImage, testcontainers } from './engine.ts';
 import { PortsListening, Reported } from './wait.ts';
 import type { Cleanup } from '../../../harness/core/cleanup.ts';
 import type { ImageInfo } from '../../../harness/results/types.ts';
-import type { ImageSetting, RuntimeSettings } from '../../../harness/config/settings.ts';
+import type { ImageKey, ImageSetting, RuntimeSettings } from '../../../harness/config/settings.ts';
 import type { CommandRunner, ProxyLayout, ProxyLocations } from '../../proxies/proxy.ts';
 import { RuntimeSetupError, type ConfigTestTarget, type StackRuntime } from '../runtime.ts';
 import type { AppContainerSpec } from './app-main.ts';
@@ -84,16 +85,18 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
     if (failures.length > 0) throw new Error(`${failures.length} container(s) could not be removed (docker ps -a --filter label=${RUN_LABEL}=${runId}): ${(failures[0] as PromiseRejectedResult).reason}`);
   });
 
+  /** The images configured for a proxy (resolveSettings gives every proxy at least one). */
+  const imagesOf = (proxy: ProxyName): ImageSetting[] => settings.images[proxy as ImageKey] ?? [];
   const variants: ProxyVariants = {};
-  for (const proxy of PROXY_NAMES) {
-    const list = settings.images[proxy];
+  for (const proxy of proxyNames()) {
+    const list = imagesOf(proxy);
     if (list.length > 1) variants[proxy] = list.map((i) => i.variant!);
   }
   const imageFor = (stack: StackName): InspectedImage | undefined => {
     const { proxy, variant } = splitStack(stack);
     if (!proxy) return undefined;
-    const setting = settings.images[proxy].find((i) => i.variant === variant) ?? settings.images[proxy][0]!;
-    return proxyImages.get(setting.ref);
+    const setting = imagesOf(proxy).find((i) => i.variant === variant) ?? imagesOf(proxy)[0];
+    return setting && proxyImages.get(setting.ref);
   };
 
   /** A container of this run: host network, labelled, stopped and removed by the run's Cleanup. */
@@ -138,7 +141,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
       wait: new PortsListening(`the ${what} (config tests)`, []),
     });
     const run = execIn(tool);
-    const image = proxies[proxy].image;
+    const image = proxyDefinition(proxy).image;
     const found = await run(['sh', '-c', image.findExecutable]);
     const executable = found.stdout.trim().split('\n')[0] ?? '';
     if (found.code !== 0 || !executable.startsWith('/')) throw new Error(`${what} has no ${image.executableNames} on its PATH`);
@@ -152,12 +155,11 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
     variants,
 
     async locateProxies(scenarios: readonly Scenario[]): Promise<ProxyLocations> {
-      const needed = PROXY_NAMES.filter((p) => scenarios.some((s) => s.server[p] !== undefined));
       const locations: ProxyLocations = {};
       await Promise.all(
-        needed.map(async (proxy) => {
+        proxiesUsed(scenarios).map(async (proxy) => {
           try {
-            const images = await Promise.all(settings.images[proxy].map((setting) => lookInto(proxy, setting)));
+            const images = await Promise.all(imagesOf(proxy).map((setting) => lookInto(proxy, setting)));
             for (const image of images) proxyImages.set(image.setting.ref, image);
             locations[proxy] = { available: true, executable: images[0]!.executable, version: images.map((i) => i.version).join(' / ') };
           } catch (error) {
@@ -169,7 +171,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
     },
 
     configTests(proxy): ConfigTestTarget[] {
-      return settings.images[proxy].flatMap((setting) => {
+      return imagesOf(proxy).flatMap((setting) => {
         const image = proxyImages.get(setting.ref);
         if (!image) return [];
         return [{ where: setting.ref, executable: image.executable, input: (base) => ({ ...base, layout: image.layout }), run: execIn(image.tool), tmpRoot: shared }];
@@ -191,7 +193,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
         { source: projectRoot, target: projectRoot, mode: 'ro' },
         { source: dir, target: dir, mode: 'ro' },
       ];
-      for (const writable of stacks[app].writableDirs ?? []) {
+      for (const writable of stackDefinition(app).writableDirs ?? []) {
         await mkdir(writable, { recursive: true });
         mounts.push({ source: writable, target: writable, mode: 'rw' });
       }
@@ -212,7 +214,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
       const { proxy: name } = splitStack(stack);
       const image = imageFor(stack);
       if (!image || !name) throw new Error(`no image was looked into for ${stack}`);
-      const proxy = proxies[name];
+      const proxy = proxyDefinition(name);
       const withLayout = { ...input, layout: image.layout };
       const argv = await proxy.foreground(image.executable, input.dir, proxy.config(withLayout));
       const what = `${proxy.label} (${path.basename(input.dir)}) in ${image.setting.ref}`;
