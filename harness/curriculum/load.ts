@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv } from 'ajv';
-import { checkYaml, schemaPath } from '../scenarios/load.ts';
+import { checkYaml } from '../scenarios/load.ts';
+import { scenarioSchema } from '../scenarios/schema.ts';
 import { ScenarioValidationError, type ScenarioProblem } from '../scenarios/errors.ts';
 import { stackNames } from '../../servers/labels.ts';
 import type { Scenario } from '../core/format.ts';
@@ -21,7 +22,7 @@ export const ARTICLE_TOPICS: Record<string, string> = {
 export const ARTICLES = Object.keys(ARTICLE_TOPICS);
 
 async function validators() {
-  const scenarioSchema = JSON.parse(await readFile(schemaPath, 'utf8')) as { definitions: Record<string, unknown> };
+  const { definitions } = scenarioSchema();
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
   const chapters = ajv.compile({
     type: 'object',
@@ -48,7 +49,7 @@ async function validators() {
     type: 'object',
     additionalProperties: false,
     required: ['claims'],
-    definitions: scenarioSchema.definitions,
+    definitions,
     properties: {
       claims: {
         type: 'array',

@@ -11,16 +11,18 @@ import { PROXY_LEVELS, proxySetupOf } from '../../servers/proxies/proxy.ts';
 import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
 import type { Expectation, Scenario, ScenarioFile } from '../core/format.ts';
 import { READ_FIELDS, mergeExpectation } from './expectations.ts';
+import { scenarioSchema } from './schema.ts';
 
+/** The schema as written for editors (`npm run schema`); the loader validates with the one built from the catalogs, which it equals. */
 export const schemaPath = fileURLToPath(new URL('../../scenarios/schema.json', import.meta.url));
 
-let validator: ReturnType<Ajv['compile']> | undefined;
+let validator: { schema: string; validate: ReturnType<Ajv['compile']> } | undefined;
+/** The compiled scenario schema, compiled again when the catalogs have changed (a stack registered since). */
 async function schemaValidator() {
-  if (!validator) {
-    const schema = JSON.parse(await readFile(schemaPath, 'utf8'));
-    validator = new Ajv({ allErrors: true, verbose: true, strict: false }).compile(schema);
-  }
-  return validator;
+  const schema = scenarioSchema();
+  const text = JSON.stringify(schema);
+  if (validator?.schema !== text) validator = { schema: text, validate: new Ajv({ allErrors: true, verbose: true, strict: false }).compile(schema) };
+  return validator.validate;
 }
 
 /** Every `*.yaml` / `*.yml` file below the given paths, sorted, each once. */

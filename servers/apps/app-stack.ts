@@ -1,6 +1,6 @@
 import type { LabOrigins } from '../../harness/core/origins.ts';
 import type { AppStackName } from '../../harness/core/names.ts';
-import type { HandlerResponse, Policy, SetupProblem } from '../../harness/core/format.ts';
+import type { HandlerResponse, Policy, SetupProblem, SetupSchema } from '../../harness/core/format.ts';
 import type { HandlerLog } from './handler-log.ts';
 
 /**
@@ -62,6 +62,8 @@ export interface StackDefinition<Raw = unknown> {
   packages: string[];
   /** Folders its server writes to at run time (Next.js's build cache): a container gets them read-write, the rest of the project read-only. */
   writableDirs?: string[];
+  /** What it adds to the scenario schema: the schema of `server.<name>`, and the definitions it refers to. */
+  setupSchema: SetupSchema;
   /** Problems with a raw setup that the schema cannot see (code that does not compile), at their path below `server.<name>`. */
   checkSetup?(raw: Raw): SetupProblem[];
   render(setup: StackSetup<Raw>): string;

@@ -1,4 +1,4 @@
-import type { SetupProblem } from '../../harness/core/format.ts';
+import type { JsonSchema, SetupProblem } from '../../harness/core/format.ts';
 
 /**
  * Stack code: the snippet a scenario gives (or a stack renders from a policy)
@@ -28,6 +28,26 @@ export function compileStackCode(code: string): string | undefined {
     return error instanceof Error ? error.message : String(error);
   }
 }
+
+/** The scenario schema's `stackCode`, which the Node stacks' setup schemas refer to. */
+export const STACK_CODE_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
+  description: "Raw setup for one stack: `code` (a snippet run with app, cors, handler and origins in scope) or `options` (the CORS library's options as data).",
+  properties: {
+    code: {
+      type: 'string',
+      minLength: 1,
+      description: "A JavaScript snippet run as the body of an async function with app, cors, handler and origins in scope. If it never mentions handler, the stack's catch-all routes are added after it.",
+    },
+    options: {
+      type: 'object',
+      description: "The CORS library's options as data, e.g. { origin: '{app}', credentials: true } (not for express-manual).",
+    },
+  },
+};
 
 /** The problem with a raw setup whose code does not compile, for scenario validation. */
 export function checkStackCode(raw: StackCode): SetupProblem[] {

@@ -1,6 +1,6 @@
 import type { CommandRunner } from '../../harness/system/server-process.ts';
 import type { AppStackName, ProxyName } from '../../harness/core/names.ts';
-import type { Policy, ServerSetup } from '../../harness/core/format.ts';
+import type { JsonSchema, Policy, ServerSetup, SetupSchema } from '../../harness/core/format.ts';
 
 /**
  * A proxy's part of a scenario (`server.nginx`, `server.apache`): snippets of
@@ -18,6 +18,46 @@ export interface ProxySetup {
 
 export const PROXY_LEVELS = ['http', 'server', 'location'] as const;
 export type ProxyLevel = (typeof PROXY_LEVELS)[number];
+
+/** A snippet of a proxy's configuration in the scenario schema: every proxy's setup schema refers to it. */
+const SNIPPET_SCHEMA: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  description: 'Proxy configuration, as a user would write it. Only directives that shape responses are allowed (no include, load_module, listen, root, file paths, ...).',
+};
+
+/** What a proxy's setup schema tells editors, in the proxy's own terms: the whole part, and each level's snippet. */
+export interface ProxySetupText {
+  description: string;
+  http: string;
+  server: string;
+  location: string;
+}
+
+/** The schema of a proxy's part of a scenario (a ProxySetup), described in its own terms. */
+export function proxySetupSchema(proxy: { name: ProxyName; label: string }, text: ProxySetupText): SetupSchema {
+  const levels = Object.fromEntries(PROXY_LEVELS.map((level) => [level, { $ref: '#/definitions/snippet', description: text[level] }]));
+  return {
+    property: { $ref: `#/definitions/${proxy.name}`, description: text.description },
+    definitions: {
+      snippet: SNIPPET_SCHEMA,
+      [proxy.name]: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          ...levels,
+          apps: {
+            type: 'array',
+            minItems: 1,
+            items: { $ref: '#/definitions/appStackName' },
+            description: `The app stacks to put behind ${proxy.label} (default: every app stack the app setup applies to).`,
+          },
+        },
+      },
+    },
+  };
+}
 
 /** A scenario's setup for this proxy, if it configures it (the scenario schema has checked its shape). */
 export function proxySetupOf(server: ServerSetup, proxy: ProxyName): ProxySetup | undefined {
@@ -109,6 +149,8 @@ export interface ProxyDefinition {
   name: ProxyName;
   /** For column headers: "nginx", "Apache httpd". */
   label: string;
+  /** What it adds to the scenario schema: the schema of `server.<name>` (proxySetupSchema), and the definitions it refers to. */
+  setupSchema: SetupSchema;
   locate(): Promise<ProxyLocation>;
   /** Problems with a snippet a scenario gives at a level: directives that are not allowed, unbalanced blocks. */
   lint(snippet: string, level: ProxyLevel): LintProblem[];

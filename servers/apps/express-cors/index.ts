@@ -1,4 +1,4 @@
-import { checkStackCode, withRoutes, type StackCode } from '../code.ts';
+import { STACK_CODE_SCHEMA, checkStackCode, withRoutes, type StackCode } from '../code.ts';
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
 import { EXPRESS_ROUTES } from '../express-routes.ts';
 import { corsLibraryOptions, type StackDefinition, type StackSetup } from '../app-stack.ts';
@@ -10,6 +10,13 @@ export const expressCors: StackDefinition<StackCode> = {
   name: 'express-cors',
   label: 'Express + cors',
   packages: ['express', 'cors'],
+  setupSchema: {
+    property: {
+      $ref: '#/definitions/stackCode',
+      description: "Express with the cors package: a `code` snippet or the package's `options`.",
+    },
+    definitions: { stackCode: STACK_CODE_SCHEMA },
+  },
   checkSetup: checkStackCode,
   render({ policy, raw }: StackSetup<StackCode>): string {
     if (raw?.code) return withRoutes(raw.code, EXPRESS_ROUTES);

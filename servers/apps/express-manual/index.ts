@@ -1,4 +1,4 @@
-import { checkStackCode, withRoutes, type StackCode } from '../code.ts';
+import { STACK_CODE_SCHEMA, checkStackCode, withRoutes, type StackCode } from '../code.ts';
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
 import { EXPRESS_ROUTES } from '../express-routes.ts';
 import type { Policy } from '../../../harness/core/format.ts';
@@ -48,6 +48,14 @@ export const expressManual: StackDefinition<StackCode> = {
   name: 'express-manual',
   label: 'Express (hand-written)',
   packages: ['express'],
+  setupSchema: {
+    // A snippet only: hand-written middleware has no library to give options to.
+    property: {
+      allOf: [{ $ref: '#/definitions/stackCode' }, { not: { required: ['options'] } }],
+      description: 'Express with hand-written middleware: a `code` snippet.',
+    },
+    definitions: { stackCode: STACK_CODE_SCHEMA },
+  },
   checkSetup: checkStackCode,
   render({ policy, raw }: StackSetup<StackCode>): string {
     if (raw?.code) return withRoutes(raw.code, EXPRESS_ROUTES);

@@ -1,4 +1,4 @@
-import { checkStackCode, withRoutes, type StackCode } from '../code.ts';
+import { STACK_CODE_SCHEMA, checkStackCode, withRoutes, type StackCode } from '../code.ts';
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
 import { ROUTE_METHODS, corsLibraryOptions, type StackDefinition, type StackSetup } from '../app-stack.ts';
 
@@ -11,6 +11,13 @@ export const fastifyCorsStack: StackDefinition<StackCode> = {
   name: 'fastify-cors',
   label: 'Fastify + @fastify/cors',
   packages: ['fastify', '@fastify/cors'],
+  setupSchema: {
+    property: {
+      $ref: '#/definitions/stackCode',
+      description: "Fastify with @fastify/cors: a `code` snippet or the plugin's `options`.",
+    },
+    definitions: { stackCode: STACK_CODE_SCHEMA },
+  },
   checkSetup: checkStackCode,
   render({ policy, raw }: StackSetup<StackCode>): string {
     if (raw?.code) return withRoutes(raw.code, FASTIFY_ROUTES);

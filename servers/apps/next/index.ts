@@ -1,7 +1,7 @@
 import { CACHE_DIR } from './cache-dir.ts';
 import { renderNext } from './render.ts';
 import type { StackDefinition } from '../app-stack.ts';
-import type { NextSetup } from './setup.ts';
+import { NEXT_SETUP_SCHEMA, type NextSetup } from './setup.ts';
 
 export const nextStack: StackDefinition<NextSetup> = {
   name: 'next',
@@ -9,6 +9,7 @@ export const nextStack: StackDefinition<NextSetup> = {
   packages: ['next', 'react'],
   // Next builds into, and runs from, the project's build cache.
   writableDirs: [CACHE_DIR],
+  setupSchema: NEXT_SETUP_SCHEMA,
   render: renderNext,
   // The route handler is the whole of it: the lab adds no catch-all routes to a Next policy.
   renderPolicy: (policy) => renderNext({ policy }),

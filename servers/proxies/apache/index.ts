@@ -1,7 +1,7 @@
 import { apacheConfig, apacheDisplay, apachePolicy, unsafeConfigValue } from './config.ts';
 import { apacheImage } from './image.ts';
 import { lintSnippet } from './lint.ts';
-import type { ProxyDefinition } from '../proxy.ts';
+import { proxySetupSchema, type ProxyDefinition } from '../proxy.ts';
 
 /** Its processes (locate, config test, start) load only when one is needed: lint, config and fixes are pure. */
 const processes = () => import('./process.ts');
@@ -9,6 +9,15 @@ const processes = () => import('./process.ts');
 export const apacheProxy: ProxyDefinition = {
   name: 'apache',
   label: 'Apache httpd',
+  setupSchema: proxySetupSchema(
+    { name: 'apache', label: 'Apache httpd' },
+    {
+      description: "Apache httpd 2.4 as a reverse proxy in front of the app: snippets for the main server config (http), the <VirtualHost> (server) and the scenario's <Location> (location).",
+      http: 'In the main server config, before the <VirtualHost>; inherited by it (except RewriteRule, which a <VirtualHost> does not inherit).',
+      server: "Inside the <VirtualHost>, before the scenario's <Location> (SetEnvIf, Header, RewriteEngine/RewriteCond/RewriteRule, <If>, ...).",
+      location: "Inside the scenario's <Location>, before it proxies to the app (Header always set, SetEnvIf, RewriteRule ^ - [R=204,L], <If>, Require, ErrorDocument, ...).",
+    },
+  ),
   lint: lintSnippet,
   unsafeValue: unsafeConfigValue,
   config: (input) => apacheConfig(input, input.layout ?? {}),

@@ -1,7 +1,7 @@
 import { nginxConfig, nginxDisplay, nginxPolicy, unsafeConfigValue } from './config.ts';
 import { nginxImage } from './image.ts';
 import { lintSnippet } from './lint.ts';
-import type { ProxyDefinition } from '../proxy.ts';
+import { proxySetupSchema, type ProxyDefinition } from '../proxy.ts';
 
 /** Its processes (locate, config test, start) load only when one is needed: lint, config and fixes are pure. */
 const processes = () => import('./process.ts');
@@ -9,6 +9,15 @@ const processes = () => import('./process.ts');
 export const nginxProxy: ProxyDefinition = {
   name: 'nginx',
   label: 'nginx',
+  setupSchema: proxySetupSchema(
+    { name: 'nginx', label: 'nginx' },
+    {
+      description: 'nginx as a reverse proxy in front of the app: snippets at the http, server and location level.',
+      http: 'At the http level, e.g. `map $http_origin $cors_origin { ... }`.',
+      server: "At the server level, before the scenario's location.",
+      location: "Inside the scenario's location, before it proxies to the app (add_header, if, return, proxy_hide_header, ...).",
+    },
+  ),
   lint: lintSnippet,
   unsafeValue: unsafeConfigValue,
   config: nginxConfig,
