@@ -17,7 +17,8 @@ import { EXPLAIN_OPTIONS, helpText, parseRunArgs } from './options.ts';
 import { UsageError, names, oneOf } from './flags.ts';
 import { explainRequestText } from '../explanations/explain-request.ts';
 import { ModelInputError } from '../model/index.ts';
-import { SettingsError, readConfigFile } from '../config/settings.ts';
+import { SettingsError } from '../config/settings.ts';
+import { readConfigFile } from '../../servers/runtimes/catalog.ts';
 
 /** Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing was started). */
 export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;

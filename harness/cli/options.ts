@@ -3,7 +3,9 @@ import { defaults } from '../config/defaults.ts';
 import { stackNames } from '../../servers/labels.ts';
 import { ENGINE_NAMES } from '../browsers/catalog.ts';
 import { REPORTER_NAMES } from '../reporters/catalog.ts';
-import { IMAGE_KEYS, RUNTIMES } from '../config/settings.ts';
+import { RUNTIMES } from '../config/settings.ts';
+import { imageKeys } from '../../servers/runtimes/catalog.ts';
+import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import type { RunConfig } from '../run/config.ts';
 import { configFrom, flagLine, names, oneOf, parseArgsOptions, pattern, specLine, text, texts, toggle, wholeNumber, type FlagsFor } from './flags.ts';
 
@@ -29,7 +31,12 @@ export const RUN_FLAGS = {
   },
   probeTimeoutMs: { flag: 'timeout', value: wholeNumber(1), valueName: 'ms', help: 'how long one probe may take before the cell is an error (never "blocked")', default: `${defaults.probeTimeoutMs}` },
   requireEngines: { flag: 'require-engines', value: toggle(), help: 'a missing engine is an error instead of a notice (for CI)', default: onOff(defaults.requireEngines) },
-  requireStacks: { flag: 'require-stacks', value: toggle(), help: 'a missing proxy (nginx, Apache httpd) is an error instead of a notice (for CI)', default: onOff(defaults.requireStacks) },
+  requireStacks: {
+    flag: 'require-stacks',
+    value: toggle(),
+    help: `a missing proxy (${proxyNames().map((p) => proxyDefinition(p).label).join(', ')}) is an error instead of a notice (for CI)`,
+    default: onOff(defaults.requireStacks),
+  },
   runtime: {
     flag: 'runtime',
     value: oneOf(RUNTIMES),
@@ -39,8 +46,8 @@ export const RUN_FLAGS = {
   images: {
     flag: 'image',
     value: texts(),
-    help: `Docker runtime: an image, KEY=IMAGE with KEY one of ${IMAGE_KEYS.join(', ')}; repeat nginx= or apache= for side-by-side columns`,
-    default: `${IMAGE_KEYS.map((k) => `${k}=${defaults.images[k]}`).join(', ')}, or "images" in ${defaults.configFile}`,
+    help: `Docker runtime: an image, KEY=IMAGE with KEY one of ${Object.keys(imageKeys().defaults).join(', ')}; repeat ${imageKeys().sideBySide.map((k) => `${k}=`).join(' or ')} for side-by-side columns`,
+    default: `${Object.entries(imageKeys().defaults).map(([k, ref]) => `${k}=${ref}`).join(', ')}, or "images" in ${defaults.configFile}`,
   },
 } satisfies RunFlags;
 

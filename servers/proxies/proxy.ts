@@ -125,6 +125,8 @@ export type { CommandRunner };
  * it says it is, and what else the generated config depends on in the image.
  */
 export interface ProxyImage {
+  /** The image it runs from unless corslab.config.json or --image say otherwise: the official image a user would pull, pinned to a release line. */
+  defaultImage: string;
   /** A shell command that prints the binary's absolute path, run in a container of the image. */
   findExecutable: string;
   /** The binary's names, for the error when the image has none: "nginx", "apache2 or httpd". */

@@ -14,6 +14,7 @@ const MODULE_DIRS = ['/usr/lib/apache2/modules', '/usr/local/apache2/modules', '
  * config loads its modules from the image's own folder of them.
  */
 export const apacheImage: ProxyImage = {
+  defaultImage: 'httpd:2.4',
   findExecutable: 'command -v apache2 || command -v httpd',
   executableNames: 'apache2 or httpd',
   version: ({ stdout, stderr }) => apacheVersion(stdout + stderr),

@@ -7,6 +7,7 @@ export function nginxVersion(output: string): string | undefined {
 
 /** nginx in a container image: Debian's and the official image both put it on the PATH as `nginx`. */
 export const nginxImage: ProxyImage = {
+  defaultImage: 'nginx:1.27',
   findExecutable: 'command -v nginx',
   executableNames: 'nginx',
   version: ({ stdout, stderr }) => nginxVersion(stderr + stdout),

@@ -15,7 +15,7 @@ import { RUN_LABEL, dockerReachable, resolveImage, testcontainers } from './engi
 import { PortsListening, Reported } from './wait.ts';
 import type { Cleanup } from '../../../harness/core/cleanup.ts';
 import type { ImageInfo } from '../../../harness/results/types.ts';
-import type { ImageKey, ImageSetting, RuntimeSettings } from '../../../harness/config/settings.ts';
+import type { ImageSetting, RuntimeSettings } from '../../../harness/config/settings.ts';
 import type { CommandRunner, ProxyLayout, ProxyLocations } from '../../proxies/proxy.ts';
 import { RuntimeSetupError, type ConfigTestTarget, type StackRuntime } from '../runtime.ts';
 import type { AppContainerSpec } from './app-main.ts';
@@ -58,7 +58,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
   if (!reachable.ok) throw new DockerRuntimeError(`the Docker runtime (${settings.runtimeFrom}) needs a Docker engine: ${reachable.reason}`);
   const runId = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const tc = await testcontainers();
-  const [node] = settings.images.node;
+  const [node] = settings.images.node ?? [];
   const nodeImage = await resolveImage(node!.ref, node!.from).catch((error: Error) => {
     throw new DockerRuntimeError(error.message);
   });
@@ -86,7 +86,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
   });
 
   /** The images configured for a proxy (resolveSettings gives every proxy at least one). */
-  const imagesOf = (proxy: ProxyName): ImageSetting[] => settings.images[proxy as ImageKey] ?? [];
+  const imagesOf = (proxy: ProxyName): ImageSetting[] => settings.images[proxy] ?? [];
   const variants: ProxyVariants = {};
   for (const proxy of proxyNames()) {
     const list = imagesOf(proxy);
