@@ -1,9 +1,10 @@
 /**
  * A stack and a proxy added through the catalogs alone, the way a new one
  * would be: a definition and a registration, and nothing else in the
- * harness. The stack is CORS by hand on node:http, the proxy a relay in this
- * process that adds a header; both are throwaway. Planning, validation, the
- * scenario schema, the CLI's lists and a run in Chromium take them in.
+ * harness (engines and reporters: extensions.test.ts). The stack is CORS by
+ * hand on node:http, the proxy a relay in this process that adds a header;
+ * both are throwaway. Planning, validation, the scenario schema, the CLI's
+ * lists, the fixes and a run in Chromium take them in.
  */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
