@@ -1,9 +1,16 @@
 import { splitStack, type StackName } from '../harness/core/names.ts';
-import { proxies } from './proxies/catalog.ts';
-import { stacks } from './apps/catalog.ts';
+import { proxyDefinition, proxyNames } from './proxies/catalog.ts';
+import { appStackNames, stackDefinition } from './apps/catalog.ts';
+
+/** The matrix's columns, as the catalogs have them: every app stack, then each proxy in front of each app stack (`nginx>express-cors`). */
+export function stackNames(): StackName[] {
+  const apps = appStackNames();
+  return [...apps, ...proxyNames().flatMap((proxy) => apps.map((app): StackName => `${proxy}>${app}`))];
+}
 
 /** A matrix column's name: "Express + cors", or "nginx → Express + cors" for a proxy in front of one ("nginx 1.27 → Express + cors" for one of two nginx images). */
 export function stackLabel(name: StackName): string {
   const { proxy, app, variant } = splitStack(name);
-  return proxy ? `${proxies[proxy].label}${variant ? ` ${variant}` : ''} → ${stacks[app].label}` : stacks[app].label;
+  const appLabel = stackDefinition(app).label;
+  return proxy ? `${proxyDefinition(proxy).label}${variant ? ` ${variant}` : ''} → ${appLabel}` : appLabel;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaults } from '../config/defaults.ts';
 import { Cleanup } from '../core/cleanup.ts';
-import { STACK_NAMES } from '../core/names.ts';
+import { stackNames } from '../../servers/labels.ts';
 import { ScenarioValidationError, formatProblems } from '../scenarios/errors.ts';
 import { loadScenarios } from '../scenarios/load.ts';
 import { checkProxyConfigs } from '../run/proxy-check.ts';
@@ -17,7 +17,8 @@ import { EXPLAIN_OPTIONS, helpText, parseRunArgs } from './options.ts';
 import { UsageError, names, oneOf } from './flags.ts';
 import { explainRequestText } from '../explanations/explain-request.ts';
 import { ModelInputError } from '../model/index.ts';
-import { SettingsError, readConfigFile } from '../config/settings.ts';
+import { SettingsError } from '../config/settings.ts';
+import { readConfigFile } from '../../servers/runtimes/catalog.ts';
 
 /** Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing was started). */
 export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
@@ -62,7 +63,7 @@ function explainCommand(args: string[]): number {
     if (colon <= 0) throw new UsageError(`--header must look like "Name: value", got "${line}"`);
     return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
   });
-  const stacks = values.stack ? names(STACK_NAMES, 'stack').convert(values.stack, 'stack') : [...STACK_NAMES];
+  const stacks = values.stack ? names(stackNames(), 'stack').convert(values.stack, 'stack') : stackNames();
   const credentials = values.credentials === undefined ? undefined : oneOf(['omit', 'same-origin', 'include'] as const).convert(values.credentials, 'credentials');
   const mode = values.mode === undefined ? undefined : oneOf(['cors', 'no-cors', 'same-origin'] as const).convert(values.mode, 'mode');
   try {

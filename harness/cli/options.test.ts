@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { defaults } from '../config/defaults.ts';
 import { runOptions } from '../run/config.ts';
-import { resolveSettings } from '../config/settings.ts';
+import { resolveSettings } from '../../servers/runtimes/catalog.ts';
 import { main } from './main.ts';
 import { text, toggle } from './flags.ts';
 import { RUN_FLAGS, RUN_OPTIONS, helpText, parseRunArgs, type RunFlags } from './options.ts';

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { defaults } from '../config/defaults.ts';
-import { STACK_NAMES } from '../core/names.ts';
+import { stackNames } from '../../servers/labels.ts';
 import { ENGINE_NAMES } from '../browsers/catalog.ts';
 import { REPORTER_NAMES } from '../reporters/catalog.ts';
-import { IMAGE_KEYS, RUNTIMES } from '../config/settings.ts';
+import { RUNTIMES } from '../config/settings.ts';
+import { imageKeys } from '../../servers/runtimes/catalog.ts';
+import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import type { RunConfig } from '../run/config.ts';
 import { configFrom, flagLine, names, oneOf, parseArgsOptions, pattern, specLine, text, texts, toggle, wholeNumber, type FlagsFor } from './flags.ts';
 
@@ -15,7 +17,7 @@ const onOff = (on: boolean) => (on ? 'on' : 'off');
 /** `corslab run` flags, as data keyed by RunConfig: parseArgs reads them, they convert and check the values, and --help prints them. */
 export const RUN_FLAGS = {
   engines: { flag: 'engine', short: 'e', value: names(ENGINE_NAMES, 'engine'), help: `engines to run (${ENGINE_NAMES.join(', ')}); repeat or comma-separate`, default: 'every available engine' },
-  stacks: { flag: 'stack', short: 's', value: names(STACK_NAMES, 'stack'), help: `stacks to run (${STACK_NAMES.join(', ')})`, default: 'every stack a scenario applies to' },
+  stacks: { flag: 'stack', short: 's', value: names(stackNames(), 'stack'), help: `stacks to run (${stackNames().join(', ')})`, default: 'every stack a scenario applies to' },
   grep: { flag: 'grep', short: 'g', value: pattern(), help: 'only cells whose scenario id, title or probe name matches this regular expression (case-insensitive)' },
   reporters: { flag: 'reporter', short: 'r', value: names(REPORTER_NAMES, 'reporter'), help: `reporters (${REPORTER_NAMES.join(', ')})`, default: defaults.reporters.join(',') },
   outputDir: { flag: 'output', short: 'o', value: text(), help: 'folder for results.json, index.html and junit.xml', default: defaults.outputDir },
@@ -29,7 +31,12 @@ export const RUN_FLAGS = {
   },
   probeTimeoutMs: { flag: 'timeout', value: wholeNumber(1), valueName: 'ms', help: 'how long one probe may take before the cell is an error (never "blocked")', default: `${defaults.probeTimeoutMs}` },
   requireEngines: { flag: 'require-engines', value: toggle(), help: 'a missing engine is an error instead of a notice (for CI)', default: onOff(defaults.requireEngines) },
-  requireStacks: { flag: 'require-stacks', value: toggle(), help: 'a missing proxy (nginx, Apache httpd) is an error instead of a notice (for CI)', default: onOff(defaults.requireStacks) },
+  requireStacks: {
+    flag: 'require-stacks',
+    value: toggle(),
+    help: `a missing proxy (${proxyNames().map((p) => proxyDefinition(p).label).join(', ')}) is an error instead of a notice (for CI)`,
+    default: onOff(defaults.requireStacks),
+  },
   runtime: {
     flag: 'runtime',
     value: oneOf(RUNTIMES),
@@ -39,8 +46,8 @@ export const RUN_FLAGS = {
   images: {
     flag: 'image',
     value: texts(),
-    help: `Docker runtime: an image, KEY=IMAGE with KEY one of ${IMAGE_KEYS.join(', ')}; repeat nginx= or apache= for side-by-side columns`,
-    default: `${IMAGE_KEYS.map((k) => `${k}=${defaults.images[k]}`).join(', ')}, or "images" in ${defaults.configFile}`,
+    help: `Docker runtime: an image, KEY=IMAGE with KEY one of ${Object.keys(imageKeys().defaults).join(', ')}; repeat ${imageKeys().sideBySide.map((k) => `${k}=`).join(' or ')} for side-by-side columns`,
+    default: `${Object.entries(imageKeys().defaults).map(([k, ref]) => `${k}=${ref}`).join(', ')}, or "images" in ${defaults.configFile}`,
   },
 } satisfies RunFlags;
 
@@ -71,7 +78,7 @@ export const EXPLAIN_OPTIONS = {
   credentials: { type: 'string', help: 'omit, same-origin or include. Default: same-origin' },
   mode: { type: 'string', help: 'cors, no-cors or same-origin. Default: cors' },
   read: { type: 'string', multiple: true, help: 'a response header the page wants to read; repeat for more' },
-  stack: { type: 'string', multiple: true, short: 's', help: `show the fix for these stacks (${STACK_NAMES.join(', ')}). Default: all` },
+  stack: { type: 'string', multiple: true, short: 's', help: `show the fix for these stacks (${stackNames().join(', ')}). Default: all` },
 } as const satisfies Record<string, OptionSpec>;
 
 export function helpText(): string {

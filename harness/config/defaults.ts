@@ -54,11 +54,10 @@ export const defaults = {
   /**
    * The images of the Docker runtime: the official images a user would pull,
    * pinned to a release line. `node` runs Express, Fastify and Next.js with
-   * the project's own server code bind-mounted in.
+   * the project's own server code bind-mounted in; each proxy's image is its
+   * own (`image.defaultImage` in servers/proxies/<proxy>/image.ts).
    */
   images: {
-    nginx: 'nginx:1.27',
-    apache: 'httpd:2.4',
     node: 'node:22-bookworm-slim',
   },
   /** How long a container may take to start and listen (an image pull not included). */

@@ -3,14 +3,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaults } from './defaults.ts';
-import { SettingsError, checkConfig, checkImageRef, imageTag, readConfigFile, resolveSettings } from './settings.ts';
+import { SettingsError, checkConfig as checkConfigFor, checkImageRef, imageTag, readConfigFileFor, resolveSettingsFor, type ConfigFile, type ImageKeys } from './settings.ts';
+
+/** The image keys as the catalogs give them (servers/runtimes/catalog.ts; its test checks that they do): this layer cannot ask them. */
+const KEYS: ImageKeys = { defaults: { nginx: 'nginx:1.27', apache: 'httpd:2.4', node: defaults.images.node }, sideBySide: ['nginx', 'apache'] };
+const resolveSettings = (file: { file: string; config: ConfigFile } | undefined, cli: { runtime?: string; image?: string[] }) => resolveSettingsFor(KEYS, file, cli);
+const checkConfig = (data: unknown, name: string) => checkConfigFor(data, name, KEYS);
+const readConfigFile = (file: string) => readConfigFileFor(KEYS, file);
 
 describe('runtime settings', () => {
   it('defaults to the local runtime and the pinned official images', () => {
     const settings = resolveSettings(undefined, {});
     expect(settings.runtime).toBe('local');
-    expect(settings.images.nginx).toEqual([{ ref: defaults.images.nginx, from: 'the default' }]);
-    expect(settings.images.node[0]!.ref).toBe(defaults.images.node);
+    expect(settings.images.nginx).toEqual([{ ref: 'nginx:1.27', from: 'the default' }]);
+    expect(settings.images.node![0]!.ref).toBe(defaults.images.node);
   });
 
   it('takes the config file over the defaults, and the command line over both', () => {
@@ -20,13 +26,13 @@ describe('runtime settings', () => {
     expect(fromFile.images.nginx).toEqual([{ ref: 'nginx:1.25', from: 'corslab.config.json images.nginx' }]);
     const fromCli = resolveSettings(file, { runtime: 'docker', image: ['nginx=nginx:1.27'] });
     expect(fromCli.images.nginx).toEqual([{ ref: 'nginx:1.27', from: '--image nginx=nginx:1.27' }]);
-    expect(fromCli.images.apache[0]!.ref).toBe('httpd:2.4.62');
+    expect(fromCli.images.apache![0]!.ref).toBe('httpd:2.4.62');
     expect(resolveSettings(file, { runtime: 'local' }).runtime).toBe('local');
   });
 
   it('puts two images of one proxy side by side, named by their tags', () => {
     const settings = resolveSettings(undefined, { runtime: 'docker', image: ['nginx=nginx:1.22', 'nginx=nginx:1.27'] });
-    expect(settings.images.nginx.map((i) => i.variant)).toEqual(['1.22', '1.27']);
+    expect(settings.images.nginx!.map((i) => i.variant)).toEqual(['1.22', '1.27']);
   });
 
   it.each([

@@ -13,12 +13,20 @@ import { defaults } from './defaults.ts';
 export const RUNTIMES = ['local', 'docker'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
-/** What an image is for: the two proxies, and Node for the app stacks (Express, Fastify, Next.js). */
-export const IMAGE_KEYS = ['nginx', 'apache', 'node'] as const;
-export type ImageKey = (typeof IMAGE_KEYS)[number];
+/** What an image is for: a proxy (`nginx`), or `node` for the app stacks. */
+export type ImageKey = string;
 
-/** Keys whose images can run side by side, one matrix column each. */
-const SIDE_BY_SIDE: readonly ImageKey[] = ['nginx', 'apache'];
+/**
+ * The images a run can be given, as the catalogs have them
+ * (servers/runtimes/catalog.ts: each proxy's, and Node for the app stacks):
+ * this layer sits below them, so they come in as data.
+ */
+export interface ImageKeys {
+  /** Each key's pinned default, in the order messages and --help list the keys. */
+  defaults: Readonly<Record<ImageKey, string>>;
+  /** Keys whose images can run side by side, one matrix column each (the proxies). */
+  sideBySide: readonly ImageKey[];
+}
 
 export interface ImageSetting {
   /** As the user wrote it: `nginx:1.27`, `corslab-local/nginx:1.22-bookworm`, `nginx@sha256:...`. */
@@ -31,7 +39,7 @@ export interface ImageSetting {
 
 export interface RuntimeSettings {
   runtime: RuntimeName;
-  /** Docker runtime: the images per key; nginx and apache may have several. */
+  /** Docker runtime: the images per key, at least one each; a proxy may have several. */
   images: Record<ImageKey, ImageSetting[]>;
   /** Where `runtime` was set. */
   runtimeFrom: string;
@@ -73,7 +81,7 @@ export interface ConfigFile {
 }
 
 /** Reads and checks the config file; undefined when there is none. */
-export async function readConfigFile(file = path.resolve(defaults.configFile)): Promise<{ file: string; config: ConfigFile } | undefined> {
+export async function readConfigFileFor(keys: ImageKeys, file = path.resolve(defaults.configFile)): Promise<{ file: string; config: ConfigFile } | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -88,10 +96,11 @@ export async function readConfigFile(file = path.resolve(defaults.configFile)): 
   } catch (error) {
     throw new SettingsError(`${name}: not valid JSON: ${(error as Error).message}`);
   }
-  return { file: name, config: checkConfig(data, name) };
+  return { file: name, config: checkConfig(data, name, keys) };
 }
 
-export function checkConfig(data: unknown, name: string): ConfigFile {
+export function checkConfig(data: unknown, name: string, keys: ImageKeys): ConfigFile {
+  const known = Object.keys(keys.defaults);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SettingsError(`${name}: must be a JSON object such as {"runtime": "docker"}`);
   const config: ConfigFile = {};
   for (const [key, value] of Object.entries(data)) {
@@ -104,11 +113,11 @@ export function checkConfig(data: unknown, name: string): ConfigFile {
       config.images = {};
       for (const [imageKey, ref] of Object.entries(value)) {
         const where = `${name} images.${imageKey}`;
-        if (!IMAGE_KEYS.includes(imageKey as ImageKey)) throw new SettingsError(`${where}: unknown image key \`${imageKey}\` (known: ${IMAGE_KEYS.join(', ')})`);
+        if (!known.includes(imageKey)) throw new SettingsError(`${where}: unknown image key \`${imageKey}\` (known: ${known.join(', ')})`);
         const refs = Array.isArray(ref) ? ref : [ref];
         if (refs.length === 0 || refs.some((r) => typeof r !== 'string')) throw new SettingsError(`${where}: must be an image reference or a list of them`);
         for (const r of refs as string[]) checkImageRef(r, where);
-        config.images[imageKey as ImageKey] = ref as string | string[];
+        config.images[imageKey] = ref as string | string[];
       }
     } else {
       throw new SettingsError(`${name}: unknown field \`${key}\` (allowed: runtime, images)`);
@@ -118,17 +127,19 @@ export function checkConfig(data: unknown, name: string): ConfigFile {
 }
 
 /** `--image nginx=nginx:1.27` (repeatable) -> key and reference. */
-export function parseImageOption(value: string): { key: ImageKey; ref: string } {
+export function parseImageOption(value: string, keys: ImageKeys): { key: ImageKey; ref: string } {
   const where = `--image ${value}`;
+  const known = Object.keys(keys.defaults);
   const eq = value.indexOf('=');
-  if (eq <= 0) throw new SettingsError(`${where}: expected KEY=IMAGE, e.g. --image nginx=nginx:1.27 (keys: ${IMAGE_KEYS.join(', ')})`);
+  if (eq <= 0) throw new SettingsError(`${where}: expected KEY=IMAGE, e.g. --image nginx=nginx:1.27 (keys: ${known.join(', ')})`);
   const key = value.slice(0, eq);
-  if (!IMAGE_KEYS.includes(key as ImageKey)) throw new SettingsError(`${where}: unknown image key \`${key}\` (known: ${IMAGE_KEYS.join(', ')})`);
-  return { key: key as ImageKey, ref: checkImageRef(value.slice(eq + 1), where) };
+  if (!known.includes(key)) throw new SettingsError(`${where}: unknown image key \`${key}\` (known: ${known.join(', ')})`);
+  return { key, ref: checkImageRef(value.slice(eq + 1), where) };
 }
 
 /** Defaults, then the config file, then the command line. */
-export function resolveSettings(file: { file: string; config: ConfigFile } | undefined, cli: { runtime?: string; image?: string[] }): RuntimeSettings {
+export function resolveSettingsFor(keys: ImageKeys, file: { file: string; config: ConfigFile } | undefined, cli: { runtime?: string; image?: string[] }): RuntimeSettings {
+  const known = Object.keys(keys.defaults);
   let runtime: RuntimeName = defaults.runtime;
   let runtimeFrom = 'the default';
   if (file?.config.runtime) {
@@ -140,24 +151,24 @@ export function resolveSettings(file: { file: string; config: ConfigFile } | und
     runtime = cli.runtime as RuntimeName;
     runtimeFrom = `--runtime ${cli.runtime}`;
   }
-  const images = Object.fromEntries(IMAGE_KEYS.map((key) => [key, [{ ref: defaults.images[key], from: 'the default' }]])) as Record<ImageKey, ImageSetting[]>;
-  for (const key of IMAGE_KEYS) {
+  const images: Record<ImageKey, ImageSetting[]> = Object.fromEntries(known.map((key) => [key, [{ ref: keys.defaults[key]!, from: 'the default' }]]));
+  for (const key of known) {
     const fromFile = file?.config.images?.[key];
     if (fromFile !== undefined) images[key] = (Array.isArray(fromFile) ? fromFile : [fromFile]).map((ref) => ({ ref, from: `${file!.file} images.${key}` }));
   }
-  const fromCli = (cli.image ?? []).map(parseImageOption);
+  const fromCli = (cli.image ?? []).map((value) => parseImageOption(value, keys));
   if (fromCli.length > 0 && runtime !== 'docker') {
     throw new SettingsError(`--image only applies to the Docker runtime, and the runtime is ${runtime} (${runtimeFrom}); add --runtime docker`);
   }
-  for (const key of IMAGE_KEYS) {
+  for (const key of known) {
     const given = fromCli.filter((c) => c.key === key);
     // The command line replaces the file's list for a key: `--image nginx=a --image nginx=b` is the whole list.
     if (given.length > 0) images[key] = given.map((c) => ({ ref: c.ref, from: `--image ${key}=${c.ref}` }));
   }
-  for (const key of IMAGE_KEYS) {
-    const list = images[key];
+  for (const key of known) {
+    const list = images[key]!;
     if (list.length === 1) continue;
-    if (!SIDE_BY_SIDE.includes(key)) throw new SettingsError(`${list[1]!.from}: ${key} takes one image (side by side works for ${SIDE_BY_SIDE.join(' and ')}); got ${list.map((i) => i.ref).join(', ')}`);
+    if (!keys.sideBySide.includes(key)) throw new SettingsError(`${list[1]!.from}: ${key} takes one image (side by side works for ${keys.sideBySide.join(' and ')}); got ${list.map((i) => i.ref).join(', ')}`);
     const seen = new Map<string, ImageSetting>();
     for (const image of list) {
       const variant = imageTag(image.ref);

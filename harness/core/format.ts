@@ -1,9 +1,10 @@
 /**
  * The scenario format, as TypeScript. `scenarios/schema.json` is the same
  * format for editors and for validation; `schema.test.ts` keeps the two honest.
+ * The parts that belong to one app stack or proxy are typed by its folder.
  */
 
-import type { AppStackName, EngineName, PageOriginName, StackName, WarmUpOriginName } from './names.ts';
+import { EXTENSION_NAME, type EngineName, type PageOriginName, type StackName, type WarmUpOriginName } from './names.ts';
 
 export type ResultKind = 'allowed' | 'blocked' | 'opaque';
 
@@ -28,50 +29,14 @@ export interface HandlerResponse {
   body?: string;
 }
 
-/** Raw, stack-specific setup: a code snippet, or the CORS library's options as data. */
-export interface StackCode {
-  code?: string;
-  options?: Record<string, unknown>;
-}
-
-/** One entry of next.config's `headers()`; `source` is relative to the scenario's path. */
-export interface NextHeaderRule {
-  source: string;
-  headers: { key: string; value: string }[];
-}
-
 /**
- * Next.js, set up with its own files rather than a snippet: a route handler
- * module, next.config `headers()` entries, a proxy (formerly middleware)
- * function, and a pages-router API route.
+ * The API under test. Besides the fields every scenario may use, `server:`
+ * holds the raw setup of app stacks (`express-cors: { code }`) and proxies
+ * (`nginx: { location }`), each under its name. Each stack's and proxy's
+ * folder owns the type and the schema of its part (servers/apps/<stack>/,
+ * servers/proxies/<proxy>/), and the scenario schema has checked it by the
+ * time a scenario is loaded; here it is `unknown`.
  */
-export interface NextSetup {
-  route?: string;
-  headers?: NextHeaderRule[];
-  middleware?: string;
-  pagesApi?: string;
-  /** Next takes no snippet and no library options (it reaches the stacks as their StackCode). */
-  code?: never;
-  options?: never;
-}
-
-/**
- * A reverse proxy in front of the app, as snippets of its own configuration
- * at three levels: the whole server (`http` in nginx, the main config in
- * Apache), the virtual server, and the scenario's location, which proxies to
- * the app.
- */
-export interface ProxySetup {
-  http?: string;
-  server?: string;
-  location?: string;
-  /** The app stacks to put behind it (default: every app stack the scenario's app setup applies to). */
-  apps?: AppStackName[];
-}
-
-export const PROXY_LEVELS = ['http', 'server', 'location'] as const;
-export type ProxyLevel = (typeof PROXY_LEVELS)[number];
-
 export interface ServerSetup {
   policy?: Policy;
   /** Behind a proxy: apply the policy at the app (default), at the proxy, or at both. */
@@ -79,12 +44,38 @@ export interface ServerSetup {
   /** Behind a proxy: `down` puts nothing behind it, so the proxy answers by itself (nginx 502, Apache 503). */
   upstream?: 'up' | 'down';
   response?: HandlerResponse;
-  nginx?: ProxySetup;
-  apache?: ProxySetup;
-  'express-cors'?: StackCode;
-  'express-manual'?: StackCode;
-  'fastify-cors'?: StackCode;
-  next?: NextSetup;
+  /** An app stack's or a proxy's own setup, under its name. */
+  [stackOrProxy: string]: unknown;
+}
+
+/** The fields of `server:` that every scenario may use; its other keys are app stacks' and proxies' names. */
+export const COMMON_SERVER_FIELDS = ['policy', 'response', 'policyAt', 'upstream'] as const;
+
+/** Why `name` cannot name an app stack or a proxy (it would not be a key of its own under `server:`), or undefined when it can. */
+export function extensionNameProblem(name: string): string | undefined {
+  if (!EXTENSION_NAME.test(name)) return `\`${name}\` is not lower-case words joined by dashes, as a name in a column (nginx>express-cors) must be`;
+  if ((COMMON_SERVER_FIELDS as readonly string[]).includes(name)) return `\`${name}\` is a field of server: that every scenario may use`;
+  return undefined;
+}
+
+/** A part of the scenario format's JSON Schema (draft-07), as data. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/**
+ * What an app stack or a proxy adds to the scenario schema: the schema of
+ * `server.<name>`, and the definitions it refers to (`#/definitions/...`).
+ * Two extensions may share a definition (the Node stacks' `stackCode`) if
+ * they give the same one.
+ */
+export interface SetupSchema {
+  property: JsonSchema;
+  definitions?: Readonly<Record<string, JsonSchema>>;
+}
+
+/** A problem with a stack's raw setup that its schema cannot see (code that does not compile), at its path below `server.<name>`. */
+export interface SetupProblem {
+  segments: (string | number)[];
+  message: string;
 }
 
 export interface FetchSpec {

@@ -1,40 +1,40 @@
 /**
  * The product's names: engines, app stacks, proxies, matrix columns and the
  * pages a probe can come from. The lowest layer: everything may import it,
- * it imports nothing.
+ * it imports nothing. The stacks and proxies are extensions, listed by their
+ * catalogs (servers/apps/catalog.ts, servers/proxies/catalog.ts); here they
+ * are strings, with the syntax of a column's name.
  */
 
 /** A browser engine's name (`chromium`, `firefox`, `webkit`); harness/browsers/catalog.ts lists them. */
 export type EngineName = string;
 
-/** The app stacks: a framework serving the API itself. */
-export const APP_STACK_NAMES = ['express-cors', 'express-manual', 'fastify-cors', 'next'] as const;
-export type AppStackName = (typeof APP_STACK_NAMES)[number];
+/**
+ * An app stack: a framework serving the API itself (`express-cors`, `next`).
+ * This layer sits below the stacks, so a name is a string here;
+ * servers/apps/catalog.ts holds the list (appStackNames()).
+ */
+export type AppStackName = string;
 
-/** Reverse proxies that can stand in front of any app stack. */
-export const PROXY_NAMES = ['nginx', 'apache'] as const;
-export type ProxyName = (typeof PROXY_NAMES)[number];
+/** A reverse proxy that can stand in front of any app stack (`nginx`); servers/proxies/catalog.ts holds the list (proxyNames()). */
+export type ProxyName = string;
 
 /**
  * A column of the matrix: an app stack, or a proxy in front of one
  * (`nginx>express-cors`). In the Docker runtime, two images of one proxy run
  * side by side as two columns, told apart by the image's tag
  * (`nginx@1.27>express-cors`); scenarios, filters and `expectFor` use the
- * name without it.
+ * name without it. servers/labels.ts lists them (stackNames()).
  */
-export type StackName = AppStackName | `${ProxyName}>${AppStackName}` | `${ProxyName}@${string}>${AppStackName}`;
-export const STACK_NAMES: readonly StackName[] = [
-  ...APP_STACK_NAMES,
-  ...PROXY_NAMES.flatMap((proxy) => APP_STACK_NAMES.map((app): StackName => `${proxy}>${app}`)),
-];
+export type StackName = string;
 
 /** The parts of a stack name: the app, the proxy in front of it, if any, and which of the proxy's images (Docker runtime). */
 export function splitStack(name: StackName): { proxy?: ProxyName; app: AppStackName; variant?: string } {
   const [first, second] = name.split('>') as [string, string | undefined];
-  if (second === undefined) return { app: first as AppStackName };
+  if (second === undefined) return { app: first };
   const at = first.indexOf('@');
-  if (at === -1) return { proxy: first as ProxyName, app: second as AppStackName };
-  return { proxy: first.slice(0, at) as ProxyName, app: second as AppStackName, variant: first.slice(at + 1) };
+  if (at === -1) return { proxy: first, app: second };
+  return { proxy: first.slice(0, at), app: second, variant: first.slice(at + 1) };
 }
 
 /** The name without an image variant: what scenarios, `--stack` and `expectFor` speak of. */
@@ -61,4 +61,11 @@ export type PageOriginName = (typeof PAGE_ORIGINS)[number];
 export type WarmUpOriginName = Exclude<PageOriginName, 'sandboxed'>;
 
 /** Proxies with several images (Docker runtime): one matrix column per image. */
-export type ProxyVariants = Partial<Record<ProxyName, readonly string[]>>;
+export type ProxyVariants = Record<ProxyName, readonly string[]>;
+
+/**
+ * What an app stack's or a proxy's name may be: lower-case words joined by
+ * dashes, so that it reads in a column's name (`nginx@1.27>express-cors`) and
+ * as a key under a scenario's `server:`.
+ */
+export const EXTENSION_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;

@@ -1,9 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv } from 'ajv';
-import { checkYaml, schemaPath } from '../scenarios/load.ts';
+import { checkYaml } from '../scenarios/load.ts';
+import { scenarioSchema } from '../scenarios/schema.ts';
 import { ScenarioValidationError, type ScenarioProblem } from '../scenarios/errors.ts';
-import { STACK_NAMES } from '../core/names.ts';
+import { stackNames } from '../../servers/labels.ts';
 import type { Scenario } from '../core/format.ts';
 import { probeName } from '../plan/plan.ts';
 import type { Chapter, Claim } from '../results/types.ts';
@@ -21,7 +22,7 @@ export const ARTICLE_TOPICS: Record<string, string> = {
 export const ARTICLES = Object.keys(ARTICLE_TOPICS);
 
 async function validators() {
-  const scenarioSchema = JSON.parse(await readFile(schemaPath, 'utf8')) as { definitions: Record<string, unknown> };
+  const { definitions } = scenarioSchema();
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
   const chapters = ajv.compile({
     type: 'object',
@@ -48,7 +49,7 @@ async function validators() {
     type: 'object',
     additionalProperties: false,
     required: ['claims'],
-    definitions: scenarioSchema.definitions,
+    definitions,
     properties: {
       claims: {
         type: 'array',
@@ -72,7 +73,7 @@ async function validators() {
                 properties: {
                   scenario: { type: 'string', pattern: '^[a-z0-9-]+/[a-z0-9-]+$', description: 'a scenario id: chapter/name' },
                   probe: { type: 'string', minLength: 1 },
-                  stacks: { type: 'array', minItems: 1, items: { enum: [...STACK_NAMES] } },
+                  stacks: { type: 'array', minItems: 1, items: { enum: stackNames() } },
                   says: { $ref: '#/definitions/expect' },
                 },
               },

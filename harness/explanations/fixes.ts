@@ -1,9 +1,9 @@
-import { stacks as stackRegistry } from '../../servers/apps/catalog.ts';
+import { stackDefinition } from '../../servers/apps/catalog.ts';
 import { isCorsSafelistedMethod, normalizeMethod, type Failure, type RequestPlan } from '../model/index.ts';
-import { splitStack, type AppStackName, type StackName } from '../core/names.ts';
+import { splitStack, type StackName } from '../core/names.ts';
 import type { Policy } from '../core/format.ts';
 import type { Fix } from '../results/types.ts';
-import { proxies } from '../../servers/proxies/catalog.ts';
+import { proxyDefinition } from '../../servers/proxies/catalog.ts';
 
 export interface FixInput {
   /** The model's failures for the cell, the deciding one first. */
@@ -118,32 +118,21 @@ function renderFix(policy: Policy, names: readonly StackName[]): Partial<Record<
 }
 
 /**
- * A policy in one stack's idiom, without the catch-all routes the lab adds (a
- * fix never changes them). Behind a proxy, in the proxy's idiom: CORS is best
- * handled in one layer, and the proxy is the one in front.
+ * The layer a fix goes into: behind a proxy, the proxy, since CORS is best
+ * handled in one layer and the proxy is the one in front; else the app stack.
+ * Each renders the fix in its own idiom (servers/apps/<stack>/,
+ * servers/proxies/<proxy>/).
  */
-export function renderPolicySetup(name: StackName, policy: Policy): string {
+function fixLayer(name: StackName): { renderPolicy(policy: Policy): string; preflightFirst: string } {
   const { proxy, app } = splitStack(name);
-  if (proxy) return proxies[proxy].renderPolicy(policy);
-  return stackRegistry[app]
-    .render({ policy })
-    .split('\n')
-    .filter((line) => !/^app\.route\(/.test(line))
-    .join('\n');
+  return proxy ? proxyDefinition(proxy) : stackDefinition(app);
+}
+
+/** A policy in one stack's idiom, without the catch-all routes the lab adds (a fix never changes them). */
+export function renderPolicySetup(name: StackName, policy: Policy): string {
+  return fixLayer(name).renderPolicy(policy);
 }
 
 function structuralFix(names: readonly StackName[]): Partial<Record<StackName, string>> {
-  const idiom: Record<AppStackName, string> = {
-    'express-cors': 'app.use(cors({ /* ... */ }))   // first: it answers OPTIONS with 204 itself\napp.use(requireAuth)             // after: never sees the preflight',
-    'express-manual':
-      "app.use((req, res, next) => {\n  // set the Access-Control-* headers here, then:\n  if (req.method === 'OPTIONS') return res.sendStatus(204)\n  next()\n})\napp.use(requireAuth)",
-    'fastify-cors': "await app.register(cors, { /* ... */ })   // answers preflights in onRequest\napp.addHook('preHandler', requireAuth)    // a later hook: preflights never reach it",
-    next: "// in middleware (proxy.ts), before checking credentials:\nif (request.method === 'OPTIONS') return NextResponse.next()   // the route's OPTIONS export answers it\n// ... then the authentication",
-  };
-  return Object.fromEntries(
-    names.map((name) => {
-      const { proxy, app } = splitStack(name);
-      return [name, proxy ? proxies[proxy].preflightFirst : idiom[app]];
-    }),
-  );
+  return Object.fromEntries(names.map((name) => [name, fixLayer(name).preflightFirst]));
 }

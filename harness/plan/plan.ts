@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { APP_STACK_NAMES, PROXY_NAMES, baseStack, type AppStackName, type PageOriginName, type ProxyVariants, type StackName, type EngineName } from '../core/names.ts';
+import { baseStack, type AppStackName, type PageOriginName, type ProxyVariants, type StackName, type EngineName } from '../core/names.ts';
 import type { Expectation, Probe, Scenario } from '../core/format.ts';
 import { mergeExpectation } from '../scenarios/expectations.ts';
+import { appStackNames } from '../../servers/apps/catalog.ts';
+import { proxiesUsed } from '../../servers/proxies/locate.ts';
+import { proxySetupOf } from '../../servers/proxies/proxy.ts';
 
 /** One cell: scenario x probe x stack x engine. */
 export interface PlannedCell {
@@ -46,8 +49,9 @@ export interface PlanFilters {
  * for when it reproduces stack-specific snippets without a policy.
  */
 export function appStacksFor(scenario: Scenario): AppStackName[] {
-  const withCode = APP_STACK_NAMES.filter((name) => scenario.server[name] !== undefined);
-  if (scenario.server.policy || withCode.length === 0) return [...APP_STACK_NAMES];
+  const all = appStackNames();
+  const withCode = all.filter((name) => scenario.server[name] !== undefined);
+  if (scenario.server.policy || withCode.length === 0) return all;
   return withCode;
 }
 
@@ -59,10 +63,10 @@ export function appStacksFor(scenario: Scenario): AppStackName[] {
  */
 export function stacksFor(scenario: Scenario, variants: ProxyVariants = {}): StackName[] {
   const apps = appStacksFor(scenario);
-  const proxies = PROXY_NAMES.filter((p) => scenario.server[p] !== undefined);
+  const proxies = proxiesUsed([scenario]);
   if (proxies.length === 0) return apps;
   return proxies.flatMap((proxy) =>
-    (scenario.server[proxy]!.apps ?? apps).flatMap((app): StackName[] => {
+    (proxySetupOf(scenario.server, proxy)!.apps ?? apps).flatMap((app): StackName[] => {
       const labels = variants[proxy];
       return labels && labels.length > 1 ? labels.map((v): StackName => `${proxy}@${v}>${app}`) : [`${proxy}>${app}`];
     }),

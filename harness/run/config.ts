@@ -1,5 +1,6 @@
 import { defaults } from '../config/defaults.ts';
-import { resolveSettings, type ConfigFile, type RuntimeName, type RuntimeSettings } from '../config/settings.ts';
+import type { ConfigFile, RuntimeName, RuntimeSettings } from '../config/settings.ts';
+import { resolveSettings } from '../../servers/runtimes/catalog.ts';
 import type { Cleanup } from '../core/cleanup.ts';
 import type { Scenario } from '../core/format.ts';
 import type { EngineName, StackName } from '../core/names.ts';

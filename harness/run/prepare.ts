@@ -1,5 +1,4 @@
 import { defaults } from '../config/defaults.ts';
-import { resolveSettings } from '../config/settings.ts';
 import type { Cleanup } from '../core/cleanup.ts';
 import type { Scenario } from '../core/format.ts';
 import { splitStack, type EngineName, type StackName } from '../core/names.ts';
@@ -8,7 +7,7 @@ import { engines as engineRegistry } from '../browsers/catalog.ts';
 import type { EngineDriver, EngineLocation } from '../browsers/driver.ts';
 import type { ProxyLocations } from '../../servers/proxies/proxy.ts';
 import { RuntimeSetupError, type StackRuntime } from '../../servers/runtimes/runtime.ts';
-import { runtimes } from '../../servers/runtimes/catalog.ts';
+import { resolveSettings, runtimes } from '../../servers/runtimes/catalog.ts';
 import { checkProxyConfigs } from './proxy-check.ts';
 import type { RunOptions } from './config.ts';
 

@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expandDeep, mountPath, placeholderValues } from '../core/origins.ts';
-import { proxies } from '../../servers/proxies/catalog.ts';
+import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import { appStacksFor } from '../plan/plan.ts';
 import { ScenarioValidationError, type ScenarioProblem } from '../scenarios/errors.ts';
-import { PROXY_NAMES, type ProxyName } from '../core/names.ts';
+import type { ProxyName } from '../core/names.ts';
 import type { Scenario } from '../core/format.ts';
-import type { ProxyLocations } from '../../servers/proxies/proxy.ts';
+import { proxySetupOf, type ProxyLocations } from '../../servers/proxies/proxy.ts';
 import type { ConfigTestTarget } from '../../servers/runtimes/runtime.ts';
 
 /**
@@ -29,11 +29,11 @@ export async function checkProxyConfigs(
   // The test never binds or connects, so any ports and origins will do.
   const origins = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:2' };
   for (const scenario of scenarios) {
-    for (const proxyName of PROXY_NAMES) {
-      const setup = scenario.server[proxyName];
+    for (const proxyName of proxyNames()) {
+      const setup = proxySetupOf(scenario.server, proxyName);
       const location = locations[proxyName];
       if (!setup || !location?.available) continue;
-      const proxy = proxies[proxyName];
+      const proxy = proxyDefinition(proxyName);
       const values = placeholderValues(origins, scenario.id);
       const atProxy = scenario.server.policyAt === 'proxy' || scenario.server.policyAt === 'both';
       const targets = targetsFor(proxyName);

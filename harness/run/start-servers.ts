@@ -7,12 +7,12 @@ import { apiOrigin, expandDeep, mountPath, pageOrigins, placeholderValues, type 
 import { WireRecorder, type RecordedExchange } from '../../servers/recorder/recorder.ts';
 import { HandlerLog } from '../../servers/apps/handler-log.ts';
 import { PageServer } from '../../servers/page/page-server.ts';
-import { stacks as stackRegistry } from '../../servers/apps/catalog.ts';
-import { proxies } from '../../servers/proxies/catalog.ts';
+import { stackDefinition } from '../../servers/apps/catalog.ts';
+import { proxyDefinition } from '../../servers/proxies/catalog.ts';
 import { stackLabel } from '../../servers/labels.ts';
 import { freePort } from '../system/listen.ts';
 import { resolveResponse, type ScenarioMount, type StartedStack } from '../../servers/apps/app-stack.ts';
-import type { ProxyLocation, ProxyLocations, ProxyScenarioInput } from '../../servers/proxies/proxy.ts';
+import { proxySetupOf, type ProxyLocation, type ProxyLocations, type ProxyScenarioInput } from '../../servers/proxies/proxy.ts';
 import { splitStack, type AppStackName, type ProxyName, type StackName, type ProxyVariants } from '../core/names.ts';
 import type { Policy, Scenario } from '../core/format.ts';
 import type { Cleanup } from '../core/cleanup.ts';
@@ -101,7 +101,7 @@ function appPolicy(scenario: Scenario, layer: 'alone' | 'behind-proxy'): Policy 
 
 /** One app server for the stack's scenarios, each mounted at its own path. */
 async function startApp(app: AppStackName, scenarios: Scenario[], entry: RunningStack, layer: 'alone' | 'behind-proxy', cleanup: Cleanup, runtime: StackRuntime): Promise<StartedStack> {
-  const stack = stackRegistry[app];
+  const stack = stackDefinition(app);
   const mounts: ScenarioMount[] = scenarios.map((scenario) => {
     const values = placeholderValues(entry.origins, scenario.id);
     const policy = appPolicy(scenario, layer);
@@ -131,7 +131,7 @@ async function startProxied(
   runtime: StackRuntime,
 ): Promise<void> {
   if (!location?.available) throw new Error(location ? location.reason : `${proxyName} was not looked up`);
-  const proxy = proxies[proxyName];
+  const proxy = proxyDefinition(proxyName);
   const host = defaults.bindAddress;
   const hop = new WireRecorder(host, startedAt, { tap: true });
   const hopPort = await hop.listen();
@@ -156,14 +156,14 @@ async function startProxied(
       const input: ProxyScenarioInput = {
         scenarioId: scenario.id,
         prefix: mountPath(scenario.id),
-        setup: expandDeep(scenario.server[proxyName]!, values),
+        setup: expandDeep(proxySetupOf(scenario.server, proxyName)!, values),
         ...(atProxy && scenario.server.policy ? { policy: expandDeep(scenario.server.policy, values) } : {}),
         // Upstream down: a port the OS just handed out and nothing listens on.
         servers: [{ app, listenPort: await freePort(host), upstreamPort: scenario.server.upstream === 'down' ? await freePort(host) : hopPort }],
         dir,
       };
       const appCode = entry.code.get(scenario.id) ?? '';
-      entry.code.set(scenario.id, `# ${proxy.label}, in front\n${proxy.display(input)}\n\n// ${stackRegistry[app].label}, behind it${scenario.server.upstream === 'down' ? ' (down: not listening)' : ''}\n${appCode}`);
+      entry.code.set(scenario.id, `# ${proxy.label}, in front\n${proxy.display(input)}\n\n// ${stackDefinition(app).label}, behind it${scenario.server.upstream === 'down' ? ' (down: not listening)' : ''}\n${appCode}`);
       try {
         const running = await runtime.startProxy(entry.name, input, location);
         cleanup.add(`${proxyName} for ${scenario.id}`, () => running.stop());
@@ -205,6 +205,6 @@ export function stackInfo(name: StackName, proxyLocations: ProxyLocations = {}, 
   const packages: Record<string, string> = {};
   const { proxyVersion, images } = runtime.describe(name, proxyLocations);
   if (proxy) packages[proxy] = proxyVersion ?? 'not available';
-  for (const p of stackRegistry[app].packages) packages[p] = packageVersion(p);
+  for (const p of stackDefinition(app).packages) packages[p] = packageVersion(p);
   return { name, label: stackLabel(name), packages, ...(images ? { images } : {}) };
 }

@@ -44,9 +44,10 @@ describe('scenario loading', () => {
   });
 
   it('calls an unknown key under server an unknown stack', async () => {
-    const problems = await problemsOf(valid.replace('server:\n', 'server:\n  koa: { code: "app.use(x)" }\n'));
+    // No stack's name has an underscore (servers/apps/catalog.ts refuses one), so this stays unknown whatever stacks are added.
+    const problems = await problemsOf(valid.replace('server:\n', 'server:\n  fastify_cors: { code: "app.use(x)" }\n'));
     expect(problems).toEqual([
-      expect.objectContaining({ line: 4, column: 3, field: 'server.koa', message: expect.stringMatching(/^unknown stack or field `koa`.*express-cors, express-manual, fastify-cors/) }),
+      expect.objectContaining({ line: 4, column: 3, field: 'server.fastify_cors', message: expect.stringMatching(/^unknown stack or field `fastify_cors`; did you mean `fastify-cors`\?.*express-cors, express-manual, fastify-cors/) }),
     ]);
   });
 

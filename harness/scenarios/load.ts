@@ -5,21 +5,24 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import { ScenarioValidationError, fieldPath, type ScenarioProblem } from './errors.ts';
 import { expandPlaceholders, unknownPlaceholders } from '../core/origins.ts';
-import { proxies } from '../../servers/proxies/catalog.ts';
-import { APP_STACK_NAMES, PROXY_NAMES } from '../core/names.ts';
-import { PROXY_LEVELS, type Expectation, type Scenario, type ScenarioFile } from '../core/format.ts';
+import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
+import { proxiesUsed } from '../../servers/proxies/locate.ts';
+import { PROXY_LEVELS, proxySetupOf } from '../../servers/proxies/proxy.ts';
+import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
+import type { Expectation, Scenario, ScenarioFile } from '../core/format.ts';
 import { READ_FIELDS, mergeExpectation } from './expectations.ts';
-import { compileStackCode } from '../../servers/apps/code.ts';
+import { scenarioSchema } from './schema.ts';
 
+/** The schema as written for editors (`npm run schema`); the loader validates with the one built from the catalogs, which it equals. */
 export const schemaPath = fileURLToPath(new URL('../../scenarios/schema.json', import.meta.url));
 
-let validator: ReturnType<Ajv['compile']> | undefined;
+let validator: { schema: string; validate: ReturnType<Ajv['compile']> } | undefined;
+/** The compiled scenario schema, compiled again when the catalogs have changed (a stack registered since). */
 async function schemaValidator() {
-  if (!validator) {
-    const schema = JSON.parse(await readFile(schemaPath, 'utf8'));
-    validator = new Ajv({ allErrors: true, verbose: true, strict: false }).compile(schema);
-  }
-  return validator;
+  const schema = scenarioSchema();
+  const text = JSON.stringify(schema);
+  if (validator?.schema !== text) validator = { schema: text, validate: new Ajv({ allErrors: true, verbose: true, strict: false }).compile(schema) };
+  return validator.validate;
 }
 
 /** Every `*.yaml` / `*.yml` file below the given paths, sorted, each once. */
@@ -120,8 +123,8 @@ export async function parseScenario(text: string, file: string, scenarioRoot: st
   const data = value as ScenarioFile;
   // Where each proxy snippet's text starts, so a config error nginx reports points at the scenario's line.
   const fieldLines: Record<string, number> = {};
-  for (const proxy of PROXY_NAMES) {
-    for (const level of Object.keys(data.server[proxy] ?? {})) {
+  for (const proxy of proxyNames()) {
+    for (const level of Object.keys(proxySetupOf(data.server, proxy) ?? {})) {
       const node = doc.getIn(['server', proxy, level], true) as Node | undefined;
       if (!isScalar(node) || !node.range) continue;
       const block = node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED';
@@ -285,10 +288,10 @@ interface ProxyProblem {
 /** Proxy setups: only allowed directives in snippets, and no policy value that could break out of its config string. */
 function proxyProblems(data: ScenarioFile): ProxyProblem[] {
   const problems: ProxyProblem[] = [];
-  const configured = PROXY_NAMES.filter((p) => data.server[p] !== undefined);
+  const configured = proxiesUsed([data]);
   if (configured.length === 0) {
     for (const field of ['policyAt', 'upstream'] as const) {
-      if (data.server[field] !== undefined) problems.push({ segments: ['server', field], field, message: `only means something behind a proxy; add ${PROXY_NAMES.map((p) => `\`${p}\``).join(' or ')}` });
+      if (data.server[field] !== undefined) problems.push({ segments: ['server', field], field, message: `only means something behind a proxy; add ${proxyNames().map((p) => `\`${p}\``).join(' or ')}` });
     }
     return problems;
   }
@@ -297,11 +300,11 @@ function proxyProblems(data: ScenarioFile): ProxyProblem[] {
     problems.push({ segments: ['server', 'policyAt'], field: 'policyAt', message: 'puts the policy at the proxy, but the scenario states no policy' });
   }
   for (const proxy of configured) {
-    const setup = data.server[proxy]!;
+    const setup = proxySetupOf(data.server, proxy)!;
     for (const level of PROXY_LEVELS) {
       const snippet = setup[level];
       if (snippet === undefined) continue;
-      for (const p of proxies[proxy].lint(snippet, level)) problems.push({ segments: ['server', proxy, level], field: `${proxy}.${level}`, line: p.line, message: p.message });
+      for (const p of proxyDefinition(proxy).lint(snippet, level)) problems.push({ segments: ['server', proxy, level], field: `${proxy}.${level}`, line: p.line, message: p.message });
     }
     if (atProxy && data.server.policy) {
       // Values are checked as they will be written: placeholders expanded.
@@ -314,7 +317,7 @@ function proxyProblems(data: ScenarioFile): ProxyProblem[] {
         ...(policy.exposedHeaders ?? []).map((h, i): [(string | number)[], string] => [['server', 'policy', 'exposedHeaders', i], h]),
       ];
       for (const [segments, raw] of values) {
-        const problem = proxies[proxy].unsafeValue(expandPlaceholders(raw, sample));
+        const problem = proxyDefinition(proxy).unsafeValue(expandPlaceholders(raw, sample));
         if (problem) problems.push({ segments, field: 'policy', message: `cannot go into the ${proxy} config: it contains ${problem}, which could end the value and add directives` });
       }
     }
@@ -347,12 +350,11 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
   if (typeof origins === 'string') placeholderCheck(origins, ['server', 'policy', 'origin']);
   else origins?.forEach((o, i) => placeholderCheck(o, ['server', 'policy', 'origin', i]));
 
-  for (const stack of APP_STACK_NAMES) {
+  // What each stack checks of its own part beyond the schema (Node stacks: that the code compiles).
+  for (const stack of appStackNames()) {
     const raw = data.server[stack];
-    if (raw?.code !== undefined) {
-      const error = compileStackCode(raw.code);
-      if (error) problems.push({ segments: ['server', stack, 'code'], message: `does not compile: ${error}` });
-    }
+    if (raw === undefined) continue;
+    for (const problem of stackDefinition(stack).checkSetup?.(raw) ?? []) problems.push({ segments: ['server', stack, ...problem.segments], message: problem.message });
   }
 
   data.probes.forEach((probe, i) => {

@@ -1,16 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenarios, schemaPath } from './load.ts';
-import { APP_STACK_NAMES, PAGE_ORIGINS, STACK_NAMES } from '../core/names.ts';
+import { schemaText } from './schema.ts';
+import { PAGE_ORIGINS } from '../core/names.ts';
+import { appStackNames } from '../../servers/apps/catalog.ts';
+import { proxyNames } from '../../servers/proxies/catalog.ts';
+import { stackNames } from '../../servers/labels.ts';
 
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
 
 describe('the published JSON Schema', () => {
+  it('is the one built from the catalogs (run `npm run schema` after changing a stack or a proxy)', () => {
+    expect(readFileSync(schemaPath, 'utf8')).toBe(schemaText());
+  });
+
   it('knows the same stacks and pages as the harness (engines: tests/catalogs.test.ts)', () => {
-    expect(schema.definitions.stackName.enum).toEqual([...STACK_NAMES]);
-    expect(schema.definitions.appStackName.enum).toEqual([...APP_STACK_NAMES]);
+    expect(schema.definitions.stackName.enum).toEqual(stackNames());
+    expect(schema.definitions.appStackName.enum).toEqual(appStackNames());
     expect(schema.definitions.probe.properties.from.enum).toEqual([...PAGE_ORIGINS]);
-    for (const stack of APP_STACK_NAMES) expect(Object.keys(schema.definitions.server.properties)).toContain(stack);
+    // The order of server's keys is the order an unknown key's error lists them in.
+    expect(Object.keys(schema.definitions.server.properties)).toEqual(['policy', 'response', ...appStackNames(), 'policyAt', 'upstream', ...proxyNames()]);
   });
 
   it('describes every field, so editors can explain them', () => {

@@ -1,16 +1,17 @@
 import type { LabOrigins } from '../../harness/core/origins.ts';
 import type { AppStackName } from '../../harness/core/names.ts';
-import type { HandlerResponse, Policy, StackCode } from '../../harness/core/format.ts';
+import type { HandlerResponse, Policy, SetupProblem, SetupSchema } from '../../harness/core/format.ts';
 import type { HandlerLog } from './handler-log.ts';
 
 /**
- * What a scenario asks of one stack, with placeholders already expanded:
- * raw code, the CORS library's options as data, a policy, or none of them
- * (an app with no CORS handling at all).
+ * What a scenario asks of one stack, with placeholders already expanded: a
+ * policy, the stack's raw setup (`server.<stack>`, of the type the stack's
+ * schema accepts: a snippet, the CORS library's options, Next.js's files),
+ * both, or neither (an app with no CORS handling at all).
  */
-export interface StackSetup {
+export interface StackSetup<Raw = unknown> {
   policy?: Policy;
-  raw?: StackCode;
+  raw?: Raw;
 }
 
 /** One scenario's app on a stack's server. */
@@ -47,9 +48,13 @@ export interface StartedStack {
 /**
  * A way to serve the API. Every stack has the same shape: it renders a
  * scenario's setup as code in its own idiom, and starts one server for all of
- * a run's scenarios, each mounted at its own path.
+ * a run's scenarios, each mounted at its own path. `Raw` is the type of its
+ * part of a scenario (`server.<name>`), which its schema describes; the
+ * scenario loader has checked it against that schema before any render sees
+ * it.
  */
-export interface StackDefinition {
+export interface StackDefinition<Raw = unknown> {
+  /** Its column's name, and its key under a scenario's `server:` (lower-case words with dashes). */
   name: AppStackName;
   /** Column header in the matrix, e.g. "Express + cors". */
   label: string;
@@ -57,7 +62,20 @@ export interface StackDefinition {
   packages: string[];
   /** Folders its server writes to at run time (Next.js's build cache): a container gets them read-write, the rest of the project read-only. */
   writableDirs?: string[];
-  render(setup: StackSetup): string;
+  /** What it adds to the scenario schema: the schema of `server.<name>`, and the definitions it refers to. */
+  setupSchema: SetupSchema;
+  /** Problems with a raw setup that the schema cannot see (code that does not compile), at their path below `server.<name>`. */
+  checkSetup?(raw: Raw): SetupProblem[];
+  render(setup: StackSetup<Raw>): string;
+  /** A policy in this stack's idiom without the catch-all routes, for fixes (a fix never changes the routes). */
+  renderPolicy(policy: Policy): string;
+  /** The fix when something in front of CORS (authentication, rate limits) refuses preflights: answer OPTIONS first, in this stack's idiom. */
+  preflightFirst: string;
+  /**
+   * Starts one server for every scenario of a run. The server framework
+   * loads only when this is called (a `server.ts` beside the definition),
+   * so the definition stays pure: `corslab explain` and validation load none.
+   */
   start(options: StackStartOptions): Promise<StartedStack>;
 }
 

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { jsLiteral } from '../../harness/core/js-literal.ts';
 import { HandlerLog } from './handler-log.ts';
-import { stacks } from './catalog.ts';
+import { appStackNames, stackDefinition } from './catalog.ts';
 import { resolveResponse, type StartedStack } from './app-stack.ts';
-import { APP_STACK_NAMES } from '../../harness/core/names.ts';
 
 const origins = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:2' };
 let started: StartedStack[] = [];
@@ -19,8 +18,8 @@ describe('JavaScript literals in rendered code', () => {
   });
 });
 
-describe.each(APP_STACK_NAMES)('the %s stack', (name) => {
-  const stack = stacks[name];
+describe.each(appStackNames())('the %s stack', (name) => {
+  const stack = stackDefinition(name);
 
   it('renders a policy in its own idiom and serves it', async () => {
     const code = stack.render({ policy: { origin: [origins.app], methods: ['GET', 'PUT'], maxAge: 60 } });

@@ -1,3 +1,5 @@
+import type { JsonSchema, SetupProblem } from '../../harness/core/format.ts';
+
 /**
  * Stack code: the snippet a scenario gives (or a stack renders from a policy)
  * runs with the same four names in scope in every Node stack:
@@ -7,6 +9,12 @@
  *   origins  { app, evil, apiOrigin } for this run
  */
 export const STACK_CODE_PARAMS = ['app', 'cors', 'handler', 'origins'] as const;
+
+/** A Node stack's raw setup (`server.express-cors` and the like): a code snippet, or the CORS library's options as data. */
+export interface StackCode {
+  code?: string;
+  options?: Record<string, unknown>;
+}
 
 type StackCodeFunction = (app: unknown, cors: unknown, handler: unknown, origins: unknown) => Promise<void>;
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => StackCodeFunction;
@@ -19,6 +27,32 @@ export function compileStackCode(code: string): string | undefined {
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
+}
+
+/** The scenario schema's `stackCode`, which the Node stacks' setup schemas refer to. */
+export const STACK_CODE_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
+  description: "Raw setup for one stack: `code` (a snippet run with app, cors, handler and origins in scope) or `options` (the CORS library's options as data).",
+  properties: {
+    code: {
+      type: 'string',
+      minLength: 1,
+      description: "A JavaScript snippet run as the body of an async function with app, cors, handler and origins in scope. If it never mentions handler, the stack's catch-all routes are added after it.",
+    },
+    options: {
+      type: 'object',
+      description: "The CORS library's options as data, e.g. { origin: '{app}', credentials: true } (not for express-manual).",
+    },
+  },
+};
+
+/** The problem with a raw setup whose code does not compile, for scenario validation. */
+export function checkStackCode(raw: StackCode): SetupProblem[] {
+  const error = raw.code === undefined ? undefined : compileStackCode(raw.code);
+  return error ? [{ segments: ['code'], message: `does not compile: ${error}` }] : [];
 }
 
 export function stackCodeFunction(code: string): StackCodeFunction {

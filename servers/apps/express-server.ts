@@ -6,9 +6,6 @@ import type { HandlerLog } from './handler-log.ts';
 import type { StackStartOptions, StartedStack } from './app-stack.ts';
 import type { HandlerResponse } from '../../harness/core/format.ts';
 
-/** The routes an Express app gets when its setup declares none: one handler for every method but OPTIONS. */
-export const EXPRESS_ROUTES = "app.route('/{*path}').get(handler).post(handler).put(handler).patch(handler).delete(handler)";
-
 function expressHandler(log: HandlerLog, response: Required<HandlerResponse>) {
   return async (req: Request, res: Response): Promise<void> => {
     await log.mark(req.headers);

@@ -1,6 +1,68 @@
 import type { CommandRunner } from '../../harness/system/server-process.ts';
 import type { AppStackName, ProxyName } from '../../harness/core/names.ts';
-import type { Policy, ProxyLevel, ProxySetup } from '../../harness/core/format.ts';
+import type { JsonSchema, Policy, ServerSetup, SetupSchema } from '../../harness/core/format.ts';
+
+/**
+ * A proxy's part of a scenario (`server.nginx`, `server.apache`): snippets of
+ * its own configuration at three levels (the whole server: `http` in nginx,
+ * the main config in Apache; the virtual server; the scenario's location,
+ * which proxies to the app), and the app stacks to put behind it.
+ */
+export interface ProxySetup {
+  http?: string;
+  server?: string;
+  location?: string;
+  /** The app stacks to put behind it (default: every app stack the scenario's app setup applies to). */
+  apps?: AppStackName[];
+}
+
+export const PROXY_LEVELS = ['http', 'server', 'location'] as const;
+export type ProxyLevel = (typeof PROXY_LEVELS)[number];
+
+/** A snippet of a proxy's configuration in the scenario schema: every proxy's setup schema refers to it. */
+const SNIPPET_SCHEMA: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  description: 'Proxy configuration, as a user would write it. Only directives that shape responses are allowed (no include, load_module, listen, root, file paths, ...).',
+};
+
+/** What a proxy's setup schema tells editors, in the proxy's own terms: the whole part, and each level's snippet. */
+export interface ProxySetupText {
+  description: string;
+  http: string;
+  server: string;
+  location: string;
+}
+
+/** The schema of a proxy's part of a scenario (a ProxySetup), described in its own terms. */
+export function proxySetupSchema(proxy: { name: ProxyName; label: string }, text: ProxySetupText): SetupSchema {
+  const levels = Object.fromEntries(PROXY_LEVELS.map((level) => [level, { $ref: '#/definitions/snippet', description: text[level] }]));
+  return {
+    property: { $ref: `#/definitions/${proxy.name}`, description: text.description },
+    definitions: {
+      snippet: SNIPPET_SCHEMA,
+      [proxy.name]: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          ...levels,
+          apps: {
+            type: 'array',
+            minItems: 1,
+            items: { $ref: '#/definitions/appStackName' },
+            description: `The app stacks to put behind ${proxy.label} (default: every app stack the app setup applies to).`,
+          },
+        },
+      },
+    },
+  };
+}
+
+/** A scenario's setup for this proxy, if it configures it (the scenario schema has checked its shape). */
+export function proxySetupOf(server: ServerSetup, proxy: ProxyName): ProxySetup | undefined {
+  return server[proxy] as ProxySetup | undefined;
+}
 
 /** One line of generated config and where it came from, so that a config test's errors point back into the scenario file. */
 export interface ConfigLine {
@@ -23,8 +85,8 @@ export interface LintProblem {
 
 export type ProxyLocation = { available: true; executable: string; version: string } | { available: false; reason: string };
 
-/** Where the proxies of a run are, looked up once before anything starts. */
-export type ProxyLocations = Partial<Record<ProxyName, ProxyLocation>>;
+/** Where the proxies of a run are, looked up once before anything starts: those it uses, by name. */
+export type ProxyLocations = Record<ProxyName, ProxyLocation>;
 
 /** Everything a proxy needs to serve one scenario: one virtual server per app stack behind it. */
 export interface ProxyScenarioInput {
@@ -57,18 +119,40 @@ export interface ProxyLayout {
 
 export type { CommandRunner };
 
+/**
+ * What the Docker runtime needs to know to run the proxy from a container
+ * image rather than this machine's files: where the binary is, what version
+ * it says it is, and what else the generated config depends on in the image.
+ */
+export interface ProxyImage {
+  /** The image it runs from unless corslab.config.json or --image say otherwise: the official image a user would pull, pinned to a release line. */
+  defaultImage: string;
+  /** A shell command that prints the binary's absolute path, run in a container of the image. */
+  findExecutable: string;
+  /** The binary's names, for the error when the image has none: "nginx", "apache2 or httpd". */
+  executableNames: string;
+  /** The version in what `<binary> -v` printed. */
+  version(output: { stdout: string; stderr: string }): string | undefined;
+  /** The rest of the layout the config needs (httpd's modules folder), looked up with `run` in a container of the image; throws when the image lacks it. */
+  layout?(run: CommandRunner, found: { executable: string; what: string }): Promise<ProxyLayout>;
+}
+
 export interface StartedProxy {
   stop(): Promise<void>;
 }
 
 /**
  * A reverse proxy, with the same shape for each: find the binary, check what
- * a scenario may write, generate a config, test it, start it.
+ * a scenario may write, generate a config, test it, start it. Everything but
+ * the processes is pure; locate, test, foreground and start load the proxy's
+ * process code only when called.
  */
 export interface ProxyDefinition {
   name: ProxyName;
   /** For column headers: "nginx", "Apache httpd". */
   label: string;
+  /** What it adds to the scenario schema: the schema of `server.<name>` (proxySetupSchema), and the definitions it refers to. */
+  setupSchema: SetupSchema;
   locate(): Promise<ProxyLocation>;
   /** Problems with a snippet a scenario gives at a level: directives that are not allowed, unbalanced blocks. */
   lint(snippet: string, level: ProxyLevel): LintProblem[];
@@ -81,6 +165,8 @@ export interface ProxyDefinition {
   renderPolicy(policy: Policy): string;
   /** The fix when something at the proxy refuses preflights (auth, access rules): answer OPTIONS first, in this proxy's idiom. */
   preflightFirst: string;
+  /** How to find and run it in a container image (Docker runtime). */
+  image: ProxyImage;
   /** The proxy's own config test (`nginx -t`, `apachectl -t`), run here or, given a runner, in a container. */
   test(executable: string, dir: string, lines: ConfigLine[], run?: CommandRunner): Promise<ConfigProblem[]>;
   /** Writes the config into `dir` and returns the command that runs the proxy in the foreground on it (for a container). */

@@ -1,5 +1,7 @@
-import type { RuntimeName, RuntimeSettings } from '../../harness/config/settings.ts';
+import { readConfigFileFor, resolveSettingsFor, type ConfigFile, type ImageKeys, type RuntimeName, type RuntimeSettings } from '../../harness/config/settings.ts';
+import { defaults } from '../../harness/config/defaults.ts';
 import type { Cleanup } from '../../harness/core/cleanup.ts';
+import { proxyDefinition, proxyNames } from '../proxies/catalog.ts';
 import { localRuntime } from './local/index.ts';
 import type { StackRuntime } from './runtime.ts';
 
@@ -15,3 +17,22 @@ export const runtimes: Record<RuntimeName, RuntimeFactory> = {
 
 /** The runtime a run uses when it says nothing: this machine's processes. */
 export const defaultRuntime = localRuntime;
+
+/** The images a run can be given: each proxy's own, which can run side by side, then `node` for the app stacks. */
+export function imageKeys(): ImageKeys {
+  const proxies = proxyNames();
+  return {
+    defaults: { ...Object.fromEntries(proxies.map((name) => [name, proxyDefinition(name).image.defaultImage])), node: defaults.images.node },
+    sideBySide: proxies,
+  };
+}
+
+/** Reads and checks corslab.config.json (or `file`) against the catalogs' image keys; undefined when there is none. */
+export function readConfigFile(file?: string): Promise<{ file: string; config: ConfigFile } | undefined> {
+  return readConfigFileFor(imageKeys(), file);
+}
+
+/** Where the stacks run and from which images: the defaults, then the config file, then the command line (harness/config/settings.ts). */
+export function resolveSettings(file: { file: string; config: ConfigFile } | undefined, cli: { runtime?: string; image?: string[] }): RuntimeSettings {
+  return resolveSettingsFor(imageKeys(), file, cli);
+}

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveSettings } from '../../harness/config/settings.ts';
+import { resolveSettings } from '../../servers/runtimes/catalog.ts';
 import { loadScenarios } from '../../harness/scenarios/load.ts';
 import { runLab } from '../../harness/run/run.ts';
 import { HtmlReporter } from '../../harness/reporters/html/html-reporter.ts';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../harness/cli/main.ts';
-import { proxies } from '../../servers/proxies/catalog.ts';
+import { proxyDefinition } from '../../servers/proxies/catalog.ts';
 import { PageServer } from '../../servers/page/page-server.ts';
 import { cell, headerValues, runFixtures } from './helpers.ts';
 import type { RunResults } from '../../harness/results/types.ts';
@@ -57,7 +57,7 @@ describe('what a scenario writes into nginx', () => {
   });
 
   it('cannot add a directive through a value, leave its block or include a file: refused at the line, nothing starts', async () => {
-    const start = vi.spyOn(proxies.nginx, 'start');
+    const start = vi.spyOn(proxyDefinition('nginx'), 'start');
     const listen = vi.spyOn(PageServer.prototype, 'listen');
     let stderr = '';
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
@@ -70,7 +70,7 @@ describe('what a scenario writes into nginx', () => {
   });
 
   it('is tested with nginx -t before the run, and a refused line is reported in the scenario file', async () => {
-    const start = vi.spyOn(proxies.nginx, 'start');
+    const start = vi.spyOn(proxyDefinition('nginx'), 'start');
     let stderr = '';
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
     expect(await main(['run', 'tests/fixtures/nginx-broken'])).toBe(2);

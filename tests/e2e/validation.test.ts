@@ -7,7 +7,7 @@ import { PageServer } from '../../servers/page/page-server.ts';
 const EXPECTED_PROBLEMS = [
   'tests/fixtures/invalid/bad-yaml.yaml:2:9  (file)  YAML: Missing closing "quote',
   'tests/fixtures/invalid/unknown-field.yaml:8:5  probes[0].expected  unknown field `expected`; did you mean `expect`?',
-  'tests/fixtures/invalid/unknown-stack.yaml:4:3  server.koa  unknown stack or field `koa`',
+  'tests/fixtures/invalid/unknown-stack.yaml:4:3  server.express_cors  unknown stack or field `express_cors`; did you mean `express-cors`?',
   'tests/fixtures/invalid/wrong-type.yaml:4:34  server.policy.maxAge  must be an integer, got string "ten minutes"',
 ];
 
@@ -44,6 +44,6 @@ describe('malformed scenario files', () => {
   it('an unknown engine or stack on the command line is bad input too', async () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     expect(await main(['run', '--engine', 'netscape'])).toBe(2);
-    expect(await main(['run', '--stack', 'koa'])).toBe(2);
+    expect(await main(['run', '--stack', 'express_cors'])).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
-import { withRoutes } from '../code.ts';
+import { STACK_CODE_SCHEMA, checkStackCode, withRoutes, type StackCode } from '../code.ts';
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
-import { EXPRESS_ROUTES, startExpress } from '../express-server.ts';
+import { EXPRESS_ROUTES } from '../express-routes.ts';
 import type { Policy } from '../../../harness/core/format.ts';
 import type { StackDefinition, StackSetup } from '../app-stack.ts';
 
@@ -44,13 +44,25 @@ export function handWrittenMiddleware(policy: Policy): string {
   return ['app.use((req, res, next) => {', ...body, '})'].join('\n');
 }
 
-export const expressManual: StackDefinition = {
+export const expressManual: StackDefinition<StackCode> = {
   name: 'express-manual',
   label: 'Express (hand-written)',
   packages: ['express'],
-  render({ policy, raw }: StackSetup): string {
+  setupSchema: {
+    // A snippet only: hand-written middleware has no library to give options to.
+    property: {
+      allOf: [{ $ref: '#/definitions/stackCode' }, { not: { required: ['options'] } }],
+      description: 'Express with hand-written middleware: a `code` snippet.',
+    },
+    definitions: { stackCode: STACK_CODE_SCHEMA },
+  },
+  checkSetup: checkStackCode,
+  render({ policy, raw }: StackSetup<StackCode>): string {
     if (raw?.code) return withRoutes(raw.code, EXPRESS_ROUTES);
     return policy ? `${handWrittenMiddleware(policy)}\n${EXPRESS_ROUTES}` : EXPRESS_ROUTES;
   },
-  start: (options) => startExpress(options, undefined),
+  renderPolicy: handWrittenMiddleware,
+  preflightFirst: "app.use((req, res, next) => {\n  // set the Access-Control-* headers here, then:\n  if (req.method === 'OPTIONS') return res.sendStatus(204)\n  next()\n})\napp.use(requireAuth)",
+  // Express loads only when the server starts, so the definition stays pure.
+  start: async (options) => (await import('./server.ts')).start(options),
 };

@@ -1,67 +1,34 @@
-import fastifyCors from '@fastify/cors';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { withRoutes, stackCodeFunction } from '../code.ts';
+import { STACK_CODE_SCHEMA, checkStackCode, withRoutes, type StackCode } from '../code.ts';
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
-import { defaults } from '../../../harness/config/defaults.ts';
-import { ROUTE_METHODS, corsLibraryOptions, type StackDefinition, type StackSetup, type StartedStack, type StackStartOptions } from '../app-stack.ts';
-import type { HandlerLog } from '../handler-log.ts';
-import type { HandlerResponse } from '../../../harness/core/format.ts';
+import { ROUTE_METHODS, corsLibraryOptions, type StackDefinition, type StackSetup } from '../app-stack.ts';
 
 const FASTIFY_ROUTES = `app.route({ method: ${jsLiteral([...ROUTE_METHODS])}, url: '/*', handler })`;
 
-function fastifyHandler(log: HandlerLog, response: Required<HandlerResponse>) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    await log.mark(request.headers);
-    reply.code(response.status).headers(response.headers);
-    return reply.send(response.body);
-  };
-}
+/** `await app.register(cors, ...)`: @fastify/cors as a plugin of the scenario's encapsulated instance. */
+const corsPlugin = (options: Record<string, unknown>) => `await app.register(cors, ${jsLiteral(options)})`;
 
-/**
- * One Fastify server for every scenario of the run. Each scenario is an
- * encapsulated plugin registered with its own prefix, so its @fastify/cors
- * hooks apply to its routes only.
- */
-async function startFastify(options: StackStartOptions): Promise<StartedStack> {
-  const root = Fastify({ logger: false, keepAliveTimeout: defaults.keepAliveMs });
-  const setupErrors = new Map<string, string>();
-  for (const mount of options.mounts) {
-    const handler = fastifyHandler(options.handlerLog, mount.response as Required<HandlerResponse>);
-    root.register(
-      async (app) => {
-        try {
-          await stackCodeFunction(mount.code)(app, fastifyCors, handler, options.origins);
-        } catch (error) {
-          setupErrors.set(mount.scenarioId, error instanceof Error ? error.message : String(error));
-        }
-      },
-      { prefix: mount.prefix },
-    );
-  }
-  await root.listen({ port: options.port ?? 0, host: options.host });
-  const address = root.server.address();
-  if (!address || typeof address === 'string') throw new Error('fastify: no TCP address after listen');
-  return {
-    port: address.port,
-    setupErrors,
-    stop: async () => {
-      root.server.closeAllConnections();
-      await root.close();
-    },
-  };
-}
-
-export const fastifyCorsStack: StackDefinition = {
+export const fastifyCorsStack: StackDefinition<StackCode> = {
   name: 'fastify-cors',
   label: 'Fastify + @fastify/cors',
   packages: ['fastify', '@fastify/cors'],
-  render({ policy, raw }: StackSetup): string {
+  setupSchema: {
+    property: {
+      $ref: '#/definitions/stackCode',
+      description: "Fastify with @fastify/cors: a `code` snippet or the plugin's `options`.",
+    },
+    definitions: { stackCode: STACK_CODE_SCHEMA },
+  },
+  checkSetup: checkStackCode,
+  render({ policy, raw }: StackSetup<StackCode>): string {
     if (raw?.code) return withRoutes(raw.code, FASTIFY_ROUTES);
     const lines: string[] = [];
-    if (raw?.options) lines.push(`await app.register(cors, ${jsLiteral(raw.options)})`);
-    else if (policy) lines.push(`await app.register(cors, ${jsLiteral(corsLibraryOptions(policy))})`);
+    if (raw?.options) lines.push(corsPlugin(raw.options));
+    else if (policy) lines.push(corsPlugin(corsLibraryOptions(policy)));
     lines.push(FASTIFY_ROUTES);
     return lines.join('\n');
   },
-  start: startFastify,
+  renderPolicy: (policy) => corsPlugin(corsLibraryOptions(policy)),
+  preflightFirst: "await app.register(cors, { /* ... */ })   // answers preflights in onRequest\napp.addHook('preHandler', requireAuth)    // a later hook: preflights never reach it",
+  // Fastify and @fastify/cors load only when the server starts, so the definition stays pure.
+  start: async (options) => (await import('./server.ts')).start(options),
 };

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { splitParts, type NextPart } from './render.ts';
 import type { LabOrigins } from '../../../harness/core/origins.ts';
-import type { HandlerResponse, NextHeaderRule } from '../../../harness/core/format.ts';
+import type { HandlerResponse } from '../../../harness/core/format.ts';
+import type { NextHeaderRule } from './setup.ts';
 import type { ScenarioMount } from '../app-stack.ts';
 
 /**

@@ -1,74 +1,19 @@
-import { createServer } from 'node:http';
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { spawnListening } from '../../../harness/system/server-process.ts';
-import { defaults } from '../../../harness/config/defaults.ts';
-import { closeServer, freePort, listenOnFreePort } from '../../../harness/system/listen.ts';
-import { buildTogether } from './batch.ts';
-import { CACHE_DIR, makeInstance, nextEnv, NEXT_BIN } from './build.ts';
+import { CACHE_DIR } from './cache-dir.ts';
 import { renderNext } from './render.ts';
-import type { StackDefinition, StackStartOptions, StartedStack } from '../app-stack.ts';
+import type { StackDefinition } from '../app-stack.ts';
+import { NEXT_SETUP_SCHEMA, type NextSetup } from './setup.ts';
 
-/** `next start` answers in about a second here; a loaded machine gets room. */
-const START_TIMEOUT_MS = 30_000;
-/** Longer than any run's idle gap between two requests on one connection (defaults.keepAliveMs). */
-const KEEP_ALIVE_MS = defaults.keepAliveMs;
-
-/**
- * Next.js in production mode: one generated app for all of a run's Next
- * scenarios (every Next column of the run shares it), built once or taken
- * from the build cache, then `next start` as a child process with this
- * stack's origins written into its copy of the build.
- */
-async function startNext(options: StackStartOptions): Promise<StartedStack> {
-  const markEndpoint = await options.handlerLog.listen(options.host);
-  const stops: (() => Promise<void>)[] = [() => markEndpoint.close()];
-  const stop = async () => {
-    for (const step of stops.reverse()) await step();
-  };
-  try {
-    const build = await buildTogether(options.mounts, options.origins);
-    // Nothing left to serve: every cell of this stack is already an error, but something must listen.
-    const port = build.dir ? await startServer(build.dir, markEndpoint.url, options, stops) : await placeholderServer(options.host, stops);
-    return { port, setupErrors: build.setupErrors, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
-async function startServer(buildDir: string, markUrl: string, options: StackStartOptions, stops: (() => Promise<void>)[]): Promise<number> {
-  const instance = await makeInstance(buildDir, options.origins);
-  stops.push(() => rm(instance, { recursive: true, force: true }));
-  // A port the OS says is free now: `next start` takes a port, not a listening socket.
-  const port = options.port ?? (await freePort(options.host));
-  // Idle connections stay open for the run: the recorder in front reuses them, and one that Next closes
-  // (after its default 5 s) just as the recorder sends on it is a reset the cell would count as an error.
-  const args = [NEXT_BIN, 'start', '--hostname', options.host, '--port', String(port), '--keepAliveTimeout', String(KEEP_ALIVE_MS)];
-  const child = await spawnListening(process.execPath, args, {
-    cwd: instance,
-    env: nextEnv({ CORSLAB_HANDLER_LOG_URL: markUrl }),
-    what: `next start (${path.basename(instance)})`,
-    ports: [port],
-    timeoutMs: START_TIMEOUT_MS,
-  });
-  stops.push(() => child.stop(2_000));
-  return port;
-}
-
-async function placeholderServer(host: string, stops: (() => Promise<void>)[]): Promise<number> {
-  const server = createServer((_, res) => res.writeHead(503, { 'Content-Type': 'text/plain' }).end('no Next.js app: none of the scenarios built\n'));
-  const port = await listenOnFreePort(server, host);
-  stops.push(() => closeServer(server));
-  return port;
-}
-
-export const nextStack: StackDefinition = {
+export const nextStack: StackDefinition<NextSetup> = {
   name: 'next',
   label: 'Next.js',
   packages: ['next', 'react'],
   // Next builds into, and runs from, the project's build cache.
   writableDirs: [CACHE_DIR],
+  setupSchema: NEXT_SETUP_SCHEMA,
   render: renderNext,
-  start: startNext,
+  // The route handler is the whole of it: the lab adds no catch-all routes to a Next policy.
+  renderPolicy: (policy) => renderNext({ policy }),
+  preflightFirst: "// in middleware (proxy.ts), before checking credentials:\nif (request.method === 'OPTIONS') return NextResponse.next()   // the route's OPTIONS export answers it\n// ... then the authentication",
+  // The build and `next start` load only when the server starts, so the definition stays pure.
+  start: async (options) => (await import('./server.ts')).start(options),
 };

@@ -3,7 +3,7 @@ import { ORIGIN_TOKENS, detokenizeOrigins, generateApp, mergeHeaders, tokenizeOr
 import { blameScenarios, cacheKey } from './build.ts';
 import { DEFAULT_ROUTE, PART_MARKERS, renderNext, splitParts, withHelpers } from './render.ts';
 import { resolveResponse, type ScenarioMount } from '../app-stack.ts';
-import type { NextSetup } from '../../../harness/core/format.ts';
+import type { NextSetup } from './setup.ts';
 
 const origins = { app: 'http://app.example.localhost:4100', evil: 'http://evil.localhost:4100', apiOrigin: 'http://api.example.localhost:4200' };
 const versions = { next: '16.4.6', react: '19.3.1' };

@@ -1,6 +1,7 @@
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
 import { ROUTE_METHODS, type StackSetup } from '../app-stack.ts';
-import type { NextSetup, Policy } from '../../../harness/core/format.ts';
+import type { Policy } from '../../../harness/core/format.ts';
+import type { NextSetup } from './setup.ts';
 
 /**
  * A scenario's Next.js setup is a few of Next's own files, not one snippet.
@@ -96,9 +97,7 @@ function routePart(policy: Policy | undefined, next: NextSetup | undefined): str
   return policy ? policyRoute(policy) : DEFAULT_ROUTE;
 }
 
-export function renderNext({ policy, raw }: StackSetup): string {
-  // The lab hands every stack its part of the scenario's server setup as `raw`; Next's is a NextSetup.
-  const next = raw as NextSetup | undefined;
+export function renderNext({ policy, raw: next }: StackSetup<NextSetup>): string {
   const parts: [NextPart, string][] = [['route', routePart(policy, next)]];
   if (next?.headers) parts.push(['headers', JSON.stringify(next.headers, null, 2)]);
   if (next?.middleware) parts.push(['middleware', withHelpers(next.middleware)]);

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apacheProxy, parseConfigTest } from './index.ts';
+import { apacheProxy } from './index.ts';
+import { parseConfigTest } from './process.ts';
 import type { ProxyScenarioInput } from '../proxy.ts';
 
 describe('reading what `apache2 -t` says', () => {

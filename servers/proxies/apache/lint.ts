@@ -8,8 +8,7 @@
  * given is refused before httpd ever sees it, with the line it is on.
  */
 
-import type { ProxyLevel } from '../../../harness/core/format.ts';
-import type { LintProblem } from '../proxy.ts';
+import type { LintProblem, ProxyLevel } from '../proxy.ts';
 
 type ArgumentCheck = (args: string[]) => string | undefined;
 

@@ -1,77 +1,23 @@
-import { execFile } from 'node:child_process';
-import { locateExecutable } from '../../../harness/system/locate.ts';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { runHere, spawnListening } from '../../../harness/system/server-process.ts';
 import { nginxConfig, nginxDisplay, nginxPolicy, unsafeConfigValue } from './config.ts';
+import { nginxImage } from './image.ts';
 import { lintSnippet } from './lint.ts';
-import type { CommandRunner, ConfigLine, ConfigProblem, ProxyDefinition, ProxyLocation, StartedProxy } from '../proxy.ts';
+import { proxySetupSchema, type ProxyDefinition } from '../proxy.ts';
 
-const run = promisify(execFile);
-
-/** Where Debian puts nginx; CORSLAB_NGINX_PATH points elsewhere. */
-const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
-
-let located: Promise<ProxyLocation> | undefined;
-
-/** The nginx binary and its version, looked up once per process. */
-function locateNginx(): Promise<ProxyLocation> {
-  located ??= (async (): Promise<ProxyLocation> => {
-    const found = locateExecutable({ what: 'nginx', envVar: 'CORSLAB_NGINX_PATH', candidates: CANDIDATES, install: 'install it with scripts/setup.mjs' });
-    if (!found.available) return found;
-    try {
-      // `nginx -v` prints "nginx version: nginx/1.22.1" on stderr.
-      const { stderr } = await run(found.executable, ['-v']);
-      return { available: true, executable: found.executable, version: /nginx\/(\S+)/.exec(stderr)?.[1] ?? 'unknown' };
-    } catch (error) {
-      return { available: false, reason: `${found.executable} -v failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
-    }
-  })();
-  return located;
-}
-
-async function writeConfig(dir: string, lines: ConfigLine[]): Promise<string> {
-  const file = path.join(dir, 'nginx.conf');
-  await writeFile(file, `${lines.map((l) => l.text).join('\n')}\n`);
-  return file;
-}
-
-/** `nginx -t` on a generated config: the problems nginx reports, with the line it names. */
-async function testNginxConfig(executable: string, dir: string, lines: ConfigLine[], runner: CommandRunner = runHere): Promise<ConfigProblem[]> {
-  const file = await writeConfig(dir, lines);
-  const { code, stderr } = await runner([executable, '-t', '-q', '-p', dir, '-c', file]);
-  if (code === 0) return [];
-  const problems = stderr
-    .split('\n')
-    .filter((l) => /\[(emerg|alert|crit|error)\]/.test(l))
-    .map((l) => {
-      const at = new RegExp(`in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(l);
-      // "2026/11/26 07:43:36 [emerg] 9278#9278: <message> in <file>:<line>"
-      return { line: at ? Number(at[1]) : 0, message: l.replace(/^.*?\[\w+\] (\d+#\d+: )?/, '').replace(/ in \S+:\d+$/, '') };
-    });
-  // A failure nginx gave no config line for (it could not run at all) is still a failure.
-  return problems.length > 0 ? problems : [{ line: 0, message: stderr.trim() || `nginx -t exited with ${code}` }];
-}
-
-/** nginx in the foreground on a generated config: the same command here and in a container. */
-async function nginxForeground(executable: string, dir: string, lines: ConfigLine[]): Promise<string[]> {
-  const file = await writeConfig(dir, lines);
-  return [executable, '-p', dir, '-c', file, '-g', 'daemon off;'];
-}
-
-/** Starts nginx in the foreground on a generated config and waits until every server block listens. */
-async function startNginx(executable: string, dir: string, lines: ConfigLine[], ports: number[]): Promise<StartedProxy> {
-  const [command, ...args] = await nginxForeground(executable, dir, lines);
-  const child = await spawnListening(command!, args, { what: `nginx (${path.basename(dir)})`, ports, timeoutMs: 5_000 });
-  // nginx stops gracefully on QUIT and at once on TERM; TERM is what a run's end wants.
-  return { stop: () => child.stop(2_000) };
-}
+/** Its processes (locate, config test, start) load only when one is needed: lint, config and fixes are pure. */
+const processes = () => import('./process.ts');
 
 export const nginxProxy: ProxyDefinition = {
   name: 'nginx',
   label: 'nginx',
-  locate: locateNginx,
+  setupSchema: proxySetupSchema(
+    { name: 'nginx', label: 'nginx' },
+    {
+      description: 'nginx as a reverse proxy in front of the app: snippets at the http, server and location level.',
+      http: 'At the http level, e.g. `map $http_origin $cors_origin { ... }`.',
+      server: "At the server level, before the scenario's location.",
+      location: "Inside the scenario's location, before it proxies to the app (add_header, if, return, proxy_hide_header, ...).",
+    },
+  ),
   lint: lintSnippet,
   unsafeValue: unsafeConfigValue,
   config: nginxConfig,
@@ -93,7 +39,9 @@ export const nginxProxy: ProxyDefinition = {
     '    proxy_pass http://app;',
     '}',
   ].join('\n'),
-  test: testNginxConfig,
-  foreground: nginxForeground,
-  start: startNginx,
+  image: nginxImage,
+  locate: async () => (await processes()).locateNginx(),
+  test: async (executable, dir, lines, run) => (await processes()).testNginxConfig(executable, dir, lines, run),
+  foreground: async (executable, dir, lines) => (await processes()).nginxForeground(executable, dir, lines),
+  start: async (executable, dir, lines, ports) => (await processes()).startNginx(executable, dir, lines, ports),
 };

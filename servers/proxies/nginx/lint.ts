@@ -7,8 +7,7 @@
  * it, with the line it is on.
  */
 
-import type { ProxyLevel } from '../../../harness/core/format.ts';
-import type { LintProblem } from '../proxy.ts';
+import type { LintProblem, ProxyLevel } from '../proxy.ts';
 
 /** Directives that change what a request or a response looks like, and nothing else. */
 const RESPONSE_SHAPING = [

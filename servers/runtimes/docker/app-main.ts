@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { defaults } from '../../../harness/config/defaults.ts';
 import { HandlerLog } from '../../apps/handler-log.ts';
-import { stacks } from '../../apps/catalog.ts';
+import { stackDefinition } from '../../apps/catalog.ts';
 import type { LabOrigins } from '../../../harness/core/origins.ts';
 import type { AppStackName } from '../../../harness/core/names.ts';
 import type { ScenarioMount, StartedStack } from '../../apps/app-stack.ts';
@@ -74,7 +74,7 @@ async function main(specFile: string): Promise<void> {
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
   try {
-    started = await stacks[spec.app].start({ host: spec.host, port: spec.port, mounts: spec.mounts, handlerLog: new RemoteHandlerLog(spec.channel), origins: spec.origins });
+    started = await stackDefinition(spec.app).start({ host: spec.host, port: spec.port, mounts: spec.mounts, handlerLog: new RemoteHandlerLog(spec.channel), origins: spec.origins });
     process.stdout.write(`corslab: ${spec.app} listens on ${spec.host}:${started.port} (Node ${process.version})\n`);
     await report({ port: started.port, setupErrors: Object.fromEntries(started.setupErrors) });
   } catch (error) {

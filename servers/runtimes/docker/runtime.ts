@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectRoot as projectFolder } from '../../../harness/system/project.ts';
 import { defaults } from '../../../harness/config/defaults.ts';
-import { PROXY_NAMES, splitStack, type ProxyName, type StackName, type ProxyVariants } from '../../../harness/core/names.ts';
+import { splitStack, type ProxyName, type StackName, type ProxyVariants } from '../../../harness/core/names.ts';
 import type { Scenario } from '../../../harness/core/format.ts';
-import { proxies } from '../../proxies/catalog.ts';
+import { proxyDefinition, proxyNames } from '../../proxies/catalog.ts';
+import { proxiesUsed } from '../../proxies/locate.ts';
 import { freePort } from '../../../harness/system/listen.ts';
-import { stacks } from '../../apps/catalog.ts';
+import { stackDefinition } from '../../apps/catalog.ts';
 import { openChannel, type StartReport } from './channel.ts';
 import { RUN_LABEL, dockerReachable, resolveImage, testcontainers } from './engine.ts';
 import { PortsListening, Reported } from './wait.ts';
@@ -22,8 +23,8 @@ import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
 
 const projectRoot = projectFolder.replace(/\/$/, '');
 
-/** A proxy image, looked into once per run: where its binary is, its version, its layout. */
-interface ProxyImage {
+/** A proxy image, looked into once per run: where its binary is, its version, its layout (what the proxy definition says to look for, ProxyImage). */
+interface InspectedImage {
   setting: ImageSetting;
   info: ImageInfo;
   executable: string;
@@ -57,11 +58,11 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
   if (!reachable.ok) throw new DockerRuntimeError(`the Docker runtime (${settings.runtimeFrom}) needs a Docker engine: ${reachable.reason}`);
   const runId = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const tc = await testcontainers();
-  const [node] = settings.images.node;
+  const [node] = settings.images.node ?? [];
   const nodeImage = await resolveImage(node!.ref, node!.from).catch((error: Error) => {
     throw new DockerRuntimeError(error.message);
   });
-  const proxyImages = new Map<string, ProxyImage>();
+  const proxyImages = new Map<string, InspectedImage>();
   // Folders the containers read (configs, app specs): one per run, removed at the end.
   const shared = await mkdtemp(path.join(os.tmpdir(), 'corslab-docker-'));
   await chmod(shared, 0o755);
@@ -84,16 +85,18 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
     if (failures.length > 0) throw new Error(`${failures.length} container(s) could not be removed (docker ps -a --filter label=${RUN_LABEL}=${runId}): ${(failures[0] as PromiseRejectedResult).reason}`);
   });
 
+  /** The images configured for a proxy (resolveSettings gives every proxy at least one). */
+  const imagesOf = (proxy: ProxyName): ImageSetting[] => settings.images[proxy] ?? [];
   const variants: ProxyVariants = {};
-  for (const proxy of PROXY_NAMES) {
-    const list = settings.images[proxy];
+  for (const proxy of proxyNames()) {
+    const list = imagesOf(proxy);
     if (list.length > 1) variants[proxy] = list.map((i) => i.variant!);
   }
-  const imageFor = (stack: StackName): ProxyImage | undefined => {
+  const imageFor = (stack: StackName): InspectedImage | undefined => {
     const { proxy, variant } = splitStack(stack);
     if (!proxy) return undefined;
-    const setting = settings.images[proxy].find((i) => i.variant === variant) ?? settings.images[proxy][0]!;
-    return proxyImages.get(setting.ref);
+    const setting = imagesOf(proxy).find((i) => i.variant === variant) ?? imagesOf(proxy)[0];
+    return setting && proxyImages.get(setting.ref);
   };
 
   /** A container of this run: host network, labelled, stopped and removed by the run's Cleanup. */
@@ -130,7 +133,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
     return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   };
 
-  async function lookInto(proxy: ProxyName, setting: ImageSetting): Promise<ProxyImage> {
+  async function lookInto(proxy: ProxyName, setting: ImageSetting): Promise<InspectedImage> {
     const info = await resolveImage(setting.ref, setting.from);
     const what = `${proxy} image ${setting.ref}`;
     const tool = await start(`the ${what} (config tests)`, setting.ref, ['sleep', '86400'], {
@@ -138,19 +141,12 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
       wait: new PortsListening(`the ${what} (config tests)`, []),
     });
     const run = execIn(tool);
-    // Debian installs httpd as apache2, the official image as httpd (on its PATH, in /usr/local/apache2/bin).
-    const find = proxy === 'nginx' ? 'command -v nginx' : 'command -v apache2 || command -v httpd';
-    const found = await run(['sh', '-c', find]);
+    const image = proxyDefinition(proxy).image;
+    const found = await run(['sh', '-c', image.findExecutable]);
     const executable = found.stdout.trim().split('\n')[0] ?? '';
-    if (found.code !== 0 || !executable.startsWith('/')) throw new Error(`${what} has no ${proxy === 'nginx' ? 'nginx' : 'apache2 or httpd'} on its PATH`);
-    const v = await run([executable, '-v']);
-    const version = (proxy === 'nginx' ? /nginx\/(\S+)/.exec(v.stderr + v.stdout) : /Apache\/(\S+)/.exec(v.stdout + v.stderr))?.[1] ?? 'unknown';
-    const layout: ProxyLayout = { asRoot: true };
-    if (proxy === 'apache') {
-      const dirs = await run(['sh', '-c', 'for d in /usr/lib/apache2/modules /usr/local/apache2/modules /usr/lib/httpd/modules /usr/lib64/httpd/modules; do if [ -d "$d" ]; then echo "$d"; break; fi; done']);
-      layout.modulesDir = dirs.stdout.trim() || undefined;
-      if (!layout.modulesDir) throw new Error(`${what}: found ${executable} but no folder of httpd modules`);
-    }
+    if (found.code !== 0 || !executable.startsWith('/')) throw new Error(`${what} has no ${image.executableNames} on its PATH`);
+    const version = image.version(await run([executable, '-v'])) ?? 'unknown';
+    const layout: ProxyLayout = { asRoot: true, ...(await image.layout?.(run, { executable, what })) };
     return { setting, info, executable, version, layout, tool };
   }
 
@@ -159,12 +155,11 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
     variants,
 
     async locateProxies(scenarios: readonly Scenario[]): Promise<ProxyLocations> {
-      const needed = PROXY_NAMES.filter((p) => scenarios.some((s) => s.server[p] !== undefined));
       const locations: ProxyLocations = {};
       await Promise.all(
-        needed.map(async (proxy) => {
+        proxiesUsed(scenarios).map(async (proxy) => {
           try {
-            const images = await Promise.all(settings.images[proxy].map((setting) => lookInto(proxy, setting)));
+            const images = await Promise.all(imagesOf(proxy).map((setting) => lookInto(proxy, setting)));
             for (const image of images) proxyImages.set(image.setting.ref, image);
             locations[proxy] = { available: true, executable: images[0]!.executable, version: images.map((i) => i.version).join(' / ') };
           } catch (error) {
@@ -176,7 +171,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
     },
 
     configTests(proxy): ConfigTestTarget[] {
-      return settings.images[proxy].flatMap((setting) => {
+      return imagesOf(proxy).flatMap((setting) => {
         const image = proxyImages.get(setting.ref);
         if (!image) return [];
         return [{ where: setting.ref, executable: image.executable, input: (base) => ({ ...base, layout: image.layout }), run: execIn(image.tool), tmpRoot: shared }];
@@ -198,7 +193,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
         { source: projectRoot, target: projectRoot, mode: 'ro' },
         { source: dir, target: dir, mode: 'ro' },
       ];
-      for (const writable of stacks[app].writableDirs ?? []) {
+      for (const writable of stackDefinition(app).writableDirs ?? []) {
         await mkdir(writable, { recursive: true });
         mounts.push({ source: writable, target: writable, mode: 'rw' });
       }
@@ -219,7 +214,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
       const { proxy: name } = splitStack(stack);
       const image = imageFor(stack);
       if (!image || !name) throw new Error(`no image was looked into for ${stack}`);
-      const proxy = proxies[name];
+      const proxy = proxyDefinition(name);
       const withLayout = { ...input, layout: image.layout };
       const argv = await proxy.foreground(image.executable, input.dir, proxy.config(withLayout));
       const what = `${proxy.label} (${path.basename(input.dir)}) in ${image.setting.ref}`;

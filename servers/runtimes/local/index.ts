@@ -1,6 +1,6 @@
 import { splitStack } from '../../../harness/core/names.ts';
-import { stacks } from '../../apps/catalog.ts';
-import { proxies } from '../../proxies/catalog.ts';
+import { stackDefinition } from '../../apps/catalog.ts';
+import { proxyDefinition } from '../../proxies/catalog.ts';
 import { locateProxies } from '../../proxies/locate.ts';
 import type { ProxyLocations } from '../../proxies/proxy.ts';
 import type { StackRuntime } from '../runtime.ts';
@@ -19,9 +19,9 @@ export function localRuntime(): StackRuntime {
       const location = located[proxy];
       return location?.available ? [{ where: location.executable, input: (base) => base, executable: location.executable }] : [];
     },
-    startApp: (_stack, app, options) => stacks[app].start(options),
+    startApp: (_stack, app, options) => stackDefinition(app).start(options),
     startProxy(stack, input, location) {
-      const proxy = proxies[splitStack(stack).proxy!];
+      const proxy = proxyDefinition(splitStack(stack).proxy!);
       return proxy.start(location.executable, input.dir, proxy.config(input), input.servers.map((s) => s.listenPort));
     },
     describe(stack, locations) {

@@ -1,0 +1,393 @@
+/**
+ * The scenario format's JSON Schema, built from its common part (below) and
+ * what each app stack and proxy says of its own part (their setupSchema, in
+ * servers/apps/<stack>/ and servers/proxies/<proxy>/), with the names of
+ * stacks, proxies and columns from the catalogs. The loader validates with
+ * it; `npm run schema` writes it to scenarios/schema.json for editors (the
+ * `# yaml-language-server: $schema=../schema.json` line), and schema.test.ts
+ * fails when that file is out of date.
+ */
+import { PAGE_ORIGINS } from '../core/names.ts';
+import type { JsonSchema, SetupSchema } from '../core/format.ts';
+import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
+import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
+import { stackNames } from '../../servers/labels.ts';
+
+/** The pages a warm-up can come from: a real page's origin (a sandboxed frame has none to send). */
+const WARM_UP_ORIGINS = PAGE_ORIGINS.filter((o) => o !== 'sandboxed');
+
+/** The file itself: a scenario's top-level fields. */
+const TOP: JsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'CORS Lab scenario',
+  description: "One CORS Lab scenario: a server setup, the probes a page makes, and what each probe is expected to do. Placeholders: {app} and {evil} are the page origins, {apiOrigin} the API origin, {api} this scenario's API base URL.",
+  type: 'object',
+  additionalProperties: false,
+  required: ['title', 'lesson', 'server', 'probes'],
+  properties: {
+    $schema: { type: 'string', description: 'Where the schema is, for editors.' },
+    title: {
+      type: 'string',
+      minLength: 1,
+      description: "States the expected result, e.g. 'A PUT is preflighted and the preflight must list PUT'.",
+    },
+    lesson: { type: 'string', minLength: 1, description: 'What the scenario teaches, in our own words.' },
+    sources: {
+      type: 'array',
+      items: { type: 'string', pattern: '^https?://[^\\s]+$' },
+      description: 'Primary sources (Fetch standard sections, engine bugs, library docs).',
+    },
+    tags: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[a-z0-9-]+$' },
+      description: 'Free tags for filtering (lowercase words with dashes).',
+    },
+    server: { $ref: '#/definitions/server', description: 'The API under test.' },
+    cookies: {
+      type: 'array',
+      minItems: 1,
+      description: "Cookies set first-party on the API's host (a top-level visit to it) before each probe runs, in the probe's own browser context. The report records, per engine, which of them each request carried.",
+      items: { $ref: '#/definitions/cookie' },
+    },
+    probes: {
+      type: 'array',
+      minItems: 1,
+      items: { $ref: '#/definitions/probe' },
+      description: 'What the page tries, one cell per probe, stack and engine.',
+    },
+  },
+};
+
+/** `server:`, whose properties are its own fields and each stack's and proxy's part. */
+const SERVER: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'The API under test. No policy and no stack code means an app without any CORS handling.',
+};
+
+/** A column's name, whose list comes from the catalogs. */
+const STACK_NAME: JsonSchema = { description: 'An app stack, or a proxy in front of one, e.g. nginx>express-cors.' };
+
+/** Definitions every scenario uses, before `server`. */
+const VALUES: Record<string, JsonSchema> = {
+  headerName: {
+    type: 'string',
+    pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+    description: 'An HTTP header name (RFC 9110 token).',
+  },
+  headerValue: { type: 'string', pattern: '^[^\\r\\n\\u0000]*$', description: 'An HTTP header value: no CR, LF or NUL.' },
+  method: {
+    type: 'string',
+    pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+    description: 'An HTTP method (RFC 9110 token), e.g. GET, PUT, DELETE.',
+  },
+  origin: {
+    type: 'string',
+    pattern: '^[^\\s\\r\\n]+$',
+    description: 'An origin such as {app}, {evil}, null, or a literal like https://app.example.com; may carry a deliberate mistake such as a trailing slash.',
+  },
+  headers: {
+    type: 'object',
+    propertyNames: { $ref: '#/definitions/headerName' },
+    additionalProperties: { $ref: '#/definitions/headerValue' },
+  },
+  policy: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['origin'],
+    description: "One CORS intent that each stack renders in its own idiom. Omitted fields keep each library's default.",
+    properties: {
+      origin: {
+        description: '"*" (any origin, literally), "reflect" (echo any Origin back), one origin, or a list of origins.',
+        oneOf: [{ $ref: '#/definitions/origin' }, { type: 'array', minItems: 1, items: { $ref: '#/definitions/origin' } }],
+      },
+      methods: {
+        type: 'array',
+        items: { $ref: '#/definitions/method' },
+        description: "Methods allowed in Access-Control-Allow-Methods (default: each library's own default; @fastify/cors allows only GET, HEAD, POST).",
+      },
+      allowedHeaders: {
+        type: 'array',
+        items: { $ref: '#/definitions/headerName' },
+        description: 'Request headers allowed in Access-Control-Allow-Headers (default: echo what the preflight asked for).',
+      },
+      exposedHeaders: {
+        type: 'array',
+        items: { $ref: '#/definitions/headerName' },
+        description: 'Response headers JavaScript may read, sent in Access-Control-Expose-Headers.',
+      },
+      credentials: {
+        type: 'boolean',
+        description: 'Send Access-Control-Allow-Credentials: true (cookies and HTTP auth may be used).',
+      },
+      maxAge: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 86400,
+        description: 'Seconds a browser may cache the preflight (Access-Control-Max-Age).',
+      },
+    },
+  },
+  response: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'What the app\'s handler answers when a request reaches it (default: 200 with {"ok":true}).',
+    properties: {
+      status: {
+        type: 'integer',
+        minimum: 200,
+        maximum: 599,
+        description: 'HTTP status the handler answers with (default 200).',
+      },
+      headers: {
+        $ref: '#/definitions/headers',
+        description: 'Headers the handler sets (default: Content-Type: application/json).',
+      },
+      body: { type: 'string', description: 'Body the handler sends (default: {"ok":true}).' },
+    },
+  },
+};
+
+/** `server:`'s own fields: the policy and the response first, then the app stacks' parts, then the fields about proxies, then the proxies' parts. */
+const SERVER_FIELDS: Record<string, JsonSchema> = {
+  policy: { $ref: '#/definitions/policy', description: 'One CORS intent that every stack renders in its own idiom.' },
+  response: { $ref: '#/definitions/response', description: "What the app's handler answers." },
+};
+const PROXY_FIELDS: Record<string, JsonSchema> = {
+  policyAt: {
+    enum: ['app', 'proxy', 'both'],
+    description: 'Behind a proxy: apply the policy at the app (default), at the proxy, or at both (two layers that each add CORS headers).',
+  },
+  upstream: {
+    enum: ['up', 'down'],
+    description: 'Behind a proxy: `down` leaves nothing listening behind it, so the proxy itself answers (nginx 502, Apache 503).',
+  },
+};
+
+/** Definitions every scenario uses, after `server`. */
+const PROBES: Record<string, JsonSchema> = {
+  fetch: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['url'],
+    properties: {
+      url: {
+        type: 'string',
+        pattern: '^\\{(api|apiOrigin|app|evil)\\}[^\\s]*$',
+        description: "Starts with {api}, {apiOrigin}, {app} or {evil}: probes only ever contact the lab's own loopback origins.",
+      },
+      method: { $ref: '#/definitions/method', description: 'HTTP method (default GET).' },
+      headers: { $ref: '#/definitions/headers', description: 'Request headers the page sets.' },
+      body: { type: 'string', description: 'Request body (not with GET or HEAD).' },
+      mode: { enum: ['cors', 'no-cors', 'same-origin'], description: 'Request mode (default cors).' },
+      credentials: {
+        enum: ['omit', 'same-origin', 'include'],
+        description: 'Credentials mode (default same-origin, which sends no cookies cross-origin); include sends cookies.',
+      },
+    },
+  },
+  expect: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      preflight: { type: 'boolean', description: 'A CORS preflight crossed the wire.' },
+      reachedHandler: { type: 'boolean', description: "The actual request reached the app's handler." },
+      result: { enum: ['allowed', 'blocked', 'opaque'], description: 'What JavaScript got.' },
+      status: {
+        type: 'integer',
+        minimum: 100,
+        maximum: 599,
+        description: 'The status JavaScript read (only with result: allowed).',
+      },
+      readable: {
+        type: 'array',
+        items: { $ref: '#/definitions/headerName' },
+        description: 'Response headers JavaScript must be able to read.',
+      },
+      unreadable: {
+        type: 'array',
+        items: { $ref: '#/definitions/headerName' },
+        description: 'Response headers the server sends that JavaScript must not be able to read.',
+      },
+      bodyContains: { type: 'string', description: 'A substring the body JavaScript read must contain.' },
+      cookiesSent: {
+        type: 'array',
+        items: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+        description: 'Exactly the scenario cookies the actual request carried (by name).',
+      },
+      preflights: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 10,
+        description: 'How many preflights crossed the wire for the probe (with `again`, both requests together).',
+      },
+    },
+  },
+  probe: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['fetch', 'expect'],
+    properties: {
+      name: { type: 'string', minLength: 1, description: 'A short name for the probe (default: method and URL).' },
+      from: {
+        enum: [...PAGE_ORIGINS],
+        description: "The page that makes the request (default: app): app (same-site), evil (cross-site attacker), sandboxed (a sandboxed iframe in the attacker's page: Origin null), lookalike-suffix (app.example.localhost.evil.localhost, cross-site), lookalike-prefix (evilapp.example.localhost, same-site).",
+      },
+      fetch: { $ref: '#/definitions/fetch', description: 'The fetch() call the page makes.' },
+      expect: { $ref: '#/definitions/expect', description: 'What the probe is expected to do.' },
+      expectFor: {
+        type: 'array',
+        description: 'Expectations that differ on some stacks or engines, merged over `expect`. Each needs a reason; an engine difference also needs a source (a spec issue or engine bug).',
+        items: { $ref: '#/definitions/expectFor' },
+      },
+      deviations: {
+        type: 'array',
+        description: 'Where engines are known to differ from the Fetch standard on this probe, with the source that documents it. The report still flags the cell; this says the difference was investigated.',
+        items: { $ref: '#/definitions/deviation' },
+      },
+      warmUp: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['from'],
+        description: "Before the page's request, the harness sends the same URL once as a GET with this page's Origin, as another visitor's browser would have (to fill a proxy's cache). It is recorded on the wire as a setup exchange, never as the probe's own.",
+        properties: {
+          from: {
+            enum: WARM_UP_ORIGINS,
+            description: 'Whose Origin the warm-up request carries.',
+          },
+        },
+      },
+      again: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['afterMs'],
+        description: "The page makes the same request again, to the same URL, this long after the first settled; JavaScript's result is the second answer and `preflights` counts both (the preflight cache).",
+        properties: {
+          afterMs: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 30000,
+            description: 'Milliseconds between the first answer and the second request.',
+          },
+          url: {
+            type: 'string',
+            pattern: '^\\{(api|apiOrigin)\\}[^\\s]*$',
+            description: 'Another URL of the same API for the second request (default: the same URL). Starts with {api} or {apiOrigin}.',
+          },
+        },
+      },
+    },
+  },
+  expectFor: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['expect', 'why'],
+    properties: {
+      stack: {
+        oneOf: [{ $ref: '#/definitions/stackName' }, { type: 'array', minItems: 1, items: { $ref: '#/definitions/stackName' } }],
+        description: 'A stack or list of stacks this applies to.',
+      },
+      engine: {
+        oneOf: [{ $ref: '#/definitions/engineName' }, { type: 'array', minItems: 1, items: { $ref: '#/definitions/engineName' } }],
+        description: 'An engine or list of engines this applies to.',
+      },
+      expect: {
+        $ref: '#/definitions/expect',
+        description: "The fields that differ, merged over the probe's expect.",
+      },
+      why: { type: 'string', minLength: 1, description: 'Why this stack or engine behaves differently.' },
+      source: {
+        type: 'string',
+        pattern: '^https?://[^\\s]+$',
+        description: 'Where the difference is documented (required for engine differences).',
+      },
+    },
+  },
+};
+
+/** Definitions every scenario uses, after the names. */
+const COOKIES: Record<string, JsonSchema> = {
+  cookie: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      name: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_-]{1,64}$',
+        description: 'Cookie name (letters, digits, _ and -).',
+      },
+      value: { type: 'string', pattern: '^[A-Za-z0-9_.-]{0,128}$', description: 'Cookie value (default: 1).' },
+      sameSite: {
+        enum: ['unset', 'Lax', 'Strict', 'None'],
+        description: 'The SameSite attribute; unset leaves it out (browsers then apply their default).',
+      },
+      secure: {
+        type: 'boolean',
+        description: 'Add the Secure attribute (http://*.localhost counts as a secure context in Chromium and Firefox).',
+      },
+    },
+  },
+  deviation: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['why', 'source'],
+    properties: {
+      engine: {
+        oneOf: [{ $ref: '#/definitions/engineName' }, { type: 'array', minItems: 1, items: { $ref: '#/definitions/engineName' } }],
+        description: 'The engine or engines that deviate (default: every engine).',
+      },
+      why: {
+        type: 'string',
+        minLength: 1,
+        description: 'What the engine does instead of what the standard says.',
+      },
+      source: {
+        type: 'string',
+        pattern: '^https?://[^\\s]+$',
+        description: 'An engine bug, a standard issue or a vendor note that documents the deviation.',
+      },
+    },
+  },
+};
+
+/** The definitions the common part gives; a stack's or a proxy's may not replace one. */
+const COMMON_DEFINITIONS = new Set([...Object.keys(VALUES), 'server', ...Object.keys(PROBES), 'stackName', 'engineName', ...Object.keys(COOKIES), 'appStackName']);
+
+/** The scenario schema for the app stacks and proxies in the catalogs now. */
+export function scenarioSchema(): JsonSchema {
+  const server: Record<string, JsonSchema> = { ...SERVER_FIELDS };
+  const definitions: Record<string, JsonSchema> = {};
+  const add = (name: string, part: SetupSchema) => {
+    if (name in server) throw new Error(`the scenario schema would have \`server.${name}\` twice: an app stack and a proxy, or a field, have that name`);
+    server[name] = part.property;
+    for (const [key, definition] of Object.entries(part.definitions ?? {})) {
+      const clash = COMMON_DEFINITIONS.has(key) || (key in definitions && JSON.stringify(definitions[key]) !== JSON.stringify(definition));
+      if (clash) throw new Error(`${name} gives the scenario schema a definition \`${key}\` that is already defined otherwise`);
+      definitions[key] = definition;
+    }
+  };
+  for (const name of appStackNames()) add(name, stackDefinition(name).setupSchema);
+  Object.assign(server, PROXY_FIELDS);
+  for (const name of proxyNames()) add(name, proxyDefinition(name).setupSchema);
+  return {
+    ...TOP,
+    definitions: {
+      ...VALUES,
+      server: { ...SERVER, properties: server },
+      ...PROBES,
+      stackName: { enum: stackNames(), ...STACK_NAME },
+      // The engine catalog sits above this layer; tests/catalogs.test.ts checks that this is its list.
+      engineName: { enum: ['chromium', 'firefox', 'webkit'] },
+      ...COOKIES,
+      appStackName: { enum: appStackNames() },
+      ...definitions,
+    },
+  };
+}
+
+/** scenarios/schema.json as `npm run schema` writes it. */
+export function schemaText(): string {
+  return `${JSON.stringify(scenarioSchema(), null, 2)}\n`;
+}
