@@ -3,8 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot as projectFolder } from '../../../harness/system/project.ts';
-import { defaults } from '../../../harness/config/defaults.ts';
-import { splitStack, type ProxyName, type StackName, type ProxyVariants } from '../../../harness/core/names.ts';
+import { splitStack, type AppStackName, type ProxyName, type StackName, type ProxyVariants } from '../../../harness/core/names.ts';
 import type { Scenario } from '../../../harness/core/format.ts';
 import { proxyDefinition, proxyNames } from '../../proxies/catalog.ts';
 import { proxiesUsed } from '../../proxies/locate.ts';
@@ -16,10 +15,12 @@ import { PortsListening, Reported } from './wait.ts';
 import type { Cleanup } from '../../../harness/core/cleanup.ts';
 import type { ImageInfo } from '../../../harness/results/types.ts';
 import type { ImageSetting, RuntimeSettings } from '../../../harness/config/settings.ts';
-import type { CommandRunner, ProxyLayout, ProxyLocations } from '../../proxies/proxy.ts';
+import type { ProxyLayout, ProxyLocations } from '../../proxies/proxy.ts';
 import { RuntimeSetupError, type ConfigTestTarget, type StackRuntime } from '../runtime.ts';
 import type { AppContainerSpec } from './app-main.ts';
-import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
+import type { StartedTestContainer } from 'testcontainers';
+import { RunContainers, execIn, type BindMount } from './containers.ts';
+import type { StackStartOptions, StartedStack } from '../../apps/app-stack.ts';
 
 const projectRoot = projectFolder.replace(/\/$/, '');
 
@@ -68,22 +69,8 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
   await chmod(shared, 0o755);
   cleanup.add('the Docker runtime folder', () => rm(shared, { recursive: true, force: true }));
 
-  // Every container of the run, stopped and removed together (in parallel: one by one, 45 containers took 20 s).
-  // One started after the run began stopping (a Ctrl-C during start-up) is stopped as soon as it is up.
-  const containers = new Set<StartedTestContainer>();
-  // Starts under way: a Ctrl-C during start-up waits for them (a failed start removes its own container).
-  const starting = new Set<Promise<unknown>>();
-  let stopping = false;
-  const remove = (c: StartedTestContainer) => c.stop({ timeout: 1_000, remove: true }).then(() => undefined);
-  cleanup.add(`the run's containers (label ${RUN_LABEL}=${runId})`, async () => {
-    stopping = true;
-    const deadline = Date.now() + defaults.containerStartMs;
-    while (starting.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...starting]), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
-    }
-    const failures = (await Promise.allSettled([...containers].map(remove))).filter((r) => r.status === 'rejected');
-    if (failures.length > 0) throw new Error(`${failures.length} container(s) could not be removed (docker ps -a --filter label=${RUN_LABEL}=${runId}): ${(failures[0] as PromiseRejectedResult).reason}`);
-  });
+  const containers = new RunContainers(tc, runId);
+  cleanup.add(`the run's containers (label ${RUN_LABEL}=${runId})`, () => containers.stopAll());
 
   /** The images configured for a proxy (resolveSettings gives every proxy at least one). */
   const imagesOf = (proxy: ProxyName): ImageSetting[] => settings.images[proxy] ?? [];
@@ -99,57 +86,6 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
     return setting && proxyImages.get(setting.ref);
   };
 
-  /** A container of this run: host network, labelled, stopped and removed by the run's Cleanup. */
-  async function start(what: string, image: string, argv: string[], options: { mounts: { source: string; target: string; mode?: 'ro' | 'rw' }[]; wait: WaitStrategy; env?: Record<string, string>; workdir?: string }): Promise<StartedTestContainer> {
-    const container = new tc.GenericContainer(image)
-      .withNetworkMode('host')
-      // The command is run as given: the image's entrypoint script (the official nginx image has one) is not wanted.
-      .withEntrypoint([argv[0]!])
-      .withCommand(argv.slice(1))
-      .withBindMounts(options.mounts)
-      .withLabels({ [RUN_LABEL]: runId, 'corslab.what': what.slice(0, 200) })
-      .withEnvironment(options.env ?? {})
-      .withWaitStrategy(options.wait)
-      .withStartupTimeout(defaults.containerStartMs);
-    if (options.workdir) container.withWorkingDir(options.workdir);
-    if (stopping) throw new Error(`${what}: not started, the run is stopping`);
-    const starts = container.start().then((started) => {
-      containers.add(started);
-      return started;
-    });
-    starting.add(starts);
-    try {
-      const started = await starts;
-      if (stopping) throw new Error(`${what}: the run is stopping`);
-      return started;
-    } finally {
-      starting.delete(starts);
-    }
-  }
-
-  /** Runs a command in a running container, as `CommandRunner` wants it. */
-  const execIn = (container: StartedTestContainer): CommandRunner => async (argv) => {
-    const result = await container.exec(argv);
-    return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-  };
-
-  async function lookInto(proxy: ProxyName, setting: ImageSetting): Promise<InspectedImage> {
-    const info = await resolveImage(setting.ref, setting.from);
-    const what = `${proxy} image ${setting.ref}`;
-    const tool = await start(`the ${what} (config tests)`, setting.ref, ['sleep', '86400'], {
-      mounts: [{ source: shared, target: shared, mode: 'rw' }],
-      wait: new PortsListening(`the ${what} (config tests)`, []),
-    });
-    const run = execIn(tool);
-    const image = proxyDefinition(proxy).image;
-    const found = await run(['sh', '-c', image.findExecutable]);
-    const executable = found.stdout.trim().split('\n')[0] ?? '';
-    if (found.code !== 0 || !executable.startsWith('/')) throw new Error(`${what} has no ${image.executableNames} on its PATH`);
-    const version = image.version(await run([executable, '-v'])) ?? 'unknown';
-    const layout: ProxyLayout = { asRoot: true, ...(await image.layout?.(run, { executable, what })) };
-    return { setting, info, executable, version, layout, tool };
-  }
-
   return {
     name: 'docker',
     variants,
@@ -159,7 +95,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
       await Promise.all(
         proxiesUsed(scenarios).map(async (proxy) => {
           try {
-            const images = await Promise.all(imagesOf(proxy).map((setting) => lookInto(proxy, setting)));
+            const images = await Promise.all(imagesOf(proxy).map((setting) => inspectProxyImage(containers, shared, proxy, setting)));
             for (const image of images) proxyImages.set(image.setting.ref, image);
             locations[proxy] = { available: true, executable: images[0]!.executable, version: images.map((i) => i.version).join(' / ') };
           } catch (error) {
@@ -178,37 +114,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
       });
     },
 
-    async startApp(stack, app, options) {
-      const channel = await openChannel(options.host, options.handlerLog);
-      const stops: (() => Promise<void>)[] = [() => channel.close()];
-      cleanup.add(`the side channel of ${stack}`, async () => {
-        for (const stop of stops.reverse()) await stop();
-      });
-      const dir = await mkdtemp(path.join(shared, 'app-'));
-      await chmod(dir, 0o755);
-      const spec: AppContainerSpec = { app, host: options.host, port: await freePort(options.host), mounts: options.mounts, origins: options.origins, channel: channel.url };
-      const specFile = path.join(dir, 'spec.json');
-      await writeFile(specFile, JSON.stringify(spec));
-      const mounts: { source: string; target: string; mode?: 'ro' | 'rw' }[] = [
-        { source: projectRoot, target: projectRoot, mode: 'ro' },
-        { source: dir, target: dir, mode: 'ro' },
-      ];
-      for (const writable of stackDefinition(app).writableDirs ?? []) {
-        await mkdir(writable, { recursive: true });
-        mounts.push({ source: writable, target: writable, mode: 'rw' });
-      }
-      const what = `${stack} in ${node!.ref}`;
-      const wait = new Reported<StartReport>(what, 'its report on the side channel that it listens', channel.started);
-      await start(what, node!.ref, ['node', '--import', 'tsx', path.join(projectRoot, 'servers/runtimes/docker/app-main.ts'), specFile], {
-        mounts,
-        wait,
-        workdir: projectRoot,
-        env: { CORSLAB_OWNER_PID: String(process.pid), NEXT_TELEMETRY_DISABLED: '1', HOME: '/tmp' },
-      });
-      const report = wait.result();
-      if ('error' in report) throw new Error(`${what}: ${report.error}`);
-      return { port: report.port, setupErrors: new Map(Object.entries(report.setupErrors)), stop: async () => {} };
-    },
+    startApp: (stack, app, options) => startAppContainer(containers, cleanup, { stack, app, options, image: node!.ref, shared }),
 
     async startProxy(stack, input) {
       const { proxy: name } = splitStack(stack);
@@ -218,11 +124,11 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
       const withLayout = { ...input, layout: image.layout };
       const argv = await proxy.foreground(image.executable, input.dir, proxy.config(withLayout));
       const what = `${proxy.label} (${path.basename(input.dir)}) in ${image.setting.ref}`;
-      await start(what, image.setting.ref, argv, {
+      await containers.start(what, image.setting.ref, argv, {
         mounts: [{ source: input.dir, target: input.dir, mode: 'rw' }],
         wait: new PortsListening(what, input.servers.map((s) => s.listenPort)),
       });
-      // Stopped and removed through the run's Cleanup (registered in start()).
+      // Stopped and removed with the run's containers (RunContainers.stopAll).
       return { stop: async () => {} };
     },
 
@@ -232,4 +138,61 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
       return { ...(image ? { proxyVersion: image.version } : {}), images };
     },
   };
+}
+
+/** Looks into a proxy image once per run, with a container of it kept running for the config tests: its binary, version and layout, as the proxy definition says to find them. */
+async function inspectProxyImage(containers: RunContainers, shared: string, proxy: ProxyName, setting: ImageSetting): Promise<InspectedImage> {
+  const info = await resolveImage(setting.ref, setting.from);
+  const what = `${proxy} image ${setting.ref}`;
+  const tool = await containers.start(`the ${what} (config tests)`, setting.ref, ['sleep', '86400'], {
+    mounts: [{ source: shared, target: shared, mode: 'rw' }],
+    wait: new PortsListening(`the ${what} (config tests)`, []),
+  });
+  const run = execIn(tool);
+  const image = proxyDefinition(proxy).image;
+  const found = await run(['sh', '-c', image.findExecutable]);
+  const executable = found.stdout.trim().split('\n')[0] ?? '';
+  if (found.code !== 0 || !executable.startsWith('/')) throw new Error(`${what} has no ${image.executableNames} on its PATH`);
+  const version = image.version(await run([executable, '-v'])) ?? 'unknown';
+  const layout: ProxyLayout = { asRoot: true, ...(await image.layout?.(run, { executable, what })) };
+  return { setting, info, executable, version, layout, tool };
+}
+
+/**
+ * An app stack in the Node image, running app-main.ts with the project
+ * bind-mounted read-only (and the stack's writable folders read-write); it
+ * says on a side channel when it listens and marks handled requests there.
+ */
+async function startAppContainer(
+  containers: RunContainers,
+  cleanup: Cleanup,
+  { stack, app, options, image, shared }: { stack: StackName; app: AppStackName; options: StackStartOptions; image: string; shared: string },
+): Promise<StartedStack> {
+  const channel = await openChannel(options.host, options.handlerLog);
+  cleanup.add(`the side channel of ${stack}`, () => channel.close());
+  const dir = await mkdtemp(path.join(shared, 'app-'));
+  await chmod(dir, 0o755);
+  const spec: AppContainerSpec = { app, host: options.host, port: await freePort(options.host), mounts: options.mounts, origins: options.origins, channel: channel.url };
+  const specFile = path.join(dir, 'spec.json');
+  await writeFile(specFile, JSON.stringify(spec));
+  const mounts: BindMount[] = [
+    { source: projectRoot, target: projectRoot, mode: 'ro' },
+    { source: dir, target: dir, mode: 'ro' },
+  ];
+  for (const writable of stackDefinition(app).writableDirs ?? []) {
+    await mkdir(writable, { recursive: true });
+    mounts.push({ source: writable, target: writable, mode: 'rw' });
+  }
+  const what = `${stack} in ${image}`;
+  const wait = new Reported<StartReport>(what, 'its report on the side channel that it listens', channel.started);
+  await containers.start(what, image, ['node', '--import', 'tsx', path.join(projectRoot, 'servers/runtimes/docker/app-main.ts'), specFile], {
+    mounts,
+    wait,
+    workdir: projectRoot,
+    env: { CORSLAB_OWNER_PID: String(process.pid), NEXT_TELEMETRY_DISABLED: '1', HOME: '/tmp' },
+  });
+  const report = wait.result();
+  if ('error' in report) throw new Error(`${what}: ${report.error}`);
+  // Stopped and removed with the run's containers (RunContainers.stopAll).
+  return { port: report.port, setupErrors: new Map(Object.entries(report.setupErrors)), stop: async () => {} };
 }
