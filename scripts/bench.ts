@@ -21,9 +21,8 @@ import path from 'node:path';
 import { runLab, startLabRun } from '../harness/run/run.ts';
 import { cookieVisit, pageOriginFor, type Schedule } from '../harness/run/schedule.ts';
 import { loadScenarios } from '../harness/scenarios/load.ts';
-import { engines as engineRegistry } from '../harness/browsers/catalog.ts';
 import type { EngineName } from '../harness/core/names.ts';
-import { ENGINE_NAMES } from '../harness/browsers/catalog.ts';
+import { engineDriver, engineNames } from '../harness/browsers/catalog.ts';
 import { createReporters } from '../harness/reporters/catalog.ts';
 import { defaults } from '../harness/config/defaults.ts';
 import type { CellResult, RunResults } from '../harness/results/types.ts';
@@ -157,8 +156,8 @@ async function benchSuite(engines: EngineName[]): Promise<{ results: RunResults;
 
 async function main(): Promise<void> {
   const available: EngineName[] = [];
-  for (const name of ENGINE_NAMES) {
-    const location = await engineRegistry[name]?.locate();
+  for (const name of engineNames()) {
+    const location = await engineDriver(name)?.locate();
     if (location?.available) available.push(name);
     else process.stdout.write(`note: ${name} is not available and is not benchmarked: ${location && !location.available ? location.reason : 'no driver'}\n`);
   }

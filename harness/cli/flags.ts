@@ -41,12 +41,13 @@ export type FlagsFor<Config> = { [K in keyof Config]-?: FlagSpec<NonNullable<Con
 const strings = (raw: RawValue): string[] => (Array.isArray(raw) ? raw : [raw]).map(String);
 const one = (raw: RawValue): string => String(Array.isArray(raw) ? raw.at(-1) : raw);
 
-/** Names from a catalog's list, repeated or comma-separated: `-e chromium,firefox -e webkit`. */
-export function names<T extends string>(allowed: readonly T[], what: string): FlagValue<T[]> {
+/** Names from a catalog's list (read when the flag is converted, so one registered since counts), repeated or comma-separated: `-e chromium,firefox -e webkit`. */
+export function names<T extends string>(list: () => readonly T[], what: string): FlagValue<T[]> {
   return {
     type: 'string',
     multiple: true,
     convert(raw) {
+      const allowed = list();
       const items = strings(raw).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
       const unknown = items.filter((v) => !allowed.includes(v as T));
       if (unknown.length > 0) throw new UsageError(`unknown ${what} ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${allowed.join(', ')}`);

@@ -63,7 +63,7 @@ function explainCommand(args: string[]): number {
     if (colon <= 0) throw new UsageError(`--header must look like "Name: value", got "${line}"`);
     return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
   });
-  const stacks = values.stack ? names(stackNames(), 'stack').convert(values.stack, 'stack') : stackNames();
+  const stacks = values.stack ? names(stackNames, 'stack').convert(values.stack, 'stack') : stackNames();
   const credentials = values.credentials === undefined ? undefined : oneOf(['omit', 'same-origin', 'include'] as const).convert(values.credentials, 'credentials');
   const mode = values.mode === undefined ? undefined : oneOf(['cors', 'no-cors', 'same-origin'] as const).convert(values.mode, 'mode');
   try {

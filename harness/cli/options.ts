@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { defaults } from '../config/defaults.ts';
 import { stackNames } from '../../servers/labels.ts';
-import { ENGINE_NAMES } from '../browsers/catalog.ts';
-import { REPORTER_NAMES } from '../reporters/catalog.ts';
+import { engineNames } from '../browsers/catalog.ts';
+import { reporterNames } from '../reporters/catalog.ts';
 import { RUNTIMES } from '../config/settings.ts';
 import { imageKeys } from '../../servers/runtimes/catalog.ts';
 import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
@@ -16,10 +16,10 @@ const onOff = (on: boolean) => (on ? 'on' : 'off');
 
 /** `corslab run` flags, as data keyed by RunConfig: parseArgs reads them, they convert and check the values, and --help prints them. */
 export const RUN_FLAGS = {
-  engines: { flag: 'engine', short: 'e', value: names(ENGINE_NAMES, 'engine'), help: `engines to run (${ENGINE_NAMES.join(', ')}); repeat or comma-separate`, default: 'every available engine' },
-  stacks: { flag: 'stack', short: 's', value: names(stackNames(), 'stack'), help: `stacks to run (${stackNames().join(', ')})`, default: 'every stack a scenario applies to' },
+  engines: { flag: 'engine', short: 'e', value: names(engineNames, 'engine'), help: `engines to run (${engineNames().join(', ')}); repeat or comma-separate`, default: 'every available engine' },
+  stacks: { flag: 'stack', short: 's', value: names(stackNames, 'stack'), help: `stacks to run (${stackNames().join(', ')})`, default: 'every stack a scenario applies to' },
   grep: { flag: 'grep', short: 'g', value: pattern(), help: 'only cells whose scenario id, title or probe name matches this regular expression (case-insensitive)' },
-  reporters: { flag: 'reporter', short: 'r', value: names(REPORTER_NAMES, 'reporter'), help: `reporters (${REPORTER_NAMES.join(', ')})`, default: defaults.reporters.join(',') },
+  reporters: { flag: 'reporter', short: 'r', value: names(reporterNames, 'reporter'), help: `reporters (${reporterNames().join(', ')})`, default: defaults.reporters.join(',') },
   outputDir: { flag: 'output', short: 'o', value: text(), help: 'folder for results.json, index.html and junit.xml', default: defaults.outputDir },
   concurrencyPerPage: { flag: 'concurrency', short: 'c', value: wholeNumber(1), help: 'probes in flight per page', default: `${defaults.concurrencyPerPage}` },
   isolatedContexts: {

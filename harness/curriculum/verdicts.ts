@@ -1,5 +1,5 @@
 import { type EngineName, baseStack } from '../core/names.ts';
-import { ENGINE_NAMES } from '../browsers/catalog.ts';
+import { engineNames } from '../browsers/catalog.ts';
 import { judge } from '../verdicts/judge.ts';
 import type { CellResult, Claim, ClaimResult, ClaimVerdict, EngineClaimResult, EngineClaimVerdict } from '../results/types.ts';
 
@@ -47,7 +47,7 @@ function engineVerdict(entry: EngineClaimResult): EngineClaimVerdict {
 
 function overall(claim: Claim, engines: Record<EngineName, EngineClaimResult>): ClaimVerdict {
   if (claim.notObservable) return 'not observable';
-  const observed = ENGINE_NAMES.map((e) => engines[e]?.verdict).filter((v): v is EngineClaimVerdict => v !== undefined && v !== 'not run');
+  const observed = engineNames().map((e) => engines[e]?.verdict).filter((v): v is EngineClaimVerdict => v !== undefined && v !== 'not run');
   if (observed.length === 0) return 'not run';
   const distinct = new Set(observed);
   if (distinct.size === 1) return observed[0]!;

@@ -1,6 +1,6 @@
 import { ModelInputError, predict, type Prediction } from '../model/index.ts';
 import { fixFor } from './fixes.ts';
-import { engines } from '../browsers/catalog.ts';
+import { engineDriver } from '../browsers/catalog.ts';
 import type { EngineName, PageOriginName, StackName } from '../core/names.ts';
 import type { CellExplanation, Difference, ModelAnswer, Observation } from '../results/types.ts';
 import type { Deviation, Expectation, FetchSpec, Policy } from '../core/format.ts';
@@ -48,7 +48,7 @@ export function explainCell(input: ExplainInput): CellExplanation | undefined {
   };
   const modelDifferences = compareWithModel(model, observed);
   const agreesWithModel = model.result === 'undetermined' ? null : modelDifferences.length === 0;
-  const engine = engines[input.engine]?.label ?? input.engine;
+  const engine = engineDriver(input.engine)?.label ?? input.engine;
   const reason = agreesWithModel === false
     ? `${engine} differs from the Fetch standard here: it ${describe(observed)}, while the standard says ${model.explanation}`
     : model.explanation;

@@ -5,25 +5,44 @@ import { JunitReporter } from './junit/junit-reporter.ts';
 import { TerminalReporter } from './terminal/terminal-reporter.ts';
 import type { Reporter } from './reporter.ts';
 
+/** A reporter's name (`terminal`, `json`, `html`, `junit`); the catalog lists them. */
+export type ReporterName = string;
+
 /** What a reporter is made from: where reports go, and which other reporters the run has. */
 export interface ReporterContext {
   outputDir: string;
-  names: readonly string[];
+  names: readonly ReporterName[];
 }
 
-/** The one place that knows every reporter, in the order they are listed in `--help`. */
-export const reporters = {
-  terminal: ({ outputDir, names }: ReporterContext): Reporter =>
-    // The summary points at the HTML report when the run writes one.
-    new TerminalReporter(process.stdout, names.includes('html') ? path.join(outputDir, 'index.html') : undefined),
-  json: ({ outputDir }: ReporterContext): Reporter => new JsonReporter(outputDir),
-  html: ({ outputDir }: ReporterContext): Reporter => new HtmlReporter(outputDir),
-  junit: ({ outputDir }: ReporterContext): Reporter => new JunitReporter(outputDir),
-};
+export type ReporterFactory = (context: ReporterContext) => Reporter;
 
-export type ReporterName = keyof typeof reporters;
-export const REPORTER_NAMES = Object.keys(reporters) as ReporterName[];
+/** The one place that knows every reporter, in the order `--help` lists them. A reporter is its folder and its entry here. */
+const factories = new Map<ReporterName, ReporterFactory>([
+  // The summary points at the HTML report when the run writes one.
+  ['terminal', ({ outputDir, names }) => new TerminalReporter(process.stdout, names.includes('html') ? path.join(outputDir, 'index.html') : undefined)],
+  ['json', ({ outputDir }) => new JsonReporter(outputDir)],
+  ['html', ({ outputDir }) => new HtmlReporter(outputDir)],
+  ['junit', ({ outputDir }) => new JunitReporter(outputDir)],
+]);
+
+/** Every reporter's name, in catalog order. */
+export function reporterNames(): ReporterName[] {
+  return [...factories.keys()];
+}
+
+/** Adds a reporter after the others (a test's, a plugin's); returns what removes it again. */
+export function registerReporter(name: ReporterName, factory: ReporterFactory): () => void {
+  if (factories.has(name)) throw new Error(`cannot register the reporter \`${name}\`: there is one by that name`);
+  factories.set(name, factory);
+  return () => {
+    if (factories.get(name) === factory) factories.delete(name);
+  };
+}
 
 export function createReporters(names: readonly ReporterName[], outputDir: string): Reporter[] {
-  return names.map((name) => reporters[name]({ outputDir, names }));
+  return names.map((name) => {
+    const factory = factories.get(name);
+    if (!factory) throw new Error(`no reporter is called \`${name}\` (known: ${reporterNames().join(', ')})`);
+    return factory({ outputDir, names });
+  });
 }

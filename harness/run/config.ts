@@ -4,7 +4,7 @@ import { resolveSettings } from '../../servers/runtimes/catalog.ts';
 import type { Cleanup } from '../core/cleanup.ts';
 import type { Scenario } from '../core/format.ts';
 import type { EngineName, StackName } from '../core/names.ts';
-import { ENGINE_NAMES } from '../browsers/catalog.ts';
+import { engineNames } from '../browsers/catalog.ts';
 import type { Curriculum } from '../curriculum/types.ts';
 import { createReporters, type ReporterName } from '../reporters/catalog.ts';
 import type { Reporter } from '../reporters/reporter.ts';
@@ -77,7 +77,7 @@ export function runOptions(config: RunConfig, inputs: RunInputs): RunOptions {
   const concurrency = config.concurrencyPerPage;
   return {
     scenarios: inputs.scenarios,
-    engines: config.engines ?? [...ENGINE_NAMES],
+    engines: config.engines ?? engineNames(),
     stacks: config.stacks,
     grep: config.grep ? new RegExp(config.grep, 'i') : undefined,
     reporters: createReporters(config.reporters ?? [...defaults.reporters], config.outputDir ?? defaults.outputDir),

@@ -3,7 +3,7 @@ import type { Cleanup } from '../core/cleanup.ts';
 import type { Scenario } from '../core/format.ts';
 import { splitStack, type EngineName, type StackName } from '../core/names.ts';
 import { planCells, type PlanFilters, type PlannedCell } from '../plan/plan.ts';
-import { engines as engineRegistry } from '../browsers/catalog.ts';
+import { engineDriver } from '../browsers/catalog.ts';
 import type { EngineDriver, EngineLocation } from '../browsers/driver.ts';
 import type { ProxyLocations } from '../../servers/proxies/proxy.ts';
 import { RuntimeSetupError, type StackRuntime } from '../../servers/runtimes/runtime.ts';
@@ -99,7 +99,7 @@ function planFilters(options: RunOptions, engines: readonly FoundEngine[], runti
 async function locateEngines(options: RunOptions, notice: (text: string) => void): Promise<Pick<PreparedRun, 'engines' | 'missingEngines'>> {
   const located = await Promise.all(
     options.engines.map(async (name) => {
-      const driver = engineRegistry[name];
+      const driver = engineDriver(name);
       const location: EngineLocation = driver ? await driver.locate() : { available: false, reason: `${name} is not supported yet` };
       return { name, driver, location };
     }),

@@ -4,9 +4,9 @@
  * time, and a real run uses them with no other file knowing their names.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from '../../harness/browsers/catalog.ts';
+import { engineDriver, registerEngine } from '../../harness/browsers/catalog.ts';
 import type { EngineDriver } from '../../harness/browsers/driver.ts';
-import { createReporters, reporters, type ReporterName } from '../../harness/reporters/catalog.ts';
+import { createReporters, registerReporter } from '../../harness/reporters/catalog.ts';
 import type { Reporter } from '../../harness/reporters/reporter.ts';
 import type { RunResults } from '../../harness/results/types.ts';
 import { runFixtures } from './helpers.ts';
@@ -17,29 +17,34 @@ const THROWAWAY_REPORTER = 'throwaway-counter';
 describe('a throwaway engine and reporter, added through their catalogs', () => {
   const seen: { cells: number; ended?: RunResults } = { cells: 0 };
   let results: RunResults;
+  const unregister: (() => void)[] = [];
 
   beforeAll(async () => {
     // A second engine: Chromium under another name and label, as a new engine folder would give it.
-    const chromium = engines.chromium!;
+    const chromium = engineDriver('chromium')!;
     const throwaway: EngineDriver = { ...chromium, name: THROWAWAY_ENGINE, label: 'Throwaway', shortVersion: (v) => `t${v.split('.')[0]}` };
-    engines[THROWAWAY_ENGINE] = throwaway;
+    unregister.push(registerEngine(throwaway));
     // A reporter that counts: its factory is all the catalog knows of it.
     const counter = (): Reporter => ({
       onCellEnd: () => void seen.cells++,
       onRunEnd: (r) => void (seen.ended = r),
     });
-    (reporters as Record<string, (typeof reporters)[ReporterName]>)[THROWAWAY_REPORTER] = counter;
+    unregister.push(registerReporter(THROWAWAY_REPORTER, counter));
     results = await runFixtures('spine', {
       engines: [THROWAWAY_ENGINE],
       stacks: ['express-cors'],
       grep: /evidence/,
-      reporters: createReporters([THROWAWAY_REPORTER as ReporterName], '/nonexistent'),
+      reporters: createReporters([THROWAWAY_REPORTER], '/nonexistent'),
     });
   });
 
   afterAll(() => {
-    delete engines[THROWAWAY_ENGINE];
-    delete (reporters as Record<string, unknown>)[THROWAWAY_REPORTER];
+    for (const remove of unregister) remove();
+  });
+
+  it('refuses a second engine or reporter of the same name', () => {
+    expect(() => registerEngine({ ...engineDriver('chromium')!, name: THROWAWAY_ENGINE })).toThrow(/there is one by that name/);
+    expect(() => registerReporter(THROWAWAY_REPORTER, () => ({}))).toThrow(/there is one by that name/);
   });
 
   it('runs cells in the new engine and records it with its own short version', () => {
