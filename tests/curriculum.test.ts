@@ -44,8 +44,15 @@ describe('the claims index', () => {
     for (const claim of curriculum.claims) expect(claim.checks.length > 0 || Boolean(claim.notObservable), claim.id).toBe(true);
   });
 
-  it('quotes each article word for word, briefly', () => {
-    if (!existsSync(SOURCES)) throw new Error(`the source articles are not at ${SOURCES}; the claims index cannot be checked against them`);
+  it('quotes each article word for word, briefly', (context) => {
+    if (!existsSync(SOURCES)) {
+      const why = `the source articles are not at ${SOURCES}, so the claims index's quotes cannot be checked against them`;
+      // This project's CI has them beside the clone: there a missing folder is a failure, never a pass.
+      if (process.env.CI) throw new Error(why);
+      // A bare clone has no ../shared: say so once, and count the check as not run rather than passed.
+      process.stderr.write(`corslab tests: quotes checked against nothing: ${why} (they are beside the clone in this project's CI)\n`);
+      context.skip(why);
+    }
     const files = readdirSync(SOURCES);
     for (const claim of curriculum.claims) {
       const file = files.find((f) => f.startsWith(`${claim.article}_`));
