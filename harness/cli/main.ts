@@ -1,3 +1,4 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaults } from '../config/defaults.ts';
@@ -10,7 +11,7 @@ import { locateProxies } from '../../servers/proxies/locate.ts';
 import type { Scenario } from '../core/format.ts';
 import { CLAIMS_FILE, hasCurriculum, loadCurriculum } from '../curriculum/load.ts';
 import type { Curriculum } from '../curriculum/types.ts';
-import { RunSetupError, runLab } from '../run/run.ts';
+import { ReportsNotWrittenError, RunSetupError, runLab } from '../run/run.ts';
 import { runOptions, runtimeSettings } from '../run/config.ts';
 import { toolVersion } from '../system/project.ts';
 import { EXPLAIN_OPTIONS, helpText, parseRunArgs } from './options.ts';
@@ -109,7 +110,8 @@ async function runCommand(args: string[]): Promise<number> {
   // The runtime and its images: defaults, then corslab.config.json, then the command line.
   const runtime = runtimeSettings(config, await readConfigFile());
 
-  // Validation first: on bad input nothing starts.
+  // Validation first: on bad input nothing starts. That includes a folder the reports could not be written to.
+  if ((config.reporters ?? defaults.reporters).some((r) => r !== 'terminal')) await checkOutputDir(config.outputDir ?? defaults.outputDir);
   const scenarios = await loadScenarios(paths.length ? paths : [defaults.scenarioDir], defaults.scenarioDir);
   const curriculum = await curriculumFor(paths, scenarios);
 
@@ -125,6 +127,10 @@ async function runCommand(args: string[]): Promise<number> {
   try {
     const results = await runLab(runOptions(config, { scenarios, runtime, cleanup, ...(curriculum ? { curriculum } : {}) }));
     return results.summary.fail + results.summary.error === 0 ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    // Each reporter already said what it could not write; a report asked for and missing is a failed run.
+    if (error instanceof ReportsNotWrittenError) return EXIT.failed;
+    throw error;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -144,4 +150,17 @@ async function curriculumFor(positionals: string[], scenarios: Scenario[]): Prom
 
 export function reportPath(outputDir: string): string {
   return path.join(outputDir, 'index.html');
+}
+
+/** The reports' folder can be made and written to (a file there, or a folder without write access, is refused before anything starts). */
+async function checkOutputDir(dir: string): Promise<void> {
+  const probe = path.join(dir, `.corslab-write-check-${process.pid}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? `${String(error.code)}: ${error.message}` : String(error);
+    throw new UsageError(`--output ${dir}: the reports cannot be written there (${reason})`);
+  }
 }

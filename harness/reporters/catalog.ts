@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { HtmlReporter } from './html/html-reporter.ts';
 import { JsonReporter } from './json/json-reporter.ts';
 import { JunitReporter } from './junit/junit-reporter.ts';
@@ -18,8 +17,7 @@ export type ReporterFactory = (context: ReporterContext) => Reporter;
 
 /** The one place that knows every reporter, in the order `--help` lists them. A reporter is its folder and its entry here. */
 const factories = new Map<ReporterName, ReporterFactory>([
-  // The summary points at the HTML report when the run writes one.
-  ['terminal', ({ outputDir, names }) => new TerminalReporter(process.stdout, names.includes('html') ? path.join(outputDir, 'index.html') : undefined)],
+  ['terminal', () => new TerminalReporter(process.stdout)],
   ['json', ({ outputDir }) => new JsonReporter(outputDir)],
   ['html', ({ outputDir }) => new HtmlReporter(outputDir)],
   ['junit', ({ outputDir }) => new JunitReporter(outputDir)],

@@ -1,3 +1,4 @@
+import { ReportWriteError } from './write-report.ts';
 import type { CellResult, EngineInfo, RunResults, StackInfo } from '../results/types.ts';
 
 export interface RunStartInfo {
@@ -74,9 +75,15 @@ export class ReporterMultiplexer implements Required<Reporter> {
     }
   }
 
+  /** What went wrong in each reporter that failed, once per reporter. */
+  readonly failures: string[] = [];
+
   private report(reporter: Reporter, error: unknown): void {
     if (this.failed.has(reporter)) return;
     this.failed.add(reporter);
-    process.stderr.write(`corslab: reporter ${reporter.constructor.name} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    // A report that could not be written says which file and why; anything else is a bug worth its stack.
+    const text = error instanceof ReportWriteError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.failures.push(`reporter ${reporter.constructor.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.stderr.write(`corslab: reporter ${reporter.constructor.name} failed: ${text}\n`);
   }
 }

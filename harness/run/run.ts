@@ -30,7 +30,19 @@ export async function runLab(options: RunOptions): Promise<RunResults> {
   }
   const results = run.results(executed);
   await reporter.onRunEnd(results);
+  if (reporter.failures.length > 0) throw new ReportsNotWrittenError(results, reporter.failures);
   return results;
+}
+
+/** The run ended but a report it was asked for was not written (an unwritable folder, a full disk): the results are here, the files are not. */
+export class ReportsNotWrittenError extends Error {
+  override name = 'ReportsNotWrittenError';
+  constructor(
+    readonly results: RunResults,
+    readonly failures: readonly string[],
+  ) {
+    super(`${failures.length} report(s) were not written: ${failures.join('; ')}`);
+  }
 }
 
 /**

@@ -3,12 +3,14 @@
  * engine and a throwaway reporter are added to the catalog objects at run
  * time, and a real run uses them with no other file knowing their names.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { engineDriver, registerEngine } from '../../harness/browsers/catalog.ts';
 import type { EngineDriver } from '../../harness/browsers/driver.ts';
 import { createReporters, registerReporter } from '../../harness/reporters/catalog.ts';
 import type { Reporter } from '../../harness/reporters/reporter.ts';
 import type { RunResults } from '../../harness/results/types.ts';
+import { ReportsNotWrittenError } from '../../harness/run/run.ts';
+import { ReportWriteError } from '../../harness/reporters/write-report.ts';
 import { runFixtures } from './helpers.ts';
 
 const THROWAWAY_ENGINE = 'throwaway-chromium';
@@ -40,6 +42,17 @@ describe('a throwaway engine and reporter, added through their catalogs', () => 
 
   afterAll(() => {
     for (const remove of unregister) remove();
+  });
+
+  it('fails the run, with its results, when a report it asked for was not written', async () => {
+    const unwritable: Reporter = { onRunEnd: () => Promise.reject(new ReportWriteError('/nowhere/results.json was not written: EACCES')) };
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const failure = runFixtures('spine', { stacks: ['express-cors'], grep: /evidence/, reporters: [unwritable] });
+    await expect(failure).rejects.toBeInstanceOf(ReportsNotWrittenError);
+    const error = (await failure.catch((e: unknown) => e)) as ReportsNotWrittenError;
+    expect(error.results.summary.total).toBeGreaterThan(0);
+    expect(error.failures).toEqual(['reporter Object failed: /nowhere/results.json was not written: EACCES']);
+    stderr.mockRestore();
   });
 
   it('refuses a second engine or reporter of the same name', () => {

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../harness/cli/main.ts';
 import { chromiumDriver } from '../../harness/browsers/chromium/chromium-driver.ts';
@@ -39,6 +42,19 @@ describe('malformed scenario files', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(EXPECTED_PROBLEMS[2]);
     expect(result.stdout).toBe('');
+  });
+
+  it('a reports folder that cannot be written is bad input: exit 2, one line, nothing started', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'corslab-output-'));
+    const file = path.join(dir, 'not-a-folder');
+    await writeFile(file, '');
+    for (const output of [file, path.join(file, 'below')]) {
+      const result = spawnSync(process.execPath, ['bin/corslab.js', 'run', 'tests/fixtures/spine', '--output', output], { encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(2);
+      expect(result.stderr.trim()).toMatch(new RegExp(`^corslab: --output ${output.replaceAll('/', '\\/')}: the reports cannot be written there \\((EEXIST|ENOTDIR)`));
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stdout).toBe('');
+    }
   });
 
   it('an unknown engine or stack on the command line is bad input too', async () => {

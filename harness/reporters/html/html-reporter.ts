@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeReportFile } from '../write-report.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Reporter } from '../reporter.ts';
@@ -92,11 +93,15 @@ export function renderReport(results: RunResults, assets: ViewerAssets): string 
  * (harness/results/types.ts), the only contract between writer and viewer.
  */
 export class HtmlReporter implements Reporter {
-  constructor(private readonly outputDir: string) {}
+  constructor(
+    private readonly outputDir: string,
+    /** Where it says where the report is, once it is written (like Playwright's HTML reporter). */
+    private readonly out: { write(text: string): unknown } = process.stdout,
+  ) {}
 
   async onRunEnd(results: RunResults): Promise<void> {
     const html = renderReport(results, await readViewerAssets());
-    await mkdir(this.outputDir, { recursive: true });
-    await writeFile(path.join(this.outputDir, 'index.html'), html);
+    const file = await writeReportFile(this.outputDir, 'index.html', html);
+    this.out.write(`Report: ${path.resolve(file)}\n`);
   }
 }

@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { writeReportFile } from '../write-report.ts';
 import type { Reporter } from '../reporter.ts';
 import type { RunResults } from '../../results/types.ts';
 
@@ -8,7 +7,6 @@ export class JsonReporter implements Reporter {
   constructor(private readonly outputDir: string) {}
 
   async onRunEnd(results: RunResults): Promise<void> {
-    await mkdir(this.outputDir, { recursive: true });
-    await writeFile(path.join(this.outputDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    await writeReportFile(this.outputDir, 'results.json', `${JSON.stringify(results, null, 2)}\n`);
   }
 }

@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { writeReportFile } from '../write-report.ts';
 import type { Reporter } from '../reporter.ts';
 import type { CellResult, RunResults } from '../../results/types.ts';
 
@@ -56,7 +55,6 @@ export class JunitReporter implements Reporter {
       '</testsuites>',
       '',
     ].join('\n');
-    await mkdir(this.outputDir, { recursive: true });
-    await writeFile(path.join(this.outputDir, 'junit.xml'), xml);
+    await writeReportFile(this.outputDir, 'junit.xml', xml);
   }
 }

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Progress, Reporter, RunStartInfo } from '../reporter.ts';
 import type { CellResult, RunResults, StackInfo } from '../../results/types.ts';
 
@@ -17,10 +16,7 @@ export class TerminalReporter implements Reporter {
   private lastPrintedTenth = -1;
   private lastDraw = 0;
 
-  constructor(
-    private readonly out: Stream = process.stdout,
-    private readonly htmlPath?: string,
-  ) {
+  constructor(private readonly out: Stream = process.stdout) {
     this.tty = Boolean(out.isTTY);
     this.color = this.tty && !process.env.NO_COLOR;
   }
@@ -81,7 +77,6 @@ export class TerminalReporter implements Reporter {
     );
     const images = imageLines(results.environment.stacks);
     if (images.length > 0) this.out.write(`Images (Docker runtime):\n${images.map((l) => `  ${l}\n`).join('')}`);
-    if (this.htmlPath) this.out.write(`Report: ${path.resolve(this.htmlPath)}\n`);
   }
 
   private describe(cell: CellResult): string {
