@@ -1,3 +1,5 @@
+import { printable } from '../core/text.ts';
+
 /** One problem in one scenario file, located precisely enough to jump to it. */
 export interface ScenarioProblem {
   file: string;
@@ -25,9 +27,9 @@ export function fieldPath(segments: readonly (string | number)[]): string {
   return out;
 }
 
-/** `file:line:column  field  message`, the shape editors and terminals link. */
+/** `file:line:column  field  message`, the shape editors and terminals link; what came from a file is printable (no terminal escape gets through). */
 export function formatProblems(problems: readonly ScenarioProblem[]): string {
   return problems
-    .map((p) => `${p.file}:${p.line}:${p.column}  ${p.field || '(file)'}  ${p.message}`)
+    .map((p) => printable(`${p.file}:${p.line}:${p.column}  ${p.field || '(file)'}  ${p.message}`).replaceAll('\n', '\\n'))
     .join('\n');
 }

@@ -1,3 +1,4 @@
+import { printable } from '../../core/text.ts';
 import type { Progress, Reporter, RunStartInfo } from '../reporter.ts';
 import type { CellResult, RunResults, StackInfo } from '../../results/types.ts';
 
@@ -10,6 +11,11 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
  * CI logs) and a summary at the end that lists every cell that did not pass
  * with what differed.
  */
+// Private-use characters stand for the escape codes of colours until write() has made the text printable.
+const COLOR_OPEN = '\ue000';
+const COLOR_CLOSE = '\ue001';
+const COLOR_MARK = /\ue000(\d+)\ue001/g;
+
 export class TerminalReporter implements Reporter {
   private readonly tty: boolean;
   private readonly color: boolean;
@@ -21,19 +27,25 @@ export class TerminalReporter implements Reporter {
     this.color = this.tty && !process.env.NO_COLOR;
   }
 
+  /** Colour by marks that write() turns into escape codes after the text was made printable, so only the reporter's own colours reach the terminal. */
   private paint(code: number, text: string): string {
-    return this.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+    return this.color ? `${COLOR_OPEN}${code}${COLOR_CLOSE}${text}${COLOR_OPEN}0${COLOR_CLOSE}` : text;
+  }
+
+  /** Writes text from the results (scenario names, errors, header values) made printable, then coloured. */
+  private write(text: string): void {
+    this.out.write(printable(text).replace(COLOR_MARK, (_, code: string) => `\u001b[${code}m`));
   }
 
   onNotice(text: string): void {
     this.clearLine();
-    this.out.write(`${this.paint(33, 'note')} ${text}\n`);
+    this.write(`${this.paint(33, 'note')} ${text}\n`);
   }
 
   onRunStart(info: RunStartInfo): void {
     const engines = info.engines.map((e) => `${e.name} ${e.version}`).join(', ') || 'none';
     const stacks = info.stacks.map((s) => `${s.label} (${Object.entries(s.packages).map(([p, v]) => `${p} ${v}`).join(', ')})`).join('; ');
-    this.out.write(`CORS Lab: ${info.total} cells from ${info.scenarios} scenarios\n  engines: ${engines}\n  stacks:  ${stacks}\n`);
+    this.write(`CORS Lab: ${info.total} cells from ${info.scenarios} scenarios\n  engines: ${engines}\n  stacks:  ${stacks}\n`);
   }
 
   onCellEnd(_cell: CellResult, p: Progress): void {
@@ -43,40 +55,41 @@ export class TerminalReporter implements Reporter {
       const now = Date.now();
       if (now - this.lastDraw < 80 && p.done < p.total) return;
       this.lastDraw = now;
-      this.out.write(`\r\u001b[2K${line}`);
-      if (p.done === p.total) this.out.write('\n');
+      this.out.write('\r\u001b[2K');
+      this.write(line);
+      if (p.done === p.total) this.write('\n');
       return;
     }
     const tenth = Math.floor((p.done / p.total) * 10);
     if (tenth !== this.lastPrintedTenth) {
       this.lastPrintedTenth = tenth;
-      this.out.write(`${line}\n`);
+      this.write(`${line}\n`);
     }
   }
 
   onRunEnd(results: RunResults): void {
     this.clearLine();
     const notPassed = results.cells.filter((c) => c.verdict !== 'pass');
-    for (const cell of notPassed) this.out.write(this.describe(cell));
+    for (const cell of notPassed) this.write(this.describe(cell));
     this.writeBlockedReasons(results);
     this.writeModelDifferences(results);
     this.writeFindings(results);
     if (results.engineDisagreements.length > 0) {
-      this.out.write(`\n${this.paint(1, 'Engines disagree')} on ${results.engineDisagreements.length} probe${results.engineDisagreements.length === 1 ? '' : 's'}:\n`);
+      this.write(`\n${this.paint(1, 'Engines disagree')} on ${results.engineDisagreements.length} probe${results.engineDisagreements.length === 1 ? '' : 's'}:\n`);
       for (const d of results.engineDisagreements) {
-        this.out.write(`  ${d.scenario} > ${d.probeName} [${d.stack}]\n`);
+        this.write(`  ${d.scenario} > ${d.probeName} [${d.stack}]\n`);
         for (const [engine, outcome] of Object.entries(d.byEngine)) {
-          this.out.write(`    ${engine.padEnd(9)} ${d.fields.map((f) => `${f}=${JSON.stringify(outcome[f])}`).join('  ')}\n`);
+          this.write(`    ${engine.padEnd(9)} ${d.fields.map((f) => `${f}=${JSON.stringify(outcome[f])}`).join('  ')}\n`);
         }
       }
     }
     this.writeClaims(results);
     const { total, pass, fail, error } = results.summary;
-    this.out.write(
+    this.write(
       `\n${this.paint(1, 'Summary')}: ${total} cells, ${this.paint(32, `${pass} pass`)}, ${this.paint(31, `${fail} fail`)}, ${this.paint(35, `${error} error`)} in ${seconds(results.durationMs)}\n`,
     );
     const images = imageLines(results.environment.stacks);
-    if (images.length > 0) this.out.write(`Images (Docker runtime):\n${images.map((l) => `  ${l}\n`).join('')}`);
+    if (images.length > 0) this.write(`Images (Docker runtime):\n${images.map((l) => `  ${l}\n`).join('')}`);
   }
 
   private describe(cell: CellResult): string {
@@ -114,9 +127,9 @@ export class TerminalReporter implements Reporter {
       byReason.set(key, entry);
     }
     if (byReason.size === 0) return;
-    this.out.write(`\n${this.paint(1, 'Blocked as expected, and why')}:\n`);
+    this.write(`\n${this.paint(1, 'Blocked as expected, and why')}:\n`);
     for (const { head, reason, where, engines } of byReason.values()) {
-      this.out.write(`  ${head} [${[...where].join(', ')}; ${[...engines].join(', ')}]\n    ${reason}\n`);
+      this.write(`  ${head} [${[...where].join(', ')}; ${[...engines].join(', ')}]\n    ${reason}\n`);
     }
   }
 
@@ -129,12 +142,12 @@ export class TerminalReporter implements Reporter {
       const key = `${cell.scenario} > ${cell.probeName} [${cell.engine}]`;
       groups.set(key, [...(groups.get(key) ?? []), cell]);
     }
-    this.out.write(`\n${this.paint(1, 'Engines that differ from the Fetch standard model')} (${differing.length} cells):\n`);
+    this.write(`\n${this.paint(1, 'Engines that differ from the Fetch standard model')} (${differing.length} cells):\n`);
     for (const [key, cells] of groups) {
       const x = cells[0]!.explanation!;
       const fields = x.modelDifferences.map((d) => `${d.field}: standard ${JSON.stringify(d.expected)}, engine ${JSON.stringify(d.observed)}`).join('; ');
       const status = x.deviation ? `documented: ${x.deviation.source}` : this.paint(31, 'undocumented: investigate');
-      this.out.write(`  ${key} on ${cells.map((c) => c.stack).join(', ')}\n    ${fields}\n    ${status}\n`);
+      this.write(`  ${key} on ${cells.map((c) => c.stack).join(', ')}\n    ${fields}\n    ${status}\n`);
     }
   }
 
@@ -143,20 +156,20 @@ export class TerminalReporter implements Reporter {
     const curriculum = results.curriculum;
     if (!curriculum) return;
     const counts = Object.entries(curriculum.counts).filter(([, n]) => n > 0).map(([verdict, n]) => `${n} ${verdict}`);
-    this.out.write(`\n${this.paint(1, 'Claims')} of the source articles: ${curriculum.claims.length} (${counts.join(', ')}); the report's claims index has each one.\n`);
+    this.write(`\n${this.paint(1, 'Claims')} of the source articles: ${curriculum.claims.length} (${counts.join(', ')}); the report's claims index has each one.\n`);
     for (const claim of curriculum.claims.filter((c) => c.verdict === 'refuted' || c.verdict === 'engine-dependent')) {
       const engines = Object.entries(claim.engines).map(([engine, r]) => `${engine} ${r!.verdict}`).join(', ');
-      this.out.write(`  ${claim.id} ${this.paint(claim.verdict === 'refuted' ? 31 : 33, claim.verdict)}: ${claim.claim} (${engines})\n`);
+      this.write(`  ${claim.id} ${this.paint(claim.verdict === 'refuted' ? 31 : 33, claim.verdict)}: ${claim.claim} (${engines})\n`);
     }
   }
 
   private writeFindings(results: RunResults): void {
     const serious = results.securityFindings.filter((f) => f.severity === 'high' || f.severity === 'medium');
     if (serious.length === 0) return;
-    this.out.write(`\n${this.paint(1, 'Security findings')} (high and medium; all ${results.securityFindings.length} are in the report):\n`);
+    this.write(`\n${this.paint(1, 'Security findings')} (high and medium; all ${results.securityFindings.length} are in the report):\n`);
     for (const f of serious) {
       const exploited = f.exploitedIn.length > 0 ? this.paint(31, ` EXPLOITABLE: the attacker page read the user's data in ${f.exploitedIn.join(', ')}`) : '';
-      this.out.write(`  ${f.scenario} on ${f.stack}: ${f.text}${exploited}\n`);
+      this.write(`  ${f.scenario} on ${f.stack}: ${f.text}${exploited}\n`);
     }
   }
 

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { TerminalReporter } from './terminal-reporter.ts';
+import { formatProblems } from '../../scenarios/errors.ts';
+
+function capture(): { stream: { isTTY: boolean; write(text: string): boolean }; text(): string } {
+  let out = '';
+  return { stream: { isTTY: false, write: (t: string) => ((out += t), true) }, text: () => out };
+}
+
+describe('the terminal reporter', () => {
+  it('prints a notice from a scenario with its escape sequences made visible', () => {
+    const out = capture();
+    new TerminalReporter(out.stream).onNotice('stack \u001b]0;pwned\u0007 did not start\u001b[2J');
+    expect(out.text()).toBe('note stack \\u001b]0;pwned\\u0007 did not start\\u001b[2J\n');
+    expect(out.text()).not.toContain('\u001b');
+  });
+
+  it('still colours its own words (and clears its progress line) on a colour terminal', () => {
+    const out = capture();
+    out.stream.isTTY = true;
+    const saved = process.env.NO_COLOR;
+    delete process.env.NO_COLOR;
+    try {
+      new TerminalReporter(out.stream).onNotice('x\u001b[31m');
+    } finally {
+      if (saved !== undefined) process.env.NO_COLOR = saved;
+    }
+    expect(out.text()).toBe('\r\u001b[2K\u001b[33mnote\u001b[0m x\\u001b[31m\n');
+  });
+});
+
+describe('scenario problems as printed', () => {
+  it('show a field name with escape sequences, and a message with a line break, on one visible line', () => {
+    const text = formatProblems([{ file: 'a.yaml', line: 2, column: 3, field: 'probes[0].\u001b[31mred', message: 'unknown field\nsecond line' }]);
+    expect(text).toBe('a.yaml:2:3  probes[0].\\u001b[31mred  unknown field\\nsecond line');
+  });
+});
