@@ -105,3 +105,26 @@ describe('what a scenario may make the browser contact', () => {
     expect(await problemsOf(withLocation('/relative'))).toEqual([]);
   });
 });
+
+describe('scenarios of one run', () => {
+  it('may not share an id or the path their apps are mounted at', async () => {
+    const { mkdtemp, mkdir, writeFile } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { loadScenarios } = await import('./load.ts');
+    const root = await mkdtemp(path.join(os.tmpdir(), 'corslab-ids-'));
+    // Outside the scenario root an id is the file's folder and name: these two are both `same/case`.
+    for (const dir of ['one/same', 'two/same', 'root/a', 'root/a.b']) await mkdir(path.join(root, dir), { recursive: true });
+    await writeFile(path.join(root, 'one/same/case.yaml'), valid);
+    await writeFile(path.join(root, 'two/same/case.yaml'), valid);
+    // Inside it, `a/b.c` and `a.b/c` are different ids mounted at the same /s/a.b.c.
+    await writeFile(path.join(root, 'root/a/b.c.yaml'), valid);
+    await writeFile(path.join(root, 'root/a.b/c.yaml'), valid);
+    const error = await loadScenarios([path.join(root, 'one'), path.join(root, 'two'), path.join(root, 'root')], path.join(root, 'root')).catch((e: unknown) => e);
+    const messages = (error as { problems: { message: string }[] }).problems.map((p) => p.message);
+    expect(messages).toEqual([
+      expect.stringMatching(/^has the scenario id `same\/case` of .*one\/same\/case\.yaml too; rename one of the files$/),
+      expect.stringMatching(/^has the scenario mount path `\/s\/a\.b\.c` of .*root\/a(\.b\/c|\/b\.c)\.yaml too; rename one of the files$/),
+    ]);
+  });
+});

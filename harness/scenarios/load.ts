@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import { ScenarioValidationError, fieldPath, type ScenarioProblem } from './errors.ts';
-import { expandPlaceholders, unknownPlaceholders } from '../core/origins.ts';
+import { expandPlaceholders, mountPath, unknownPlaceholders } from '../core/origins.ts';
 import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import { proxiesUsed } from '../../servers/proxies/locate.ts';
 import { PROXY_LEVELS, proxySetupOf } from '../../servers/proxies/proxy.ts';
@@ -65,8 +65,33 @@ export async function loadScenarios(paths: readonly string[], scenarioRoot: stri
     problems.push(...result.problems);
     if (result.scenario) scenarios.push(result.scenario);
   }
+  problems.push(...sharedIdentities(scenarios));
   if (problems.length > 0) throw new ScenarioValidationError(problems);
   return scenarios;
+}
+
+/**
+ * Two scenarios of one run may not share an id (results, filters and claims
+ * name scenarios by it) or the path their apps are mounted at (one would be
+ * judged against the other's server).
+ */
+function sharedIdentities(scenarios: readonly Scenario[]): ScenarioProblem[] {
+  const problems: ScenarioProblem[] = [];
+  for (const [what, key] of [
+    ['id', (s: Scenario) => s.id],
+    ['mount path', (s: Scenario) => mountPath(s.id)],
+  ] as const) {
+    const first = new Map<string, Scenario>();
+    for (const scenario of scenarios) {
+      const value = key(scenario);
+      const earlier = first.get(value);
+      if (!earlier) first.set(value, scenario);
+      else if (what === 'id' || earlier.id !== scenario.id) {
+        problems.push({ file: scenario.file, line: 1, column: 1, field: '', message: `has the scenario ${what} \`${value}\` of ${earlier.file} too; rename one of the files` });
+      }
+    }
+  }
+  return problems;
 }
 
 export interface ParseResult {
