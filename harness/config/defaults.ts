@@ -34,6 +34,12 @@ export const defaults = {
   requireStacks: false,
   /** How long to wait for an engine's own CORS message after a probe failed. */
   messageSettleMs: 1_000,
+  /** The largest scenario file read (a larger one is refused before it is parsed). */
+  maxScenarioBytes: 256 * 1024,
+  /** How many times YAML aliases may be expanded in one file (bounds a "billion laughs" file). */
+  maxYamlAliases: 200,
+  /** How many problems one file reports before the rest are counted, not listed. */
+  maxProblemsPerFile: 20,
   /** How many bytes of a body are kept in the evidence. */
   maxBodyBytes: 4096,
   /** Query parameter that attributes each request on the wire to its cell. */

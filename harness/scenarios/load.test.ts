@@ -128,3 +128,75 @@ describe('scenarios of one run', () => {
     ]);
   });
 });
+
+describe('files that are not scenario text', () => {
+  async function problemsIn(write: (dir: string) => Promise<void>): Promise<{ message: string; line: number }[]> {
+    const { mkdtemp } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { loadScenarios } = await import('./load.ts');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'corslab-bad-'));
+    await write(dir);
+    const started = Date.now();
+    const error = await loadScenarios([dir], dir).then(() => undefined, (e: unknown) => e);
+    // Bounded time: each of these is refused without being parsed at length.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    return (error as { problems: { message: string; line: number }[] }).problems;
+  }
+  const fs = () => import('node:fs/promises');
+
+  it('refuses a dangling symbolic link and a link loop, by name', async () => {
+    const problems = await problemsIn(async (dir) => {
+      const { symlink } = await fs();
+      await symlink(`${dir}/missing.yaml`, `${dir}/dangling.yaml`);
+      await symlink(`${dir}/loop-b.yaml`, `${dir}/loop-a.yaml`);
+      await symlink(`${dir}/loop-a.yaml`, `${dir}/loop-b.yaml`);
+    });
+    expect(problems.map((p) => p.message).sort()).toEqual([
+      'is a symbolic link that loops back to itself',
+      'is a symbolic link that loops back to itself',
+      'is a symbolic link to nothing (its target does not exist)',
+    ]);
+  });
+
+  it('does not read a FIFO named *.yaml (it would block forever)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const problems = await problemsIn(async (dir) => void execFileSync('mkfifo', [`${dir}/pipe.yaml`]));
+    expect(problems.map((p) => p.message)).toEqual(['is not a regular file (a pipe, socket or device), so it is not read']);
+  });
+
+  it('refuses a file over the size limit before parsing it', async () => {
+    const problems = await problemsIn(async (dir) => (await fs()).writeFile(`${dir}/big.yaml`, `title: x\n#${'j'.repeat(5 * 1024 * 1024)}\n`));
+    expect(problems[0]!.message).toMatch(/^is 524\d{4} bytes; a scenario file may have at most 262144$/);
+  });
+
+  it('refuses NUL bytes, Latin-1 and invalid UTF-8 at the line of the bad byte', async () => {
+    const problems = await problemsIn(async (dir) => {
+      const { writeFile } = await fs();
+      await writeFile(`${dir}/nul.yaml`, Buffer.from('title: a\nlesson: b\0c\n'));
+      await writeFile(`${dir}/latin1.yaml`, Buffer.from('title: a\nlesson: caf\xe9\n', 'latin1'));
+    });
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 2, message: 'is not UTF-8 text (byte 0xe9 at offset 20); save it as UTF-8' }),
+      expect.objectContaining({ line: 2, message: 'has a NUL byte: a scenario file is UTF-8 text' }),
+    ]);
+  });
+
+  it('refuses an alias to a missing anchor and an alias bomb, at the alias, without a stack trace', async () => {
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(', ')}]`)].join('\n');
+    const problems = await problemsIn(async (dir) => {
+      const { writeFile } = await fs();
+      await writeFile(`${dir}/missing-anchor.yaml`, 'title: *nowhere\n');
+      await writeFile(`${dir}/bomb.yaml`, `${laughs}\n`);
+    });
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/^YAML: .*(alias|resource exhaustion)/i), expect.stringMatching(/^YAML: .*(nowhere|alias)/i)]);
+    expect(problems.every((p) => !p.message.includes('    at '))).toBe(true);
+  });
+
+  it('lists at most 20 problems of a file of junk and counts the rest', async () => {
+    const probes = Array.from({ length: 200 }, (_, i) => `  - fetch: { url: 5 }\n    expect: { result: nope${i} }`).join('\n');
+    const problems = await problemsIn(async (dir) => (await fs()).writeFile(`${dir}/junk.yaml`, `title: x\nlesson: y\nserver: {}\nprobes:\n${probes}\n`));
+    expect(problems).toHaveLength(21);
+    expect(problems[20]!.message).toBe('and 380 more problems in this file');
+  });
+});

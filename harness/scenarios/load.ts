@@ -1,8 +1,9 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
+import { defaults } from '../config/defaults.ts';
 import { ScenarioValidationError, fieldPath, type ScenarioProblem } from './errors.ts';
 import { expandPlaceholders, mountPath, unknownPlaceholders } from '../core/origins.ts';
 import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
@@ -28,23 +29,92 @@ async function schemaValidator() {
 /** Every `*.yaml` / `*.yml` file below the given paths, sorted, each once. */
 export async function findScenarioFiles(paths: readonly string[]): Promise<string[]> {
   const found = new Set<string>();
-  async function walk(entry: string): Promise<void> {
-    const info = await stat(entry).catch(() => undefined);
-    if (!info) throw new ScenarioValidationError([{ file: entry, line: 1, column: 1, field: '', message: 'no such file or folder' }]);
+  const problems: ScenarioProblem[] = [];
+  const problem = (file: string, message: string) => problems.push({ file, line: 1, column: 1, field: '', message });
+  /** Folders already walked, by device and inode: a link back up the tree is walked once. */
+  const walked = new Set<string>();
+  async function walk(entry: string, named: boolean): Promise<void> {
+    const info = await stat(entry).catch((error: NodeJS.ErrnoException) => error);
+    if (info instanceof Error) {
+      const link = await lstat(entry).catch(() => undefined);
+      if (info.code === 'ELOOP') problem(entry, 'is a symbolic link that loops back to itself');
+      else if (link?.isSymbolicLink()) problem(entry, 'is a symbolic link to nothing (its target does not exist)');
+      else if (named || info.code !== 'ENOENT') problem(entry, info.code === 'ENOENT' ? 'no such file or folder' : `cannot be read: ${info.message}`);
+      return;
+    }
     if (info.isDirectory()) {
+      const key = `${info.dev}:${info.ino}`;
+      if (walked.has(key)) return;
+      walked.add(key);
       const names = (await readdir(entry)).sort();
       for (const name of names) {
         if (name.startsWith('.') || name === 'node_modules') continue;
         const child = path.join(entry, name);
-        const childInfo = await stat(child);
-        if (childInfo.isDirectory() || /\.ya?ml$/.test(name)) await walk(child);
+        const childInfo = await stat(child).catch(() => undefined);
+        if (!childInfo || childInfo.isDirectory() || /\.ya?ml$/.test(name)) await walk(child, false);
       }
+    } else if (!info.isFile()) {
+      // A FIFO or a device named *.yaml would block or never end when read.
+      problem(entry, 'is not a regular file (a pipe, socket or device), so it is not read');
+    } else if (info.size > defaults.maxScenarioBytes) {
+      problem(entry, `is ${info.size} bytes; a scenario file may have at most ${defaults.maxScenarioBytes}`);
     } else {
       found.add(path.normalize(entry));
     }
   }
-  for (const p of paths) await walk(p);
+  for (const p of paths) await walk(p, true);
+  if (problems.length > 0) throw new ScenarioValidationError(problems);
   return [...found].sort();
+}
+
+/**
+ * A scenario file's text, if it is text: UTF-8 (a byte-order mark allowed),
+ * with no NUL byte. Anything else is a problem at the first bad byte's line
+ * and column, not a file read as something it is not.
+ */
+export async function readScenarioText(file: string): Promise<{ text?: string; problems: ScenarioProblem[] }> {
+  const bytes = await readFile(file);
+  const at = (offset: number) => {
+    const before = bytes.subarray(0, offset);
+    const line = before.filter((b) => b === 0x0a).length + 1;
+    return { line, column: offset - before.lastIndexOf(0x0a) };
+  };
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) return { problems: [{ file, ...at(nul), field: '', message: 'has a NUL byte: a scenario file is UTF-8 text' }] };
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes), problems: [] };
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    return { problems: [{ file, ...at(bad), field: '', message: `is not UTF-8 text (byte 0x${bytes[bad]!.toString(16).padStart(2, '0')} at offset ${bad}); save it as UTF-8` }] };
+  }
+}
+
+/** Where the first byte is that does not start or continue a well-formed UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let low = 0;
+  let high = bytes.length;
+  // The longest valid prefix, by halving: decoding a prefix that ends inside a sequence fails too, so allow 3 bytes of slack.
+  while (high - low > 4) {
+    const mid = (low + high) >> 1;
+    try {
+      decoder.decode(bytes.subarray(0, mid));
+      low = mid;
+    } catch {
+      high = mid;
+    }
+  }
+  for (let end = low; end <= bytes.length; end++) {
+    try {
+      decoder.decode(bytes.subarray(0, end));
+    } catch {
+      // Back up to the start of the sequence that failed.
+      let start = end - 1;
+      while (start > 0 && (bytes[start]! & 0xc0) === 0x80 && end - start < 4) start--;
+      return start;
+    }
+  }
+  return Math.max(0, bytes.length - 1);
 }
 
 /**
@@ -60,9 +130,14 @@ export async function loadScenarios(paths: readonly string[], scenarioRoot: stri
     throw new ScenarioValidationError([{ file: paths.join(', '), line: 1, column: 1, field: '', message: 'no scenario files (*.yaml) found' }]);
   }
   for (const file of files) {
-    const text = await readFile(file, 'utf8');
-    const result = await parseScenario(text, file, scenarioRoot);
-    problems.push(...result.problems);
+    const read = await readScenarioText(file);
+    problems.push(...read.problems);
+    if (read.text === undefined) continue;
+    const result = await parseScenario(read.text, file, scenarioRoot);
+    problems.push(...result.problems.slice(0, defaults.maxProblemsPerFile));
+    const more = result.problems.length - defaults.maxProblemsPerFile;
+    // A file of junk gives a page of problems, not thousands of lines.
+    if (more > 0) problems.push({ file, line: result.problems[defaults.maxProblemsPerFile]!.line, column: 1, field: '', message: `and ${more} more problem${more === 1 ? '' : 's'} in this file` });
     if (result.scenario) scenarios.push(result.scenario);
   }
   problems.push(...sharedIdentities(scenarios));
@@ -128,7 +203,15 @@ export function checkYaml(text: string, file: string, validate: ReturnType<Ajv['
       }),
     };
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    // maxAliasCount bounds what aliases may expand to (a "billion laughs" file); a missing anchor is an error too.
+    value = doc.toJS({ maxAliasCount: defaults.maxYamlAliases });
+  } catch (error) {
+    const alias = firstAlias(doc);
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    return { doc, at, locate, problems: [{ file, ...at(alias), field: '', message: `YAML: ${message}` }] };
+  }
   const problems: ScenarioProblem[] = [];
   if (!validate(value)) {
     for (const e of simplifyErrors(validate.errors ?? [])) {
@@ -418,4 +501,16 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
     });
   });
   return problems;
+}
+
+/** Where the first alias (`*name`) of a document is, for a problem about aliases. */
+function firstAlias(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (isAlias(node)) offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
