@@ -104,6 +104,14 @@ describe('what a scenario may make the browser contact', () => {
     expect(await problemsOf(withLocation('{api}/elsewhere'))).toEqual([]);
     expect(await problemsOf(withLocation('/relative'))).toEqual([]);
   });
+
+  it('reads a redirect the way the browser does: a backslash, userinfo or a tab cannot lead out of the lab', async () => {
+    const withLocation = (location: string) => valid.replace('server:\n', `server:\n  response: { status: 302, headers: { Location: ${JSON.stringify(location)} } }\n`);
+    for (const escape of ['/\\example.com/x', '/\t/example.com/x', '{apiOrigin}@example.com/x', '{apiOrigin}.example.com/', '{app}:80@example.com']) {
+      expect((await problemsOf(withLocation(escape))).map((p) => p.field), escape).toEqual(['server.response.headers.Location']);
+    }
+    expect(await problemsOf(withLocation('{api}/a\\b'))).toEqual([]);
+  });
 });
 
 describe('scenarios of one run', () => {

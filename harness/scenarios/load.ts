@@ -433,6 +433,27 @@ function proxyProblems(data: ScenarioFile): ProxyProblem[] {
   return problems;
 }
 
+/** The lab's origins as a scenario is checked against them (the real ports are picked at run time). */
+const SAMPLE_ORIGINS = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:2', api: 'http://api.example.localhost:2/s/x' };
+const LAB_HOSTS = new Set(Object.values(SAMPLE_ORIGINS).map((o) => new URL(o).host));
+
+/**
+ * Whether a URL the browser will follow (a redirect's Location, a Refresh)
+ * leads back into the lab, read the way the browser reads it: with the URL
+ * standard's parser against the API's URL, so `/\evil.example`,
+ * `{api}@evil.example`, a tab inside `//` and the like resolve to the host
+ * they really name (https://url.spec.whatwg.org/#concept-basic-url-parser).
+ */
+function staysInLab(target: string): boolean {
+  if (!/^(\{(api|apiOrigin|app|evil)\}|\/)/.test(target)) return false;
+  try {
+    const url = new URL(expandPlaceholders(target, SAMPLE_ORIGINS), `${SAMPLE_ORIGINS.api}/`);
+    return url.protocol === 'http:' && LAB_HOSTS.has(url.host) && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
 interface SemanticProblem {
   segments: (string | number)[];
   message: string;
@@ -450,7 +471,7 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
   for (const [name, value] of Object.entries(data.server.response?.headers ?? {})) {
     if (!['location', 'refresh', 'content-location'].includes(name.toLowerCase())) continue;
     const target = name.toLowerCase() === 'refresh' ? value.replace(/^\s*\d+\s*;?\s*(url=)?/i, '') : value;
-    if (target !== '' && !/^(\{(api|apiOrigin|app|evil)\}|\/(?!\/))/.test(target)) {
+    if (target !== '' && !staysInLab(target)) {
       problems.push({ segments: ['server', 'response', 'headers', name], message: `must point into the lab ({api}, {apiOrigin}, {app}, {evil} or a path starting with /): the browser follows it, and tests contact nothing but loopback` });
     }
   }
