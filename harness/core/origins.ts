@@ -80,3 +80,22 @@ export function expandDeep<T>(value: T, values: PlaceholderValues): T {
   return value;
 }
 
+/** The lab's origins as a scenario is checked against them (the real ports are picked at run time). */
+export const SAMPLE_ORIGINS: PlaceholderValues = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:2', api: 'http://api.example.localhost:2/s/x' };
+const LAB_HOSTS = new Set(Object.values(SAMPLE_ORIGINS).map((o) => new URL(o).host));
+
+/**
+ * Whether a URL the browser will follow (a redirect's Location, a Refresh)
+ * leads back into the lab, read the way the browser reads it: with the URL
+ * standard's parser against the API's URL, so `/\evil.example`,
+ * `{api}@evil.example`, a tab inside `//` and the like resolve to the host
+ * they really name (https://url.spec.whatwg.org/#concept-basic-url-parser).
+ */
+export function staysInLab(target: string): boolean {
+  try {
+    const url = new URL(expandPlaceholders(target, SAMPLE_ORIGINS), `${SAMPLE_ORIGINS.api}/`);
+    return url.protocol === 'http:' && LAB_HOSTS.has(url.host) && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}

@@ -5,7 +5,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import { defaults } from '../config/defaults.ts';
 import { ScenarioValidationError, fieldPath, type ScenarioProblem } from './errors.ts';
-import { expandPlaceholders, mountPath, unknownPlaceholders } from '../core/origins.ts';
+import { SAMPLE_ORIGINS, expandPlaceholders, mountPath, staysInLab, unknownPlaceholders } from '../core/origins.ts';
 import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import { proxiesUsed } from '../../servers/proxies/locate.ts';
 import { PROXY_LEVELS, proxySetupOf } from '../../servers/proxies/proxy.ts';
@@ -412,11 +412,12 @@ function proxyProblems(data: ScenarioFile): ProxyProblem[] {
     for (const level of PROXY_LEVELS) {
       const snippet = setup[level];
       if (snippet === undefined) continue;
-      for (const p of proxyDefinition(proxy).lint(snippet, level)) problems.push({ segments: ['server', proxy, level], field: `${proxy}.${level}`, line: p.line, message: p.message });
+      // Linted as the proxy will read it: with the placeholders in (a `{` of `{api}` is no block).
+      for (const p of proxyDefinition(proxy).lint(expandPlaceholders(snippet, SAMPLE_ORIGINS), level)) problems.push({ segments: ['server', proxy, level], field: `${proxy}.${level}`, line: p.line, message: p.message });
     }
     if (atProxy && data.server.policy) {
       // Values are checked as they will be written: placeholders expanded.
-      const sample = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:2', api: 'http://api.example.localhost:2/s/x' };
+      const sample = SAMPLE_ORIGINS;
       const policy = data.server.policy;
       const values: [(string | number)[], string][] = [
         ...[policy.origin].flat().map((o, i): [(string | number)[], string] => [['server', 'policy', 'origin', ...(Array.isArray(policy.origin) ? [i] : [])], o]),
@@ -431,27 +432,6 @@ function proxyProblems(data: ScenarioFile): ProxyProblem[] {
     }
   }
   return problems;
-}
-
-/** The lab's origins as a scenario is checked against them (the real ports are picked at run time). */
-const SAMPLE_ORIGINS = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:2', api: 'http://api.example.localhost:2/s/x' };
-const LAB_HOSTS = new Set(Object.values(SAMPLE_ORIGINS).map((o) => new URL(o).host));
-
-/**
- * Whether a URL the browser will follow (a redirect's Location, a Refresh)
- * leads back into the lab, read the way the browser reads it: with the URL
- * standard's parser against the API's URL, so `/\evil.example`,
- * `{api}@evil.example`, a tab inside `//` and the like resolve to the host
- * they really name (https://url.spec.whatwg.org/#concept-basic-url-parser).
- */
-function staysInLab(target: string): boolean {
-  if (!/^(\{(api|apiOrigin|app|evil)\}|\/)/.test(target)) return false;
-  try {
-    const url = new URL(expandPlaceholders(target, SAMPLE_ORIGINS), `${SAMPLE_ORIGINS.api}/`);
-    return url.protocol === 'http:' && LAB_HOSTS.has(url.host) && url.username === '' && url.password === '';
-  } catch {
-    return false;
-  }
 }
 
 interface SemanticProblem {

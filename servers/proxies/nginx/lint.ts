@@ -7,6 +7,7 @@
  * it, with the line it is on.
  */
 
+import { SAMPLE_ORIGINS, staysInLab } from '../../../harness/core/origins.ts';
 import type { LintProblem, ProxyLevel } from '../proxy.ts';
 
 /** Directives that change what a request or a response looks like, and nothing else. */
@@ -103,9 +104,14 @@ function tokenize(snippet: string, problems: LintProblem[]): Token[] {
       tokens.push({ text: snippet.slice(i, j + 1), line: start, kind: 'word' });
       i = j + 1;
     } else {
+      // A word as nginx reads it (ngx_conf_read_token): it ends only at white space, `;` or `{`
+      // (not `${`); inside it `#`, quotes and `}` are ordinary characters and `\` escapes the next one.
       let j = i;
-      while (j < snippet.length && !/[\s;{}"'#]/.test(snippet[j]!)) j++;
-      // A word may run into a parenthesised condition such as `if ($request_method = OPTIONS)`.
+      while (j < snippet.length && !/[\s;{]/.test(snippet[j]!)) {
+        if (snippet[j] === '\\') j++;
+        else if (snippet[j] === '$' && snippet[j + 1] === '{') j++;
+        j++;
+      }
       tokens.push({ text: snippet.slice(i, j), line, kind: 'word' });
       i = j;
     }
@@ -121,7 +127,14 @@ export function lintSnippet(snippet: string, level: ProxyLevel): LintProblem[] {
   const blocks: ('directives' | 'data')[] = [];
   let atStatementStart = true;
   let current: string | undefined;
+  let statement: Token[] = [];
+  const endStatement = () => {
+    if (statement.length > 0 && blocks.at(-1) !== 'data') problems.push(...redirectProblems(statement));
+    statement = [];
+  };
   for (const token of tokens) {
+    if (token.kind !== 'word') endStatement();
+    else statement.push(token);
     if (token.kind === 'close') {
       if (blocks.length === 0) {
         problems.push({ line: token.line, message: 'a `}` closes a block the snippet did not open: a snippet cannot leave the block it is given' });
@@ -143,7 +156,11 @@ export function lintSnippet(snippet: string, level: ProxyLevel): LintProblem[] {
     if (!atStatementStart) continue;
     atStatementStart = false;
     current = token.text;
-    if (blocks.at(-1) === 'data') continue;
+    if (blocks.at(-1) === 'data') {
+      // A map's body is data, but nginx reads `include` there as a directive (ngx_http_map_handler).
+      if (token.text.toLowerCase() === 'include') problems.push({ line: token.line, message: `\`include\` is not allowed in a scenario: ${REFUSED.include}` });
+      continue;
+    }
     const name = token.text.toLowerCase();
     const allowed = blocks.length === 0 ? ALLOWED[level] : ALLOWED[level === 'http' ? 'location' : level];
     if (!allowed.has(name)) {
@@ -156,6 +173,38 @@ export function lintSnippet(snippet: string, level: ProxyLevel): LintProblem[] {
       });
     }
   }
+  endStatement();
   if (blocks.length > 0) problems.push({ line: tokens.at(-1)?.line ?? 0, message: 'a `{` is never closed' });
   return problems;
+}
+
+/** The status codes with which `return code URL` redirects (https://nginx.org/en/docs/http/ngx_http_rewrite_module.html#return). */
+const REDIRECT_CODES = new Set(['301', '302', '303', '307', '308']);
+
+/**
+ * A redirect a snippet makes nginx send (`return 302 URL`, `return URL`,
+ * `rewrite … URL`) is followed by the browser, so it must lead back into the
+ * lab: a path, or the request's own scheme and host, or a lab placeholder.
+ */
+function redirectProblems(statement: readonly Token[]): LintProblem[] {
+  const [name, ...args] = statement.map((t) => unquote(t.text));
+  let target: string | undefined;
+  if (name?.toLowerCase() === 'return') target = args.length === 1 && !/^\d+$/.test(args[0]!) ? args[0] : REDIRECT_CODES.has(args[0] ?? '') ? args[1] : undefined;
+  else if (name?.toLowerCase() === 'rewrite') target = args[1];
+  if (target === undefined || redirectStaysInLab(target, name!.toLowerCase() === 'rewrite')) return [];
+  return [{ line: statement[0]!.line, message: `\`${name}\` to \`${target}\` may lead the browser out of the lab: redirect to a path (/…), to $scheme://$host/…, or to {api}, {apiOrigin}, {app} or {evil}` }];
+}
+
+function redirectStaysInLab(target: string, isRewrite: boolean): boolean {
+  // A rewrite's replacement that is no URL is a path rewrite inside nginx, not a redirect.
+  if (isRewrite && !/^(https?:|\$scheme|\{)/i.test(target)) return true;
+  // The request's own scheme and host name the lab's API; any other variable could be anything,
+  // so it may only stand inside a path that has already begun (`/x$uri`, never `$x` or `/$x`).
+  const known = target.replace(/\$\{?scheme\}?/g, 'http').replace(/\$\{?(http_host|host)\}?/g, new URL(SAMPLE_ORIGINS.apiOrigin).host);
+  if (known.includes('$') && !/^\/[^/\\$]/.test(known.replace(/^https?:\/\/[^/]*/, '/x'))) return false;
+  return staysInLab(known);
+}
+
+function unquote(text: string): string {
+  return /^(["']).*\1$/s.test(text) ? text.slice(1, -1) : text;
 }

@@ -24,6 +24,27 @@ describe('what a scenario may write into nginx', () => {
     expect(lintSnippet('add_header X "a;b}{c" always;', 'location')).toEqual([]);
     expect(lintSnippet('add_header X "never closed;', 'location')).toEqual([expect.objectContaining({ message: expect.stringMatching(/quote .* is never closed/) })]);
   });
+
+  it('reads a word the way nginx does: a `#` or a quote inside a word is an ordinary character, not a comment or a string', () => {
+    expect(lintSnippet('add_header X a#;\nroot /;', 'location')).toEqual([{ line: 1, message: expect.stringMatching(/^`root` is not allowed/) }]);
+    expect(lintSnippet('add_header X a"b;\nroot /; c";', 'location').map((p) => p.line)).toContain(1);
+    expect(lintSnippet("add_header X a'b; alias /etc/; '", 'location').map((p) => p.message)).toContainEqual(expect.stringMatching(/^`alias` is not allowed/));
+    // A comment at the start of a word is still one, and ${var} stays one word.
+    expect(lintSnippet('# root /;\nadd_header X ${http_origin}x;', 'location')).toEqual([]);
+  });
+
+  it('checks the body of a map too, where nginx reads `include`', () => {
+    expect(lintSnippet('map $http_origin $cors {\n    include /etc/passwd;\n}', 'http')).toEqual([{ line: 1, message: expect.stringMatching(/^`include` is not allowed/) }]);
+  });
+
+  it('lets a redirect lead only back into the lab', () => {
+    for (const out of ['return 302 https://example.com/;', 'return https://example.com/;', 'return 301 //example.com/;', 'return 307 /\\example.com/;', 'rewrite ^ https://example.com/ redirect;', 'return 302 "$scheme://example.com";', 'return 302 http://api.example.localhost:2@example.com;', 'return 302 http://$arg_to/;', 'return 302 /$arg_to;']) {
+      expect(lintSnippet(out, 'location'), out).toEqual([{ line: 0, message: expect.stringMatching(/may lead the browser out of the lab/) }]);
+    }
+    for (const inside of ['return 302 /elsewhere;', 'return 302 $scheme://$host/x;', 'return 301 http://api.example.localhost:2/s/x/moved;', 'return 204;', 'return 403 "no";', 'rewrite ^/a(.*)$ /b$1 last;', 'return 302 http://app.example.localhost:1/;', 'return 302 /x$request_uri;']) {
+      expect(lintSnippet(inside, 'location'), inside).toEqual([]);
+    }
+  });
 });
 
 describe('values a scenario puts into an nginx config', () => {
