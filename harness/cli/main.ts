@@ -108,7 +108,13 @@ async function validateCommand(args: string[]): Promise<number> {
 async function runCommand(args: string[]): Promise<number> {
   const { paths, config } = parseRunArgs(args);
   // The runtime and its images: defaults, then corslab.config.json, then the command line.
-  const runtime = runtimeSettings(config, await readConfigFile());
+  const configFile = await readConfigFile();
+  const runtime = runtimeSettings(config, configFile);
+  // Images are the Docker runtime's; on this machine's processes they would be ignored without a word.
+  const imagesFrom = [config.images?.length ? '--image' : undefined, configFile?.config.images ? `"images" in ${configFile.file}` : undefined].filter(Boolean);
+  if (runtime.runtime !== 'docker' && imagesFrom.length > 0) {
+    process.stderr.write(`corslab: note: ${imagesFrom.join(' and ')} apply to the Docker runtime only; this run uses the ${runtime.runtime} runtime (${runtime.runtimeFrom}), so no image is used\n`);
+  }
 
   // Validation first: on bad input nothing starts. That includes a folder the reports could not be written to.
   if ((config.reporters ?? defaults.reporters).some((r) => r !== 'terminal')) await checkOutputDir(config.outputDir ?? defaults.outputDir);

@@ -57,6 +57,11 @@ describe('malformed scenario files', () => {
     }
   });
 
+  it('says that images do nothing in the local runtime, instead of ignoring them', () => {
+    const result = spawnSync(process.execPath, ['bin/corslab.js', 'run', 'tests/fixtures/invalid/unknown-stack.yaml', '--image', 'nginx=nginx:1.25'], { encoding: 'utf8' });
+    expect(result.stderr).toContain('corslab: note: --image apply to the Docker runtime only; this run uses the local runtime (the default), so no image is used');
+  });
+
   it('an unknown engine or stack on the command line is bad input too', async () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     expect(await main(['run', '--engine', 'netscape'])).toBe(2);
