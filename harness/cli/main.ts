@@ -111,9 +111,9 @@ async function runCommand(args: string[]): Promise<number> {
   const configFile = await readConfigFile();
   const runtime = runtimeSettings(config, configFile);
   // Images are the Docker runtime's; on this machine's processes they would be ignored without a word.
-  const imagesFrom = [config.images?.length ? '--image' : undefined, configFile?.config.images ? `"images" in ${configFile.file}` : undefined].filter(Boolean);
-  if (runtime.runtime !== 'docker' && imagesFrom.length > 0) {
-    process.stderr.write(`corslab: note: ${imagesFrom.join(' and ')} apply to the Docker runtime only; this run uses the ${runtime.runtime} runtime (${runtime.runtimeFrom}), so no image is used\n`);
+  // (--image with the local runtime is refused by the settings already.)
+  if (runtime.runtime !== 'docker' && configFile?.config.images) {
+    process.stderr.write(`corslab: note: "images" in ${path.basename(configFile.file)} apply to the Docker runtime only; this run uses the ${runtime.runtime} runtime (${runtime.runtimeFrom}), so no image is used\n`);
   }
 
   // Validation first: on bad input nothing starts. That includes a folder the reports could not be written to.

@@ -57,9 +57,12 @@ describe('malformed scenario files', () => {
     }
   });
 
-  it('says that images do nothing in the local runtime, instead of ignoring them', () => {
-    const result = spawnSync(process.execPath, ['bin/corslab.js', 'run', 'tests/fixtures/invalid/unknown-stack.yaml', '--image', 'nginx=nginx:1.25'], { encoding: 'utf8' });
-    expect(result.stderr).toContain('corslab: note: --image apply to the Docker runtime only; this run uses the local runtime (the default), so no image is used');
+  it('says that images in the config file do nothing in the local runtime, instead of ignoring them', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'corslab-config-'));
+    await writeFile(path.join(dir, 'corslab.config.json'), '{ "images": { "nginx": "nginx:1.25" } }');
+    const result = spawnSync(process.execPath, [path.resolve('bin/corslab.js'), 'run', path.resolve('tests/fixtures/invalid/unknown-stack.yaml')], { encoding: 'utf8', cwd: dir });
+    expect(result.stderr).toContain('corslab: note: "images" in corslab.config.json apply to the Docker runtime only; this run uses the local runtime (the default), so no image is used');
+    expect(result.status).toBe(2);
   });
 
   it('an unknown engine or stack on the command line is bad input too', async () => {
