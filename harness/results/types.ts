@@ -94,7 +94,21 @@ export type JsOutcome =
       body: string;
       bodyTruncated: boolean;
     }
-  | { kind: 'error'; name: string; message: string }
+  | {
+      kind: 'error';
+      name: string;
+      message: string;
+      /**
+       * The promise fetch() returned was already rejected (or the probe's code
+       * threw) when the code returned: the browser refused the request without
+       * fetching, as when the Request constructor throws
+       * (https://fetch.spec.whatwg.org/#dom-global-fetch), so before any
+       * network activity. false: it rejected later (only a plain fetch() call
+       * can be seen at once; a sandboxed frame's or a repeated request's
+       * cannot). Absent in results written before this was measured.
+       */
+      atOnce?: boolean;
+    }
   | { kind: 'timeout'; afterMs: number };
 
 /** What the engine itself said about a request, where it says anything. */
