@@ -78,11 +78,32 @@ export interface SetupProblem {
   message: string;
 }
 
+/**
+ * A request header list as the page writes it: a record, or `[name, value]`
+ * pairs that the page appends in order (`Headers.append`), so a name given
+ * twice is sent as the browser combines it.
+ */
+export type FetchHeaders = Record<string, string> | [name: string, value: string][];
+
+/**
+ * A request body of one of the kinds fetch() takes, built in the page so the
+ * browser sets the Content-Type it sets for that kind
+ * (https://fetch.spec.whatwg.org/#concept-bodyinit-extract): a string
+ * (`text/plain;charset=UTF-8`), URLSearchParams
+ * (`application/x-www-form-urlencoded;charset=UTF-8`), FormData
+ * (`multipart/form-data; boundary=…`) or a Blob (its own type, none if empty).
+ */
+export type FetchBody =
+  | string
+  | { urlSearchParams: Record<string, string> }
+  | { formData: Record<string, string> }
+  | { blob: { type?: string; text: string } };
+
 export interface FetchSpec {
   url: string;
   method?: string;
-  headers?: Record<string, string>;
-  body?: string;
+  headers?: FetchHeaders;
+  body?: FetchBody;
   mode?: 'cors' | 'no-cors' | 'same-origin';
   credentials?: 'omit' | 'same-origin' | 'include';
 }

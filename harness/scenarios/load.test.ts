@@ -105,3 +105,48 @@ describe('what a scenario may make the browser contact', () => {
     expect(await problemsOf(withLocation('/relative'))).toEqual([]);
   });
 });
+
+/** A scenario whose one probe is the YAML given, at line 6. */
+const withProbe = (probe: string) => `title: A probe
+lesson: A lesson.
+server:
+  policy: { origin: "{app}" }
+probes:
+${probe}`;
+
+describe('request bodies of each kind and headers given as pairs', () => {
+  it('refuses a misspelt body kind, naming the kinds there are', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", method: POST, body: { formdata: { a: "1" } } }
+    expect: { result: allowed }
+`));
+    expect(problems).toEqual([expect.objectContaining({ line: 6, field: 'probes[0].fetch.body.formdata', message: expect.stringMatching(/unknown field `formdata`; did you mean `formData`\?/) })]);
+  });
+
+  it('refuses two body kinds at once', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", method: POST, body: { formData: { a: "1" }, urlSearchParams: { a: "1" } } }
+    expect: { result: allowed }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].fetch.body' })]);
+  });
+
+  it('refuses a body of any kind on a GET', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", body: { urlSearchParams: { a: "1" } } }
+    expect: { result: allowed }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].fetch.body', message: expect.stringMatching(/a GET request cannot have a body/) })]);
+  });
+
+  it('refuses a header pair that is not a name and a value, at the pair', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", headers: [[X-A, "1", extra]] }
+    expect: { result: allowed }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].fetch.headers[0]' })]);
+  });
+
+  it('refuses a header value with a line break in a pair, as in a mapping', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", headers: [[X-A, "a\\r\\nX-Injected: 1"]] }
+    expect: { result: allowed }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].fetch.headers[0][1]', message: expect.stringMatching(/no CR, LF or NUL/) })]);
+  });
+});

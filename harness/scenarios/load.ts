@@ -196,7 +196,7 @@ function simplifyErrors(errors: ErrorObject[]): ErrorObject[] {
   const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
   return errors.filter((e) => {
     if (e.keyword === 'oneOf') return true;
-    if (e.keyword === 'not' || e.keyword === 'allOf') return false;
+    if (e.keyword === 'not' || e.keyword === 'allOf' || e.keyword === 'if') return false;
     return !oneOfs.some((o) => e.instancePath === o.instancePath || e.instancePath.startsWith(`${o.instancePath}/`));
   });
 }
@@ -227,6 +227,8 @@ function describeError(e: ErrorObject): { field: (string | number)[]; key?: stri
       const hint = didYouMean(String(e.data), allowed);
       return { field: segments, message: `must be one of ${allowed.join(', ')}, got ${JSON.stringify(e.data)}${hint ? `; did you mean \`${hint}\`?` : ''}` };
     }
+    case 'const':
+      return { field: segments, message: `must be ${JSON.stringify(params.allowedValue)}, got ${typeName(e.data)}${description ? ` (${description})` : ''}` };
     case 'pattern':
       return { field: segments, message: `invalid value ${JSON.stringify(e.data)}${description ? `: ${description}` : ''}` };
     case 'oneOf':

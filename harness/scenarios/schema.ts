@@ -91,6 +91,42 @@ const VALUES: Record<string, JsonSchema> = {
     propertyNames: { $ref: '#/definitions/headerName' },
     additionalProperties: { $ref: '#/definitions/headerValue' },
   },
+  headerPairs: {
+    type: 'array',
+    minItems: 1,
+    description: 'Headers as [name, value] pairs, in order; a name may come more than once.',
+    items: { type: 'array', minItems: 2, maxItems: 2, items: [{ $ref: '#/definitions/headerName' }, { $ref: '#/definitions/headerValue' }] },
+  },
+  body: {
+    description: 'A string, or a body built in the page so that the browser sets its Content-Type: { urlSearchParams: {k: v} } (application/x-www-form-urlencoded;charset=UTF-8), { formData: {k: v} } (multipart/form-data; boundary=...), { blob: { type, text } } (the blob\'s type; none when it has no type).',
+    if: { type: 'string' },
+    else: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      description: 'a string, or one kind of body: urlSearchParams, formData or blob',
+      properties: {
+        urlSearchParams: { $ref: '#/definitions/formFields', description: 'new URLSearchParams({...}): names and values, in order; the browser sends application/x-www-form-urlencoded;charset=UTF-8.' },
+        formData: { $ref: '#/definitions/formFields', description: 'A FormData with these string fields, appended in order; the browser sends multipart/form-data with a boundary of its own.' },
+        blob: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['text'],
+          description: 'new Blob([text], { type }): the browser sends its type as the Content-Type, or none when it has no type.',
+          properties: {
+            type: { type: 'string', pattern: '^[^\\r\\n\\u0000]*$', description: "The Blob's type, which becomes the Content-Type (default: none, so no Content-Type is sent)." },
+            text: { type: 'string', description: "The Blob's content." },
+          },
+        },
+      },
+    },
+  },
+  formFields: {
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'Field names and string values, in order.',
+  },
   policy: {
     type: 'object',
     additionalProperties: false,
@@ -177,8 +213,14 @@ const PROBES: Record<string, JsonSchema> = {
         description: "Starts with {api}, {apiOrigin}, {app} or {evil}: probes only ever contact the lab's own loopback origins.",
       },
       method: { $ref: '#/definitions/method', description: 'HTTP method (default GET).' },
-      headers: { $ref: '#/definitions/headers', description: 'Request headers the page sets.' },
-      body: { type: 'string', description: 'Request body (not with GET or HEAD).' },
+      headers: {
+        description: 'Request headers the page sets: a mapping, or a list of [name, value] pairs the page appends in order (Headers.append), so that a name given twice is sent as the browser combines it.',
+        // if/then/else rather than oneOf, so that a bad name or value is reported at its own field.
+        if: { type: 'array' },
+        then: { $ref: '#/definitions/headerPairs' },
+        else: { $ref: '#/definitions/headers' },
+      },
+      body: { $ref: '#/definitions/body', description: 'Request body (not with GET or HEAD).' },
       mode: { enum: ['cors', 'no-cors', 'same-origin'], description: 'Request mode (default cors).' },
       credentials: {
         enum: ['omit', 'same-origin', 'include'],
