@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fetchCode, withCellToken } from './fetch-probe.ts';
+import { controlCode, controlToken, fetchCode, withCellToken } from './fetch-probe.ts';
 
 const url = withCellToken('http://api.example.localhost:1/s/x/items', 'abc');
 
@@ -87,3 +87,13 @@ describe('request headers given as pairs', () => {
   });
 });
 
+describe('the control request after a silent rejection', () => {
+  it('is a no-cors GET without credentials, which any browser sends and which carries no cookie', () => {
+    expect(controlCode('http://api.example.localhost:1/s/x/items?corslab_cell=ctlabc')).toBe("fetch('http://api.example.localhost:1/s/x/items?corslab_cell=ctlabc', { mode: 'no-cors', credentials: 'omit' })");
+  });
+
+  it('has a token no cell can have: cell tokens start with hex digits', () => {
+    expect(controlToken('a05eee9')).toBe('ctla05eee9');
+    expect(/^[0-9a-f]{6}/.test(controlToken('a05eee9'))).toBe(false);
+  });
+});

@@ -15,6 +15,25 @@ export function withCellToken(url: string, token: string): string {
   return `${base}${base.includes('?') ? '&' : '?'}${defaults.cellParam}=${token}${fragment}`;
 }
 
+/**
+ * The token of a cell's control request (see controlCode). Cell tokens are
+ * hex digits then a counter, so one that starts `ctl` is never a cell's.
+ */
+export function controlToken(token: string): string {
+  return `ctl${token}`;
+}
+
+/**
+ * The control request the page makes right after a probe that rejected with
+ * nothing on the wire: the same URL (under the control's own token) as a
+ * no-cors GET without credentials, which any conforming browser sends, so
+ * its arrival at the recorder shows the connection to the API works. It
+ * carries no cookie and stores none.
+ */
+export function controlCode(url: string): string {
+  return `fetch(${jsLiteral(url)}, { mode: 'no-cors', credentials: 'omit' })`;
+}
+
 export interface ProbeCodeOptions {
   from?: PageOriginName;
   again?: Probe['again'];

@@ -188,6 +188,7 @@
     blocked: 'fetch() rejected: the browser kept the response from JavaScript.',
     opaque: 'JavaScript got an opaque response (no-cors): no status, no headers, no body.',
   };
+  const NOT_SENT_MEANING = 'fetch() rejected: the browser refused the request before sending anything.';
 
   /**
    * Headers a CORS reader looks for first.
@@ -900,7 +901,8 @@
       );
     }
     const result = cell.observed ? cell.observed.result : undefined;
-    return h('div', { class: 'banner v-pass', role: 'note' }, h('strong', null, `As expected: ${result}. `), (result && RESULT_MEANING[result]) || '');
+    const meaning = cell.observed && cell.observed.notSent ? NOT_SENT_MEANING : (result && RESULT_MEANING[result]) || '';
+    return h('div', { class: 'banner v-pass', role: 'note' }, h('strong', null, `As expected: ${result}. `), meaning);
   }
 
   /**
@@ -1141,8 +1143,22 @@
       ),
       exchanges.length
         ? h('ol', { class: 'exchanges' }, exchanges.map((ex, i) => exchangeCard(ex, i, proxied)))
-        : h('p', { class: 'warn' }, 'Nothing reached the server: the browser sent no request for this probe.'),
+        : o.notSent
+          ? notSentPart(o.notSent)
+          : h('p', { class: 'warn' }, 'Nothing reached the server: the browser sent no request for this probe.'),
     );
+  }
+
+  /**
+   * Nothing was sent, and how the harness knows the browser refused it (rather than a connection that failed).
+   * @param {import('../../results/types.ts').NotSent} notSent
+   */
+  function notSentPart(notSent) {
+    return [
+      h('p', { class: 'not-sent' }, h('strong', null, 'Not sent: '), withCode(`the browser refused the request before sending it (${notSent.reason}).`)),
+      h('p', { class: 'muted' }, 'How the harness knows, besides the empty wire:'),
+      h('ul', { class: 'evidence' }, notSent.evidence.map((line) => h('li', null, withCode(line)))),
+    ];
   }
 
   /** @param {CellResult} cell */
@@ -1160,7 +1176,10 @@
         h('pre', { class: 'http' }, h('code', null, js.body === '' ? h('span', { class: 'muted' }, '(empty body)') : js.body, js.bodyTruncated ? h('span', { class: 'truncated' }, '\n\u2026 body truncated: the harness kept only its beginning') : null)),
       ];
     } else if (js.kind === 'error') {
-      content = [h('p', null, 'fetch() rejected with:'), pre(`${js.name}: ${js.message}`, 'code error-text')];
+      content = [
+        h('p', null, js.atOnce ? 'fetch() rejected at once, before it even returned (so before any network activity), with:' : 'fetch() rejected with:'),
+        pre(`${js.name}: ${js.message}`, 'code error-text'),
+      ];
     } else {
       content = [h('p', { class: 'warn' }, `No answer within ${formatMs(js.afterMs)}. A timeout says nothing about CORS.`)];
     }
