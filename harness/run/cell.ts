@@ -2,6 +2,7 @@ import { expandDeep, placeholderValues } from '../core/origins.ts';
 import { stacksFor, type PlannedCell } from '../plan/plan.ts';
 import { controlCode, controlToken, fetchCode, withCellToken } from '../probes/fetch-probe.ts';
 import { observe, type ControlRequest } from '../observations/observe.ts';
+import { expandExpectation } from '../scenarios/expectations.ts';
 import { explainCell } from '../explanations/explain-cell.ts';
 import { judge } from '../verdicts/judge.ts';
 import type { PageOutcome, ProbePage } from '../browsers/driver.ts';
@@ -98,7 +99,7 @@ function judged(cell: PlannedCell, base: CellBase, observed: ReturnType<typeof o
   if (!error && !cell.freshContext && observation.cookiesSent && observation.cookiesSent.length > 0) {
     error = `the request carried a cookie (${observation.cookiesSent.join(', ')}) on a page shared with other cells: another cell's cookie leaked in, so this observation cannot be trusted`;
   }
-  const { verdict, differences } = judge(cell.expected, observation, error);
+  const { verdict, differences } = judge(base.expected, observation, error);
   const explanation = error ? undefined : explanationOf(cell, base, observation, stack, lab);
   return { ...base, verdict, differences, observed: observation, ...(error ? { error } : {}), ...(explanation ? { explanation } : {}) };
 }
@@ -111,7 +112,7 @@ function explanationOf(cell: PlannedCell, base: CellBase, observation: Observati
     engine: cell.engine,
     stack: cell.stack,
     observed: observation,
-    expected: cell.expected,
+    expected: base.expected,
     policy: cell.scenario.server.policy && expandDeep(cell.scenario.server.policy, placeholderValues(stack.origins, cell.scenario.id)),
     stacks: stacksFor(cell.scenario, lab.variants),
     deviations: cell.probe.deviations ?? [],
@@ -133,7 +134,7 @@ function cellBase(cell: PlannedCell, lab: Lab): CellBase {
     engine: cell.engine,
     from: cell.from,
     pageOrigin: lab.pageOrigins[cell.from],
-    expected: cell.expected,
+    expected: expandExpectation(cell.expected, values),
     ...(cell.expectedBecause ? { expectedBecause: cell.expectedBecause } : {}),
     request,
     pageCode: fetchCode(request, withCellToken(request.url, cell.token), { from: cell.from, ...(again ? { again } : {}) }),

@@ -264,6 +264,110 @@ const PROBES: Record<string, JsonSchema> = {
         maximum: 10,
         description: 'How many preflights crossed the wire for the probe (with `again`, both requests together).',
       },
+      sent: {
+        description: "What the browser sent, hop by hop (preflight, actual), as the recorder saw it; or false: the browser refused the request before sending anything (fetch() threw a TypeError and nothing reached the wire), a blocked result proven by evidence.",
+        // if/then/else rather than oneOf, so that a mistake inside the mapping is reported at its own field.
+        if: { type: 'boolean' },
+        then: { const: false, description: 'false says nothing was sent; to say what was sent, give a mapping with preflight and actual' },
+        else: { $ref: '#/definitions/sent' },
+      },
+      answered: {
+        $ref: '#/definitions/answered',
+        description: 'What the server answered on the wire, hop by hop, as the recorder kept it: what the page may never see, such as a status the browser hides or a header value with its whitespace.',
+      },
+    },
+  },
+  answered: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      preflight: { $ref: '#/definitions/wireAnswer', description: 'The answer to the preflight.' },
+      actual: { $ref: '#/definitions/wireAnswer', description: 'The answer to the request itself (with `again`: to the second one).' },
+    },
+  },
+  wireAnswer: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      status: { type: 'integer', minimum: 100, maximum: 599, description: 'The status on the wire.' },
+      headers: { $ref: '#/definitions/wireHeaders', description: 'Headers of the answer, values exactly as sent (surrounding whitespace included).' },
+      bodyContains: { type: 'string', minLength: 1, description: 'A substring of the body as it crossed the wire.' },
+    },
+  },
+  sent: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'What the browser sent on each hop. Placeholders ({app}, {apiOrigin}, ...) expand as elsewhere.',
+    properties: {
+      preflight: { $ref: '#/definitions/preflightSent', description: 'The CORS preflight (OPTIONS with Access-Control-Request-Method).' },
+      actual: { $ref: '#/definitions/actualSent', description: 'The request itself (with `again`: the second one).' },
+    },
+  },
+  preflightSent: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      method: { $ref: '#/definitions/method', description: 'The method on the request line (always OPTIONS for a preflight).' },
+      origin: { $ref: '#/definitions/sentOrigin', description: 'The Origin header of the preflight, or false for none.' },
+      requestMethod: { $ref: '#/definitions/method', description: 'Access-Control-Request-Method, exactly (methods are case-sensitive).' },
+      requestHeaders: {
+        description: 'Access-Control-Request-Headers exactly as the browser wrote it: lowercase, sorted, comma-separated, no spaces (e.g. content-type,x-a,x-b); false: the preflight carried none.',
+        if: { type: 'boolean' },
+        then: { const: false, description: 'false: the preflight carried no Access-Control-Request-Headers' },
+        else: { $ref: '#/definitions/headerValue' },
+      },
+      headers: { $ref: '#/definitions/wireHeaders', description: 'Headers the preflight carried or did not carry, and their values.' },
+    },
+  },
+  actualSent: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      method: { $ref: '#/definitions/method', description: 'The method on the request line, exactly (fetch() upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT).' },
+      origin: { $ref: '#/definitions/sentOrigin', description: 'The Origin header of the request, or false for none.' },
+      headers: { $ref: '#/definitions/wireHeaders', description: 'Headers the request carried or did not carry (no-cors drops what is not safelisted), and their values.' },
+      cookies: {
+        type: 'array',
+        items: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+        description: 'Exactly the scenario cookies the request carried (by name).',
+      },
+    },
+  },
+  sentOrigin: {
+    description: 'The Origin header the browser sent, e.g. {app} or null (a sandboxed frame); false: the request carried no Origin header.',
+    if: { type: 'boolean' },
+    then: { const: false, description: 'false: no Origin header' },
+    else: { $ref: '#/definitions/origin' },
+  },
+  wireHeaders: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'Headers on this hop, by name (case-insensitive).',
+    properties: {
+      present: { type: 'array', minItems: 1, items: { $ref: '#/definitions/headerName' }, description: 'Headers the message carried.' },
+      absent: { type: 'array', minItems: 1, items: { $ref: '#/definitions/headerName' }, description: 'Headers it did not carry (for a request: the browser dropped them, or never adds them).' },
+      values: {
+        type: 'object',
+        minProperties: 1,
+        propertyNames: { $ref: '#/definitions/headerName' },
+        additionalProperties: {
+          if: { type: 'string' },
+          then: { $ref: '#/definitions/headerValue' },
+          else: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['matches'],
+            properties: { matches: { type: 'string', minLength: 1, description: 'A regular expression (JavaScript syntax) the value must match; anchor it with ^ and $.' } },
+          },
+        },
+        description: 'The value each header had on the wire, exactly as sent (several lines of one name read as one value, joined with ", "), or { matches: regex } for a value that differs every time (a multipart boundary).',
+      },
     },
   },
   probe: {
