@@ -78,13 +78,92 @@ export interface SetupProblem {
   message: string;
 }
 
+/**
+ * A request header list as the page writes it: a record, or `[name, value]`
+ * pairs that the page appends in order (`Headers.append`), so a name given
+ * twice is sent as the browser combines it.
+ */
+export type FetchHeaders = Record<string, string> | [name: string, value: string][];
+
+/**
+ * A request body of one of the kinds fetch() takes, built in the page so the
+ * browser sets the Content-Type it sets for that kind
+ * (https://fetch.spec.whatwg.org/#concept-bodyinit-extract): a string
+ * (`text/plain;charset=UTF-8`), URLSearchParams
+ * (`application/x-www-form-urlencoded;charset=UTF-8`), FormData
+ * (`multipart/form-data; boundary=…`) or a Blob (its own type, none if empty).
+ */
+export type FetchBody =
+  | string
+  | { urlSearchParams: Record<string, string> }
+  | { formData: Record<string, string> }
+  | { blob: { type?: string; text: string } };
+
 export interface FetchSpec {
   url: string;
   method?: string;
-  headers?: Record<string, string>;
-  body?: string;
+  headers?: FetchHeaders;
+  body?: FetchBody;
   mode?: 'cors' | 'no-cors' | 'same-origin';
   credentials?: 'omit' | 'same-origin' | 'include';
+}
+
+/** A request header's value as expected on the wire: exactly this, or matching a regular expression (a multipart boundary differs every time). */
+export type HeaderValueExpectation = string | { matches: string };
+
+/** Headers expected on one hop of the wire, a request's or a response's, by name (case-insensitive). */
+export interface WireHeaders {
+  /** Headers the message carried. */
+  present?: string[];
+  /** Headers it did not carry (for a request: the browser dropped them, or never adds them). */
+  absent?: string[];
+  /** The value each header had on the wire (several lines of one name read as one value, joined with ", "). */
+  values?: Record<string, HeaderValueExpectation>;
+}
+
+/** What the browser sent in its CORS preflight. */
+export interface PreflightSent {
+  /** Always OPTIONS for a preflight; stated for readers. */
+  method?: string;
+  /** The Origin header's value, or false for none. */
+  origin?: string | false;
+  /** Access-Control-Request-Method, exactly (methods are case-sensitive). */
+  requestMethod?: string;
+  /** Access-Control-Request-Headers exactly as the browser wrote it (lowercase, sorted, comma-separated, no spaces), or false for none. */
+  requestHeaders?: string | false;
+  headers?: WireHeaders;
+}
+
+/** What the browser sent as the request itself. */
+export interface ActualSent {
+  /** The method on the request line, exactly (fetch() upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT). */
+  method?: string;
+  /** The Origin header's value, or false for none. */
+  origin?: string | false;
+  headers?: WireHeaders;
+  /** Exactly the scenario's cookies (by name) the request carried. */
+  cookies?: string[];
+}
+
+/** What crossed the wire, hop by hop. */
+export interface SentExpectation {
+  preflight?: PreflightSent;
+  actual?: ActualSent;
+}
+
+/** What the server answered on one hop, as the recorder kept it, before the browser decided anything. */
+export interface WireAnswer {
+  status?: number;
+  /** Values exactly as sent, surrounding whitespace included. */
+  headers?: WireHeaders;
+  /** A substring of the body as it crossed the wire. */
+  bodyContains?: string;
+}
+
+/** What the server answered, hop by hop: what the page may never see, such as a status the browser hides. */
+export interface AnsweredExpectation {
+  preflight?: WireAnswer;
+  actual?: WireAnswer;
 }
 
 export interface Expectation {
@@ -106,6 +185,14 @@ export interface Expectation {
   cookiesSent?: string[];
   /** How many preflights crossed the wire for the probe (with `again`: both requests together). */
   preflights?: number;
+  /**
+   * What the browser sent, per hop; or `false`: it refused the request before
+   * sending anything (fetch() threw a TypeError and nothing reached the wire),
+   * which is a `blocked` result proven by evidence, not by silence.
+   */
+  sent?: false | SentExpectation;
+  /** What the server answered on the wire, per hop (with `again`: to the second request). */
+  answered?: AnsweredExpectation;
 }
 
 /** A cookie set first-party on the API's host before a probe runs. */

@@ -149,6 +149,11 @@ export async function loadCurriculum(dir: string, scenarios: readonly Scenario[]
         problems.push({ ...at(['checks', j, 'scenario']), field: field(`.checks[${j}].scenario`), message: `no scenario \`${check.scenario}\` (scenarios/${check.scenario}.yaml)` });
         return;
       }
+      // A claim is checked against every run's cells, so it cannot name one run's origins.
+      const wire = JSON.stringify([check.says.sent, check.says.answered]);
+      if (/\{(app|evil|api|apiOrigin)\}/.test(wire)) {
+        problems.push({ ...at(['checks', j, 'says']), field: field(`.checks[${j}].says`), message: 'a claim cannot use placeholders ({app}, {api}, ...) in what it says was sent or answered: name header names and fixed values only' });
+      }
       const names = scenario.probes.map(probeName);
       if (check.probe !== undefined && !names.includes(check.probe)) {
         problems.push({ ...at(['checks', j, 'probe']), field: field(`.checks[${j}].probe`), message: `scenario ${check.scenario} has no probe \`${check.probe}\` (its probes: ${names.join('; ')})` });

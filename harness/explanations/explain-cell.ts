@@ -1,6 +1,7 @@
 import { ModelInputError, predict, type Prediction } from '../model/index.ts';
 import { fixFor } from './fixes.ts';
 import { engineDriver } from '../browsers/catalog.ts';
+import { modelRequest } from '../observations/model-request.ts';
 import type { EngineName, PageOriginName, StackName } from '../core/names.ts';
 import type { CellExplanation, Difference, ModelAnswer, Observation } from '../results/types.ts';
 import type { Deviation, Expectation, FetchSpec, Policy } from '../core/format.ts';
@@ -31,7 +32,7 @@ export function explainCell(input: ExplainInput): CellExplanation | undefined {
   try {
     // The harness's own warm-up requests are not the browser's: the model reads only the probe's exchanges.
     const browserExchanges = observed.exchanges.filter((e): e is typeof e & { kind: 'preflight' | 'actual' } => e.kind !== 'setup');
-    prediction = predict({ ...input.request, pageOrigin: input.pageOrigin }, browserExchanges);
+    prediction = predict(modelRequest(input.request, input.pageOrigin), browserExchanges);
   } catch (error) {
     if (error instanceof ModelInputError) return undefined;
     throw error;

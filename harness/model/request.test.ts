@@ -10,10 +10,32 @@ const plan = (over: Partial<CorsRequestInit> = {}) => prepareRequest({ pageOrigi
 
 // The model takes what the Request constructor takes (https://fetch.spec.whatwg.org/#dom-request).
 describe('a scenario FetchSpec is a valid model request', () => {
-  it('type-checks FetchSpec plus a page origin as CorsRequestInit', () => {
-    const spec: FetchSpec = { url: `${API}/x`, method: 'PUT', headers: { 'X-A': '1' }, mode: 'cors', credentials: 'include' };
+  it('type-checks FetchSpec with a string body, plus a page origin, as CorsRequestInit', () => {
+    const spec: FetchSpec & { body?: string } = { url: `${API}/x`, method: 'PUT', headers: [['X-A', '1'], ['X-A', '2']], body: 'x', mode: 'cors', credentials: 'include' };
     const init: CorsRequestInit = { ...spec, pageOrigin: APP };
     expect(prepareRequest(init).preflight?.accessControlRequestMethod).toBe('PUT');
+  });
+});
+
+describe("a body's kind brings its Content-Type (https://fetch.spec.whatwg.org/#concept-bodyinit-extract)", () => {
+  it('a URLSearchParams body is form-urlencoded, so a POST with it needs no preflight', () => {
+    const p = plan({ method: 'POST', body: 'a=1', bodyType: 'application/x-www-form-urlencoded;charset=UTF-8' });
+    expect(p.headers).toContainEqual(['Content-Type', 'application/x-www-form-urlencoded;charset=UTF-8']);
+    expect(p.preflight).toBeNull();
+  });
+  it('a Blob of type application/json makes the POST preflighted, naming content-type', () => {
+    expect(plan({ method: 'POST', body: '{}', bodyType: 'application/json' }).preflight?.accessControlRequestHeaders).toBe('content-type');
+  });
+  it('a Blob without a type sends no Content-Type at all', () => {
+    expect(plan({ method: 'POST', body: 'x', bodyType: null }).headers.some(([n]) => n === 'Content-Type')).toBe(false);
+  });
+  it("the page's own Content-Type wins over the body's", () => {
+    expect(plan({ method: 'POST', body: 'a=1', bodyType: 'application/x-www-form-urlencoded;charset=UTF-8', headers: { 'Content-Type': 'text/plain' } }).headers).toContainEqual(['Content-Type', 'text/plain']);
+  });
+  it('in no-cors mode a body type that is not no-CORS-safelisted is left out, as the Headers guard does', () => {
+    const p = plan({ method: 'POST', mode: 'no-cors', body: '{}', bodyType: 'application/json' });
+    expect(p.error).toBeNull();
+    expect(p.headers.some(([n]) => n === 'Content-Type')).toBe(false);
   });
 });
 

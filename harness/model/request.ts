@@ -35,8 +35,14 @@ export interface CorsRequestInit {
   /** Default `GET`. */
   method?: string;
   headers?: Readonly<Record<string, string>> | readonly HeaderPair[];
-  /** A string body; it adds `Content-Type: text/plain;charset=UTF-8` unless one is set. */
+  /** The body's content as text (the model reads only whether there is one); it adds `bodyType` as Content-Type unless one is set. */
   body?: string | null;
+  /**
+   * The Content-Type the body's kind brings (https://fetch.spec.whatwg.org/#concept-bodyinit-extract):
+   * `text/plain;charset=UTF-8` for a string (the default), `application/x-www-form-urlencoded;charset=UTF-8`
+   * for URLSearchParams, `multipart/form-data; boundary=…` for FormData, a Blob's type, or null (a Blob without one).
+   */
+  bodyType?: string | null;
   /** Default `cors`, as for fetch() with a URL. */
   mode?: RequestMode;
   /** Default `same-origin`. */
@@ -229,7 +235,11 @@ export function prepareRequest(init: CorsRequestInit, options: PrepareOptions = 
   if (body !== null && (method === 'GET' || method === 'HEAD')) {
     return stub(failure('body-with-get-or-head', 'request', { observed: [method] }));
   }
-  if (body !== null && !hasHeader(headers, 'Content-Type')) appendHeader(headers, 'Content-Type', STRING_BODY_CONTENT_TYPE);
+  // The body's type goes through the Headers object too, so its guard applies: request-no-cors leaves out a type that is not no-CORS-safelisted.
+  const bodyType = body === null ? null : init.bodyType === undefined ? STRING_BODY_CONTENT_TYPE : init.bodyType;
+  if (bodyType !== null && !hasHeader(headers, 'Content-Type') && (mode !== 'no-cors' || isNoCorsSafelistedRequestHeader('Content-Type', bodyType))) {
+    appendHeader(headers, 'Content-Type', bodyType);
+  }
   // https://fetch.spec.whatwg.org/#concept-fetch: `Accept: */*` for fetch(), and an Accept-Language of the browser's choosing.
   if (!hasHeader(headers, 'Accept')) appendHeader(headers, 'Accept', '*/*');
   const acceptLanguageUnknown = !hasHeader(headers, 'Accept-Language') && options.acceptLanguage === undefined;

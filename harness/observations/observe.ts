@@ -1,4 +1,20 @@
-import type { EngineMessage, Exchange, JsOutcome, Observation } from '../results/types.ts';
+import { ModelInputError, explainFailure, prepareRequest, type Failure } from '../model/index.ts';
+import { modelRequest } from './model-request.ts';
+import type { FetchSpec } from '../core/format.ts';
+import type { EngineMessage, Exchange, JsOutcome, NotSent, Observation } from '../results/types.ts';
+
+/**
+ * A control request the page made right after its probe had rejected with
+ * nothing on the wire: a no-cors GET without credentials to the same URL,
+ * under a token of its own, to show whether the connection to the API works.
+ */
+export interface ControlRequest {
+  url: string;
+  code: string;
+  js: JsOutcome;
+  /** What the recorder saw under the control's token. */
+  exchanges: Exchange[];
+}
 
 export interface ObserveInput {
   js: JsOutcome;
@@ -6,14 +22,19 @@ export interface ObserveInput {
   messageSupport: string;
   exchanges: Exchange[];
   durationMs: number;
+  /** The probe's request, placeholders expanded, and the page's origin: what the model reads to say whether it is refused before sending. */
+  request?: { spec: FetchSpec; pageOrigin: string };
+  control?: ControlRequest;
 }
 
 /**
  * Turns the evidence of one cell into an observation. "blocked" is only ever
  * concluded from evidence: the page's fetch() rejected with a TypeError AND
  * either the wire shows the server's answer was delivered in full, or the
- * engine itself named a CORS reason. Anything else (a timeout, the app not
- * answering, a rejection with nothing on the wire) is a harness error.
+ * engine itself named a CORS reason, or nothing was sent and the evidence
+ * shows the browser refused it (see `refusedBeforeSending`). Anything else
+ * (a timeout, the app not answering, a rejection with nothing on the wire
+ * and no such evidence) is a harness error.
  */
 export function observe(input: ObserveInput): { observation: Observation; error?: string } {
   const { js, exchanges } = input;
@@ -45,6 +66,15 @@ export function observe(input: ObserveInput): { observation: Observation; error?
         return { observation, error: `the page's code threw ${js.name}: ${js.message} (not a network error, so not a CORS outcome)` };
       }
       const last = exchanges.filter((e) => e.kind !== 'setup').at(-1);
+      if (!last) {
+        const refused = refusedBeforeSending(js, input);
+        if (refused.notSent) {
+          observation.result = 'blocked';
+          observation.notSent = refused.notSent;
+          return { observation };
+        }
+        if (refused.why) return { observation, error: refused.why };
+      }
       const engineNamedCors = input.messages.some((m) => m.corsError !== undefined);
       if ((last?.response?.complete ?? false) || engineNamedCors) {
         observation.result = 'blocked';
@@ -59,6 +89,78 @@ export function observe(input: ObserveInput): { observation: Observation; error?
       };
     }
   }
+}
+
+/**
+ * Whether a TypeError with nothing on the wire is the browser refusing the
+ * request before sending it. Silence alone proves nothing (a connection that
+ * failed is silent too), so it takes one of:
+ * - the rejection was there at once: fetch() returned an already-rejected
+ *   promise, so the browser refused it before any network activity (nothing
+ *   the network does reaches the page before fetch() returns). The Request
+ *   constructor refuses this way (https://fetch.spec.whatwg.org/#dom-global-fetch),
+ *   and Chromium and Firefox refuse a same-origin-mode request to another
+ *   origin this way too, where the standard does it in parallel; or
+ * - a control request the page made right after reached the same API (the
+ *   connection works) while the model of the Fetch standard says this
+ *   request is refused before it is sent (no-cors with a method other than
+ *   GET, HEAD or POST: https://fetch.spec.whatwg.org/#dom-request; mode
+ *   same-origin to another origin: https://fetch.spec.whatwg.org/#main-fetch).
+ * The engine's own words, where it gives any, are kept with the evidence.
+ * `why` says what was missing, for the harness error, when it can say more
+ * than the generic message.
+ */
+function refusedBeforeSending(js: Extract<JsOutcome, { kind: 'error' }>, input: ObserveInput): { notSent?: NotSent; why?: string } {
+  const refusal = modelRefusal(input.request);
+  const atOnce = js.atOnce === true;
+  const control = input.control;
+  const reached = control?.exchanges.find((e) => e.kind !== 'setup');
+  const evidence = [`fetch() rejected with ${js.name}: ${js.message}`, "no request of the browser's with this cell's token reached the recorder"];
+  if (atOnce) evidence.push('the promise fetch() returned was already rejected when it returned: the browser refused the request before any network activity');
+  else evidence.push('the rejection came later than fetch() returning');
+  if (control) {
+    evidence.push(
+      reached
+        ? `a control request the page made right after to the same URL (\`${control.code}\`) reached the API: ${reached.request.method} answered ${reached.response ? reached.response.status : 'without a response'}`
+        : `a control request the page made right after to the same URL (\`${control.code}\`) did not reach the API either`,
+    );
+  }
+  if (refusal) evidence.push(`the Fetch standard refuses this request before it is sent: ${explainFailure(refusal)} (${refusal.anchor})`);
+  for (const message of input.messages) evidence.push(`the engine said: ${message.text}`);
+  if (atOnce || (reached && refusal)) {
+    return {
+      notSent: {
+        reason: refusal ? explainFailure(refusal) : `the browser refused it before sending: ${js.name}: ${js.message}`,
+        evidence,
+        rejectedAtOnce: atOnce,
+        ...(control ? { control: { url: control.url, code: control.code, reached: reached !== undefined, ...(reached?.response ? { status: reached.response.status } : {}), js: describeJs(control.js) } } : {}),
+      },
+    };
+  }
+  if (control && !reached) {
+    return { why: `fetch() rejected (${js.message}) and nothing reached the API, not even a control request the page made right after to the same URL: the connection to the API failed, which says nothing about CORS` };
+  }
+  if (reached && !refusal) {
+    return { why: `fetch() rejected (${js.message}) and the request never reached the API, although a control request right after did; the model of the Fetch standard says this request is sent, and the engine named no CORS reason, so the harness cannot tell why the browser did not send it` };
+  }
+  return {};
+}
+
+/** The rule that makes a conforming browser refuse the request before sending it, or null. */
+function modelRefusal(request: ObserveInput['request']): Failure | null {
+  if (!request) return null;
+  try {
+    return prepareRequest(modelRequest(request.spec, request.pageOrigin)).error;
+  } catch (error) {
+    if (error instanceof ModelInputError) return null;
+    throw error;
+  }
+}
+
+function describeJs(js: JsOutcome): string {
+  if (js.kind === 'response') return `a ${js.type} response, status ${js.status}`;
+  if (js.kind === 'error') return `${js.name}: ${js.message}`;
+  return `no answer within ${js.afterMs} ms`;
 }
 
 /** Cookie names in a Cookie request header. */

@@ -15,6 +15,25 @@ export function withCellToken(url: string, token: string): string {
   return `${base}${base.includes('?') ? '&' : '?'}${defaults.cellParam}=${token}${fragment}`;
 }
 
+/**
+ * The token of a cell's control request (see controlCode). Cell tokens are
+ * hex digits then a counter, so one that starts `ctl` is never a cell's.
+ */
+export function controlToken(token: string): string {
+  return `ctl${token}`;
+}
+
+/**
+ * The control request the page makes right after a probe that rejected with
+ * nothing on the wire: the same URL (under the control's own token) as a
+ * no-cors GET without credentials, which any conforming browser sends, so
+ * its arrival at the recorder shows the connection to the API works. It
+ * carries no cookie and stores none.
+ */
+export function controlCode(url: string): string {
+  return `fetch(${jsLiteral(url)}, { mode: 'no-cors', credentials: 'omit' })`;
+}
+
 export interface ProbeCodeOptions {
   from?: PageOriginName;
   again?: Probe['again'];
@@ -44,17 +63,44 @@ export function fetchCode(spec: FetchSpec, url: string, options: ProbeCodeOption
   return lines.join('\n');
 }
 
+/**
+ * `fetch(url, init)`, written as a person would. Headers given as pairs are
+ * appended one by one to a Headers object (a name given twice is combined by
+ * the browser, https://fetch.spec.whatwg.org/#concept-header-list-append), and
+ * a FormData is filled field by field, so those two need a few statements
+ * first: the call is then the last line of an arrow function called at once,
+ * which returns fetch()'s own promise.
+ */
 function plainFetch(spec: FetchSpec, url: string): string {
-  const init: Record<string, unknown> = {
-    method: spec.method,
-    headers: spec.headers,
-    body: spec.body,
-    mode: spec.mode,
-    credentials: spec.credentials,
-  };
-  const fields = Object.entries(init).filter(([, v]) => v !== undefined);
-  if (fields.length === 0) return `fetch(${jsLiteral(url)})`;
-  return `fetch(${jsLiteral(url)}, {\n${fields.map(([k, v]) => `  ${k}: ${jsLiteral(v)},`).join('\n')}\n})`;
+  const statements: string[] = [];
+  let headers: string | undefined;
+  if (Array.isArray(spec.headers)) {
+    statements.push('const headers = new Headers();', ...spec.headers.map(([name, value]) => `headers.append(${jsLiteral(name)}, ${jsLiteral(value)});`));
+    headers = 'headers';
+  } else if (spec.headers !== undefined) {
+    headers = jsLiteral(spec.headers);
+  }
+  let body: string | undefined;
+  const given = spec.body;
+  if (typeof given === 'string') body = jsLiteral(given);
+  else if (given && 'urlSearchParams' in given) body = `new URLSearchParams(${jsLiteral(given.urlSearchParams)})`;
+  else if (given && 'blob' in given) body = `new Blob([${jsLiteral(given.blob.text)}]${given.blob.type !== undefined ? `, { type: ${jsLiteral(given.blob.type)} }` : ''})`;
+  else if (given && 'formData' in given) {
+    statements.push('const body = new FormData();', ...Object.entries(given.formData).map(([name, value]) => `body.append(${jsLiteral(name)}, ${jsLiteral(value)});`));
+    body = 'body';
+  }
+  const init: [string, string | undefined][] = [
+    ['method', spec.method === undefined ? undefined : jsLiteral(spec.method)],
+    ['headers', headers],
+    ['body', body],
+    ['mode', spec.mode === undefined ? undefined : jsLiteral(spec.mode)],
+    ['credentials', spec.credentials === undefined ? undefined : jsLiteral(spec.credentials)],
+  ];
+  const fields = init.filter((f): f is [string, string] => f[1] !== undefined);
+  // `headers: headers` is written the short way, as people do.
+  const call = fields.length === 0 ? `fetch(${jsLiteral(url)})` : `fetch(${jsLiteral(url)}, {\n${fields.map(([k, v]) => (k === v ? `  ${k},` : `  ${k}: ${v},`)).join('\n')}\n})`;
+  if (statements.length === 0) return call;
+  return ['(() => {', ...statements.map((line) => `  ${line}`), `  return ${indent(call, 2)};`, '})()'].join('\n');
 }
 
 /**

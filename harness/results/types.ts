@@ -7,7 +7,7 @@ import type { Failure, Finding, Latitude } from '../model/index.ts';
 import type { Policy, Deviation, Expectation, ExpectationOverride, FetchSpec, HandlerResponse, ResultKind } from '../core/format.ts';
 import type { EngineName, PageOriginName, StackName } from '../core/names.ts';
 
-export const RESULTS_SCHEMA_VERSION = 1;
+export const RESULTS_SCHEMA_VERSION = 2;
 
 /**
  * A header as it crossed the wire: name with its original case; the value as
@@ -94,7 +94,21 @@ export type JsOutcome =
       body: string;
       bodyTruncated: boolean;
     }
-  | { kind: 'error'; name: string; message: string }
+  | {
+      kind: 'error';
+      name: string;
+      message: string;
+      /**
+       * The promise fetch() returned was already rejected (or the probe's code
+       * threw) when the code returned: the browser refused the request without
+       * fetching, as when the Request constructor throws
+       * (https://fetch.spec.whatwg.org/#dom-global-fetch), so before any
+       * network activity. false: it rejected later (only a plain fetch() call
+       * can be seen at once; a sandboxed frame's or a repeated request's
+       * cannot). Absent in results written before this was measured.
+       */
+      atOnce?: boolean;
+    }
   | { kind: 'timeout'; afterMs: number };
 
 /** What the engine itself said about a request, where it says anything. */
@@ -106,9 +120,30 @@ export interface EngineMessage {
   failedParameter?: string;
 }
 
+/**
+ * The browser refused the request before sending it: fetch() rejected with a
+ * TypeError, nothing with the cell's token reached the recorder, and either
+ * the rejection was there at once, when fetch() returned (before any network
+ * activity), or a control request the page made right after reached the same
+ * API while the Fetch standard model says this request is refused before it
+ * is sent.
+ */
+export interface NotSent {
+  /** Why, in one sentence: the standard's rule as the model states it, or else the engine's own words. */
+  reason: string;
+  /** How the harness knows, in plain words, one line per piece of evidence. */
+  evidence: string[];
+  /** fetch()'s promise was already rejected when it returned (see JsOutcome's atOnce). */
+  rejectedAtOnce: boolean;
+  /** The control request the page made right after, when it made one: a no-cors GET without credentials to the same URL, under its own token. */
+  control?: { url: string; code: string; reached: boolean; status?: number; js: string };
+}
+
 export interface Observation {
   /** What JavaScript could do with the response; absent when the harness could not tell (then the verdict is error). */
   result?: ResultKind;
+  /** Present when the browser refused the request before sending anything (then result is `blocked`). */
+  notSent?: NotSent;
   preflight: Exchange | null;
   actual: Exchange | null;
   /** Every exchange attributed to the cell, in order. */

@@ -1,11 +1,12 @@
 import { expandDeep, placeholderValues } from '../core/origins.ts';
 import { stacksFor, type PlannedCell } from '../plan/plan.ts';
-import { fetchCode, withCellToken } from '../probes/fetch-probe.ts';
-import { observe } from '../observations/observe.ts';
+import { controlCode, controlToken, fetchCode, withCellToken } from '../probes/fetch-probe.ts';
+import { observe, type ControlRequest } from '../observations/observe.ts';
+import { expandExpectation } from '../scenarios/expectations.ts';
 import { explainCell } from '../explanations/explain-cell.ts';
 import { judge } from '../verdicts/judge.ts';
-import type { ProbePage } from '../browsers/driver.ts';
-import type { CellExplanation, CellResult, Observation } from '../results/types.ts';
+import type { PageOutcome, ProbePage } from '../browsers/driver.ts';
+import type { CellExplanation, CellResult, Exchange, Observation } from '../results/types.ts';
 import { cellExchanges, type Lab, type RunningStack } from './start-servers.ts';
 import { warmUp } from './warm-up.ts';
 
@@ -46,9 +47,43 @@ export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTi
     timeoutMs + 5_000,
     `the engine did not return from the probe within ${timeoutMs + 5_000} ms`,
   );
-  const exchanges = await cellExchanges(stack, cell.token);
-  const observed = observe({ js: outcome.js, messages: outcome.messages, messageSupport: page.messageSupport, exchanges, durationMs: Date.now() - started });
+  let exchanges = await cellExchanges(stack, cell.token);
+  const durationMs = Date.now() - started;
+  let control: ControlRequest | undefined;
+  if (needsControl(outcome.js, exchanges)) {
+    control = await controlRequest(page, stack, base.request.url, cell.token, probeTimeoutMs);
+    // Read again: a request of the probe's that was still on its way would have arrived by now.
+    exchanges = await cellExchanges(stack, cell.token);
+  }
+  const observed = observe({
+    js: outcome.js,
+    messages: outcome.messages,
+    messageSupport: page.messageSupport,
+    exchanges,
+    durationMs,
+    request: { spec: base.request, pageOrigin: base.pageOrigin },
+    ...(control ? { control } : {}),
+  });
   return judged(cell, base, observed, stack, lab);
+}
+
+/**
+ * A rejection with nothing of the browser's on the wire, not there at once,
+ * is silent: it could be the browser refusing the request, or a connection
+ * that failed. A control request tells the two apart (see observe.ts).
+ */
+function needsControl(js: PageOutcome['js'], exchanges: readonly Exchange[]): boolean {
+  return js.kind === 'error' && js.name === 'TypeError' && js.atOnce !== true && !exchanges.some((e) => e.kind !== 'setup');
+}
+
+async function controlRequest(page: ProbePage, stack: RunningStack, url: string, token: string, timeoutMs: number): Promise<ControlRequest> {
+  const ctl = controlToken(token);
+  const target = withCellToken(url, ctl);
+  const code = controlCode(target);
+  const outcome = await withDeadline(page.run({ token: ctl, code, timeoutMs }), timeoutMs + 5_000, `the engine did not return from the control request within ${timeoutMs + 5_000} ms`).catch(
+    (error: unknown): PageOutcome => ({ js: { kind: 'error', name: 'HarnessError', message: error instanceof Error ? error.message : String(error) }, messages: [] }),
+  );
+  return { url: target, code, js: outcome.js, exchanges: await cellExchanges(stack, ctl) };
 }
 
 /** A cell that could not run (an engine that did not launch, a page that failed): an error with what was planned. */
@@ -64,7 +99,7 @@ function judged(cell: PlannedCell, base: CellBase, observed: ReturnType<typeof o
   if (!error && !cell.freshContext && observation.cookiesSent && observation.cookiesSent.length > 0) {
     error = `the request carried a cookie (${observation.cookiesSent.join(', ')}) on a page shared with other cells: another cell's cookie leaked in, so this observation cannot be trusted`;
   }
-  const { verdict, differences } = judge(cell.expected, observation, error);
+  const { verdict, differences } = judge(base.expected, observation, error);
   const explanation = error ? undefined : explanationOf(cell, base, observation, stack, lab);
   return { ...base, verdict, differences, observed: observation, ...(error ? { error } : {}), ...(explanation ? { explanation } : {}) };
 }
@@ -77,7 +112,7 @@ function explanationOf(cell: PlannedCell, base: CellBase, observation: Observati
     engine: cell.engine,
     stack: cell.stack,
     observed: observation,
-    expected: cell.expected,
+    expected: base.expected,
     policy: cell.scenario.server.policy && expandDeep(cell.scenario.server.policy, placeholderValues(stack.origins, cell.scenario.id)),
     stacks: stacksFor(cell.scenario, lab.variants),
     deviations: cell.probe.deviations ?? [],
@@ -99,7 +134,7 @@ function cellBase(cell: PlannedCell, lab: Lab): CellBase {
     engine: cell.engine,
     from: cell.from,
     pageOrigin: lab.pageOrigins[cell.from],
-    expected: cell.expected,
+    expected: expandExpectation(cell.expected, values),
     ...(cell.expectedBecause ? { expectedBecause: cell.expectedBecause } : {}),
     request,
     pageCode: fetchCode(request, withCellToken(request.url, cell.token), { from: cell.from, ...(again ? { again } : {}) }),

@@ -208,3 +208,160 @@ describe('files that are not scenario text', () => {
     expect(problems[20]!.message).toBe('and 380 more problems in this file');
   });
 });
+
+/** A scenario whose one probe is the YAML given, at line 6. */
+const withProbe = (probe: string) => `title: A probe
+lesson: A lesson.
+server:
+  policy: { origin: "{app}" }
+probes:
+${probe}`;
+
+describe('the fields of what was sent, what was answered, and request bodies and headers', () => {
+  it('loads every new form: sent per hop, sent: false, answered, header pairs and bodies of each kind', async () => {
+    const text = withProbe(`  - fetch: { url: "{api}/a", method: POST, headers: [[X-Dup, a], [X-Dup, b]], body: { formData: { name: x } } }
+    expect:
+      sent:
+        preflight: { method: OPTIONS, origin: "{app}", requestMethod: POST, requestHeaders: x-dup }
+        actual: { origin: "{app}", headers: { present: [X-Dup], absent: [X-Custom], values: { Content-Type: { matches: "^multipart/form-data; boundary=" }, X-Dup: "a, b" } } }
+      answered: { actual: { status: 200, headers: { values: { Access-Control-Allow-Origin: "{app}" } }, bodyContains: ok } }
+  - fetch: { url: "{api}/a", method: PUT, mode: no-cors, body: { urlSearchParams: { a: "1" } } }
+    expect: { sent: false, result: blocked, preflight: false, reachedHandler: false }
+  - fetch: { url: "{api}/a", method: POST, body: { blob: { type: application/json, text: "{}" } } }
+    expect: { sent: { preflight: { requestHeaders: content-type }, actual: { origin: false } } }
+`);
+    const { problems, scenario } = await parseScenario(text, 'scenarios/topic/case.yaml', 'scenarios');
+    expect(problems).toEqual([]);
+    expect(scenario!.probes[0]!.fetch.headers).toEqual([['X-Dup', 'a'], ['X-Dup', 'b']]);
+  });
+
+  it('refuses `sent: true`, naming the file, line and field', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a" }
+    expect: { sent: true }
+`));
+    expect(problems).toEqual([
+      expect.objectContaining({ file: 'scenarios/topic/case.yaml', line: 7, field: 'probes[0].expect.sent', message: expect.stringMatching(/^must be false, got boolean true/) }),
+    ]);
+  });
+
+  it('names a misspelt field inside sent at its own line, with the field meant', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", method: PUT }
+    expect:
+      sent:
+        preflight: { requestHeader: x-a }
+`));
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 9, field: 'probes[0].expect.sent.preflight.requestHeader', message: expect.stringMatching(/unknown field `requestHeader`; did you mean `requestHeaders`\?/) }),
+    ]);
+  });
+
+  it('takes an Access-Control-Request-Headers value as written, so that a wrong one fails when it runs rather than here', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", method: PUT }
+    expect: { sent: { preflight: { requestHeaders: "Authorization, Content-Type" } } }
+`));
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses a header name that is not a token in sent headers', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a" }
+    expect: { sent: { actual: { headers: { absent: ["X Custom"] } } } }
+`));
+    expect(problems).toEqual([expect.objectContaining({ line: 7, field: 'probes[0].expect.sent.actual.headers.absent[0]' })]);
+  });
+
+  it('refuses a pattern that is not a regular expression', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a" }
+    expect: { sent: { actual: { headers: { values: { Content-Type: { matches: "(unclosed" } } } } } }
+`));
+    expect(problems).toEqual([expect.objectContaining({ line: 7, field: 'probes[0].expect.sent.actual.headers.values.Content-Type.matches', message: expect.stringMatching(/^is not a regular expression/) })]);
+  });
+
+  it('refuses an unknown placeholder in what was sent', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a" }
+    expect: { sent: { actual: { origin: "{ap}" } } }
+`));
+    expect(problems).toEqual([expect.objectContaining({ line: 7, field: 'probes[0].expect.sent.actual.origin', message: expect.stringMatching(/unknown placeholder \{ap\}/) })]);
+  });
+
+  it('refuses `sent: false` together with what a request that went out would show', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", method: PUT, mode: no-cors }
+    expect: { sent: false, result: opaque, preflight: true, reachedHandler: true, answered: { actual: { status: 400 } } }
+`));
+    expect(problems.map((p) => p.field)).toEqual(['probes[0].expect.result', 'probes[0].expect.preflight', 'probes[0].expect.reachedHandler', 'probes[0].expect.answered']);
+    expect(problems[0]!.message).toMatch(/contradicts `sent: false`/);
+  });
+
+  it('refuses what JavaScript reads under `sent: false`, which implies a blocked result', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", method: PUT, mode: no-cors }
+    expect: { sent: false, status: 200 }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].expect.status', message: expect.stringMatching(/not blocked \(as `sent: false` implies\)/) })]);
+  });
+
+  it('refuses a preflight described in sent when the expectation says none is sent', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a" }
+    expect: { preflight: false, sent: { preflight: { requestMethod: GET } } }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].expect.sent.preflight', message: expect.stringMatching(/says none is sent/) })]);
+  });
+
+  it('refuses a header both absent and present', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a" }
+    expect: { sent: { actual: { headers: { present: [X-A], absent: [x-a] } } } }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].expect.sent.actual.headers.absent[0]', message: '`x-a` cannot be both absent and present' })]);
+  });
+
+  it('refuses a cookie in sent.actual.cookies that the scenario does not set', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", credentials: include }
+    expect: { sent: { actual: { cookies: [sid] } } }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].expect.sent.actual.cookies[0]', message: expect.stringMatching(/cookie `sid` is not one of the scenario's cookies/) })]);
+  });
+
+  it('checks sent in an expectFor override too', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a" }
+    expect: { result: allowed }
+    expectFor:
+      - stack: next
+        why: Next trims it
+        expect: { answered: { actual: { headers: { values: { X-A: { matches: "[" } } } } } }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].expectFor[0].expect.answered.actual.headers.values.X-A.matches' })]);
+  });
+
+  it('refuses a misspelt body kind, naming the kinds there are', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", method: POST, body: { formdata: { a: "1" } } }
+    expect: { result: allowed }
+`));
+    expect(problems).toEqual([expect.objectContaining({ line: 6, field: 'probes[0].fetch.body.formdata', message: expect.stringMatching(/unknown field `formdata`; did you mean `formData`\?/) })]);
+  });
+
+  it('refuses two body kinds at once', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", method: POST, body: { formData: { a: "1" }, urlSearchParams: { a: "1" } } }
+    expect: { result: allowed }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].fetch.body' })]);
+  });
+
+  it('refuses a body of any kind on a GET', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", body: { urlSearchParams: { a: "1" } } }
+    expect: { result: allowed }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].fetch.body', message: expect.stringMatching(/a GET request cannot have a body/) })]);
+  });
+
+  it('refuses a header pair that is not a name and a value, at the pair', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", headers: [[X-A, "1", extra]] }
+    expect: { result: allowed }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].fetch.headers[0]' })]);
+  });
+
+  it('refuses a header value with a line break in a pair, as in a mapping', async () => {
+    const problems = await problemsOf(withProbe(`  - fetch: { url: "{api}/a", headers: [[X-A, "a\\r\\nX-Injected: 1"]] }
+    expect: { result: allowed }
+`));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].fetch.headers[0][1]', message: expect.stringMatching(/no CR, LF or NUL/) })]);
+  });
+});

@@ -10,8 +10,8 @@ import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import { proxiesUsed } from '../../servers/proxies/locate.ts';
 import { PROXY_LEVELS, proxySetupOf } from '../../servers/proxies/proxy.ts';
 import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
-import type { Expectation, Scenario, ScenarioFile } from '../core/format.ts';
-import { READ_FIELDS, mergeExpectation } from './expectations.ts';
+import type { Expectation, Scenario, ScenarioFile, WireHeaders } from '../core/format.ts';
+import { READ_FIELDS, impliedResult, mergeExpectation } from './expectations.ts';
 import { scenarioSchema } from './schema.ts';
 
 /** The schema as written for editors (`npm run schema`); the loader validates with the one built from the catalogs, which it equals. */
@@ -304,7 +304,7 @@ function simplifyErrors(errors: ErrorObject[]): ErrorObject[] {
   const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
   return errors.filter((e) => {
     if (e.keyword === 'oneOf') return true;
-    if (e.keyword === 'not' || e.keyword === 'allOf') return false;
+    if (e.keyword === 'not' || e.keyword === 'allOf' || e.keyword === 'if') return false;
     return !oneOfs.some((o) => e.instancePath === o.instancePath || e.instancePath.startsWith(`${o.instancePath}/`));
   });
 }
@@ -335,6 +335,8 @@ function describeError(e: ErrorObject): { field: (string | number)[]; key?: stri
       const hint = didYouMean(String(e.data), allowed);
       return { field: segments, message: `must be one of ${allowed.join(', ')}, got ${JSON.stringify(e.data)}${hint ? `; did you mean \`${hint}\`?` : ''}` };
     }
+    case 'const':
+      return { field: segments, message: `must be ${JSON.stringify(params.allowedValue)}, got ${typeName(e.data)}${description ? ` (${description})` : ''}` };
     case 'pattern':
       return { field: segments, message: `invalid value ${JSON.stringify(e.data)}${description ? `: ${description}` : ''}` };
     case 'oneOf':
@@ -474,21 +476,58 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
       problems.push({ segments: [...base, 'fetch', 'body'], message: `a ${method} request cannot have a body: fetch() throws before anything is sent` });
     }
     const consistent = (expect: Expectation, at: (string | number)[]) => {
-      if (expect.result === undefined || expect.result === 'allowed') return;
+      problems.push(...sentContradictions(expect, at));
+      const result = impliedResult(expect);
+      if (result === undefined || result === 'allowed') return;
       for (const field of READ_FIELDS) {
         if (expect[field] !== undefined) {
-          problems.push({ segments: [...at, field], message: `JavaScript can only read ${field} when result is allowed, not ${expect.result}` });
+          problems.push({ segments: [...at, field], message: `JavaScript can only read ${field} when result is allowed, not ${result}${expect.result === undefined ? ' (as `sent: false` implies)' : ''}` });
         }
       }
     };
     consistent(probe.expect, [...base, 'expect']);
     const cookieNames = new Set((data.cookies ?? []).map((c) => c.name));
-    const unknownCookie = (expect: Expectation, at: (string | number)[]) =>
-      expect.cookiesSent?.forEach((name, k) => {
-        if (!cookieNames.has(name)) problems.push({ segments: [...at, 'cookiesSent', k], message: `cookie \`${name}\` is not one of the scenario's cookies (${[...cookieNames].join(', ') || 'it sets none'})` });
-      });
+    const unknownCookie = (expect: Expectation, at: (string | number)[]) => {
+      const check = (names: string[] | undefined, where: (string | number)[]) =>
+        names?.forEach((name, k) => {
+          if (!cookieNames.has(name)) problems.push({ segments: [...where, k], message: `cookie \`${name}\` is not one of the scenario's cookies (${[...cookieNames].join(', ') || 'it sets none'})` });
+        });
+      check(expect.cookiesSent, [...at, 'cookiesSent']);
+      if (expect.sent) check(expect.sent.actual?.cookies, [...at, 'sent', 'actual', 'cookies']);
+    };
+    const sentValues = (expect: Expectation, at: (string | number)[]) => {
+      const hops: [string, 'preflight' | 'actual', { origin?: string | false; headers?: WireHeaders } | undefined][] = (['preflight', 'actual'] as const).flatMap((hop) => [
+        ['sent', hop, expect.sent ? expect.sent[hop] : undefined] as const,
+        ['answered', hop, expect.answered?.[hop]] as const,
+      ]);
+      for (const [part, hop, sent] of hops) {
+        if (!sent) continue;
+        const where = [...at, part, hop];
+        if (typeof sent.origin === 'string') placeholderCheck(sent.origin, [...where, 'origin']);
+        for (const [name, value] of Object.entries(sent.headers?.values ?? {})) {
+          const field = [...where, 'headers', 'values', name];
+          if (typeof value === 'string') {
+            placeholderCheck(value, field);
+            continue;
+          }
+          placeholderCheck(value.matches, [...field, 'matches']);
+          try {
+            new RegExp(value.matches);
+          } catch (error) {
+            problems.push({ segments: [...field, 'matches'], message: `is not a regular expression: ${(error as Error).message}` });
+          }
+        }
+        const present = new Set((sent.headers?.present ?? []).map((n) => n.toLowerCase()));
+        const valued = new Set(Object.keys(sent.headers?.values ?? {}).map((n) => n.toLowerCase()));
+        sent.headers?.absent?.forEach((name, k) => {
+          if (present.has(name.toLowerCase()) || valued.has(name.toLowerCase())) problems.push({ segments: [...where, 'headers', 'absent', k], message: `\`${name}\` cannot be both absent and present` });
+        });
+      }
+    };
     unknownCookie(probe.expect, [...base, 'expect']);
+    sentValues(probe.expect, [...base, 'expect']);
     probe.expectFor?.forEach((rule, j) => unknownCookie(rule.expect, [...base, 'expectFor', j, 'expect']));
+    probe.expectFor?.forEach((rule, j) => sentValues(rule.expect, [...base, 'expectFor', j, 'expect']));
     probe.expectFor?.forEach((rule, j) => {
       const at = [...base, 'expectFor', j];
       // Engines differing is news: it must be observed and documented, never assumed.
@@ -514,4 +553,27 @@ function firstAlias(doc: Document): number | undefined {
     },
   });
   return offset;
+}
+
+/** What `sent` says against the rest of the expectation: nothing sent cannot have been preflighted, reached the handler or been read. */
+function sentContradictions(expect: Expectation, at: (string | number)[]): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  const { sent } = expect;
+  if (sent === false) {
+    const because = 'contradicts `sent: false` (the browser refused the request before sending anything)';
+    if (expect.result !== undefined && expect.result !== 'blocked') problems.push({ segments: [...at, 'result'], message: `\`${expect.result}\` ${because}: JavaScript gets a TypeError, a blocked result` });
+    if (expect.preflight === true) problems.push({ segments: [...at, 'preflight'], message: `\`true\` ${because}` });
+    if (expect.reachedHandler === true) problems.push({ segments: [...at, 'reachedHandler'], message: `\`true\` ${because}` });
+    if (expect.preflights !== undefined && expect.preflights > 0) problems.push({ segments: [...at, 'preflights'], message: `${expect.preflights} ${because}` });
+    if (expect.cookiesSent !== undefined) problems.push({ segments: [...at, 'cookiesSent'], message: `${because}: no request carried any cookie` });
+    if (expect.answered !== undefined) problems.push({ segments: [...at, 'answered'], message: `${because}: nothing was sent, so nothing was answered` });
+  }
+  const nonePreflight = expect.preflight === false || expect.preflights === 0;
+  for (const part of ['sent', 'answered'] as const) {
+    const hops = expect[part];
+    if (nonePreflight && hops && hops.preflight) {
+      problems.push({ segments: [...at, part, 'preflight'], message: `describes a preflight, but \`${expect.preflight === false ? 'preflight: false' : 'preflights: 0'}\` says none is sent` });
+    }
+  }
+  return problems;
 }

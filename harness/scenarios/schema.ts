@@ -91,6 +91,42 @@ const VALUES: Record<string, JsonSchema> = {
     propertyNames: { $ref: '#/definitions/headerName' },
     additionalProperties: { $ref: '#/definitions/headerValue' },
   },
+  headerPairs: {
+    type: 'array',
+    minItems: 1,
+    description: 'Headers as [name, value] pairs, in order; a name may come more than once.',
+    items: { type: 'array', minItems: 2, maxItems: 2, items: [{ $ref: '#/definitions/headerName' }, { $ref: '#/definitions/headerValue' }] },
+  },
+  body: {
+    description: 'A string, or a body built in the page so that the browser sets its Content-Type: { urlSearchParams: {k: v} } (application/x-www-form-urlencoded;charset=UTF-8), { formData: {k: v} } (multipart/form-data; boundary=...), { blob: { type, text } } (the blob\'s type; none when it has no type).',
+    if: { type: 'string' },
+    else: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      description: 'a string, or one kind of body: urlSearchParams, formData or blob',
+      properties: {
+        urlSearchParams: { $ref: '#/definitions/formFields', description: 'new URLSearchParams({...}): names and values, in order; the browser sends application/x-www-form-urlencoded;charset=UTF-8.' },
+        formData: { $ref: '#/definitions/formFields', description: 'A FormData with these string fields, appended in order; the browser sends multipart/form-data with a boundary of its own.' },
+        blob: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['text'],
+          description: 'new Blob([text], { type }): the browser sends its type as the Content-Type, or none when it has no type.',
+          properties: {
+            type: { type: 'string', pattern: '^[^\\r\\n\\u0000]*$', description: "The Blob's type, which becomes the Content-Type (default: none, so no Content-Type is sent)." },
+            text: { type: 'string', description: "The Blob's content." },
+          },
+        },
+      },
+    },
+  },
+  formFields: {
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'Field names and string values, in order.',
+  },
   policy: {
     type: 'object',
     additionalProperties: false,
@@ -177,8 +213,14 @@ const PROBES: Record<string, JsonSchema> = {
         description: "Starts with {api}, {apiOrigin}, {app} or {evil}: probes only ever contact the lab's own loopback origins.",
       },
       method: { $ref: '#/definitions/method', description: 'HTTP method (default GET).' },
-      headers: { $ref: '#/definitions/headers', description: 'Request headers the page sets.' },
-      body: { type: 'string', description: 'Request body (not with GET or HEAD).' },
+      headers: {
+        description: 'Request headers the page sets: a mapping, or a list of [name, value] pairs the page appends in order (Headers.append), so that a name given twice is sent as the browser combines it.',
+        // if/then/else rather than oneOf, so that a bad name or value is reported at its own field.
+        if: { type: 'array' },
+        then: { $ref: '#/definitions/headerPairs' },
+        else: { $ref: '#/definitions/headers' },
+      },
+      body: { $ref: '#/definitions/body', description: 'Request body (not with GET or HEAD).' },
       mode: { enum: ['cors', 'no-cors', 'same-origin'], description: 'Request mode (default cors).' },
       credentials: {
         enum: ['omit', 'same-origin', 'include'],
@@ -221,6 +263,110 @@ const PROBES: Record<string, JsonSchema> = {
         minimum: 0,
         maximum: 10,
         description: 'How many preflights crossed the wire for the probe (with `again`, both requests together).',
+      },
+      sent: {
+        description: "What the browser sent, hop by hop (preflight, actual), as the recorder saw it; or false: the browser refused the request before sending anything (fetch() threw a TypeError and nothing reached the wire), a blocked result proven by evidence.",
+        // if/then/else rather than oneOf, so that a mistake inside the mapping is reported at its own field.
+        if: { type: 'boolean' },
+        then: { const: false, description: 'false says nothing was sent; to say what was sent, give a mapping with preflight and actual' },
+        else: { $ref: '#/definitions/sent' },
+      },
+      answered: {
+        $ref: '#/definitions/answered',
+        description: 'What the server answered on the wire, hop by hop, as the recorder kept it: what the page may never see, such as a status the browser hides or a header value with its whitespace.',
+      },
+    },
+  },
+  answered: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      preflight: { $ref: '#/definitions/wireAnswer', description: 'The answer to the preflight.' },
+      actual: { $ref: '#/definitions/wireAnswer', description: 'The answer to the request itself (with `again`: to the second one).' },
+    },
+  },
+  wireAnswer: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      status: { type: 'integer', minimum: 100, maximum: 599, description: 'The status on the wire.' },
+      headers: { $ref: '#/definitions/wireHeaders', description: 'Headers of the answer, values exactly as sent (surrounding whitespace included).' },
+      bodyContains: { type: 'string', minLength: 1, description: 'A substring of the body as it crossed the wire.' },
+    },
+  },
+  sent: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'What the browser sent on each hop. Placeholders ({app}, {apiOrigin}, ...) expand as elsewhere.',
+    properties: {
+      preflight: { $ref: '#/definitions/preflightSent', description: 'The CORS preflight (OPTIONS with Access-Control-Request-Method).' },
+      actual: { $ref: '#/definitions/actualSent', description: 'The request itself (with `again`: the second one).' },
+    },
+  },
+  preflightSent: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      method: { $ref: '#/definitions/method', description: 'The method on the request line (always OPTIONS for a preflight).' },
+      origin: { $ref: '#/definitions/sentOrigin', description: 'The Origin header of the preflight, or false for none.' },
+      requestMethod: { $ref: '#/definitions/method', description: 'Access-Control-Request-Method, exactly (methods are case-sensitive).' },
+      requestHeaders: {
+        description: 'Access-Control-Request-Headers exactly as the browser wrote it: lowercase, sorted, comma-separated, no spaces (e.g. content-type,x-a,x-b); false: the preflight carried none.',
+        if: { type: 'boolean' },
+        then: { const: false, description: 'false: the preflight carried no Access-Control-Request-Headers' },
+        else: { $ref: '#/definitions/headerValue' },
+      },
+      headers: { $ref: '#/definitions/wireHeaders', description: 'Headers the preflight carried or did not carry, and their values.' },
+    },
+  },
+  actualSent: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      method: { $ref: '#/definitions/method', description: 'The method on the request line, exactly (fetch() upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT).' },
+      origin: { $ref: '#/definitions/sentOrigin', description: 'The Origin header of the request, or false for none.' },
+      headers: { $ref: '#/definitions/wireHeaders', description: 'Headers the request carried or did not carry (no-cors drops what is not safelisted), and their values.' },
+      cookies: {
+        type: 'array',
+        items: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+        description: 'Exactly the scenario cookies the request carried (by name).',
+      },
+    },
+  },
+  sentOrigin: {
+    description: 'The Origin header the browser sent, e.g. {app} or null (a sandboxed frame); false: the request carried no Origin header.',
+    if: { type: 'boolean' },
+    then: { const: false, description: 'false: no Origin header' },
+    else: { $ref: '#/definitions/origin' },
+  },
+  wireHeaders: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'Headers on this hop, by name (case-insensitive).',
+    properties: {
+      present: { type: 'array', minItems: 1, items: { $ref: '#/definitions/headerName' }, description: 'Headers the message carried.' },
+      absent: { type: 'array', minItems: 1, items: { $ref: '#/definitions/headerName' }, description: 'Headers it did not carry (for a request: the browser dropped them, or never adds them).' },
+      values: {
+        type: 'object',
+        minProperties: 1,
+        propertyNames: { $ref: '#/definitions/headerName' },
+        additionalProperties: {
+          if: { type: 'string' },
+          then: { $ref: '#/definitions/headerValue' },
+          else: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['matches'],
+            properties: { matches: { type: 'string', minLength: 1, description: 'A regular expression (JavaScript syntax) the value must match; anchor it with ^ and $.' } },
+          },
+        },
+        description: 'The value each header had on the wire, exactly as sent (several lines of one name read as one value, joined with ", "), or { matches: regex } for a value that differs every time (a multipart boundary).',
       },
     },
   },

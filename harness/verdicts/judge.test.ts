@@ -80,3 +80,127 @@ describe('judging a cell', () => {
     expect(judge({ result: 'blocked' }, observation, error)).toEqual({ verdict: 'error', differences: [] });
   });
 });
+
+describe('what the browser sent, per hop', () => {
+  const preflight = exchange('preflight', {
+    request: {
+      method: 'OPTIONS',
+      target: '/x',
+      httpVersion: '1.1',
+      headers: [['Origin', 'http://app'], ['Access-Control-Request-Method', 'PUT'], ['Access-Control-Request-Headers', 'content-type,x-a,x-b']],
+    },
+  });
+  const actual = exchange('actual', {
+    request: {
+      method: 'PUT',
+      target: '/x',
+      httpVersion: '1.1',
+      headers: [['Origin', 'http://app'], ['Content-Type', 'multipart/form-data; boundary=----WebKitFormBoundaryQK'], ['x-dup', 'a, b'], ['Cookie', 'sid=1; theme=dark']],
+    },
+  });
+  const observed = run(typeError, [preflight, actual]).observation;
+  const fields = (sent: Parameters<typeof judge>[0]['sent']) => judge({ sent }, observed, undefined).differences.map((d) => d.field);
+
+  it('passes when the preflight carried the method, origin and Access-Control-Request-* values expected', () => {
+    expect(judge({ sent: { preflight: { method: 'OPTIONS', origin: 'http://app', requestMethod: 'PUT', requestHeaders: 'content-type,x-a,x-b' } } }, observed, undefined)).toEqual({ verdict: 'pass', differences: [] });
+  });
+
+  it('compares Access-Control-Request-Headers exactly, as the browser wrote it', () => {
+    expect(judge({ sent: { preflight: { requestHeaders: 'content-type, x-a, x-b' } } }, observed, undefined).differences).toEqual([
+      { field: 'sent.preflight.requestHeaders', expected: 'content-type, x-a, x-b', observed: 'content-type,x-a,x-b' },
+    ]);
+  });
+
+  it('names the hop and the field of every mismatch', () => {
+    expect(fields({ preflight: { requestMethod: 'put' }, actual: { method: 'POST', origin: false, headers: { absent: ['X-Dup'], present: ['X-Custom'] } } })).toEqual([
+      'sent.preflight.requestMethod',
+      'sent.actual.method',
+      'sent.actual.origin',
+      'sent.actual.headers.X-Custom',
+      'sent.actual.headers.X-Dup',
+    ]);
+  });
+
+  it('reads a header case-insensitively and compares its value exactly, or against a pattern', () => {
+    expect(fields({ actual: { headers: { values: { 'X-Dup': 'a, b', 'content-type': { matches: '^multipart/form-data; boundary=-+\\w+$' } } } } })).toEqual([]);
+    expect(fields({ actual: { headers: { values: { 'X-Dup': 'a,b' } } } })).toEqual(['sent.actual.headers.X-Dup']);
+  });
+
+  it('compares the cookies the request carried, by name, in any order', () => {
+    expect(fields({ actual: { cookies: ['theme', 'sid'] } })).toEqual([]);
+    expect(judge({ sent: { actual: { cookies: ['sid'] } } }, observed, undefined).differences).toEqual([{ field: 'sent.actual.cookies', expected: ['sid'], observed: ['sid', 'theme'] }]);
+  });
+
+  it('says a hop was never sent when the wire has no such exchange', () => {
+    const noPreflight = run(typeError, [actual]).observation;
+    expect(judge({ sent: { preflight: { requestMethod: 'PUT' } } }, noPreflight, undefined).differences).toEqual([
+      { field: 'sent.preflight', expected: 'a preflight on the wire', observed: 'no preflight reached the recorder' },
+    ]);
+  });
+
+  it('takes no Origin header for `origin: false`', () => {
+    const noOrigin = run(response(), [exchange('actual')]).observation;
+    expect(judge({ sent: { actual: { origin: false } } }, noOrigin, undefined).verdict).toBe('pass');
+    expect(judge({ sent: { actual: { origin: false } } }, observed, undefined).differences).toEqual([{ field: 'sent.actual.origin', expected: 'no Origin header', observed: 'http://app' }]);
+  });
+});
+
+describe('nothing sent', () => {
+  const refused = observe({
+    js: { kind: 'error', name: 'TypeError', message: "'PUT' is unsupported in no-cors mode.", atOnce: true },
+    exchanges: [],
+    messages: [],
+    messageSupport: 'test',
+    durationMs: 1,
+  }).observation;
+
+  it('passes `sent: false` with `result: blocked` when the browser refused the request before sending it', () => {
+    expect(judge({ sent: false, result: 'blocked', preflight: false, reachedHandler: false }, refused, undefined)).toEqual({ verdict: 'pass', differences: [] });
+  });
+
+  it('fails `sent: false` when the request went out, saying what did', () => {
+    const sent = run(typeError, [exchange('preflight'), exchange('actual', { request: { method: 'PUT', target: '/s/x/items?corslab_cell=abc', httpVersion: '1.1', headers: [] } })]).observation;
+    expect(judge({ sent: false }, sent, undefined).differences).toEqual([
+      { field: 'sent', expected: 'nothing: the browser refuses the request before sending it', observed: 'a preflight (OPTIONS), then PUT /s/x/items' },
+    ]);
+  });
+
+  it('fails an expectation of what was sent when nothing was, saying the browser refused it', () => {
+    expect(judge({ sent: { actual: { method: 'PUT' } } }, refused, undefined).differences).toEqual([
+      { field: 'sent.actual', expected: 'the request itself on the wire', observed: 'nothing: the browser refused the request before sending it' },
+    ]);
+  });
+});
+
+describe('what the server answered, per hop', () => {
+  const actual = exchange('actual', {
+    response: {
+      httpVersion: '1.1',
+      status: 400,
+      statusText: 'Bad Request',
+      headers: [['Content-Type', 'application/json'], ['Access-Control-Allow-Origin', '  http://app  \t ']],
+      body: '{"error":"Bad Request","message":"Client Error","statusCode":400}',
+      complete: true,
+    },
+  });
+  const observed = run(typeError, [actual]).observation;
+
+  it('passes on the status, the header values exactly as sent (whitespace kept) and the body on the wire', () => {
+    const answered = { actual: { status: 400, headers: { values: { 'Access-Control-Allow-Origin': '  http://app  \t ' }, absent: ['Connection'] }, bodyContains: '"statusCode":400' } };
+    expect(judge({ answered }, observed, undefined)).toEqual({ verdict: 'pass', differences: [] });
+  });
+
+  it('names the hop and the field of a mismatch', () => {
+    expect(judge({ answered: { actual: { status: 200, headers: { values: { 'Access-Control-Allow-Origin': 'http://app' } }, bodyContains: 'ok' } } }, observed, undefined).differences.map((d) => d.field)).toEqual([
+      'answered.actual.status',
+      'answered.actual.headers.Access-Control-Allow-Origin',
+      'answered.actual.body',
+    ]);
+  });
+
+  it('says there was no answer to a hop that never went out', () => {
+    expect(judge({ answered: { preflight: { status: 204 } } }, observed, undefined).differences).toEqual([
+      { field: 'answered.preflight', expected: 'an answer on the wire', observed: 'no preflight reached the recorder' },
+    ]);
+  });
+});

@@ -85,7 +85,8 @@ describe('the spine, end to end in Chromium', () => {
   it('explains every blocked or failing cell it could observe, from the wire exchange', () => {
     const observedNotAllowed = results.cells.filter((c) => c.verdict !== 'error' && (c.verdict === 'fail' || c.observed?.result === 'blocked'));
     expect(observedNotAllowed.length).toBeGreaterThan(5);
-    for (const c of observedNotAllowed) expect(c.explanation?.reason, c.id).toMatch(/^blocked: /);
+    // A request the browser refused is explained by the rule that refused it, before anything was sent.
+    for (const c of observedNotAllowed) expect(c.explanation?.reason, c.id).toMatch(c.observed?.notSent ? /^(TypeError|blocked) before sending: / : /^blocked: /);
     const duplicate = cell(results, 'duplicate-allow-origin', 0, 'express-manual');
     expect(duplicate.explanation!.reason).toContain('Access-Control-Allow-Origin');
     expect(duplicate.explanation!.agreesWithModel).toBe(true);
@@ -95,6 +96,38 @@ describe('the spine, end to end in Chromium', () => {
     const wrong = cell(results, 'wrong-expectation', 0, 'fastify-cors');
     expect(wrong.explanation!.fix!.perStack['fastify-cors']).toBe(`await app.register(cors, { origin: '${results.environment.origins.app}' })`);
     expect(cell(results, 'evidence', 1, 'express-cors').explanation!.fix).toBeUndefined();
+  });
+
+  it.each(NODE_STACKS)('%s: a no-cors PUT is blocked and not sent: fetch() was already rejected when it returned', (stack) => {
+    const put = cell(results, 'not-sent', 0, stack);
+    expect(put.verdict).toBe('pass');
+    expect(put.observed).toMatchObject({ result: 'blocked', preflight: null, actual: null, exchanges: [], reachedHandler: false });
+    expect(put.observed!.js).toMatchObject({ kind: 'error', name: 'TypeError', atOnce: true, message: expect.stringMatching(/'PUT' is unsupported in no-cors mode/) });
+    expect(put.observed!.notSent).toMatchObject({ rejectedAtOnce: true, reason: expect.stringMatching(/^TypeError before sending: mode `no-cors`/) });
+    expect(put.observed!.notSent!.control).toBeUndefined();
+  });
+
+  it('proves a refusal it cannot see at once with a control request that reached the API, kept apart from the cell', () => {
+    const framed = cell(results, 'not-sent', 1, 'express-cors');
+    expect(framed.verdict).toBe('pass');
+    expect(framed.observed!.js).toMatchObject({ kind: 'error', atOnce: false });
+    expect(framed.observed!.notSent).toMatchObject({ rejectedAtOnce: false, control: { reached: true, status: 200, url: expect.stringMatching(/corslab_cell=ctl/) } });
+    expect(framed.observed!.exchanges).toEqual([]);
+    expect(framed.observed!.reachedHandler).toBe(false);
+  });
+
+  it("keeps Chromium's own words for a same-origin-mode request with its evidence", () => {
+    const sameOrigin = cell(results, 'not-sent', 2, 'express-cors');
+    expect(sameOrigin.verdict).toBe('pass');
+    expect(sameOrigin.observed!.messages.some((m) => m.text.includes('Request mode is "same-origin"'))).toBe(true);
+    expect(sameOrigin.observed!.notSent!.evidence.some((line) => line.includes('Request mode is "same-origin"'))).toBe(true);
+  });
+
+  it.each(NODE_STACKS)('%s: judges what the preflight carried against the wire, Access-Control-Request-Headers as the browser wrote it', (stack) => {
+    const put = cell(results, 'not-sent', 3, stack);
+    expect(put.verdict).toBe('pass');
+    expect(put.expected.sent).toMatchObject({ preflight: { origin: results.environment.origins.app } });
+    expect(headerValues(put.observed!.preflight!.request.headers, 'Access-Control-Request-Headers')).toEqual(['content-type,x-a,x-b']);
   });
 
   it('counts every verdict in the summary', () => {

@@ -44,7 +44,7 @@ describe('ProbePump', () => {
 
   it('keeps a rejection as the page saw it', async () => {
     const pump = new ProbePump(inNode);
-    expect(await pump.run(`Promise.reject(new TypeError('Load failed'))`, 5_000)).toEqual({ kind: 'error', name: 'TypeError', message: 'Load failed' });
+    expect(await pump.run(`Promise.reject(new TypeError('Load failed'))`, 5_000)).toEqual({ kind: 'error', name: 'TypeError', message: 'Load failed', atOnce: true });
   });
 
   it('fails a probe the page lost (the page reloaded) instead of waiting for it forever', async () => {

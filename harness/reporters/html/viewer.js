@@ -188,6 +188,7 @@
     blocked: 'fetch() rejected: the browser kept the response from JavaScript.',
     opaque: 'JavaScript got an opaque response (no-cors): no status, no headers, no body.',
   };
+  const NOT_SENT_MEANING = 'fetch() rejected: the browser refused the request before sending anything.';
 
   /**
    * Headers a CORS reader looks for first.
@@ -900,7 +901,8 @@
       );
     }
     const result = cell.observed ? cell.observed.result : undefined;
-    return h('div', { class: 'banner v-pass', role: 'note' }, h('strong', null, `As expected: ${result}. `), (result && RESULT_MEANING[result]) || '');
+    const meaning = cell.observed && cell.observed.notSent ? NOT_SENT_MEANING : (result && RESULT_MEANING[result]) || '';
+    return h('div', { class: 'banner v-pass', role: 'note' }, h('strong', null, `As expected: ${result}. `), meaning);
   }
 
   /**
@@ -1141,8 +1143,22 @@
       ),
       exchanges.length
         ? h('ol', { class: 'exchanges' }, exchanges.map((ex, i) => exchangeCard(ex, i, proxied)))
-        : h('p', { class: 'warn' }, 'Nothing reached the server: the browser sent no request for this probe.'),
+        : o.notSent
+          ? notSentPart(o.notSent)
+          : h('p', { class: 'warn' }, 'Nothing reached the server: the browser sent no request for this probe.'),
     );
+  }
+
+  /**
+   * Nothing was sent, and how the harness knows the browser refused it (rather than a connection that failed).
+   * @param {import('../../results/types.ts').NotSent} notSent
+   */
+  function notSentPart(notSent) {
+    return [
+      h('p', { class: 'not-sent' }, h('strong', null, 'Not sent: '), withCode(`the browser refused the request before sending it (${notSent.reason}).`)),
+      h('p', { class: 'muted' }, 'How the harness knows, besides the empty wire:'),
+      h('ul', { class: 'evidence' }, notSent.evidence.map((line) => h('li', null, withCode(line)))),
+    ];
   }
 
   /** @param {CellResult} cell */
@@ -1160,7 +1176,10 @@
         h('pre', { class: 'http' }, h('code', null, js.body === '' ? h('span', { class: 'muted' }, '(empty body)') : js.body, js.bodyTruncated ? h('span', { class: 'truncated' }, '\n\u2026 body truncated: the harness kept only its beginning') : null)),
       ];
     } else if (js.kind === 'error') {
-      content = [h('p', null, 'fetch() rejected with:'), pre(`${js.name}: ${js.message}`, 'code error-text')];
+      content = [
+        h('p', null, js.atOnce ? 'fetch() rejected at once, before it even returned (so before any network activity), with:' : 'fetch() rejected with:'),
+        pre(`${js.name}: ${js.message}`, 'code error-text'),
+      ];
     } else {
       content = [h('p', { class: 'warn' }, `No answer within ${formatMs(js.afterMs)}. A timeout says nothing about CORS.`)];
     }
@@ -1221,6 +1240,7 @@
       push('cookiesSent', 'cookies sent', names(e.cookiesSent), o ? (o.cookiesSent ? names(o.cookiesSent) : 'no actual request') : undefined);
     }
     if (e.bodyContains !== undefined) push('body', 'body', `contains ${JSON.stringify(e.bodyContains)}`, js ? (js.kind === 'response' && js.body.includes(e.bodyContains) ? `contains ${JSON.stringify(e.bodyContains)}` : 'does not contain it') : undefined);
+    for (const row of wireRows(e, o)) push(row.key, row.label, row.expected, row.observed);
     // The judge's differences are the authority: they decide which rows differ and what was observed.
     const byKey = new Map(cell.differences.map((d) => [d.field, d]));
     for (const r of rowsOut) {
@@ -1233,6 +1253,92 @@
     }
     for (const d of byKey.values()) rowsOut.push({ key: d.field, label: d.field, expected: show(d.expected), observed: show(d.observed), diff: d });
     return rowsOut;
+  }
+
+  /**
+   * The rows of `sent` and `answered`: what the browser sent and what the
+   * server answered, hop by hop, with what the recorder kept. Their keys are
+   * the judge's difference fields, so a row that differs shows the judge's word.
+   * @param {CellResult['expected']} e
+   * @param {CellResult['observed']} o
+   */
+  function wireRows(e, o) {
+    /** @type {{ key: string, label: string, expected: string, observed: string | undefined }[]} */
+    const out = [];
+    /**
+     * A header's value as sent, its lines joined with ", "; null when absent.
+     * @param {RawHeader[]} headers
+     * @param {string} name
+     */
+    const valueOf = (headers, name) => {
+      const lines = headers.filter(([n]) => lower(n) === lower(name)).map(([, v]) => v);
+      return lines.length ? lines.join(', ') : null;
+    };
+    /** @param {string | null} v */
+    const shown = (v) => (v === null ? 'absent' : JSON.stringify(v));
+    /**
+     * @param {string} at
+     * @param {string} label
+     * @param {import('../../core/format.ts').WireHeaders | undefined} want
+     * @param {RawHeader[] | undefined} headers
+     */
+    const headerRows = (at, label, want, headers) => {
+      if (!want) return;
+      for (const name of want.present || []) out.push({ key: `${at}.${name}`, label: `${label} ${name}`, expected: 'present', observed: headers && (valueOf(headers, name) === null ? 'absent' : 'present') });
+      for (const name of want.absent || []) out.push({ key: `${at}.${name}`, label: `${label} ${name}`, expected: 'absent', observed: headers && shown(valueOf(headers, name)) });
+      for (const [name, value] of Object.entries(want.values || {})) {
+        out.push({ key: `${at}.${name}`, label: `${label} ${name}`, expected: typeof value === 'string' ? JSON.stringify(value) : `matches /${value.matches}/`, observed: headers && shown(valueOf(headers, name)) });
+      }
+    };
+    if (e.sent === false) {
+      out.push({ key: 'sent', label: 'sent', expected: 'nothing: refused before sending', observed: o ? (o.notSent ? 'nothing: refused before sending' : 'something was sent') : undefined });
+    } else if (e.sent) {
+      for (const hop of /** @type {const} */ (['preflight', 'actual'])) {
+        const want = e.sent[hop];
+        if (!want) continue;
+        const ex = o ? o[hop] : undefined;
+        const req = ex ? ex.request : undefined;
+        const label = hop === 'preflight' ? 'preflight sent:' : 'request sent:';
+        const field = (/** @type {string} */ name) => `sent.${hop}.${name}`;
+        if (o && !ex) {
+          out.push({ key: `sent.${hop}`, label: `${label.slice(0, -1)}`, expected: 'on the wire', observed: 'not sent' });
+          continue;
+        }
+        if (want.method !== undefined) out.push({ key: field('method'), label: `${label} method`, expected: want.method, observed: req && req.method });
+        /**
+         * @param {string} key
+         * @param {string} name
+         * @param {string | false | undefined} value
+         */
+        const one = (key, name, value) => {
+          if (value === undefined) return;
+          out.push({ key: field(key), label: `${label} ${name}`, expected: value === false ? 'absent' : value, observed: req && (valueOf(req.headers, name) ?? 'absent') });
+        };
+        one('origin', 'Origin', want.origin);
+        if ('requestMethod' in want) one('requestMethod', 'Access-Control-Request-Method', want.requestMethod);
+        if ('requestHeaders' in want) one('requestHeaders', 'Access-Control-Request-Headers', want.requestHeaders);
+        headerRows(field('headers'), `${label} header`, want.headers, req && req.headers);
+        if ('cookies' in want && want.cookies) {
+          const got = req ? req.headers.filter(([n]) => lower(n) === 'cookie').flatMap(([, v]) => v.split(';')).map((p) => p.trim().split('=')[0]).filter(Boolean).sort() : undefined;
+          out.push({ key: field('cookies'), label: `${label} cookies`, expected: [...want.cookies].sort().join(', ') || 'none', observed: got && (got.join(', ') || 'none') });
+        }
+      }
+    }
+    for (const hop of /** @type {const} */ (['preflight', 'actual'])) {
+      const want = e.answered ? e.answered[hop] : undefined;
+      if (!want) continue;
+      const ex = o ? o[hop] : undefined;
+      const res = ex ? ex.response : undefined;
+      const label = hop === 'preflight' ? 'preflight answered:' : 'request answered:';
+      if (o && !res) {
+        out.push({ key: `answered.${hop}`, label: label.slice(0, -1), expected: 'an answer on the wire', observed: 'no answer' });
+        continue;
+      }
+      if (want.status !== undefined) out.push({ key: `answered.${hop}.status`, label: `${label} status`, expected: String(want.status), observed: res && String(res.status) });
+      headerRows(`answered.${hop}.headers`, `${label} header`, want.headers, res && res.headers);
+      if (want.bodyContains !== undefined) out.push({ key: `answered.${hop}.body`, label: `${label} body`, expected: `contains ${JSON.stringify(want.bodyContains)}`, observed: res && ((res.body || '').includes(want.bodyContains) ? `contains ${JSON.stringify(want.bodyContains)}` : 'does not contain it') });
+    }
+    return out;
   }
 
   /** @param {CellResult} cell */
