@@ -52,7 +52,7 @@ export function explainCell(input: ExplainInput): CellExplanation | undefined {
   const engine = engineDriver(input.engine)?.label ?? input.engine;
   const reason = agreesWithModel === false
     ? `${engine} differs from the Fetch standard here: it ${describe(observed)}, while the standard says ${model.explanation}`
-    : model.explanation;
+    : `${refusedBeforeHandler(observed)}${model.explanation}`;
   const explanation: CellExplanation = { reason, model, agreesWithModel, modelDifferences };
 
   const deviation = input.deviations.find((d) => d.engine === undefined || [d.engine].flat().includes(input.engine));
@@ -63,7 +63,15 @@ export function explainCell(input: ExplainInput): CellExplanation | undefined {
   // Exposing a header only helps if the server sends it at all.
   const sent = new Set((observed.actual?.response?.headers ?? []).map(([n]) => n.toLowerCase()));
   const unreadable = observed.result === 'allowed' ? (input.expected.readable ?? []).filter((h) => !readable.has(h.toLowerCase()) && sent.has(h.toLowerCase())) : [];
-  if (input.from === 'app' && (observed.result === 'blocked' || unreadable.length > 0)) {
+  // The app's own server refused it before any handler: a proxy's own error keeps the proxy's fixes (add_header … always).
+  const refused = refusedBeforeHandler(observed);
+  if (input.from === 'app' && refused && observed.actual?.answeredBy === 'app' && observed.result === 'blocked') {
+    // No CORS setting helps a request that never reaches the CORS layer.
+    explanation.fix = {
+      summary: `make the layer that answered ${observed.actual!.response!.status} accept this ${observed.actual!.request.method} request (a method token it knows, in the case it knows it: only DELETE, GET, HEAD, OPTIONS, POST and PUT are upper-cased by fetch), or have that layer add the CORS headers to its own error answers`,
+      perStack: {},
+    };
+  } else if (input.from === 'app' && (observed.result === 'blocked' || unreadable.length > 0)) {
     const fix = fixFor({
       failures: model.failures,
       unreadable,
@@ -99,4 +107,18 @@ export function compareWithModel(model: ModelAnswer, observed: Observation): Dif
     compare('readable', [...model.readable].sort(), observed.js.headers.map(([n]) => n.toLowerCase()).sort());
   }
   return differences;
+}
+
+/**
+ * When the actual request got an error from a layer in front of the
+ * scenario's handler (Node's HTTP parser refusing a method token it does not
+ * know, a framework's 400, a proxy's own 502), that is why no CORS header
+ * came: said first, since no CORS setting changes it.
+ */
+function refusedBeforeHandler(observed: Observation): string {
+  const actual = observed.actual;
+  const status = actual?.response?.status ?? 0;
+  if (!actual || actual.reachedHandler || status < 400 || actual.answeredBy === undefined || actual.answeredBy === 'handler') return '';
+  const layer = actual.answeredBy === 'proxy' ? 'the proxy in front answered it by itself' : "the app's server answered it before any handler ran (its HTTP parser or framework refused the request)";
+  return `the ${actual.request.method} request got ${status} from a layer in front of the handler: ${layer}; `;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adviseRequest, explainRequestText } from './explain-request.ts';
 import { fixFor } from './fixes.ts';
-import { compareWithModel } from './explain-cell.ts';
+import { compareWithModel, explainCell } from './explain-cell.ts';
 import type { ModelAnswer, Observation } from '../results/types.ts';
 import { attackerRead, regexLiterals } from './security.ts';
 import { prepareRequest, predict } from '../model/index.ts';
@@ -105,5 +105,35 @@ describe('what an attacker page read', () => {
     expect(attackerRead({ ...base, from: 'sandboxed', request: { url: '', credentials: 'include' }, observed: observed(['session'], '') })).toBe('nothing');
     expect(attackerRead({ ...base, from: 'app', request: { url: '', credentials: 'include' }, observed: observed(['session']) })).toBe('nothing');
     expect(attackerRead({ ...base, from: 'evil', request: { url: '' }, observed: observed(['session']) })).toBe('nothing');
+  });
+});
+
+describe('a request a layer in front of the handler refused', () => {
+  const page = 'http://app.example.localhost:1';
+  const observedWith = (answeredBy: 'app' | 'handler', status: number): Observation => {
+    const actual = {
+      seq: 1,
+      at: 0,
+      kind: 'actual' as const,
+      request: { method: 'patch', target: '/s/x/items', httpVersion: '1.1', headers: [['Origin', page]] as [string, string][] },
+      response: { httpVersion: '1.1', status, statusText: 'Bad Request', headers: [['Connection', 'close']] as [string, string][], complete: true },
+      reachedHandler: answeredBy === 'handler',
+      answeredBy,
+    };
+    return { result: 'blocked', preflight: null, actual, exchanges: [actual], reachedHandler: actual.reachedHandler, cookiesSent: [], js: { kind: 'error', name: 'TypeError', message: 'Failed to fetch' }, messages: [], messageSupport: '', durationMs: 1 };
+  };
+  const explain = (observed: Observation) =>
+    explainCell({ request: { url: 'http://api.example.localhost:2/s/x/items', method: 'patch' }, pageOrigin: page, from: 'app', engine: 'chromium', stack: 'express-cors', observed, expected: { result: 'blocked' }, policy: { origin: page, methods: ['patch'] }, stacks: ['express-cors'], deviations: [] })!;
+
+  it('says that the app server answered before any handler, and fixes that rather than the CORS policy', () => {
+    const x = explain(observedWith('app', 400));
+    expect(x.reason).toMatch(/^the patch request got 400 from a layer in front of the handler: the app's server answered it before any handler ran/);
+    expect(x.fix).toEqual({ summary: expect.stringMatching(/^make the layer that answered 400 accept this patch request/), perStack: {} });
+  });
+
+  it('leaves the reason and the fix alone when the handler itself answered the error', () => {
+    const x = explain(observedWith('handler', 400));
+    expect(x.reason).not.toMatch(/layer in front of the handler/);
+    expect(x.fix?.summary ?? '').not.toMatch(/layer that answered/);
   });
 });

@@ -73,6 +73,15 @@ export interface Exchange {
   /** The app's handler ran for this request (side effects happened). */
   reachedHandler: boolean;
   /**
+   * Which layer gave the answer the browser got, read from the two
+   * recorders and the handler's mark: `handler` (the scenario's handler ran),
+   * `app` (the app's server answered before any handler ran: its HTTP parser,
+   * its framework's routing or its CORS layer), `proxy` (the proxy in front
+   * answered by itself; nothing crossed the hop to the app). Absent when no
+   * answer came.
+   */
+  answeredBy?: 'handler' | 'app' | 'proxy';
+  /**
    * Behind a proxy: the same request as it went from the proxy to the app,
    * and what the app answered before the proxy changed it. Absent when the
    * proxy answered by itself (a preflight it handles, a cached response, an

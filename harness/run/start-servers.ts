@@ -188,7 +188,9 @@ export async function cellExchanges(stack: RunningStack, token: string): Promise
   }
   return stack.recorder.exchangesFor(token).map((e) => {
     const hop = hops.find((h) => exchangeHeader(h) === String(e.seq));
-    return { ...e, reachedHandler: stack.handlerLog.reached(e.seq), ...(hop ? { appHop: hopPart(hop) } : {}) };
+    const reachedHandler = stack.handlerLog.reached(e.seq);
+    const answeredBy = !e.response ? undefined : reachedHandler ? 'handler' : stack.appHop && !hop?.response ? 'proxy' : 'app';
+    return { ...e, reachedHandler, ...(answeredBy ? { answeredBy } : {}), ...(hop ? { appHop: hopPart(hop) } : {}) };
   });
 }
 

@@ -225,6 +225,8 @@
   };
 
   const SEVERITY = ['high', 'medium', 'low', 'info'];
+  /** Who gave the answer, in words (Exchange.answeredBy). */
+  const ANSWERED_BY = { handler: 'the scenario\u2019s handler', app: 'the app\u2019s server, before any handler', proxy: 'the proxy, by itself' };
   /** @type {Map<string, RowScenario>} */
   const scenarioById = new Map(results.scenarios.map((s) => [s.id, s]));
   /**
@@ -1114,6 +1116,7 @@
           { class: `badge handler ${ex.reachedHandler ? 'reached' : 'not-reached'}` },
           ex.reachedHandler ? '\u25cf reached the app\u2019s handler' : '\u25cb did not reach the app\u2019s handler',
         ),
+        ex.answeredBy ? h('span', { class: 'badge answered-by' }, `answered by ${ANSWERED_BY[ex.answeredBy]}`) : null,
       ),
       h('div', { class: 'dir' }, ex.kind === 'setup' ? 'harness \u2192 server' : 'browser \u2192 server'),
       httpPre('request', `${req.method} ${req.target} HTTP/${req.httpVersion}`, req),
