@@ -2,7 +2,7 @@ import { expressCors } from './express-cors/index.ts';
 import { expressManual } from './express-manual/index.ts';
 import { fastifyCorsStack } from './fastify-cors/index.ts';
 import { nextStack } from './next/index.ts';
-import { extensionNameProblem } from '../../harness/core/format.ts';
+import { Catalog } from '../../harness/core/catalog.ts';
 import type { AppStackName } from '../../harness/core/names.ts';
 import type { StackDefinition } from './app-stack.ts';
 
@@ -13,31 +13,17 @@ import type { StackDefinition } from './app-stack.ts';
  * fixes all ask this catalog. Importing it loads no server framework: each
  * stack's server loads when it starts.
  */
-const stacks = new Map<AppStackName, StackDefinition>([expressCors, expressManual, fastifyCorsStack, nextStack].map((stack) => [stack.name, stack]));
+const stacks = new Catalog<StackDefinition>('app stack', [expressCors, expressManual, fastifyCorsStack, nextStack]);
 
 /** Every app stack's name, in the matrix's order. */
-export function appStackNames(): AppStackName[] {
-  return [...stacks.keys()];
-}
+export const appStackNames = (): AppStackName[] => stacks.names();
 
-/** The stack of that name. Names come from scenarios and `--stack`, which are checked against the catalog first, so an unknown one is the harness's mistake. */
-export function stackDefinition(name: AppStackName): StackDefinition {
-  const stack = stacks.get(name);
-  if (!stack) throw new Error(`no app stack is called \`${name}\` (known: ${appStackNames().join(', ')})`);
-  return stack;
-}
+/** The stack of that name. */
+export const stackDefinition = (name: AppStackName): StackDefinition => stacks.get(name);
 
 /**
  * Adds an app stack after the others, for one that lives outside this
  * project (a test's, a plugin's); returns what removes it again. Scenarios
  * loaded afterwards may configure it, and planning puts it in the matrix.
  */
-export function registerAppStack<Raw>(stack: StackDefinition<Raw>): () => void {
-  const problem = extensionNameProblem(stack.name);
-  if (problem) throw new Error(`cannot register the app stack: ${problem}`);
-  if (stacks.has(stack.name)) throw new Error(`cannot register the app stack \`${stack.name}\`: there is one by that name`);
-  stacks.set(stack.name, stack);
-  return () => {
-    if (stacks.get(stack.name) === stack) stacks.delete(stack.name);
-  };
-}
+export const registerAppStack = <Raw,>(stack: StackDefinition<Raw>): (() => void) => stacks.register(stack);
