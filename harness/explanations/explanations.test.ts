@@ -82,6 +82,16 @@ describe('comparing an engine with the model', () => {
     const differences = compareWithModel(model, observed({ actual: {} as Observation['actual'], result: 'allowed', js: { kind: 'response', type: 'cors', status: 200, statusText: '', headers: [], body: '', bodyTruncated: false } }));
     expect(differences.map((d) => d.field)).toEqual(['actualSent', 'result']);
   });
+
+  it('with `again`, compares how many preflights and actual requests both requests made (https://fetch.spec.whatwg.org/#cors-preflight-cache)', () => {
+    const twice: ModelAnswer = { ...model, preflights: 1, actualSent: true, actuals: 2, result: 'allowed', status: 200, readable: [] };
+    const exchanges = [{ kind: 'preflight' }, { kind: 'actual' }, { kind: 'preflight' }, { kind: 'actual' }] as Observation['exchanges'];
+    const js: Observation['js'] = { kind: 'response', type: 'cors', status: 200, statusText: '', headers: [], body: '', bodyTruncated: false };
+    const seen = observed({ actual: {} as Observation['actual'], result: 'allowed', js, exchanges });
+    expect(compareWithModel(twice, seen)).toEqual([{ field: 'preflights', expected: 1, observed: 2 }]);
+    // Where the standard leaves the cache's life to the browser, the count is not compared.
+    expect(compareWithModel({ ...twice, preflights: 'undetermined' }, seen)).toEqual([]);
+  });
 });
 
 describe('scanning code for origin regular expressions', () => {
