@@ -229,12 +229,38 @@ export interface Probe {
   /** Before the page's request, the harness makes the same GET once with this page's Origin, as another visitor would have (to fill a proxy's cache). */
   warmUp?: { from: WarmUpOriginName };
   /**
-   * The page makes the same request again, this long after the first one
-   * settled, to the same URL (or to `url`): what JavaScript read is the
-   * second answer, and `preflights` counts both (the preflight cache,
+   * The page makes the request again, this long after the first one
+   * settled: what JavaScript read is the second answer, and `preflights`
+   * counts both (the preflight cache,
    * https://fetch.spec.whatwg.org/#cors-preflight-cache).
    */
-  again?: { afterMs: number; url?: string };
+  again?: Again;
+}
+
+/**
+ * The second request of a probe: the same fetch() call, but for what is
+ * given here. The preflight cache is keyed by origin, URL and credentials
+ * mode, and an entry covers only the methods and headers its preflight
+ * answer listed, so each of these can decide whether the second request is
+ * preflighted again.
+ */
+export interface Again {
+  afterMs: number;
+  /** Another URL of the same API (default: the same URL). */
+  url?: string;
+  /** Another credentials mode (default: the first request's). */
+  credentials?: FetchSpec['credentials'];
+  /** The second request's headers, instead of the first's (`{}` for none). */
+  headers?: Record<string, string>;
+}
+
+/** The fetch() call of a probe's second request: the first one with `again`'s changes. */
+export function againFetch(first: FetchSpec, again: Again): FetchSpec {
+  const second: FetchSpec = { ...first };
+  if (again.url !== undefined) second.url = again.url;
+  if (again.credentials !== undefined) second.credentials = again.credentials;
+  if (again.headers !== undefined) second.headers = again.headers;
+  return second;
 }
 
 /** A scenario file as written (after YAML parsing and validation). */

@@ -1,4 +1,4 @@
-import { ModelInputError, predict, type Prediction } from '../model/index.ts';
+import { ModelInputError, predictProbe, type ProbePrediction } from '../model/index.ts';
 import { fixFor } from './fixes.ts';
 import { engineDriver } from '../browsers/catalog.ts';
 import { modelRequest } from '../observations/model-request.ts';
@@ -17,6 +17,8 @@ export interface ExplainInput {
   policy: Policy | undefined;
   stacks: readonly StackName[];
   deviations: readonly Deviation[];
+  /** The probe's second request (`again`), placeholders expanded: what JavaScript read is its answer. */
+  again?: { afterMs: number; request: FetchSpec };
 }
 
 
@@ -28,17 +30,24 @@ export interface ExplainInput {
 export function explainCell(input: ExplainInput): CellExplanation | undefined {
   const { observed } = input;
   if (!observed || observed.result === undefined) return undefined;
-  let prediction: Prediction;
+  let prediction: ProbePrediction;
   try {
     // The harness's own warm-up requests are not the browser's: the model reads only the probe's exchanges.
     const browserExchanges = observed.exchanges.filter((e): e is typeof e & { kind: 'preflight' | 'actual' } => e.kind !== 'setup');
-    prediction = predict(modelRequest(input.request, input.pageOrigin), browserExchanges);
+    const again = input.again && {
+      afterMs: input.again.afterMs,
+      init: modelRequest(input.again.request, input.pageOrigin),
+      // A sandboxed probe makes each request in a frame of its own (harness/probes/fetch-probe.ts).
+      sameClient: input.from !== 'sandboxed',
+    };
+    prediction = predictProbe(modelRequest(input.request, input.pageOrigin), browserExchanges, again);
   } catch (error) {
     if (error instanceof ModelInputError) return undefined;
     throw error;
   }
   const model: ModelAnswer = {
     preflight: prediction.preflight,
+    ...(input.again ? { preflights: prediction.preflights, actuals: prediction.actuals } : {}),
     actualSent: prediction.actualSent,
     result: prediction.result,
     status: prediction.status,
@@ -51,7 +60,7 @@ export function explainCell(input: ExplainInput): CellExplanation | undefined {
   const agreesWithModel = model.result === 'undetermined' ? null : modelDifferences.length === 0;
   const engine = engineDriver(input.engine)?.label ?? input.engine;
   const reason = agreesWithModel === false
-    ? `${engine} differs from the Fetch standard here: it ${describe(observed)}, while the standard says ${model.explanation}`
+    ? `${engine} differs from the Fetch standard here: it ${describe(observed, input.again !== undefined)}, while the standard says ${model.explanation}`
     : `${refusedBeforeHandler(observed)}${model.explanation}`;
   const explanation: CellExplanation = { reason, model, agreesWithModel, modelDifferences };
 
@@ -75,7 +84,7 @@ export function explainCell(input: ExplainInput): CellExplanation | undefined {
     const fix = fixFor({
       failures: model.failures,
       unreadable,
-      plan: prediction.request,
+      plan: (prediction.second ?? prediction.first).request,
       pageOrigin: input.pageOrigin,
       policy: input.policy,
       stacks: input.stacks,
@@ -85,8 +94,11 @@ export function explainCell(input: ExplainInput): CellExplanation | undefined {
   return explanation;
 }
 
-function describe(o: Observation): string {
-  const parts = [o.preflight ? 'sent a preflight' : 'sent no preflight'];
+function describe(o: Observation, twice: boolean): string {
+  const preflights = o.exchanges.filter((e) => e.kind === 'preflight').length;
+  const parts = twice
+    ? [`sent ${preflights === 0 ? 'no' : preflights} preflight${preflights === 1 ? '' : 's'} for the two requests`]
+    : [o.preflight ? 'sent a preflight' : 'sent no preflight'];
   parts.push(o.actual ? 'sent the request' : 'did not send the request');
   parts.push(o.result === 'allowed' ? 'let the page read the response' : o.result === 'opaque' ? 'gave the page an opaque response' : 'blocked the response');
   return parts.join(', ');
@@ -100,7 +112,10 @@ export function compareWithModel(model: ModelAnswer, observed: Observation): Dif
     if (JSON.stringify(fromModel) !== JSON.stringify(fromEngine)) differences.push({ field, expected: fromModel, observed: fromEngine });
   };
   compare('preflight', model.preflight, observed.preflight !== null);
+  // With `again`, both requests: how many preflights and actual requests crossed the wire.
+  if (model.preflights !== undefined) compare('preflights', model.preflights, observed.exchanges.filter((e) => e.kind === 'preflight').length);
   compare('actualSent', model.actualSent, observed.actual !== null);
+  if (model.actuals !== undefined) compare('actuals', model.actuals, observed.exchanges.filter((e) => e.kind === 'actual').length);
   compare('result', model.result, observed.result);
   if (model.result === 'allowed' && observed.result === 'allowed' && observed.js.kind === 'response') {
     compare('status', model.status, observed.js.status);

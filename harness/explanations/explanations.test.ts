@@ -3,7 +3,7 @@ import { adviseRequest, explainRequestText } from './explain-request.ts';
 import { fixFor } from './fixes.ts';
 import { compareWithModel, explainCell } from './explain-cell.ts';
 import type { ModelAnswer, Observation } from '../results/types.ts';
-import { attackerRead, regexLiterals } from './security.ts';
+import { attackerRead } from './security.ts';
 import { prepareRequest, predict } from '../model/index.ts';
 
 const app = 'https://app.example.com';
@@ -82,12 +82,15 @@ describe('comparing an engine with the model', () => {
     const differences = compareWithModel(model, observed({ actual: {} as Observation['actual'], result: 'allowed', js: { kind: 'response', type: 'cors', status: 200, statusText: '', headers: [], body: '', bodyTruncated: false } }));
     expect(differences.map((d) => d.field)).toEqual(['actualSent', 'result']);
   });
-});
 
-describe('scanning code for origin regular expressions', () => {
-  it('finds the allow-list patterns and leaves other slashes alone', () => {
-    const code = "app.use(cors({ origin: /example\\.com$/ }))\nconst half = a / b / c\nconst re = [/^https:\\/\\/app\\.example\\.com$/, 'x']";
-    expect(regexLiterals(code).map((r) => r.source)).toEqual(['example\\.com$', '^https:\\/\\/app\\.example\\.com$']);
+  it('with `again`, compares how many preflights and actual requests both requests made (https://fetch.spec.whatwg.org/#cors-preflight-cache)', () => {
+    const twice: ModelAnswer = { ...model, preflights: 1, actualSent: true, actuals: 2, result: 'allowed', status: 200, readable: [] };
+    const exchanges = [{ kind: 'preflight' }, { kind: 'actual' }, { kind: 'preflight' }, { kind: 'actual' }] as Observation['exchanges'];
+    const js: Observation['js'] = { kind: 'response', type: 'cors', status: 200, statusText: '', headers: [], body: '', bodyTruncated: false };
+    const seen = observed({ actual: {} as Observation['actual'], result: 'allowed', js, exchanges });
+    expect(compareWithModel(twice, seen)).toEqual([{ field: 'preflights', expected: 1, observed: 2 }]);
+    // Where the standard leaves the cache's life to the browser, the count is not compared.
+    expect(compareWithModel({ ...twice, preflights: 'undetermined' }, seen)).toEqual([]);
   });
 });
 

@@ -1,12 +1,16 @@
 import { checkOriginPattern, findUnsafeCorsConfig, headerLines, type Finding } from '../model/index.ts';
 import type { CellResult, SecurityFinding } from '../results/types.ts';
 import type { StackName } from '../core/names.ts';
+import { defaults } from '../config/defaults.ts';
+import { originPatterns, readsRequestOrigin } from './origin-checks.ts';
 
 /**
  * Security findings of a run: each server answer to each cell, checked with
  * the model against the origins the API means to trust (the app page), and
- * each scenario's stack code scanned for allow-list regular expressions that
- * are not anchored. One finding per scenario, stack, kind and origin.
+ * the regular expressions each scenario's stack code applies to the
+ * request's Origin checked for the classic mistakes (no anchors, an
+ * unescaped dot). A regular expression used for anything else is no origin
+ * check and is left alone. One finding per scenario, stack, kind and origin.
  */
 export function securityFindings(
   cells: readonly CellResult[],
@@ -35,12 +39,12 @@ export function securityFindings(
   }
   for (const [scenario, byStack] of serverCode) {
     for (const [stack, code] of Object.entries(byStack) as [StackName, string][]) {
-      for (const pattern of regexLiterals(code)) {
+      for (const pattern of originPatterns(code)) {
         for (const finding of checkOriginPattern(pattern.source, { flags: pattern.flags, allowed: trustedOrigin })) add(scenario, stack, finding);
       }
     }
   }
-  return [...found.values()].filter((f) => f.id !== 'reflected-origin-without-vary' || varies(cells, f.scenario, f.stack));
+  return [...found.values()].filter((f) => f.id !== 'reflected-origin-without-vary' || dependsOnOrigin(cells, f.scenario, f.stack, serverCode.get(f.scenario)?.[f.stack]));
 }
 
 /**
@@ -60,33 +64,45 @@ export function attackerRead(cell: CellResult): 'private' | 'without-cookie' | '
 
 /**
  * One answer cannot tell a reflected origin from a fixed one that happens to
- * match, and a fixed Access-Control-Allow-Origin needs no Vary. Only when the
- * scenario's answers on a stack carried more than one value did the server
- * really reflect, and only then does a missing `Vary: Origin` matter.
+ * match, and an Access-Control-Allow-Origin that does not depend on the
+ * request's Origin needs no Vary (https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches:
+ * Vary is for answers "more complicated than setting Access-Control-Allow-Origin
+ * to * or a static origin"). The answer depends on the Origin when the wire
+ * shows it: two requests to the same path, with different Origins, answered
+ * with different values (a reflection, or a list that lets one in and not the
+ * other). Without two such requests, when the code reads the Origin or gives
+ * the CORS library a per-request check (readsRequestOrigin). A value that
+ * differs by path, or is the same for every Origin on the wire, does not.
  */
-function varies(cells: readonly CellResult[], scenario: string, stack: StackName): boolean {
-  const values = new Set<string>();
+export function dependsOnOrigin(cells: readonly CellResult[], scenario: string, stack: StackName, code: string | undefined): boolean {
+  // Per path and kind of request: each Origin sent, with the values it got (normalized, as the browser compares them).
+  const answers = new Map<string, Map<string, Set<string>>>();
   for (const cell of cells) {
     if (cell.scenario !== scenario || cell.stack !== stack) continue;
     for (const exchange of cell.observed?.exchanges ?? []) {
-      // Normalized, as the browser compares them: `a` and ` a ` are one value, not a reflection.
-      for (const value of headerLines(exchange.response?.headers ?? [], 'Access-Control-Allow-Origin')) values.add(value);
+      const origin = exchange.request.headers.find(([n]) => n.toLowerCase() === 'origin')?.[1];
+      if (origin === undefined || !exchange.response) continue;
+      const where = `${exchange.kind === 'preflight' ? 'preflight' : 'request'} ${withoutCellToken(exchange.request.target)}`;
+      const byOrigin = answers.get(where) ?? new Map<string, Set<string>>();
+      const values = byOrigin.get(origin) ?? new Set<string>();
+      values.add(headerLines(exchange.response.headers, 'Access-Control-Allow-Origin').join(', ') || '(none)');
+      byOrigin.set(origin, values);
+      answers.set(where, byOrigin);
     }
   }
-  return values.size > 1;
+  let compared = false;
+  for (const byOrigin of answers.values()) {
+    if (byOrigin.size < 2) continue;
+    compared = true;
+    const seen = [...byOrigin.values()].map((values) => [...values].sort().join(' | '));
+    if (new Set(seen).size > 1) return true;
+  }
+  // The wire showed the same value for every Origin sent to a path: a fixed origin, whatever the code reads.
+  if (compared) return false;
+  return code !== undefined && readsRequestOrigin(code);
 }
 
-/**
- * Regular expression literals in a snippet that look like origin allow-lists
- * (they mention a dot or "localhost" or a scheme). A light scan, not a parser:
- * good enough for the snippets scenarios reproduce.
- */
-export function regexLiterals(code: string): { source: string; flags: string }[] {
-  const out: { source: string; flags: string }[] = [];
-  const literal = /(?<=[=(,:[!&|?{};]\s*|^\s*|return\s+)\/((?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n[])+)\/([dgimsuvy]*)/gm;
-  for (const match of code.matchAll(literal)) {
-    const source = match[1]!;
-    if (/\\\.|localhost|https?:/.test(source)) out.push({ source, flags: match[2] ?? '' });
-  }
-  return out;
+/** A request target without the cell's token (harness/probes/fetch-probe.ts adds it to every URL), so two cells' requests to one path compare. */
+function withoutCellToken(target: string): string {
+  return target.replace(new RegExp(`([?&])${defaults.cellParam}=[^&#]*&?`), '$1').replace(/[?&]$/, '');
 }

@@ -20,6 +20,8 @@ export interface ExchangeLike {
   response?: { status: number; headers: readonly HeaderPair[] };
   /** The server could not answer; the browser saw the connection close. */
   upstreamError?: string;
+  /** When the request reached the recorder (ms on the recorder's clock): how long a preflight cache entry had lived. */
+  at?: number;
 }
 
 export type PredictionStep =
@@ -31,8 +33,12 @@ export type PredictionStep =
 export interface Prediction {
   /** A CORS preflight goes out (at any hop); `undetermined` when it depends on the browser. */
   preflight: boolean | 'undetermined';
+  /** How many preflights go out (one per hop that needs one). */
+  preflights: number;
   /** The actual request goes out (its side effects happen even if the page is then blocked). */
   actualSent: boolean;
+  /** How many times the actual request goes out (once, plus once per redirect followed). */
+  actuals: number;
   result: ModelResult | 'undetermined';
   /** What JavaScript reads as the status: the response's when allowed, 0 when opaque, null otherwise. */
   status: number | null;
@@ -49,6 +55,10 @@ export interface Prediction {
   steps: PredictionStep[];
   /** The first hop's plan (what fetch() makes of the call). */
   request: RequestPlan;
+  /** The entries this request's passing preflights added to the CORS-preflight cache. */
+  cacheEntries: PreflightCacheEntry[];
+  /** How many of the exchanges given the prediction read: a later request's start after them. */
+  exchangesRead: number;
 }
 
 export interface PredictOptions extends PrepareOptions {}
@@ -59,9 +69,10 @@ export function predict(init: CorsRequestInit, exchanges: readonly ExchangeLike[
   const steps: PredictionStep[] = [{ kind: 'request', plan: first }];
   const notes: Latitude[] = [...first.notes];
   let cache: PreflightCacheEntry[] = [...(options.preflightCache ?? [])];
+  const added: PreflightCacheEntry[] = [];
   let cursor = 0;
-  let preflightSent = false;
-  let actualSent = false;
+  let preflights = 0;
+  let actuals = 0;
   let redirects = 0;
 
   const take = (kind: ExchangeLike['kind']): ExchangeLike | undefined => {
@@ -73,18 +84,23 @@ export function predict(init: CorsRequestInit, exchanges: readonly ExchangeLike[
     }
     return undefined;
   };
-  const done = (p: Omit<Prediction, 'steps' | 'request' | 'notes' | 'preflight' | 'actualSent'> & { preflight?: Prediction['preflight'] }): Prediction => ({
-    preflight: preflightSent,
-    actualSent,
+  type Fixed = 'steps' | 'request' | 'notes' | 'preflight' | 'preflights' | 'actualSent' | 'actuals' | 'cacheEntries' | 'exchangesRead';
+  const done = (p: Omit<Prediction, Fixed> & { preflight?: Prediction['preflight'] }): Prediction => ({
+    preflight: preflights > 0,
+    preflights,
+    actualSent: actuals > 0,
+    actuals,
     ...p,
     steps,
     request: first,
     notes: dedupe(notes),
+    cacheEntries: added,
+    exchangesRead: cursor,
   });
   const undetermined = (because: 'missing-evidence' | 'left-to-browser', text: string, extra: Partial<Prediction> = {}) =>
     done({ result: 'undetermined', status: null, readable: [], failures: [], explanation: `undetermined: ${text}`, undetermined: { because, text }, ...extra });
   const blocked = (failures: Failure[], explanation: string) => done({ result: 'blocked', status: null, readable: [], failures, explanation });
-  const after = () => [preflightSent ? 'after a passing preflight' : '', redirects > 0 ? `after ${redirects} redirect${redirects > 1 ? 's' : ''}` : ''].filter(Boolean);
+  const after = () => [preflights > 0 ? 'after a passing preflight' : '', redirects > 0 ? `after ${redirects} redirect${redirects > 1 ? 's' : ''}` : ''].filter(Boolean);
 
   let plan = first;
   for (;;) {
@@ -94,19 +110,20 @@ export function predict(init: CorsRequestInit, exchanges: readonly ExchangeLike[
       return undetermined('left-to-browser', text, { preflight: plan.preflight === null ? 'undetermined' : true });
     }
     if (plan.preflight) {
-      preflightSent = true;
+      preflights++;
       const exchange = take('preflight');
       if (!exchange?.response) {
         if (exchange?.upstreamError !== undefined) return noResponse(exchange.upstreamError, 'preflight');
         return undetermined('missing-evidence', `a preflight ${code('OPTIONS')} to ${code(plan.url)} should go out, but the recorder saw no response to one, so there is nothing to judge`);
       }
-      const outcome = checkPreflight(plan, exchange.response);
+      const outcome = checkPreflight(plan, exchange.response, exchange.at);
       steps.push({ kind: 'preflight', outcome });
       notes.push(...outcome.notes);
       if (!outcome.ok) return blocked(outcome.failures, outcome.explanation);
       cache = [...cache, ...outcome.cacheEntries];
+      added.push(...outcome.cacheEntries);
     }
-    actualSent = true;
+    actuals++;
     const exchange = take('actual');
     if (!exchange?.response) {
       if (exchange?.upstreamError !== undefined) return noResponse(exchange.upstreamError, 'response');

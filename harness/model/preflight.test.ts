@@ -149,11 +149,14 @@ describe('Access-Control-Max-Age and cache entries (https://fetch.spec.whatwg.or
   const ok = (extra: HeaderPair[], over: Partial<CorsRequestInit> = {}) => checkPreflight(plan(over), { status: 204, headers: allow([['Access-Control-Allow-Methods', 'PUT, DELETE'], ['Access-Control-Allow-Headers', 'x-a'], ...extra]) });
   it('defaults to 5 seconds', () => {
     expect(DEFAULT_MAX_AGE).toBe(5);
-    expect(ok([]).maxAge).toEqual({ seconds: 5, fromHeader: false, observed: [] });
+    expect(ok([]).maxAge).toEqual({ seconds: 5, fromHeader: false, ignored: false, observed: [] });
   });
   it('reads delta-seconds', () => expect(ok([['Access-Control-Max-Age', '600']]).maxAge).toMatchObject({ seconds: 600, fromHeader: true }));
-  it('falls back to 5 when the value does not parse or the header comes twice', () => {
-    expect(ok([['Access-Control-Max-Age', '-1']]).maxAge.seconds).toBe(5);
+  it('reads 0 as zero seconds, not as a failure', () => expect(ok([['Access-Control-Max-Age', '0']]).maxAge).toMatchObject({ seconds: 0, fromHeader: true, ignored: false }));
+  it('falls back to 5 when the value does not parse as delta-seconds (1*DIGIT) or the header comes twice: "If max-age is failure or null, then set max-age to 5"', () => {
+    expect(ok([['Access-Control-Max-Age', '-1']]).maxAge).toMatchObject({ seconds: 5, fromHeader: false, ignored: true });
+    expect(ok([['Access-Control-Max-Age', 'abc']]).maxAge).toMatchObject({ seconds: 5, ignored: true });
+    expect(ok([['Access-Control-Max-Age', '+5']]).maxAge).toMatchObject({ seconds: 5, ignored: true });
     expect(ok([['Access-Control-Max-Age', '1.5']]).maxAge.seconds).toBe(5);
     expect(ok([['Access-Control-Max-Age', '60'], ['Access-Control-Max-Age', '60']]).maxAge).toMatchObject({ seconds: 5, fromHeader: false, observed: ['60', '60'] });
   });

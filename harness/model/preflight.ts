@@ -2,7 +2,7 @@
  * Does a preflight response let the actual request go out?
  * https://fetch.spec.whatwg.org/#cors-preflight-fetch, step by step.
  */
-import { createCacheEntries, type PreflightCacheEntry } from './cache.ts';
+import { createCacheEntries, DEFAULT_MAX_AGE, type PreflightCacheEntry } from './cache.ts';
 import { corsCheck } from './cors-check.ts';
 import { code, explainFailure, listAnd } from './explain.ts';
 import { extractDeltaSeconds, extractTokenList, getHeader, headerLines, invalidListElements } from './headers.ts';
@@ -22,8 +22,7 @@ export interface WireResponse {
   headers: readonly HeaderPair[];
 }
 
-/** https://fetch.spec.whatwg.org/#http-access-control-max-age: "5 by default". */
-export const DEFAULT_MAX_AGE = 5;
+export { DEFAULT_MAX_AGE };
 
 export interface PreflightOutcome {
   ok: boolean;
@@ -33,8 +32,11 @@ export interface PreflightOutcome {
   /** Access-Control-Allow-Methods as parsed (null when absent, 'failure' when it does not parse). */
   allowedMethods: string[] | 'failure' | null;
   allowedHeaders: string[] | 'failure' | null;
-  /** Seconds the result may be cached, before the browser's own cap; `fromHeader` false means the default of 5. */
-  maxAge: { seconds: number; fromHeader: boolean; observed: string[] };
+  /**
+   * Seconds the result may be cached, before the browser's own cap; `fromHeader` false means the
+   * default of 5, because the header was absent or (`ignored`) failed to parse as delta-seconds.
+   */
+  maxAge: { seconds: number; fromHeader: boolean; ignored: boolean; observed: string[] };
   /** The entries a passing preflight adds to the CORS-preflight cache (none when it fails). */
   cacheEntries: PreflightCacheEntry[];
   notes: Latitude[];
@@ -48,7 +50,7 @@ const lower = (s: string) => s.toLowerCase();
  * checks run as if one had been sent). All failures are collected so a report can show every
  * problem at once; the standard stops at the first.
  */
-export function checkPreflight(plan: RequestPlan, response: WireResponse): PreflightOutcome {
+export function checkPreflight(plan: RequestPlan, response: WireResponse, storedAt?: number): PreflightOutcome {
   const failures: Failure[] = [];
   const headers = response.headers;
 
@@ -112,15 +114,21 @@ export function checkPreflight(plan: RequestPlan, response: WireResponse): Prefl
     }
   }
 
+  // "If max-age is failure or null, then set max-age to 5": a value that is not delta-seconds (`-1`, `abc`) is ignored, not "no caching".
   const rawMaxAge = extractDeltaSeconds(headers, ACMA);
-  const maxAge = { seconds: typeof rawMaxAge === 'number' ? rawMaxAge : DEFAULT_MAX_AGE, fromHeader: typeof rawMaxAge === 'number', observed: headerLines(headers, ACMA) };
+  const maxAge = {
+    seconds: typeof rawMaxAge === 'number' ? rawMaxAge : DEFAULT_MAX_AGE,
+    fromHeader: typeof rawMaxAge === 'number',
+    ignored: rawMaxAge === 'failure',
+    observed: headerLines(headers, ACMA),
+  };
   const ok = failures.length === 0;
   const notes: Latitude[] = [];
   let cacheEntries: PreflightCacheEntry[] = [];
   if (ok) {
     notes.push({
       id: 'preflight-cache-max-age-limit',
-      text: `the browser may cap the ${maxAge.seconds}-second max-age (MDN: Chromium caps at 7200 s, Firefox at 86400 s) or not cache at all`,
+      text: `the browser may cap the ${maxAge.seconds}-second max-age (its "imposed limit": Chromium's is 7200 s, Firefox's 86400 s, WebKit's 600 s) or not cache at all`,
       anchor: SPEC.corsPreflightFetch,
     });
     cacheEntries = createCacheEntries(
@@ -128,6 +136,7 @@ export function checkPreflight(plan: RequestPlan, response: WireResponse): Prefl
       maxAge.seconds,
       methods === 'failure' ? [] : methods ?? [],
       headerNames === 'failure' ? [] : headerNames ?? [],
+      storedAt,
     );
   }
   return {

@@ -89,6 +89,7 @@ export interface Latitude {
     | 'accept-language'
     | 'preflight-cache-max-age-limit'
     | 'preflight-cache-eviction'
+    | 'network-partition-key'
     | 'cookies'
     | 'corp-same-site'
     | 'referrer-policy';

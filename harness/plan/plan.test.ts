@@ -43,6 +43,12 @@ describe('planning cells', () => {
     expect(plan({ ...scenario({}, [probe(), credentialed]), cookies: [{ name: 'a' }] })).toEqual([true, true]);
   });
 
+  it('counts a second request made with credentials (`again`) as credentialed too', () => {
+    const credentialedAgain = probe({ fetch: { url: '{api}/x' }, again: { afterMs: 0, credentials: 'include' } });
+    const plan = (s: Scenario) => planCells([s], { engines: ['chromium'], stacks: ['express-cors'] }).map((c) => c.freshContext);
+    expect(plan(scenario({ response: { headers: { 'Set-Cookie': 'a=1' } } }, [probe(), credentialedAgain]))).toEqual([false, true]);
+  });
+
   it('puts a proxy scenario behind its proxy, in front of the app stacks it names', () => {
     expect(stacksFor(scenario({ nginx: { location: 'add_header A b;', apps: ['express-manual', 'next'] } }))).toEqual(['nginx>express-manual', 'nginx>next']);
     expect(stacksFor(scenario({ 'fastify-cors': { code: 'x' }, apache: {} }))).toEqual(['apache>fastify-cors']);

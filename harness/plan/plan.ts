@@ -77,11 +77,12 @@ export function stacksFor(scenario: Scenario, variants: ProxyVariants = {}): Sta
  * Whether a cell's cookie state matters. Cookies exist only if someone sets
  * them: the scenario (`cookies`) or a server (a Set-Cookie header; a snippet
  * that mentions cookies at all counts, to be safe). A request only carries
- * them with credentials: include.
+ * them with credentials: include (the first request's or `again`'s).
  */
 export function needsOwnContext(scenario: Scenario, probe: Probe): boolean {
   if (scenario.cookies !== undefined) return true;
-  return probe.fetch.credentials === 'include' && /cookie/i.test(JSON.stringify(scenario.server));
+  const credentialed = probe.fetch.credentials === 'include' || probe.again?.credentials === 'include';
+  return credentialed && /cookie/i.test(JSON.stringify(scenario.server));
 }
 
 export function probeName(probe: Probe): string {

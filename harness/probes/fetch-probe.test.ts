@@ -97,3 +97,21 @@ describe('the control request after a silent rejection', () => {
     expect(/^[0-9a-f]{6}/.test(controlToken('a05eee9'))).toBe(false);
   });
 });
+
+describe('a probe that asks again with another credentials mode or other headers', () => {
+  it('makes its second request with `again`\'s credentials mode and the first one\'s headers', () => {
+    const code = fetchCode({ url, method: 'PUT', headers: { 'X-A': '1' } }, url, { again: { afterMs: 0, credentials: 'include' } });
+    const second = code.slice(code.indexOf('const requestAgain'));
+    expect(second).toContain("credentials: 'include',");
+    expect(second).toContain("'X-A'");
+    expect(code.slice(0, code.indexOf('const requestAgain'))).not.toContain('credentials');
+    expect(code).toContain('return requestAgain();');
+  });
+
+  it('makes its second request with `again`\'s headers instead of the first one\'s', () => {
+    const code = fetchCode({ url, method: 'PUT', headers: { 'X-A': '1' } }, url, { again: { afterMs: 0, headers: { 'X-B': '2' } } });
+    const second = code.slice(code.indexOf('const requestAgain'));
+    expect(second).toContain("'X-B'");
+    expect(second).not.toContain("'X-A'");
+  });
+});

@@ -1,6 +1,6 @@
 import { defaults } from '../config/defaults.ts';
 import { jsLiteral } from '../core/js-literal.ts';
-import type { FetchSpec, Probe } from '../core/format.ts';
+import { againFetch, type FetchSpec, type Probe } from '../core/format.ts';
 import type { PageOriginName } from '../core/names.ts';
 
 /**
@@ -42,22 +42,28 @@ export interface ProbeCodeOptions {
 /**
  * The probe as the page runs it, and as the report shows it: an expression
  * giving a Promise of what JavaScript read. A plain fetch() call; from a
- * sandboxed frame, the same call made inside one; with `again`, the same
- * request twice, the second answer being what the probe reads.
+ * sandboxed frame, the same call made inside one; with `again`, the request
+ * twice (the second with `again`'s URL, credentials mode or headers, if it
+ * gives any), the second answer being what the probe reads.
  */
 export function fetchCode(spec: FetchSpec, url: string, options: ProbeCodeOptions = {}): string {
-  const request = (target: string) => {
-    const call = plainFetch(spec, target);
-    return options.from === 'sandboxed' ? inSandboxedFrame(call) : call;
+  const request = (call: FetchSpec, target: string) => {
+    const code = plainFetch(call, target);
+    return options.from === 'sandboxed' ? inSandboxedFrame(code) : code;
   };
-  if (!options.again) return request(url);
-  const lines = ['(async () => {', `  const request = () => ${indent(request(url), 2)};`];
-  if (options.again.url !== undefined) lines.push(`  const requestAgain = () => ${indent(request(options.again.url), 2)};`);
+  const { again } = options;
+  if (!again) return request(spec, url);
+  // The second call differs from the first only where `again` says so.
+  const second = againFetch(spec, again);
+  const secondUrl = again.url ?? url;
+  const same = secondUrl === url && second.credentials === spec.credentials && second.headers === spec.headers;
+  const lines = ['(async () => {', `  const request = () => ${indent(request(spec, url), 2)};`];
+  if (!same) lines.push(`  const requestAgain = () => ${indent(request(second, secondUrl), 2)};`);
   lines.push(
     '  // The first answer fills the preflight cache (if the server allows it); this probe reads the second.',
     '  await request().then((first) => first.text(), () => undefined);',
-    `  await new Promise((resolve) => setTimeout(resolve, ${Math.trunc(options.again.afterMs)}));`,
-    `  return ${options.again.url !== undefined ? 'requestAgain' : 'request'}();`,
+    `  await new Promise((resolve) => setTimeout(resolve, ${Math.trunc(again.afterMs)}));`,
+    `  return ${same ? 'request' : 'requestAgain'}();`,
     '})()',
   );
   return lines.join('\n');

@@ -314,7 +314,11 @@ export interface RunResults {
 /** What the Fetch standard model says about one cell, given what the server answered on the wire. */
 export interface ModelAnswer {
   preflight: boolean | 'undetermined';
+  /** With `again`: how many preflights both requests make (`undetermined` where the preflight cache's life is left to the browser). */
+  preflights?: number | 'undetermined';
   actualSent: boolean;
+  /** With `again`: how many actual requests both make. */
+  actuals?: number;
   result: 'allowed' | 'blocked' | 'opaque' | 'undetermined';
   status: number | null;
   readable: string[];

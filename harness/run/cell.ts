@@ -1,3 +1,4 @@
+import { againFetch } from '../core/format.ts';
 import { expandDeep, placeholderValues } from '../core/origins.ts';
 import { stacksFor, type PlannedCell } from '../plan/plan.ts';
 import { controlCode, controlToken, fetchCode, withCellToken } from '../probes/fetch-probe.ts';
@@ -116,6 +117,7 @@ function explanationOf(cell: PlannedCell, base: CellBase, observation: Observati
     policy: cell.scenario.server.policy && expandDeep(cell.scenario.server.policy, placeholderValues(stack.origins, cell.scenario.id)),
     stacks: stacksFor(cell.scenario, lab.variants),
     deviations: cell.probe.deviations ?? [],
+    ...(cell.probe.again ? { again: { afterMs: cell.probe.again.afterMs, request: againFetch(base.request, expandDeep(cell.probe.again, placeholderValues(stack.origins, cell.scenario.id))) } } : {}),
   });
 }
 
@@ -123,8 +125,9 @@ function cellBase(cell: PlannedCell, lab: Lab): CellBase {
   const stack = lab.stacks.get(cell.stack)!;
   const values = placeholderValues(stack.origins, cell.scenario.id);
   const request = expandDeep(cell.probe.fetch, values);
-  const againUrl = cell.probe.again?.url;
-  const again = cell.probe.again && { afterMs: cell.probe.again.afterMs, ...(againUrl ? { url: withCellToken(expandDeep(againUrl, values), cell.token) } : {}) };
+  // The second request of `again`, placeholders expanded and its URL (if it has one of its own) tokenized like the first's.
+  const again = cell.probe.again && expandDeep(cell.probe.again, values);
+  if (again?.url !== undefined) again.url = withCellToken(again.url, cell.token);
   return {
     id: cell.id,
     scenario: cell.scenario.id,

@@ -408,7 +408,7 @@ const PROBES: Record<string, JsonSchema> = {
         type: 'object',
         additionalProperties: false,
         required: ['afterMs'],
-        description: "The page makes the same request again, to the same URL, this long after the first settled; JavaScript's result is the second answer and `preflights` counts both (the preflight cache).",
+        description: "The page makes the request again, this long after the first settled, to the same URL with the same credentials mode and headers unless given here; JavaScript's result is the second answer and `preflights` counts both (the preflight cache).",
         properties: {
           afterMs: {
             type: 'integer',
@@ -420,6 +420,14 @@ const PROBES: Record<string, JsonSchema> = {
             type: 'string',
             pattern: '^\\{(api|apiOrigin)\\}[^\\s]*$',
             description: 'Another URL of the same API for the second request (default: the same URL). Starts with {api} or {apiOrigin}.',
+          },
+          credentials: {
+            enum: ['omit', 'same-origin', 'include'],
+            description: "The second request's credentials mode (default: the first request's). The preflight cache keeps entries made without credentials apart from credentialed requests.",
+          },
+          headers: {
+            $ref: '#/definitions/headers',
+            description: "The second request's headers, instead of the first's ({} for none). A cached preflight covers only the headers its answer listed.",
           },
         },
       },

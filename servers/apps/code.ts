@@ -1,4 +1,5 @@
 import type { JsonSchema, SetupProblem } from '../../harness/core/format.ts';
+import { codeTokens } from '../../harness/core/js-tokens.ts';
 
 /**
  * Stack code: the snippet a scenario gives (or a stack renders from a policy)
@@ -40,7 +41,7 @@ export const STACK_CODE_SCHEMA: JsonSchema = {
     code: {
       type: 'string',
       minLength: 1,
-      description: "A JavaScript snippet run as the body of an async function with app, cors, handler and origins in scope. If it never mentions handler, the stack's catch-all routes are added after it.",
+      description: "A JavaScript snippet run as the body of an async function with app, cors, handler and origins in scope. If its code never uses handler (the word in a comment or a string does not count), the stack's catch-all routes are added after it.",
     },
     options: {
       type: 'object',
@@ -59,9 +60,24 @@ export function stackCodeFunction(code: string): StackCodeFunction {
   return new AsyncFunction(...STACK_CODE_PARAMS, code);
 }
 
-/** A snippet that never mentions `handler` declares no routes of its own: the stack adds its catch-all routes after it. */
+/**
+ * A snippet that never uses `handler` declares no routes of its own: the stack
+ * adds its catch-all routes after it. What counts is the code, read as tokens
+ * (harness/core/js-tokens.ts): the name `handler` as a value (`app.get('/x',
+ * handler)`, `{ handler }`, `${handler}`). The word in a comment or a string, a
+ * property called handler (`route.handler`) or an object key (`{ handler: fn }`)
+ * is not a use of the lab's handler, so it does not remove the catch-all routes.
+ */
 export function declaresRoutes(code: string): boolean {
-  return /\bhandler\b/.test(code);
+  const tokens = codeTokens(code);
+  return tokens.some((t, i) => {
+    if (t.kind !== 'identifier' || t.text !== 'handler') return false;
+    const before = tokens[i - 1];
+    const after = tokens[i + 1];
+    const member = before?.kind === 'punct' && (before.text === '.' || before.text === '?.');
+    const key = before?.kind === 'punct' && (before.text === '{' || before.text === ',') && after?.kind === 'punct' && after.text === ':';
+    return !member && !key;
+  });
 }
 
 /** A scenario's snippet, followed by the stack's catch-all routes unless it declares its own. */

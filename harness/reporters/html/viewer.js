@@ -918,14 +918,21 @@
     if (!x || !o) return null;
     const m = x.model;
     const anchors = unique(m.failures.map((f) => f.anchor));
-    /** @type {[label: 'preflight sent' | 'request sent' | 'result', fromModel: unknown, fromEngine: unknown][]} */
-    const rows = [
-      ['preflight sent', m.preflight, o.preflight !== null],
-      ['request sent', m.actualSent, o.actual !== null],
-      ['result', m.result, o.result],
-    ];
+    const count = (/** @type {string} */ kind) => o.exchanges.filter((e) => e.kind === kind).length;
+    const read = o.js.kind === 'response' ? o.js : null;
+    /** @typedef {[label: string, field: string, fromModel: unknown, fromEngine: unknown]} ModelRow */
+    /** @type {ModelRow[]} */
+    const rows = [['preflight sent', 'preflight', m.preflight, o.preflight !== null]];
+    // With `again`, the model predicts both requests: how many preflights and actual requests went out.
+    if (m.preflights !== undefined) rows.push(['preflights (both requests)', 'preflights', m.preflights, count('preflight')]);
+    rows.push(['request sent', 'actualSent', m.actualSent, o.actual !== null]);
+    if (m.actuals !== undefined) rows.push(['requests sent (both)', 'actuals', m.actuals, count('actual')]);
+    rows.push(['result', 'result', m.result, o.result]);
+    if (m.result === 'allowed' && read) {
+      rows.push(['status', 'status', m.status, read.status]);
+      rows.push(['readable headers', 'readable', [...m.readable].sort(), read.headers.map(([n]) => n.toLowerCase()).sort()]);
+    }
     const differs = new Set(x.modelDifferences.map((d) => d.field));
-    const field = { 'preflight sent': 'preflight', 'request sent': 'actualSent', result: 'result' };
     return section(
       'Why',
       h('p', { class: `reason${x.agreesWithModel === false ? ' model-differs' : ''}` }, withCode(x.reason)),
@@ -937,8 +944,8 @@
         h(
           'tbody',
           null,
-          rows.map(([label, fromModel, fromEngine]) =>
-            h('tr', { class: differs.has(field[label]) ? 'differs' : null }, h('th', { scope: 'row' }, label), h('td', { class: 'mono' }, show(fromModel)), h('td', { class: 'mono' }, show(fromEngine))),
+          rows.map(([label, field, fromModel, fromEngine]) =>
+            h('tr', { class: differs.has(field) ? 'differs' : null }, h('th', { scope: 'row' }, label), h('td', { class: 'mono' }, show(fromModel)), h('td', { class: 'mono' }, show(fromEngine))),
           ),
         ),
       ),

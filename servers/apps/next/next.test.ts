@@ -44,6 +44,11 @@ describe('rendering a setup in Next.js idiom', () => {
     expect(withHelpers(proxy).split('\n')[0]).toBe("import { markHandled } from '@/corslab/lab.js'");
   });
 
+  it('reads the code, not its comments and strings: a helper named only there is neither imported nor taken as declared', () => {
+    expect(withHelpers("// the handler answers\nexport async function GET() { return new Response('origins') }")).toBe("// the handler answers\nexport async function GET() { return new Response('origins') }");
+    expect(withHelpers('// const origins = {}\nexport const GET = () => Response.json(origins)').split('\n')[0]).toBe("import { origins } from '@/corslab/lab.js'");
+  });
+
   it('splits the rendered text back into the files it shows', () => {
     const next: NextSetup = {
       route: 'export async function GET(request) {\n  return handler(request)\n}',

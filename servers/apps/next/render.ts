@@ -1,3 +1,4 @@
+import { codeTokens } from '../../../harness/core/js-tokens.ts';
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
 import { ROUTE_METHODS, type StackSetup } from '../app-stack.ts';
 import type { Policy } from '../../../harness/core/format.ts';
@@ -35,14 +36,18 @@ const DEFAULT_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE';
  * `origins` are simply in scope, as in the other Node stacks.
  */
 export function withHelpers(code: string): string {
-  const names = HELPERS.filter((name) => new RegExp(`\\b${name}\\b`).test(code) && !declares(code, name));
+  // Read as tokens (harness/core/js-tokens.ts): a helper named in a comment or a string is neither used nor declared.
+  const tokens = codeTokens(code);
+  const used = new Set(tokens.filter((t, i) => t.kind === 'identifier' && !(tokens[i - 1]?.kind === 'punct' && ['.', '?.'].includes(tokens[i - 1]!.text))).map((t) => t.text));
+  const codeOnly = tokens.map((t) => (t.kind === 'string' || t.kind === 'template' ? "''" : t.text)).join(' ');
+  const names = HELPERS.filter((name) => used.has(name) && !declares(codeOnly, name));
   const body = code.trimEnd();
   return names.length > 0 ? `import { ${names.join(', ')} } from '${HELPER_MODULE}'\n${body}` : body;
 }
 
-/** Declared or imported under that name (`function handler`, `const origins`, `import { markHandled } from ...`). */
+/** Declared or imported under that name (`function handler`, `const origins`, `import { markHandled } from ...`), in the code's tokens joined by spaces. */
 function declares(code: string, name: string): boolean {
-  const declared = new RegExp(`\\b(?:function\\*?|class|const|let|var)\\s+${name}\\b`);
+  const declared = new RegExp(`\\b(?:function\\s*\\*?|class|const|let|var)\\s+${name}\\b`);
   const imported = new RegExp(`\\bimport\\s+(?:${name}\\b|\\*\\s*as\\s+${name}\\b|[^'"]*\\{[^}]*\\b${name}\\b[^}]*\\})`);
   return declared.test(code) || imported.test(code);
 }
