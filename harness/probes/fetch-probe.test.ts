@@ -15,6 +15,14 @@ describe('the code a probe runs in the page', () => {
     expect(code).toContain("credentials: \\'include\\'");
   });
 
+  it('from a sandboxed frame makes the request only on the page\'s go-ahead, which an engine may hold (corslabFrameReady)', () => {
+    const code = fetchCode({ url }, url, { from: 'sandboxed' });
+    const srcdoc = /frame\.srcdoc = '(.*)';/.exec(code)![1]!;
+    expect(srcdoc.indexOf('corslab:go')).toBeLessThan(srcdoc.indexOf('fetch('));
+    expect(srcdoc).toContain("parent.postMessage(\\'corslab:ready\\'");
+    expect(code).toContain("typeof corslabFrameReady === 'function' ? corslabFrameReady() : undefined");
+  });
+
   it('cannot end the frame\'s script early, whatever the request holds', () => {
     const code = fetchCode({ url, body: '</script><img src=x onerror=alert(1)>', method: 'POST' }, url, { from: 'sandboxed' });
     const srcdoc = /frame\.srcdoc = '(.*)';/.exec(code)![1]!;

@@ -118,12 +118,18 @@ function plainFetch(spec: FetchSpec, url: string): string {
  */
 function inSandboxedFrame(call: string): string {
   const inner = [
-    `${call}.then(async (response) => {`,
-    '  const headers = [];',
-    '  response.headers.forEach((value, name) => headers.push([name, value]));',
-    "  const body = await response.text().catch(() => '');",
-    "  parent.postMessage({ type: response.type, status: response.status, statusText: response.statusText, headers, body }, '*');",
-    "}, (error) => parent.postMessage({ error: { name: error.name, message: error.message } }, '*'));",
+    // The frame says it is ready and makes its request on the page's go-ahead (see below).
+    "addEventListener('message', function go(event) {",
+    "  if (event.source !== parent || event.data !== 'corslab:go') return;",
+    "  removeEventListener('message', go);",
+    `  ${indent(call, 2)}.then(async (response) => {`,
+    '    const headers = [];',
+    '    response.headers.forEach((value, name) => headers.push([name, value]));',
+    "    const body = await response.text().catch(() => '');",
+    "    parent.postMessage({ type: response.type, status: response.status, statusText: response.statusText, headers, body }, '*');",
+    "  }, (error) => parent.postMessage({ error: { name: error.name, message: error.message } }, '*'));",
+    '});',
+    "parent.postMessage('corslab:ready', '*');",
   ].join('\n');
   // Inside srcdoc the script is HTML first: no `</` may end it early.
   const script = `<script>${inner.replaceAll('</', '<\\/')}</` + 'script>';
@@ -133,6 +139,14 @@ function inSandboxedFrame(call: string): string {
     "  frame.sandbox = 'allow-scripts';",
     '  const listen = (event) => {',
     '    if (event.source !== frame.contentWindow) return;',
+    "    if (event.data === 'corslab:ready') {",
+    // Chromium runs a sandboxed frame in a process of its own, a DevTools target the harness must
+    // attach to before the request, or the engine's structured CORS reason for it is lost; the
+    // Chromium page defines corslabFrameReady to wait for that. Other engines define nothing.
+    "      Promise.resolve(typeof corslabFrameReady === 'function' ? corslabFrameReady() : undefined)",
+    "        .catch(() => undefined).then(() => frame.contentWindow?.postMessage('corslab:go', '*'));",
+    '      return;',
+    '    }',
     "    removeEventListener('message', listen);",
     '    frame.remove();',
     '    const read = event.data;',

@@ -23,6 +23,17 @@ export const CHROMIUM_LAUNCH_ARGS = [
   '--no-first-run',
 ];
 
+/** The parts of DevTools' Network events the page reads (the same from the page's session and from a frame's). */
+interface RequestWillBeSent {
+  requestId: string;
+  request: { url: string };
+}
+interface LoadingFailed {
+  requestId: string;
+  errorText: string;
+  corsErrorStatus?: { corsError: string; failedParameter: string };
+}
+
 const MESSAGE_SUPPORT = 'Chromium gives its CORS error as a console message and a structured reason through DevTools (Network.loadingFailed corsErrorStatus).';
 
 export const chromiumDriver: EngineDriver = {
@@ -69,21 +80,76 @@ class ChromiumPage implements ProbePage {
       const token = this.messages.tokenIn(text) ?? this.messages.tokenIn(message.location().url);
       if (token) this.messages.add(token, { source: 'console', text });
     });
-    this.cdp.on('Network.requestWillBeSent', (event) => {
-      const token = this.messages.tokenIn(event.request.url);
-      if (token) this.requestTokens.set(event.requestId, token);
-    });
-    this.cdp.on('Network.loadingFailed', (event) => {
-      const token = this.requestTokens.get(event.requestId);
-      if (!token) return;
-      const status = event.corsErrorStatus;
-      this.messages.add(token, {
-        source: 'devtools',
-        text: status ? `${event.errorText} (${status.corsError}${status.failedParameter ? `: ${status.failedParameter}` : ''})` : event.errorText,
-        ...(status ? { corsError: status.corsError, failedParameter: status.failedParameter } : {}),
-      });
-    });
+    this.cdp.on('Network.requestWillBeSent', (event) => this.requestWillBeSent('page', event));
+    this.cdp.on('Network.loadingFailed', (event) => this.loadingFailed('page', event));
+    // A sandboxed frame (a `from: sandboxed` probe) is out of process: Chromium isolates sandboxed
+    // iframes, so the frame is a DevTools target of its own and its requests' Network events never
+    // reach the page's session (the console messages do: Playwright attaches to the frame for them).
+    // Attach to every such target, non-flattened so that its events come back through this session
+    // (Target.receivedMessageFromTarget), and listen to its network too.
+    this.cdp.on('Target.attachedToTarget', (event) => void this.attachFrame(event.sessionId, event.targetInfo.type, event.waitingForDebugger));
+    this.cdp.on('Target.receivedMessageFromTarget', (event) => this.fromFrame(event.sessionId, event.message));
     await this.cdp.send('Network.enable');
+    await this.cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: false });
+    // The target is not held for this session (Playwright's own session holds it, and lets it go at
+    // once), so the frame could make its request before Network.enable reaches it. A sandboxed probe
+    // therefore waits for the go-ahead of corslabFrameReady (harness/probes/fetch-probe.ts), which
+    // answers once every frame attached so far is listened to. The frame asks only after it is
+    // running in its own process, so its Target.attachedToTarget came first on the connection.
+    await this.page.exposeBinding('corslabFrameReady', () => this.framesListenedTo());
+  }
+
+  /** Frames being attached to: each settles once Network.enable has reached the frame (or the frame is gone). */
+  private readonly attaching = new Set<Promise<void>>();
+
+  private async framesListenedTo(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    // Never hold a probe for long: at worst the structured reason is missing, and the console still has the message.
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, defaults.messageSettleMs)));
+    await Promise.race([Promise.all([...this.attaching]), bound]);
+    clearTimeout(timer);
+  }
+
+  private async attachFrame(sessionId: string, type: string, waiting: boolean): Promise<void> {
+    let id = 0;
+    const send = (method: string, params: object = {}) => this.cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: ++id, method, params }) });
+    const listening = (async () => {
+      if (type === 'iframe') await send('Network.enable');
+      if (waiting) await send('Runtime.runIfWaitingForDebugger');
+    })().catch(() => {
+      // The frame went away before it could be listened to: nothing of it to attribute.
+    });
+    this.attaching.add(listening);
+    await listening;
+    this.attaching.delete(listening);
+  }
+
+  private fromFrame(sessionId: string, message: string): void {
+    let parsed: { method?: string; params?: unknown };
+    try {
+      parsed = JSON.parse(message) as typeof parsed;
+    } catch {
+      return;
+    }
+    if (parsed.method === 'Network.requestWillBeSent') this.requestWillBeSent(sessionId, parsed.params as RequestWillBeSent);
+    else if (parsed.method === 'Network.loadingFailed') this.loadingFailed(sessionId, parsed.params as LoadingFailed);
+  }
+
+  /** Request ids are per target: `session` tells the page's (`page`) from a frame's. */
+  private requestWillBeSent(session: string, event: RequestWillBeSent): void {
+    const token = this.messages.tokenIn(event.request.url);
+    if (token) this.requestTokens.set(`${session} ${event.requestId}`, token);
+  }
+
+  private loadingFailed(session: string, event: LoadingFailed): void {
+    const token = this.requestTokens.get(`${session} ${event.requestId}`);
+    if (!token) return;
+    const status = event.corsErrorStatus;
+    this.messages.add(token, {
+      source: 'devtools',
+      text: status ? `${event.errorText} (${status.corsError}${status.failedParameter ? `: ${status.failedParameter}` : ''})` : event.errorText,
+      ...(status ? { corsError: status.corsError, failedParameter: status.failedParameter } : {}),
+    });
   }
 
   async run(probe: PageProbe): Promise<PageOutcome> {
