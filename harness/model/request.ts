@@ -339,7 +339,7 @@ export function planHop(state: HopState, cache: readonly PreflightCacheEntry[] =
       }
     }
     if (cache.length > 0) {
-      notes.push(note('preflight-cache-eviction', 'the browser may drop preflight cache entries before their max-age runs out, or keep no cache at all, so a cached preflight may still be sent', SPEC.corsPreflightCache));
+      notes.push(note('preflight-cache-eviction', 'the browser may drop preflight cache entries before their max-age runs out, or keep no cache at all, so a cached preflight may still be sent; the model assumes a browser that caches keeps an entry for at least the 5-second default', SPEC.corsPreflightCache));
     }
   }
 
