@@ -19,8 +19,10 @@ describe('spawnOwned', () => {
     expect(alive(grandchild)).toBe(true);
     await child.stop(1_000);
     expect(child.process.exitCode !== null || child.process.signalCode !== null).toBe(true);
-    // Killed, then reaped by the shell's exit: either way it is no longer running.
-    await new Promise((r) => setTimeout(r, 50));
+    // Killed, then reaped by the shell's exit: either way it is no longer running. A loaded
+    // machine can take a moment to finish a killed process, so this waits for it (2 s at most).
+    const deadline = Date.now() + 2_000;
+    while (alive(grandchild) && !isZombie(grandchild) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(alive(grandchild) && !isZombie(grandchild)).toBe(false);
   });
 
