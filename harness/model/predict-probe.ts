@@ -11,7 +11,7 @@
  */
 import { entryLife, hasHeaderNameCacheMatch, hasMethodCacheMatch, type EntryLife, type PreflightCacheEntry } from './cache.ts';
 import { code, listAnd } from './explain.ts';
-import { predict, type ExchangeLike, type Prediction, type PredictOptions } from './predict.ts';
+import { dedupe, predict, type ExchangeLike, type Prediction, type PredictOptions } from './predict.ts';
 import type { PreflightOutcome } from './preflight.ts';
 import { prepareRequest, type CorsRequestInit, type RequestPlan } from './request.ts';
 import { isCorsSafelistedMethod } from './safelist.ts';
@@ -201,12 +201,3 @@ function describeMaxAge(first: Prediction): string {
   return `max-age ${seconds} s, the default without Access-Control-Max-Age`;
 }
 
-function dedupe(notes: readonly Latitude[]): Latitude[] {
-  const seen = new Set<string>();
-  return notes.filter((n) => {
-    const key = `${n.id}\n${n.text}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}

@@ -160,7 +160,8 @@ export function predict(init: CorsRequestInit, exchanges: readonly ExchangeLike[
   }
 }
 
-function dedupe(notes: readonly Latitude[]): Latitude[] {
+/** Each note once, in the order first given. */
+export function dedupe(notes: readonly Latitude[]): Latitude[] {
   const seen = new Set<string>();
   return notes.filter((n) => {
     const key = `${n.id}\n${n.text}`;
