@@ -119,6 +119,10 @@ describe('the Apache lint', () => {
       ['Header set Refresh "0; url=http://example.com/"', /may only name a `\/path`/],
       ['Header always set Location //example.com/', /may only name a `\/path`/],
       ['Header edit Location ^/ http://example.com/', /may only name a `\/path`/],
+      // A variable or back-reference right after the slash could put in a second one (`//host`).
+      ['Header always set Location "/%{HTTP:X-To}e"', /may only name a `\/path`/],
+      ['RewriteRule ^/(.*)$ /$1 [R=302,L]', /a redirect must stay on this host/],
+      ['RewriteRule ^ /%{QUERY_STRING} [R,L]', /a redirect must stay on this host/],
     ];
     for (const [line, expected] of cases) {
       const problems = lintSnippet(`Header set X-Before 1\n${line}`, 'location');

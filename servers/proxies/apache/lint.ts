@@ -142,7 +142,7 @@ function checkHeader(args: string[]): string | undefined {
   const [action = '', header = '', value = ''] = /^(always|onsuccess)$/i.test(args[0] ?? '') ? args.slice(1) : args;
   if (REDIRECTING_HEADERS.has(header.toLowerCase()) && !/^(unset|echo|note)$/i.test(action)) {
     // A redirect followed by the browser must stay in the lab: only a path on this host.
-    if (!/^\/(?![/\\])/.test(value) || /^edit/i.test(action)) return `a \`${header}\` header may only name a \`/path\` on this host`;
+    if (!LOCAL_PATH.test(value) || /^edit/i.test(action)) return `a \`${header}\` header may only name a \`/path\` on this host`;
   }
   for (const arg of args) {
     if (arg.startsWith('expr=')) {
@@ -162,6 +162,13 @@ function checkRewriteCond(args: string[]): string | undefined {
 }
 
 const STATUS_NAMES: Record<string, number> = { permanent: 301, temp: 302, seeother: 303 };
+
+/**
+ * A path on this host: `/` followed by something that cannot make it `//host`
+ * or `/\host` (which browsers read as another host), not even once httpd has
+ * put in a variable or a back-reference (`/%{HTTP:X}`, `/$1`, `/%1`).
+ */
+const LOCAL_PATH = /^\/(?![/\\$%])/;
 
 /**
  * `[P]` proxies elsewhere; `[H]` hands the request to another handler. A
@@ -188,7 +195,7 @@ function checkRewriteRule(args: string[]): string | undefined {
   if (redirectStatus !== undefined && (redirectStatus < 300 || redirectStatus > 399)) dropped = true;
   if (substitution === '-' || dropped) return undefined;
   if (redirectStatus !== undefined) {
-    return /^\/(?![/\\])/.test(substitution)
+    return LOCAL_PATH.test(substitution)
       ? undefined
       : 'a redirect must stay on this host: start its substitution with `/` (no scheme, no host)';
   }

@@ -189,6 +189,12 @@ const REDIRECT_CODES = new Set(['301', '302', '303', '307', '308']);
 function redirectProblems(statement: readonly Token[]): LintProblem[] {
   const [name, ...args] = statement.map((t) => unquote(t.text));
   let target: string | undefined;
+  // A Location or Refresh header that a snippet adds redirects the browser as well as `return` does.
+  if (name?.toLowerCase() === 'add_header' && /^(location|content-location|refresh)$/i.test(args[0] ?? '')) {
+    target = /^refresh$/i.test(args[0]!) ? (args[1] ?? '').replace(/^\s*\d+\s*;?\s*(url=)?/i, '') : args[1];
+    if (target === undefined || target === '' || redirectStaysInLab(target, false)) return [];
+    return [{ line: statement[0]!.line, message: `\`add_header ${args[0]}\` to \`${target}\` may lead the browser out of the lab: name a path (/…), $scheme://$host/…, or {api}, {apiOrigin}, {app} or {evil}` }];
+  }
   if (name?.toLowerCase() === 'return') target = args.length === 1 && !/^\d+$/.test(args[0]!) ? args[0] : REDIRECT_CODES.has(args[0] ?? '') ? args[1] : undefined;
   else if (name?.toLowerCase() === 'rewrite') target = args[1];
   if (target === undefined || redirectStaysInLab(target, name!.toLowerCase() === 'rewrite')) return [];

@@ -37,6 +37,12 @@ describe('what a scenario may write into nginx', () => {
     expect(lintSnippet('map $http_origin $cors {\n    include /etc/passwd;\n}', 'http')).toEqual([{ line: 1, message: expect.stringMatching(/^`include` is not allowed/) }]);
   });
 
+  it('lets a Location or Refresh header a snippet adds lead only back into the lab', () => {
+    expect(lintSnippet('add_header Location https://example.com/ always;\nreturn 302;', 'location')).toEqual([{ line: 0, message: expect.stringMatching(/^`add_header Location` to `https:\/\/example.com\/` may lead the browser out of the lab/) }]);
+    expect(lintSnippet('add_header Refresh "0; url=//example.com/";', 'location')[0]!.message).toMatch(/may lead the browser out of the lab/);
+    expect(lintSnippet('add_header Location /s/x/elsewhere always;\nadd_header X-Other https://example.com/;', 'location')).toEqual([]);
+  });
+
   it('lets a redirect lead only back into the lab', () => {
     for (const out of ['return 302 https://example.com/;', 'return https://example.com/;', 'return 301 //example.com/;', 'return 307 /\\example.com/;', 'rewrite ^ https://example.com/ redirect;', 'return 302 "$scheme://example.com";', 'return 302 http://api.example.localhost:2@example.com;', 'return 302 http://$arg_to/;', 'return 302 /$arg_to;']) {
       expect(lintSnippet(out, 'location'), out).toEqual([{ line: 0, message: expect.stringMatching(/may lead the browser out of the lab/) }]);
