@@ -50,6 +50,11 @@ export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTi
   );
   let exchanges = await cellExchanges(stack, cell.token);
   const durationMs = Date.now() - started;
+  const left = lab.leftTheLab?.(cell.token) ?? [];
+  if (left.length > 0) {
+    // Not "blocked": the lab refused it, not the browser (harness/run/network.ts).
+    return { ...base, verdict: 'error', differences: [], error: `the page asked for something outside the lab, which the lab's mapping proxy refused (nothing was sent): ${left.join('; ')}` };
+  }
   let control: ControlRequest | undefined;
   if (needsControl(outcome.js, exchanges)) {
     control = await controlRequest(page, stack, base.request.url, cell.token, probeTimeoutMs);

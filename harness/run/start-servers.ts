@@ -44,6 +44,8 @@ export interface Lab {
   stacks: Map<StackName, RunningStack>;
   /** Proxies with several images (Docker runtime): one column per image. */
   variants: ProxyVariants;
+  /** What the lab's mapping proxy refused of a cell's (by its token): requests that would have left the lab. Absent without the proxy (the hands-on lab). */
+  leftTheLab?(token: string): string[];
 }
 
 /**
