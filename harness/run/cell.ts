@@ -37,7 +37,7 @@ export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTi
   const timeoutMs = probeTimeoutMs + (cell.probe.again?.afterMs ?? 0);
   if (cell.probe.warmUp) {
     try {
-      await warmUp(withCellToken(base.request.url, cell.token), scenarioOrigins(lab, cell.stack, cell.scenario)[cell.probe.warmUp.from]!, timeoutMs);
+      await warmUp(withCellToken(base.request.url, cell.token), scenarioOrigins(lab, cell.stack, cell.scenario)[cell.probe.warmUp.from]!, timeoutMs, Number(new URL(stack.origins.apiOrigin).port));
     } catch (error) {
       return { ...base, verdict: 'error', differences: [], error: `the warm-up request failed: ${error instanceof Error ? error.message : String(error)}` };
     }
