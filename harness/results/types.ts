@@ -40,7 +40,14 @@ export interface Exchange {
   kind: 'preflight' | 'actual' | 'setup';
   request: {
     method: string;
-    /** Path and query, as in the request line. */
+    /**
+     * The request line's target, as sent: path and query (origin form,
+     * `/items?x=1`), or, for a request that came through the lab's mapping
+     * proxy (servers/gateway), the absolute form a browser sends a forward
+     * proxy (`http://api.example.com/items?x=1`; a note says so, and the
+     * server behind got the origin form). Read the path and query with
+     * originFormOf (servers/recorder/http1.ts), whichever form it is.
+     */
     target: string;
     httpVersion: string;
     headers: RawHeader[];
