@@ -19,7 +19,7 @@ describe('the published JSON Schema', () => {
     expect(schema.definitions.appStackName.enum).toEqual(appStackNames());
     expect(schema.definitions.probe.properties.from.enum).toEqual([...PAGE_ORIGINS]);
     // The order of server's keys is the order an unknown key's error lists them in.
-    expect(Object.keys(schema.definitions.server.properties)).toEqual(['policy', 'response', ...appStackNames(), 'policyAt', 'upstream', ...proxyNames()]);
+    expect(Object.keys(schema.definitions.server.properties)).toEqual(['policy', 'response', 'responses', ...appStackNames(), 'policyAt', 'upstream', ...proxyNames()]);
   });
 
   it('describes every field, so editors can explain them', () => {
