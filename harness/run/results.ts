@@ -43,7 +43,7 @@ export function runResults(run: PreparedRun, started: StartedRun, executed: Exec
     scenarios: scenarioInfos,
     cells,
     engineDisagreements: engineDisagreements(cells),
-    securityFindings: securityFindings(cells, lab.pageOrigins.app, new Map(scenarioInfos.map((s) => [s.id, s.serverCode]))),
+    securityFindings: securityFindings(cells, (id) => options.scenarios.find((s) => s.id === id)?.origins?.app ?? lab.pageOrigins.app, new Map(scenarioInfos.map((s) => [s.id, s.serverCode]))),
     ...(options.curriculum ? { curriculum: curriculumResults(options.curriculum, cells) } : {}),
     summary: {
       total: cells.length,
