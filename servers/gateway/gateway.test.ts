@@ -2,22 +2,25 @@
  * The gateway on real sockets: a browser's side written byte by byte with
  * node:net (and node:tls inside a CONNECT tunnel), and tiny raw upstreams
  * that keep every byte they received, so "passed on unchanged" is checked on
- * the bytes themselves. Certificates come from a throw-away CA made with the
- * openssl CLI.
+ * the bytes themselves. Certificates come from the lab's own CA
+ * (harness/system/certificates.ts), made in a temporary folder; one test
+ * uses the openssl CLI as a client that answers an untrusted certificate
+ * with an alert, as browsers do.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { checkServerIdentity, connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LabGateway, originOf, type GatewayOptions } from './gateway.ts';
+import { LabGateway, originOf } from './gateway.ts';
+import { labAuthority, type LabAuthority } from '../../harness/system/certificates.ts';
 
 const host = '127.0.0.1';
 const OPENSSL = '/usr/bin/openssl';
-const HOSTS = ['api.example.com', 'app.example.com'];
 
 let cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -32,36 +35,16 @@ function within<T>(promise: Promise<T>, what: string, ms = 3000): Promise<T> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** A throw-away CA and one certificate per host, made with the openssl CLI. */
+/** The lab's own certificate authority (harness/system/certificates.ts), made afresh in a temporary folder. */
+let authority: LabAuthority;
 let ca = '';
-const contexts = new Map<string, SecureContext>();
-let certDir = '';
-beforeAll(() => {
-  if (!existsSync(OPENSSL)) throw new Error(`the gateway's tests make their certificates with the openssl CLI, and there is none at ${OPENSSL}`);
-  certDir = mkdtempSync(path.join(tmpdir(), 'corslab-gateway-test-'));
-  const file = (name: string) => path.join(certDir, name);
-  const openssl = (...args: string[]) => execFileSync(OPENSSL, args, { stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=CORS Lab gateway test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
-  ca = readFileSync(file('ca.pem'), 'latin1');
-  for (const name of HOSTS) {
-    writeFileSync(file(`${name}.ext`), `subjectAltName=DNS:${name}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-    openssl('req', ...ec, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', `/CN=${name}`);
-    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file(`${name}.pem`), '-days', '2', '-extfile', file(`${name}.ext`));
-    contexts.set(name, createSecureContext({ key: readFileSync(file(`${name}.key`)), cert: readFileSync(file(`${name}.pem`)) }));
-  }
+let caDir = '';
+beforeAll(async () => {
+  caDir = await mkdtemp(path.join(tmpdir(), 'corslab-gateway-test-'));
+  authority = await labAuthority(caDir);
+  ca = authority.caCertPem;
 });
-afterAll(() => {
-  if (certDir) rmSync(certDir, { recursive: true, force: true });
-});
-
-const certificates: GatewayOptions['certificates'] = {
-  secureContextFor(name) {
-    const context = contexts.get(name);
-    if (!context) throw new Error(`no test certificate for ${name}`);
-    return context;
-  },
-};
+afterAll(() => rm(caDir, { recursive: true, force: true }));
 
 /** An upstream that keeps what it received on each connection and answers when `answer` returns bytes for what has arrived so far. */
 async function rawUpstream(answer: (received: string) => { reply: string; close?: boolean } | undefined) {
@@ -104,7 +87,7 @@ async function gatewayFor(ports: Record<string, number>) {
       routed.push(`${origin} ${target}`);
       return ports[origin] || undefined;
     },
-    certificates,
+    certificates: authority, // the lab's CA is what a run hands the gateway
   });
   const port = await gateway.listen();
   cleanups.push(() => gateway.close());
@@ -331,6 +314,7 @@ describe('the lab gateway, https through CONNECT', () => {
   });
 
   it('records a refusal when the client does not trust the certificate and says so with an alert, as browsers do', async () => {
+    if (!existsSync(OPENSSL)) throw new Error(`this test runs the openssl CLI as its TLS client, and there is none at ${OPENSSL}`);
     const { gateway, port } = await gatewayFor({ 'https://api.example.com': 1 });
     // openssl s_client sends the CONNECT itself, and without the test CA refuses the certificate with an alert
     // (Node's own TLS client checks the certificate after the handshake and just closes, with no alert).

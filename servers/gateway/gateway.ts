@@ -12,7 +12,7 @@ export interface GatewayOptions {
   isDeclared(origin: string): boolean;
   /** The 127.0.0.1 port that serves one request of a declared origin; target is origin-form (path?query). undefined: nothing serves it. */
   route(origin: string, target: string): number | undefined;
-  /** TLS server contexts by host name (lower case; an IPv6 address without its brackets), for the origins reached through CONNECT. */
+  /** TLS server contexts by host name (lower case; an IPv6 address without its brackets), for the origins reached through CONNECT: the run's labAuthority (harness/system/certificates.ts). */
   certificates: { secureContextFor(host: string): SecureContext };
   /** What `at` of a refusal counts from, as Date.now() gives it: the run's start. Default: when the gateway was made. */
   startedAt?: number;
