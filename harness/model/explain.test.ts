@@ -5,7 +5,7 @@ import type { UnsafeReason } from './safelist.ts';
 
 describe('every rule has an anchor and a one-sentence explanation (https://fetch.spec.whatwg.org/)', () => {
   it.each(RULE_IDS)('%s', (rule) => {
-    expect(RULES[rule].anchor).toMatch(/^https:\/\/(fetch|url|mimesniff|webidl)\.spec\.whatwg\.org\/#[\w-]+$/);
+    expect(RULES[rule].anchor).toMatch(/^https:\/\/((fetch|url|mimesniff|webidl)\.spec\.whatwg\.org|w3c\.github\.io\/webappsec-[a-z-]+)\/#[\w-]+$/);
     const sentence = explainFailure(failure(rule, 'preflight', { header: 'Access-Control-Allow-Origin', observed: ['v1'], expected: 'e1', subject: 's1' }));
     expect(sentence).not.toMatch(/undefined|null\b(?!`)|\n/);
     expect(sentence).toMatch(/^(blocked|TypeError)/);

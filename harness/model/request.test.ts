@@ -241,3 +241,20 @@ describe('the CORS-preflight cache (https://fetch.spec.whatwg.org/#cors-prefligh
     expect(prepareRequest({ pageOrigin: APP, url: `${API}/items`, method: 'patch' }, { preflightCache: cache }).preflight).not.toBeNull();
   });
 });
+
+describe('mixed content (https://w3c.github.io/webappsec-mixed-content/#should-block-fetch)', () => {
+  const rule = (pageOrigin: string, url: string) => prepareRequest({ pageOrigin, url }).error?.rule;
+  it('blocks an http URL from an https page before sending', () => {
+    expect(rule('https://app.example.com', 'http://api.example.com/x')).toBe('mixed-content');
+    expect(rule('https://app.example.com', 'https://api.example.com/x')).toBeUndefined();
+  });
+  it('lets potentially trustworthy URLs through: loopback IPs and localhost', () => {
+    expect(rule('https://app.example.com', 'http://127.0.0.1:8080/x')).toBeUndefined();
+    expect(rule('https://app.example.com', 'http://localhost:3000/x')).toBeUndefined();
+    expect(rule('https://app.example.com', 'http://api.localhost:3000/x')).toBeUndefined();
+  });
+  it('treats a potentially trustworthy http page (localhost) as prohibiting mixed content, and a plain http page as not', () => {
+    expect(rule('http://localhost:5173', 'http://api.example.com/x')).toBe('mixed-content');
+    expect(rule('http://app.example.com', 'http://api.example.com/x')).toBeUndefined();
+  });
+});

@@ -49,7 +49,7 @@ describe('a request the browser refused before sending it', () => {
     expect(observation.result).toBe('blocked');
     expect(observation.notSent).toMatchObject({ rejectedAtOnce: false, control: { reached: true, status: 200 } });
     expect(observation.notSent!.reason).toMatch(/^blocked before sending: mode `same-origin` refuses/);
-    expect(observation.notSent!.evidence.some((line) => line.startsWith('a control request the page made right after to the same URL'))).toBe(true);
+    expect(observation.notSent!.evidence.some((line) => line.startsWith('a control request right after to the same URL'))).toBe(true);
   });
 
   it('keeps the engine\'s own words with the evidence', () => {

@@ -121,8 +121,8 @@ function refusedBeforeSending(js: Extract<JsOutcome, { kind: 'error' }>, input: 
   if (control) {
     evidence.push(
       reached
-        ? `a control request the page made right after to the same URL (\`${control.code}\`) reached the API: ${reached.request.method} answered ${reached.response ? reached.response.status : 'without a response'}`
-        : `a control request the page made right after to the same URL (\`${control.code}\`) did not reach the API either`,
+        ? `a control request right after to the same URL (\`${control.code}\`) reached the API: ${reached.request.method} answered ${reached.response ? reached.response.status : 'without a response'}`
+        : `a control request right after to the same URL (\`${control.code}\`) did not reach the API either`,
     );
   }
   if (refusal) evidence.push(`the Fetch standard refuses this request before it is sent: ${explainFailure(refusal)} (${refusal.anchor})`);

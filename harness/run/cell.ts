@@ -9,7 +9,10 @@ import { judge } from '../verdicts/judge.ts';
 import type { PageOutcome, ProbePage } from '../browsers/driver.ts';
 import type { CellExplanation, CellResult, Exchange, Observation } from '../results/types.ts';
 import { cellExchanges, scenarioOrigins, type Lab, type RunningStack } from './start-servers.ts';
-import { warmUp } from './warm-up.ts';
+import { harnessGet, warmUp } from './warm-up.ts';
+import { modelRequest } from '../observations/model-request.ts';
+import { prepareRequest } from '../model/request.ts';
+import type { FetchSpec } from '../core/format.ts';
 
 /** What running a cell needs from the started run. */
 export interface CellContext {
@@ -57,7 +60,9 @@ export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTi
   }
   let control: ControlRequest | undefined;
   if (needsControl(outcome.js, exchanges)) {
-    control = await controlRequest(page, stack, base.request.url, cell.token, probeTimeoutMs);
+    control = isMixedContent(base.request, base.pageOrigin)
+      ? await controlFromHarness(stack, base.request.url, cell.token, probeTimeoutMs)
+      : await controlRequest(page, stack, base.request.url, cell.token, probeTimeoutMs);
     // Read again: a request of the probe's that was still on its way would have arrived by now.
     exchanges = await cellExchanges(stack, cell.token);
   }
@@ -90,6 +95,37 @@ async function controlRequest(page: ProbePage, stack: RunningStack, url: string,
     (error: unknown): PageOutcome => ({ js: { kind: 'error', name: 'HarnessError', message: error instanceof Error ? error.message : String(error) }, messages: [] }),
   );
   return { url: target, code, js: outcome.js, exchanges: await cellExchanges(stack, ctl) };
+}
+
+/** Whether the model says the page may not fetch this URL at all (mixed content): then a page's own control request would be refused the same way. */
+function isMixedContent(request: FetchSpec, pageOrigin: string): boolean {
+  try {
+    return prepareRequest(modelRequest(request, pageOrigin)).error?.rule === 'mixed-content';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The control for a request the page cannot make at all: mixed content
+ * (https://w3c.github.io/webappsec-mixed-content/#should-block-fetch) blocks
+ * a no-cors GET to the same URL too, so the harness makes it itself, to the
+ * recorder in front of the stack, to show that the API answers at that URL.
+ * (The page was loaded through the lab's mapping proxy, so the path from the
+ * browser works too.)
+ */
+async function controlFromHarness(stack: RunningStack, url: string, token: string, timeoutMs: number): Promise<ControlRequest> {
+  const ctl = controlToken(token);
+  const target = withCellToken(url, ctl);
+  const code = `GET ${target}, made by the harness itself (a request from the page would be mixed content too)`;
+  let js: PageOutcome['js'];
+  try {
+    const status = await harnessGet(target, {}, timeoutMs, Number(new URL(stack.origins.apiOrigin).port));
+    js = { kind: 'response', type: 'basic', status, statusText: '', headers: [], body: '', bodyTruncated: false };
+  } catch (error) {
+    js = { kind: 'error', name: 'HarnessError', message: error instanceof Error ? error.message : String(error) };
+  }
+  return { url: target, code, js, exchanges: await cellExchanges(stack, ctl) };
 }
 
 /** A cell that could not run (an engine that did not launch, a page that failed): an error with what was planned. */

@@ -7,7 +7,12 @@ import { defaults } from '../config/defaults.ts';
  * cache). Made by the harness, marked with defaults.setupHeader so the
  * recorder files it as setup, never as the probe's own exchange.
  */
-export function warmUp(url: string, origin: string, timeoutMs: number, recorderPort: number): Promise<void> {
+export async function warmUp(url: string, origin: string, timeoutMs: number, recorderPort: number): Promise<void> {
+  await harnessGet(url, { Origin: origin, [defaults.setupHeader]: '1' }, timeoutMs, recorderPort);
+}
+
+/** A GET the harness makes itself to the recorder in front of a stack, as if to `url` (its Host), with these headers; resolves with the status. */
+export function harnessGet(url: string, headers: Record<string, string>, timeoutMs: number, recorderPort: number): Promise<number> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -16,12 +21,12 @@ export function warmUp(url: string, origin: string, timeoutMs: number, recorderP
         // Straight to the recorder in front of the stack: a declared origin (https://api.example.com) has no port of its own here.
         port: recorderPort,
         path: `${target.pathname}${target.search}`,
-        headers: { Host: target.host, Origin: origin, [defaults.setupHeader]: '1' },
+        headers: { Host: target.host, ...headers },
         timeout: timeoutMs,
       },
       (res) => {
         res.resume();
-        res.on('end', () => resolve());
+        res.on('end', () => resolve(res.statusCode ?? 0));
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));

@@ -426,3 +426,40 @@ describe('the fields of what was sent, what was answered, and request bodies and
     expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].fetch.headers[0][1]', message: expect.stringMatching(/no CR, LF or NUL/) })]);
   });
 });
+
+describe('named origins (origins:)', () => {
+  const scenario = (origins: string, probe = '  - fetch: { url: "{api}/x" }\n    expect: { result: allowed }\n') =>
+    `title: t\nlesson: l\norigins:\n${origins}server: {}\nprobes:\n${probe}`;
+  it('takes origins as the browser serializes them, and every name as a page and a placeholder', async () => {
+    const { scenario: s, problems } = await parseScenario(scenario('  app: "http://localhost:5173"\n  cdn: "https://cdn.example.net"\n', '  - from: cdn\n    fetch: { url: "{cdn}{mount}/x" }\n    expect: { result: allowed }\n'), 'scenarios/topic/case.yaml', 'scenarios');
+    expect(problems).toEqual([]);
+    expect(s!.origins).toEqual({ app: 'http://localhost:5173', cdn: 'https://cdn.example.net' });
+  });
+  it.each([
+    ['"https://app.example.com/"', 'write "https://app.example.com"'],
+    ['"https://App.Example.com"', 'write "https://app.example.com"'],
+    ['"https://app.example.com:443"', 'write "https://app.example.com"'],
+    ['"ftp://app.example.com"', 'an origin of the lab is http or https'],
+    ['"not an origin"', 'is not an origin'],
+    ['"http://user@app.example.com"', 'user info'],
+    ['"http://evil.localhost:3000"', "the lab's own name"],
+  ])('refuses %s at its line and field', async (value, message) => {
+    const problems = await problemsOf(scenario(`  app: ${value}\n`));
+    expect(problems).toEqual([expect.objectContaining({ line: 4, field: 'origins.app', message: expect.stringContaining(message) })]);
+  });
+  it('refuses names that are taken or cannot be placeholders', async () => {
+    const problems = await problemsOf(scenario('  sandboxed: "https://a.example"\n  apiOrigin: "https://b.example"\n'));
+    expect(problems.map((p) => p.field)).toEqual(['origins.sandboxed', 'origins.apiOrigin']);
+  });
+  it('says which pages there are when from: names none of them', async () => {
+    const problems = await problemsOf(scenario('  cdn: "https://cdn.example.net"\n', '  - from: cdnn\n    fetch: { url: "{api}/x" }\n    expect: { result: allowed }\n'));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].from', message: expect.stringContaining('did you mean `cdn`?') })]);
+  });
+  it('lets a redirect lead to a declared origin, and no further', async () => {
+    const redirect = (to: string) => `title: t\nlesson: l\norigins:\n  cdn: "https://cdn.example.net"\nserver:\n  response: { status: 302, headers: { Location: "${to}" } }\nprobes:\n  - fetch: { url: "{api}/x" }\n    expect: { result: allowed }\n`;
+    expect(await problemsOf(redirect('{cdn}{mount}/new'))).toEqual([]);
+    expect(await problemsOf(redirect('https://cdn.example.net/new'))).toEqual([]);
+    expect(await problemsOf(redirect('https://other.example.net/new'))).toEqual([expect.objectContaining({ message: expect.stringContaining('must point into the lab') })]);
+    expect(await problemsOf(redirect('http://cdn.example.net/new'))).toEqual([expect.objectContaining({ message: expect.stringContaining('must point into the lab') })]);
+  });
+});
