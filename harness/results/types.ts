@@ -7,7 +7,8 @@ import type { Failure, Finding, Latitude } from '../model/index.ts';
 import type { Policy, Deviation, Expectation, ExpectationOverride, FetchSpec, HandlerResponse, ResultKind } from '../core/format.ts';
 import type { EngineName, PageOriginName, StackName } from '../core/names.ts';
 
-export const RESULTS_SCHEMA_VERSION = 2;
+/** 3: a request's `target` may be in absolute form (an http origin reached through the lab's mapping proxy); `environment.network`; an engine's `network`. */
+export const RESULTS_SCHEMA_VERSION = 3;
 
 /**
  * A header as it crossed the wire: name with its original case; the value as
