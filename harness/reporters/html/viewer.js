@@ -432,7 +432,12 @@
           h('p', null, h('span', { class: 'muted' }, 'mapping proxy '), h('span', { class: 'mono' }, net.proxy), net.declared.length ? h('span', { class: 'muted' }, ' \u00b7 declared origins ') : null, net.declared.length ? h('span', { class: 'mono' }, net.declared.join(', ')) : null),
           h('ul', null, env.engines.filter((e) => e.network).map((e) => h('li', { 'data-engine': e.name }, e.network))),
           net.refused.length
-            ? h('ul', { class: 'refused' }, net.refused.map((r) => h('li', null, h('strong', null, 'refused '), h('span', { class: 'mono' }, `${r.method ? `${r.method} ` : ''}${r.origin}${r.target ? r.target.split('?')[0] : ''}`), ` (${r.count}\u00d7): ${r.reason}`)))
+            ? h(
+                'details',
+                { class: 'refused' },
+                h('summary', null, `It refused ${plural(net.refused.reduce((n, r) => n + r.count, 0), 'request')} to hosts outside the lab (nothing of it left the machine)`),
+                h('ul', null, net.refused.map((r) => h('li', null, h('span', { class: 'mono' }, `${r.method ? `${r.method} ` : ''}${(r.target || r.origin).split('?')[0]}`), ` (${r.count}\u00d7): ${r.reason}`))),
+              )
             : h('p', { class: 'muted' }, 'It refused nothing: no page tried to reach a host outside the lab.'),
         )
       : null;
