@@ -18,7 +18,7 @@ const root = path.resolve(import.meta.dirname, '..');
 export const LAYERS = [
   'harness/config', // defaults and settings files
   'harness/core', // names, the scenario format's types, origins, cleanup
-  'harness/system', // processes, ports, the project's folder and versions
+  'harness/system', // processes, ports, the project's folder and versions, certificates
   'harness/model', // the Fetch standard's CORS rules, pure
   'harness/results', // the results contract every report reads
   'servers', // app stacks, proxies, runtimes, recorder, page server

@@ -18,7 +18,24 @@ export interface EngineDriver {
   /** The version as the matrix header shows it: as much of it as tells the release apart (Chromium's 156, WebKitGTK's 2.50). */
   shortVersion(version: string): string;
   locate(): Promise<EngineLocation>;
-  launch(executable: string, source: string): Promise<EngineSession>;
+  /** Launches the browser; with `network`, routed through the lab's mapping proxy and trusting the run's CA. */
+  launch(executable: string, source: string, network?: LabNetwork): Promise<EngineSession>;
+}
+
+/**
+ * How an engine reaches the lab. The lab's own `*.localhost` names resolve to
+ * 127.0.0.1 in every engine and go there directly, as they always have;
+ * every other host (the origins a scenario declares, and anything else)
+ * goes through the lab's mapping proxy, which sends declared origins to the
+ * lab's listeners and refuses the rest, so nothing leaves the machine.
+ */
+export interface LabNetwork {
+  /** The mapping proxy, `127.0.0.1:PORT`: an HTTP proxy (absolute-form for http, CONNECT for https). */
+  proxy: string;
+  /** Host names that go straight to 127.0.0.1, without the proxy. */
+  direct: readonly string[];
+  /** base64 SHA-256 of the DER SubjectPublicKeyInfo of the run's CA and of its host key. */
+  spkiHashes: readonly string[];
 }
 
 /** A launched browser. Launched once per run. */
@@ -27,6 +44,8 @@ export interface EngineSession {
   readonly version: string;
   readonly executable: string;
   readonly source: string;
+  /** How it was routed to the lab and how it trusts the run's certificates, in a sentence for the report; undefined when launched without a LabNetwork. */
+  readonly network?: string;
   /**
    * A page at `origin`. `freshContext` gives the page its own browser context
    * (own cookie jar and caches) for cells whose cookie state matters; without

@@ -19,6 +19,7 @@ export abstract class PlaywrightSession implements EngineSession {
     protected readonly browser: Browser,
     readonly executable: string,
     readonly source: string,
+    readonly network?: string,
   ) {
     this.version = browser.version();
   }

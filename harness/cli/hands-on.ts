@@ -44,7 +44,7 @@ const data = {
       on: stacksFor(s).flatMap((name) => {
         const stack = lab.stacks.get(name);
         if (!stack || stack.startError || stack.setupErrors.has(s.id)) return [];
-        return [{ stack: stackLabel(name), fetch: expandDeep(p.fetch, placeholderValues(stack.origins, s.id)) }];
+        return [{ stack: stackLabel(name), fetch: expandDeep(p.fetch, placeholderValues(stack.origins, s.id, s.origins)) }];
       }),
     })),
   })),

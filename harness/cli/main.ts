@@ -12,7 +12,7 @@ import type { Scenario } from '../core/format.ts';
 import { CLAIMS_FILE, hasCurriculum, loadCurriculum } from '../curriculum/load.ts';
 import type { Curriculum } from '../curriculum/types.ts';
 import { ReportsNotWrittenError, RunSetupError, runLab } from '../run/run.ts';
-import { runOptions, runtimeSettings } from '../run/config.ts';
+import { runOptions, runOrigins, runtimeSettings } from '../run/config.ts';
 import { toolVersion } from '../system/project.ts';
 import { EXPLAIN_OPTIONS, helpText, parseRunArgs } from './options.ts';
 import { UsageError, names, oneOf } from './flags.ts';
@@ -91,7 +91,8 @@ function explainCommand(args: string[]): number {
 
 async function validateCommand(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir);
+  // The config file's origins are every scenario's too, so a name declared only there is known.
+  const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir, runOrigins({}, await readConfigFile()));
   const curriculum = await curriculumFor(positionals, scenarios);
   // The proxies' own config tests, where the proxy is installed.
   const locations = await locateProxies(scenarios);
@@ -118,7 +119,7 @@ async function runCommand(args: string[]): Promise<number> {
 
   // Validation first: on bad input nothing starts. That includes a folder the reports could not be written to.
   if ((config.reporters ?? defaults.reporters).some((r) => r !== 'terminal')) await checkOutputDir(config.outputDir ?? defaults.outputDir);
-  const scenarios = await loadScenarios(paths.length ? paths : [defaults.scenarioDir], defaults.scenarioDir);
+  const scenarios = await loadScenarios(paths.length ? paths : [defaults.scenarioDir], defaults.scenarioDir, runOrigins(config, configFile));
   const curriculum = await curriculumFor(paths, scenarios);
 
   const cleanup = new Cleanup();

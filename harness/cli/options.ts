@@ -49,6 +49,13 @@ export const RUN_FLAGS = {
     help: `Docker runtime: an image, KEY=IMAGE with KEY one of ${Object.keys(imageKeys().defaults).join(', ')}; repeat ${imageKeys().sideBySide.map((k) => `${k}=`).join(' or ')} for side-by-side columns`,
     default: `${Object.entries(imageKeys().defaults).map(([k, ref]) => `${k}=${ref}`).join(', ')}, or "images" in ${defaults.configFile}`,
   },
+  origins: {
+    flag: 'origin',
+    value: texts(),
+    valueName: 'name=origin',
+    help: 'an origin by name for every scenario, NAME=ORIGIN (app=https://app.example.com, api=https://api.example.com, or any other name); repeat for more. It wins over a scenario\'s own origins:',
+    default: `the scenario's origins:, then "origins" in ${defaults.configFile}, then the lab's own (http://app.example.localhost:PORT, ...)`,
+  },
 } satisfies RunFlags;
 
 /** `corslab run` options for node:util parseArgs, keyed by flag name. */

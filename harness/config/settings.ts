@@ -78,6 +78,8 @@ export function imageTag(ref: string): string {
 export interface ConfigFile {
   runtime?: RuntimeName;
   images?: Partial<Record<ImageKey, string | string[]>>;
+  /** Origins by name for every scenario of a run (a scenario's own win); checked as origins by harness/run/config.ts. */
+  origins?: Record<string, string>;
 }
 
 /** Reads and checks the config file; undefined when there is none. */
@@ -119,8 +121,13 @@ export function checkConfig(data: unknown, name: string, keys: ImageKeys): Confi
         for (const r of refs as string[]) checkImageRef(r, where);
         config.images[imageKey] = ref as string | string[];
       }
+    } else if (key === 'origins') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+        throw new SettingsError(`${name}: origins must be an object of names and origins such as {"app": "https://app.example.com"}`);
+      }
+      config.origins = value as Record<string, string>;
     } else {
-      throw new SettingsError(`${name}: unknown field \`${key}\` (allowed: runtime, images)`);
+      throw new SettingsError(`${name}: unknown field \`${key}\` (allowed: runtime, images, origins)`);
     }
   }
   return config;

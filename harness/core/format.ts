@@ -269,6 +269,13 @@ export interface ScenarioFile {
   lesson: string;
   sources?: string[];
   tags?: string[];
+  /**
+   * The scenario's origins by name (`app: https://app.example.com`), over the
+   * lab's defaults: `app` is the page, `api` the stack under test, `evil` the
+   * attacker, and any further name is another page or redirect target. Each
+   * is mapped to the lab's own listeners on 127.0.0.1 (harness/core/origins.ts).
+   */
+  origins?: Record<string, string>;
   server: ServerSetup;
   cookies?: CookieSpec[];
   probes: Probe[];

@@ -56,9 +56,15 @@ export function baseStack(name: StackName): StackName {
  *   a suffix of a sibling's (same-site with the API, so SameSite cookies go).
  */
 export const PAGE_ORIGINS = ['app', 'evil', 'sandboxed', 'lookalike-suffix', 'lookalike-prefix'] as const;
-export type PageOriginName = (typeof PAGE_ORIGINS)[number];
+/** One of the lab's default pages (PAGE_ORIGINS). */
+export type DefaultPageName = (typeof PAGE_ORIGINS)[number];
+/**
+ * A page a probe comes from: one of the defaults, or a name the scenario
+ * declares under `origins:` (harness/core/origins.ts), which can be any word.
+ */
+export type PageOriginName = string;
 /** The pages a warm-up can come from: a real page's origin (a sandboxed frame has none to send). */
-export type WarmUpOriginName = Exclude<PageOriginName, 'sandboxed'>;
+export type WarmUpOriginName = string;
 
 /** Proxies with several images (Docker runtime): one matrix column per image. */
 export type ProxyVariants = Record<ProxyName, readonly string[]>;

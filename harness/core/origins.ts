@@ -1,5 +1,5 @@
 import { defaults } from '../config/defaults.ts';
-import type { PageOriginName } from './names.ts';
+import type { DefaultPageName, PageOriginName } from './names.ts';
 
 /**
  * The lab's origins for one run. Ports are chosen at run time by the OS, so two
@@ -15,14 +15,30 @@ export interface LabOrigins {
   apiOrigin: string;
 }
 
-/** Every page origin of the run, by the name probes use in `from`. `sandboxed` is `null`: what its requests carry. */
-export type PageOrigins = Record<PageOriginName, string>;
+/** Every page origin of the run's defaults, by the name probes use in `from`. `sandboxed` is `null`: what its requests carry. */
+export type PageOrigins = Record<DefaultPageName, string>;
 
-export const PLACEHOLDERS = ['app', 'evil', 'api', 'apiOrigin'] as const;
-export type Placeholder = (typeof PLACEHOLDERS)[number];
-export type PlaceholderValues = Record<Placeholder, string>;
+/**
+ * A scenario's origins by name: the lab's defaults (`app`, `evil`, the
+ * look-alikes, `sandboxed`, and the stack's `api`), overridden and extended by
+ * the scenario's `origins:` (and the run's `--origin NAME=ORIGIN`). Every name
+ * is a page a probe can come `from`, and a placeholder `{name}`.
+ */
+export type OriginTable = Readonly<Record<string, string>>;
 
-const PLACEHOLDER_PATTERN = /\{(app|evil|apiOrigin|api)\}/g;
+/**
+ * What a name under `origins:` may be: it is also a placeholder (`{cdn}`),
+ * so a word of letters and digits starting with a lower-case letter.
+ */
+export const ORIGIN_NAME = /^[a-z][a-zA-Z0-9]*$/;
+
+/** Names that mean something of their own and cannot be declared under `origins:`. */
+export const RESERVED_ORIGIN_NAMES = ['apiOrigin', 'mount', 'sandboxed'] as const;
+
+/** The placeholders every scenario has, whatever it declares. */
+export const PLACEHOLDERS = ['app', 'evil', 'api', 'apiOrigin', 'mount'] as const;
+export type PlaceholderValues = Readonly<Record<string, string>>;
+
 const ANY_BRACED_WORD = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
 
 export function pageOrigins(pagePort: number): PageOrigins {
@@ -37,7 +53,7 @@ export function pageOrigins(pagePort: number): PageOrigins {
 }
 
 /** The page a probe runs in: a sandboxed frame lives in the attacker's page. */
-export function hostPageOf(from: PageOriginName): Exclude<PageOriginName, 'sandboxed'> {
+export function hostPageOf(from: PageOriginName): PageOriginName {
   return from === 'sandboxed' ? 'evil' : from;
 }
 
@@ -50,23 +66,30 @@ export function mountPath(scenarioId: string): string {
   return `/s/${scenarioId.replaceAll('/', '.')}`;
 }
 
-export function placeholderValues(origins: LabOrigins, scenarioId: string): PlaceholderValues {
-  return {
-    app: origins.app,
-    evil: origins.evil,
-    apiOrigin: origins.apiOrigin,
-    api: origins.apiOrigin + mountPath(scenarioId),
-  };
+/** One scenario's origins on one stack: the defaults, with what the scenario declares over them. */
+export function originTable(origins: LabOrigins, pages: PageOrigins, declared: OriginTable | undefined): OriginTable {
+  return { ...pages, app: origins.app, evil: origins.evil, api: origins.apiOrigin, ...declared };
 }
 
-/** Replaces `{app}`, `{evil}`, `{api}` and `{apiOrigin}`; leaves every other brace alone (code has plenty). */
+/**
+ * The placeholders of one scenario on one stack: every origin by its name,
+ * `{apiOrigin}` (the API's origin), `{mount}` (the scenario's path on the
+ * stack's server) and `{api}` (the two together: the scenario's API base URL).
+ */
+export function placeholderValues(origins: LabOrigins, scenarioId: string, declared?: OriginTable): PlaceholderValues {
+  const api = declared?.api ?? origins.apiOrigin;
+  const named = Object.fromEntries(Object.entries(declared ?? {}).filter(([name]) => ORIGIN_NAME.test(name)));
+  return { app: origins.app, evil: origins.evil, ...named, apiOrigin: api, mount: mountPath(scenarioId), api: api + mountPath(scenarioId) };
+}
+
+/** Replaces every `{name}` that has a value; leaves every other brace alone (code has plenty). */
 export function expandPlaceholders(text: string, values: PlaceholderValues): string {
-  return text.replace(PLACEHOLDER_PATTERN, (_, name: Placeholder) => values[name]);
+  return text.replace(ANY_BRACED_WORD, (whole, name: string) => (Object.hasOwn(values, name) ? values[name]! : whole));
 }
 
-/** Braced words in a URL or origin that are not placeholders, e.g. `{ap}`: almost always a typo. */
-export function unknownPlaceholders(text: string): string[] {
-  const known = new Set<string>(PLACEHOLDERS);
+/** Braced words in a URL or origin that are neither placeholders nor declared origins, e.g. `{ap}`: almost always a typo. */
+export function unknownPlaceholders(text: string, declared?: OriginTable): string[] {
+  const known = new Set<string>([...PLACEHOLDERS, ...Object.keys(declared ?? {})]);
   return [...text.matchAll(ANY_BRACED_WORD)].map((m) => m[1]!).filter((name) => !known.has(name));
 }
 
@@ -80,9 +103,40 @@ export function expandDeep<T>(value: T, values: PlaceholderValues): T {
   return value;
 }
 
+/**
+ * Why a value under `origins:` cannot be an origin, or undefined when it can.
+ * It must be an origin as the browser serializes it
+ * (https://html.spec.whatwg.org/#ascii-serialisation-of-an-origin), since
+ * that is the value the server sees in `Origin` and compares byte for byte:
+ * http or https, a lower-case host, a port only when it is not the scheme's
+ * default, nothing after it. The lab's own `*.localhost` names are taken.
+ */
+export function originProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${JSON.stringify(value)} is not an origin (write it like https://app.example.com or http://localhost:5173)`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${JSON.stringify(value)} has the scheme ${url.protocol.slice(0, -1)}; an origin of the lab is http or https`;
+  if (url.username || url.password) return `${JSON.stringify(value)} carries user info; an origin has none`;
+  if (url.origin !== value) {
+    return `${JSON.stringify(value)} is not how the browser serializes this origin: write ${JSON.stringify(url.origin)} (no path or trailing slash, a lower-case host, no default port)`;
+  }
+  const host = url.hostname;
+  for (const own of Object.values(defaults.hosts)) {
+    if (host === own || host.endsWith(`.${own}`)) return `${host} is the lab's own name (${own}); pick another host`;
+  }
+  return undefined;
+}
 /** The lab's origins as a scenario is checked against them (the real ports are picked at run time). */
-export const SAMPLE_ORIGINS: PlaceholderValues = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:2', api: 'http://api.example.localhost:2/s/x' };
-const LAB_HOSTS = new Set(Object.values(SAMPLE_ORIGINS).map((o) => new URL(o).host));
+export const SAMPLE_ORIGINS: PlaceholderValues = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:2', mount: '/s/x', api: 'http://api.example.localhost:2/s/x' };
+const SAMPLE_LAB_ORIGINS: LabOrigins = { app: SAMPLE_ORIGINS.app!, evil: SAMPLE_ORIGINS.evil!, apiOrigin: SAMPLE_ORIGINS.apiOrigin! };
+
+/** The placeholders as a scenario that declares these origins is checked against them. */
+export function sampleValues(declared?: OriginTable): PlaceholderValues {
+  return declared ? placeholderValues(SAMPLE_LAB_ORIGINS, 'x', declared) : SAMPLE_ORIGINS;
+}
 
 /**
  * Whether a URL the browser will follow (a redirect's Location, a Refresh)
@@ -90,11 +144,14 @@ const LAB_HOSTS = new Set(Object.values(SAMPLE_ORIGINS).map((o) => new URL(o).ho
  * standard's parser against the API's URL, so `/\evil.example`,
  * `{api}@evil.example`, a tab inside `//` and the like resolve to the host
  * they really name (https://url.spec.whatwg.org/#concept-basic-url-parser).
+ * The lab is its default origins and the ones the scenario declares.
  */
-export function staysInLab(target: string): boolean {
+export function staysInLab(target: string, declared?: OriginTable): boolean {
+  const values = sampleValues(declared);
+  const lab = new Set([SAMPLE_ORIGINS.app, SAMPLE_ORIGINS.evil, SAMPLE_ORIGINS.apiOrigin, ...Object.values(declared ?? {})]);
   try {
-    const url = new URL(expandPlaceholders(target, SAMPLE_ORIGINS), `${SAMPLE_ORIGINS.api}/`);
-    return url.protocol === 'http:' && LAB_HOSTS.has(url.host) && url.username === '' && url.password === '';
+    const url = new URL(expandPlaceholders(target, values), `${values.api}/`);
+    return lab.has(url.origin) && url.username === '' && url.password === '';
   } catch {
     return false;
   }

@@ -132,4 +132,8 @@ describe('a reflected origin without Vary (https://fetch.spec.whatwg.org/#cors-p
   it('is not a finding when two origins sent to one path got the same value, even if the code reads the Origin', () => {
     expect(dependsOnOrigin([cell('a', APP, acao(APP)), cell('b', EVIL, acao(APP))], 's', 'express-cors', 'log(req.headers.origin)')).toBe(false);
   });
+
+  it('compares a request that came through the lab gateway in absolute form with one to the same path in origin form', () => {
+    expect(dependsOnOrigin([cell('a', APP, acao(APP)), cell('b', EVIL, acao(EVIL), 'http://api.example.com/x')], 's', 'express-cors', undefined)).toBe(true);
+  });
 });

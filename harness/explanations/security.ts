@@ -2,6 +2,7 @@ import { checkOriginPattern, findUnsafeCorsConfig, headerLines, type Finding } f
 import type { CellResult, SecurityFinding } from '../results/types.ts';
 import type { StackName } from '../core/names.ts';
 import { defaults } from '../config/defaults.ts';
+import { originFormOf } from '../../servers/recorder/http1.ts';
 import { originPatterns, readsRequestOrigin } from './origin-checks.ts';
 
 /**
@@ -82,7 +83,7 @@ export function dependsOnOrigin(cells: readonly CellResult[], scenario: string, 
     for (const exchange of cell.observed?.exchanges ?? []) {
       const origin = exchange.request.headers.find(([n]) => n.toLowerCase() === 'origin')?.[1];
       if (origin === undefined || !exchange.response) continue;
-      const where = `${exchange.kind === 'preflight' ? 'preflight' : 'request'} ${withoutCellToken(exchange.request.target)}`;
+      const where = `${exchange.kind === 'preflight' ? 'preflight' : 'request'} ${withoutCellToken(originFormOf(exchange.request.target))}`;
       const byOrigin = answers.get(where) ?? new Map<string, Set<string>>();
       const values = byOrigin.get(origin) ?? new Set<string>();
       values.add(headerLines(exchange.response.headers, 'Access-Control-Allow-Origin').join(', ') || '(none)');

@@ -40,7 +40,14 @@ export interface Exchange {
   kind: 'preflight' | 'actual' | 'setup';
   request: {
     method: string;
-    /** Path and query, as in the request line. */
+    /**
+     * The request line's target, as sent: path and query (origin form,
+     * `/items?x=1`), or, for a request that came through the lab's mapping
+     * proxy (servers/gateway), the absolute form a browser sends a forward
+     * proxy (`http://api.example.com/items?x=1`; a note says so, and the
+     * server behind got the origin form). Read the path and query with
+     * originFormOf (servers/recorder/http1.ts), whichever form it is.
+     */
     target: string;
     httpVersion: string;
     headers: RawHeader[];
@@ -226,6 +233,18 @@ export interface EngineInfo {
   executable: string;
   /** Playwright's own build, or the system's. */
   source: string;
+  /** How the engine reached the lab (the mapping proxy, which hosts went direct) and how it trusted the run's certificates. */
+  network?: string;
+}
+
+/** The lab's network in a run: the mapping proxy every engine used for every host but the lab's own names. */
+export interface NetworkInfo {
+  /** Where the mapping proxy listened, `127.0.0.1:PORT`. */
+  proxy: string;
+  /** Every origin a scenario declared (`origins:`): the hosts the proxy mapped to the lab's listeners. */
+  declared: string[];
+  /** What the proxy refused (a host no scenario declared, a request it could not route): none of it left the machine. */
+  refused: { origin: string; target?: string; method?: string; reason: string; count: number }[];
 }
 
 export interface StackInfo {
@@ -273,6 +292,8 @@ export interface RunResults {
     /** Where the stacks ran (absent in results written before the Docker runtime existed: local). */
     runtime?: 'local' | 'docker';
     origins: { app: string; evil: string; lookalikeSuffix?: string; lookalikePrefix?: string; api: Partial<Record<StackName, string>> };
+    /** The mapping proxy and what it refused (absent in results written before it existed). */
+    network?: NetworkInfo;
   };
   /** What this run was asked for: an empty cell in the matrix may have been filtered out. */
   filters: { engines: EngineName[]; stacks?: StackName[]; grep?: string };

@@ -8,7 +8,7 @@ import { explainCell } from '../explanations/explain-cell.ts';
 import { judge } from '../verdicts/judge.ts';
 import type { PageOutcome, ProbePage } from '../browsers/driver.ts';
 import type { CellExplanation, CellResult, Exchange, Observation } from '../results/types.ts';
-import { cellExchanges, type Lab, type RunningStack } from './start-servers.ts';
+import { cellExchanges, scenarioOrigins, type Lab, type RunningStack } from './start-servers.ts';
 import { warmUp } from './warm-up.ts';
 
 /** What running a cell needs from the started run. */
@@ -37,7 +37,7 @@ export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTi
   const timeoutMs = probeTimeoutMs + (cell.probe.again?.afterMs ?? 0);
   if (cell.probe.warmUp) {
     try {
-      await warmUp(withCellToken(base.request.url, cell.token), lab.pageOrigins[cell.probe.warmUp.from], timeoutMs);
+      await warmUp(withCellToken(base.request.url, cell.token), scenarioOrigins(lab, cell.stack, cell.scenario)[cell.probe.warmUp.from]!, timeoutMs, Number(new URL(stack.origins.apiOrigin).port));
     } catch (error) {
       return { ...base, verdict: 'error', differences: [], error: `the warm-up request failed: ${error instanceof Error ? error.message : String(error)}` };
     }
@@ -50,6 +50,11 @@ export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTi
   );
   let exchanges = await cellExchanges(stack, cell.token);
   const durationMs = Date.now() - started;
+  const left = lab.leftTheLab?.(cell.token) ?? [];
+  if (left.length > 0) {
+    // Not "blocked": the lab refused it, not the browser (harness/run/network.ts).
+    return { ...base, verdict: 'error', differences: [], error: `the page asked for something outside the lab, which the lab's mapping proxy refused (nothing was sent): ${left.join('; ')}` };
+  }
   let control: ControlRequest | undefined;
   if (needsControl(outcome.js, exchanges)) {
     control = await controlRequest(page, stack, base.request.url, cell.token, probeTimeoutMs);
@@ -114,16 +119,16 @@ function explanationOf(cell: PlannedCell, base: CellBase, observation: Observati
     stack: cell.stack,
     observed: observation,
     expected: base.expected,
-    policy: cell.scenario.server.policy && expandDeep(cell.scenario.server.policy, placeholderValues(stack.origins, cell.scenario.id)),
+    policy: cell.scenario.server.policy && expandDeep(cell.scenario.server.policy, placeholderValues(stack.origins, cell.scenario.id, cell.scenario.origins)),
     stacks: stacksFor(cell.scenario, lab.variants),
     deviations: cell.probe.deviations ?? [],
-    ...(cell.probe.again ? { again: { afterMs: cell.probe.again.afterMs, request: againFetch(base.request, expandDeep(cell.probe.again, placeholderValues(stack.origins, cell.scenario.id))) } } : {}),
+    ...(cell.probe.again ? { again: { afterMs: cell.probe.again.afterMs, request: againFetch(base.request, expandDeep(cell.probe.again, placeholderValues(stack.origins, cell.scenario.id, cell.scenario.origins))) } } : {}),
   });
 }
 
 function cellBase(cell: PlannedCell, lab: Lab): CellBase {
   const stack = lab.stacks.get(cell.stack)!;
-  const values = placeholderValues(stack.origins, cell.scenario.id);
+  const values = placeholderValues(stack.origins, cell.scenario.id, cell.scenario.origins);
   const request = expandDeep(cell.probe.fetch, values);
   // The second request of `again`, placeholders expanded and its URL (if it has one of its own) tokenized like the first's.
   const again = cell.probe.again && expandDeep(cell.probe.again, values);
@@ -136,7 +141,7 @@ function cellBase(cell: PlannedCell, lab: Lab): CellBase {
     stack: cell.stack,
     engine: cell.engine,
     from: cell.from,
-    pageOrigin: lab.pageOrigins[cell.from],
+    pageOrigin: scenarioOrigins(lab, cell.stack, cell.scenario)[cell.from]!,
     expected: expandExpectation(cell.expected, values),
     ...(cell.expectedBecause ? { expectedBecause: cell.expectedBecause } : {}),
     request,

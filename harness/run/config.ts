@@ -1,5 +1,7 @@
 import { defaults } from '../config/defaults.ts';
-import type { ConfigFile, RuntimeName, RuntimeSettings } from '../config/settings.ts';
+import { SettingsError, type ConfigFile, type RuntimeName, type RuntimeSettings } from '../config/settings.ts';
+import { ORIGIN_NAME, RESERVED_ORIGIN_NAMES, originProblem } from '../core/origins.ts';
+import type { RunOrigins } from '../scenarios/load.ts';
 import { resolveSettings } from '../../servers/runtimes/catalog.ts';
 import type { Cleanup } from '../core/cleanup.ts';
 import type { Scenario } from '../core/format.ts';
@@ -39,6 +41,8 @@ export interface RunConfig {
   runtime?: RuntimeName;
   /** Docker runtime: images as `KEY=IMAGE`; a key given here replaces the config file's list for it. Default: `images` in defaults.configFile, else defaults.images. */
   images?: readonly string[];
+  /** Origins by name as `NAME=ORIGIN` (`app=https://app.example.com`), over every scenario's own. Default: `origins` in defaults.configFile (under a scenario's own), else the lab's. */
+  origins?: readonly string[];
 }
 
 /** What a run takes: RunConfig's settings made into what the run uses, and what only a program can pass. */
@@ -70,6 +74,33 @@ export interface RunInputs {
 /** Where the stacks run: the defaults, then the config file, then the configuration, which wins. Throws SettingsError. */
 export function runtimeSettings(config: RunConfig, file: { file: string; config: ConfigFile } | undefined): RuntimeSettings {
   return resolveSettings(file, { ...(config.runtime !== undefined ? { runtime: config.runtime } : {}), ...(config.images ? { image: [...config.images] } : {}) });
+}
+
+/**
+ * The origins a run gives its scenarios: the config file's under each
+ * scenario's own, the command line's over them. Each name and value is
+ * checked here, and a problem names the flag or the file's field; nothing
+ * has started.
+ */
+export function runOrigins(config: RunConfig, file: { file: string; config: ConfigFile } | undefined): RunOrigins {
+  const check = (name: string, value: string, where: string) => {
+    if (!ORIGIN_NAME.test(name)) throw new SettingsError(`${where}: \`${name}\` cannot name an origin (letters and digits, starting with a lower-case letter; it is also the placeholder {${name}})`);
+    if ((RESERVED_ORIGIN_NAMES as readonly string[]).includes(name)) throw new SettingsError(`${where}: \`${name}\` is taken (${RESERVED_ORIGIN_NAMES.join(', ')} mean something of their own)`);
+    const problem = originProblem(value);
+    if (problem) throw new SettingsError(`${where}: ${problem}`);
+  };
+  const under = file?.config.origins;
+  for (const [name, value] of Object.entries(under ?? {})) check(name, value, `${file!.file} origins.${name}`);
+  const over: Record<string, string> = {};
+  for (const option of config.origins ?? []) {
+    const where = `--origin ${option}`;
+    const eq = option.indexOf('=');
+    if (eq <= 0) throw new SettingsError(`${where}: expected NAME=ORIGIN, e.g. --origin app=https://app.example.com`);
+    const [name, value] = [option.slice(0, eq), option.slice(eq + 1)];
+    check(name, value, where);
+    over[name] = value;
+  }
+  return { ...(under ? { under } : {}), ...(config.origins?.length ? { over } : {}) };
 }
 
 /** The run's options from a configuration, with its defaults applied where the run does not apply them itself. */

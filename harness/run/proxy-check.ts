@@ -34,7 +34,7 @@ export async function checkProxyConfigs(
       const location = locations[proxyName];
       if (!setup || !location?.available) continue;
       const proxy = proxyDefinition(proxyName);
-      const values = placeholderValues(origins, scenario.id);
+      const values = placeholderValues(origins, scenario.id, scenario.origins);
       const atProxy = scenario.server.policyAt === 'proxy' || scenario.server.policyAt === 'both';
       const targets = targetsFor(proxyName);
       for (const target of targets) {

@@ -9,7 +9,8 @@ import { ARTICLE_TOPICS, CLAIMS_FILE } from '../curriculum/load.ts';
 import type { Curriculum } from '../curriculum/types.ts';
 import type { Scenario } from '../core/format.ts';
 import type { RunStartInfo } from '../reporters/reporter.ts';
-import { RESULTS_SCHEMA_VERSION, type CellResult, type RunResults, type ScenarioInfo, type StackInfo } from '../results/types.ts';
+import { RESULTS_SCHEMA_VERSION, type CellResult, type NetworkInfo, type RunResults, type ScenarioInfo, type StackInfo } from '../results/types.ts';
+import type { GatewayRefusal } from '../../servers/gateway/gateway.ts';
 import { resolveResponse } from '../../servers/apps/app-stack.ts';
 import type { StackRuntime } from '../../servers/runtimes/runtime.ts';
 import { stackInfo, type Lab } from './start-servers.ts';
@@ -73,7 +74,24 @@ function environment(run: PreparedRun, started: StartedRun): RunResults['environ
       lookalikePrefix: pageOrigins['lookalike-prefix'],
       api: Object.fromEntries([...stacks.values()].map((s) => [s.name, s.origins.apiOrigin])),
     },
+    network: {
+      proxy: started.network.engines.proxy,
+      declared: [...started.network.declared],
+      refused: refusedRequests(started.network.refusals()),
+    },
   };
+}
+
+/** The proxy's refusals, each kind once with how often (a browser that retries says the same thing many times). */
+function refusedRequests(refusals: readonly GatewayRefusal[]): NetworkInfo['refused'] {
+  const byKey = new Map<string, NetworkInfo['refused'][number]>();
+  for (const { origin, target, method, reason } of refusals) {
+    const key = JSON.stringify([origin, target?.split('?')[0], method, reason]);
+    const seen = byKey.get(key);
+    if (seen) seen.count += 1;
+    else byKey.set(key, { origin, ...(target !== undefined ? { target } : {}), ...(method !== undefined ? { method } : {}), reason, count: 1 });
+  }
+  return [...byKey.values()];
 }
 
 function stackInfos(run: PreparedRun): StackInfo[] {

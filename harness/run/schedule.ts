@@ -1,10 +1,9 @@
-import { hostPageOf } from '../core/origins.ts';
 import type { Scenario } from '../core/format.ts';
 import type { PlannedCell } from '../plan/plan.ts';
 import type { EngineSession, ProbeContext, ProbePage } from '../browsers/driver.ts';
 import type { CellResult } from '../results/types.ts';
 import { cookieSetupUrl } from '../../servers/page/cookies.ts';
-import type { Lab } from './start-servers.ts';
+import { cookieOriginFor, hostPageOrigin, type Lab } from './start-servers.ts';
 import type { RunLimits } from './prepare.ts';
 
 /** One engine's share of a run, as a schedule gets it. */
@@ -54,12 +53,12 @@ export const batched: Schedule = async (work) => {
 
 /** The page origin a cell's probe runs in (a sandboxed frame's host page for `sandboxed`). */
 export function pageOriginFor(lab: Lab, cell: PlannedCell): string {
-  return lab.pageOrigins[hostPageOf(cell.from)];
+  return hostPageOrigin(lab, cell.stack, cell.scenario, cell.from);
 }
 
 /** A new context's first visit: the URL that sets the scenario's cookies first-party on the API's host, if it has any. */
 export function cookieVisit(lab: Lab, scenario: Scenario): { visitFirst?: string } {
-  return scenario.cookies ? { visitFirst: cookieSetupUrl(lab.cookieOrigin, scenario.cookies) } : {};
+  return scenario.cookies ? { visitFirst: cookieSetupUrl(cookieOriginFor(lab, scenario), scenario.cookies) } : {};
 }
 
 /** One page per origin in the session's shared context, opened when a cell first needs it. */

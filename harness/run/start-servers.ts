@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageVersion } from '../system/project.ts';
 import { defaults } from '../config/defaults.ts';
-import { apiOrigin, expandDeep, mountPath, pageOrigins, placeholderValues, type LabOrigins, type PageOrigins } from '../core/origins.ts';
+import { apiOrigin, expandDeep, hostPageOf, mountPath, originTable, pageOrigins, placeholderValues, type LabOrigins, type OriginTable, type PageOrigins } from '../core/origins.ts';
 import { WireRecorder, type RecordedExchange } from '../../servers/recorder/recorder.ts';
 import { HandlerLog } from '../../servers/apps/handler-log.ts';
 import { PageServer } from '../../servers/page/page-server.ts';
@@ -44,6 +44,8 @@ export interface Lab {
   stacks: Map<StackName, RunningStack>;
   /** Proxies with several images (Docker runtime): one column per image. */
   variants: ProxyVariants;
+  /** What the lab's mapping proxy refused of a cell's (by its token): requests that would have left the lab. Absent without the proxy (the hands-on lab). */
+  leftTheLab?(token: string): string[];
 }
 
 /**
@@ -93,6 +95,27 @@ export async function startLab(
   return { pageOrigins: pages, cookieOrigin: apiOrigin(pagePort), stacks: new Map(running.map((r) => [r.name, r])), variants: runtime.variants };
 }
 
+/** One scenario's origins on one stack, by name: the lab's defaults with the scenario's own over them. */
+export function scenarioOrigins(lab: Lab, stack: StackName, scenario: Scenario): OriginTable {
+  return originTable(lab.stacks.get(stack)!.origins, lab.pageOrigins, scenario.origins);
+}
+
+/** The origin of the page a probe runs in (a sandboxed frame's host page for `sandboxed`). */
+export function hostPageOrigin(lab: Lab, stack: StackName, scenario: Scenario, from: string): string {
+  return scenarioOrigins(lab, stack, scenario)[hostPageOf(from)]!;
+}
+
+/**
+ * Where a scenario's cookies are set first-party: the API's host, on a
+ * port the page server answers. Cookies are scoped to a host, not a port
+ * (RFC 6265 section 8.5), so the API receives them. A declared API origin
+ * is visited itself: the lab's mapping proxy sends the visit to the page
+ * server (it carries no cell's token).
+ */
+export function cookieOriginFor(lab: Lab, scenario: Scenario): string {
+  return scenario.origins?.api ?? lab.cookieOrigin;
+}
+
 /** The app's part of a scenario: alone, everything; behind a proxy, the policy only where the scenario puts it at the app. */
 function appPolicy(scenario: Scenario, layer: 'alone' | 'behind-proxy'): Policy | undefined {
   if (layer === 'behind-proxy' && scenario.server.policyAt === 'proxy') return undefined;
@@ -103,7 +126,7 @@ function appPolicy(scenario: Scenario, layer: 'alone' | 'behind-proxy'): Policy 
 async function startApp(app: AppStackName, scenarios: Scenario[], entry: RunningStack, layer: 'alone' | 'behind-proxy', cleanup: Cleanup, runtime: StackRuntime): Promise<StartedStack> {
   const stack = stackDefinition(app);
   const mounts: ScenarioMount[] = scenarios.map((scenario) => {
-    const values = placeholderValues(entry.origins, scenario.id);
+    const values = placeholderValues(entry.origins, scenario.id, scenario.origins);
     const policy = appPolicy(scenario, layer);
     const rendered = stack.render({ policy: policy && expandDeep(policy, values), raw: expandDeep(scenario.server[app], values) });
     entry.code.set(scenario.id, rendered);
@@ -147,7 +170,7 @@ async function startProxied(
   });
   await Promise.all(
     scenarios.map(async (scenario) => {
-      const values = placeholderValues(entry.origins, scenario.id);
+      const values = placeholderValues(entry.origins, scenario.id, scenario.origins);
       const atProxy = scenario.server.policyAt === 'proxy' || scenario.server.policyAt === 'both';
       const dir = await mkdtemp(path.join(os.tmpdir(), `corslab-${proxyName}-`));
       // mkdtemp makes it 0700; a proxy's workers may run as another user (nginx's as nobody when started by root).

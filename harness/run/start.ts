@@ -3,6 +3,8 @@ import type { EngineSession } from '../browsers/driver.ts';
 import type { EngineInfo, Timings } from '../results/types.ts';
 import { startLab, type Lab } from './start-servers.ts';
 import type { PreparedRun } from './prepare.ts';
+import { startNetwork, type RunNetwork } from './network.ts';
+import type { LabNetwork } from '../browsers/driver.ts';
 
 /** One engine of a started run: its browser, or why it did not launch (its cells become errors). */
 export type LaunchedEngine = { name: EngineName; session: EngineSession } | { name: EngineName; launchError: string };
@@ -10,6 +12,8 @@ export type LaunchedEngine = { name: EngineName; session: EngineSession } | { na
 /** A run whose servers are up and whose engines are launched: complete when it is returned, never changed after. */
 export interface StartedRun {
   readonly lab: Lab;
+  /** The mapping proxy and the run's CA (harness/run/network.ts). */
+  readonly network: RunNetwork;
   /** Every engine that was found, in the order of the options. */
   readonly engines: readonly LaunchedEngine[];
   /** The engines that launched, as the results describe them, in the order of the options. */
@@ -25,16 +29,24 @@ export interface StartedRun {
  * throws, the caller stops what was started (everything is in the run's cleanup).
  */
 export async function startRun(run: PreparedRun, notice: (text: string) => void): Promise<StartedRun> {
-  const [servers, engines] = await Promise.all([startServers(run), launchEngines(run, notice)]);
+  // First, because the engines are launched through it (a few milliseconds: a listener and the CA from the cache).
+  const network = await startNetwork([...new Set([...run.scenariosByStack.values()].flat())], run.cleanup);
+  const [servers, engines] = await Promise.all([startServers(run), launchEngines(run, network.engines, notice)]);
   for (const stack of servers.lab.stacks.values()) if (stack.startError) notice(stack.startError);
+  network.connect(servers.lab, run.cells);
+  const lab: Lab = {
+    ...servers.lab,
+    leftTheLab: (token) => network.refusalsFor(token).map((r) => `${r.method ?? 'a request'} ${r.origin}${r.target ?? ''}: ${r.reason}`),
+  };
   return {
-    lab: servers.lab,
+    lab,
+    network,
     engines: engines.launched,
     engineInfos: engines.launched.flatMap(({ name, ...l }) => {
       if (!('session' in l)) return [];
-      const { version, executable, source } = l.session;
+      const { version, executable, source, network: routing } = l.session;
       const driver = run.engines.find((e) => e.name === name)!.driver;
-      return [{ name, version, shortVersion: driver.shortVersion(version), executable, source }];
+      return [{ name, version, shortVersion: driver.shortVersion(version), executable, source, ...(routing ? { network: routing } : {}) }];
     }),
     timings: { serversMs: servers.serversMs, engineLaunchMs: engines.launchMs },
   };
@@ -46,13 +58,13 @@ async function startServers(run: PreparedRun): Promise<{ lab: Lab; serversMs: nu
 }
 
 /** Each found engine's browser, launched once for the whole run; the launch times in the order the launches ended. */
-async function launchEngines(run: PreparedRun, notice: (text: string) => void): Promise<{ launched: LaunchedEngine[]; launchMs: Timings['engineLaunchMs'] }> {
+async function launchEngines(run: PreparedRun, network: LabNetwork, notice: (text: string) => void): Promise<{ launched: LaunchedEngine[]; launchMs: Timings['engineLaunchMs'] }> {
   const launchMs: Timings['engineLaunchMs'] = {};
   const launched = await Promise.all(
     run.engines.map(async ({ name, driver, executable, source }): Promise<LaunchedEngine> => {
       const launchStarted = Date.now();
       try {
-        const session = await driver.launch(executable, source);
+        const session = await driver.launch(executable, source, network);
         run.cleanup.add(`the ${name} browser`, () => session.close());
         launchMs[name] = Date.now() - launchStarted;
         return { name, session };

@@ -7,13 +7,14 @@ import { defaults } from '../config/defaults.ts';
  * cache). Made by the harness, marked with defaults.setupHeader so the
  * recorder files it as setup, never as the probe's own exchange.
  */
-export function warmUp(url: string, origin: string, timeoutMs: number): Promise<void> {
+export function warmUp(url: string, origin: string, timeoutMs: number, recorderPort: number): Promise<void> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
         host: defaults.bindAddress,
-        port: Number(target.port),
+        // Straight to the recorder in front of the stack: a declared origin (https://api.example.com) has no port of its own here.
+        port: recorderPort,
         path: `${target.pathname}${target.search}`,
         headers: { Host: target.host, Origin: origin, [defaults.setupHeader]: '1' },
         timeout: timeoutMs,

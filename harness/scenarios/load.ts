@@ -5,7 +5,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import { defaults } from '../config/defaults.ts';
 import { ScenarioValidationError, fieldPath, type ScenarioProblem } from './errors.ts';
-import { SAMPLE_ORIGINS, expandPlaceholders, mountPath, staysInLab, unknownPlaceholders } from '../core/origins.ts';
+import { ORIGIN_NAME, RESERVED_ORIGIN_NAMES, expandPlaceholders, mountPath, originProblem, sampleValues, staysInLab, unknownPlaceholders, type OriginTable } from '../core/origins.ts';
+import { PAGE_ORIGINS } from '../core/names.ts';
 import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import { proxiesUsed } from '../../servers/proxies/locate.ts';
 import { PROXY_LEVELS, proxySetupOf } from '../../servers/proxies/proxy.ts';
@@ -122,7 +123,7 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
  * once (file, line, column, field) by throwing one ScenarioValidationError;
  * nothing downstream starts unless this returns.
  */
-export async function loadScenarios(paths: readonly string[], scenarioRoot: string): Promise<Scenario[]> {
+export async function loadScenarios(paths: readonly string[], scenarioRoot: string, runOrigins: RunOrigins = {}): Promise<Scenario[]> {
   const files = await findScenarioFiles(paths);
   const problems: ScenarioProblem[] = [];
   const scenarios: Scenario[] = [];
@@ -133,7 +134,7 @@ export async function loadScenarios(paths: readonly string[], scenarioRoot: stri
     const read = await readScenarioText(file);
     problems.push(...read.problems);
     if (read.text === undefined) continue;
-    const result = await parseScenario(read.text, file, scenarioRoot);
+    const result = await parseScenario(read.text, file, scenarioRoot, runOrigins);
     problems.push(...result.problems.slice(0, defaults.maxProblemsPerFile));
     const more = result.problems.length - defaults.maxProblemsPerFile;
     // A file of junk gives a page of problems, not thousands of lines.
@@ -167,6 +168,22 @@ function sharedIdentities(scenarios: readonly Scenario[]): ScenarioProblem[] {
     }
   }
   return problems;
+}
+
+/**
+ * Origins a run gives every scenario: `under` a scenario's own (the config
+ * file's `origins`: the scenario's win), `over` them (`--origin NAME=ORIGIN`:
+ * the command line wins). Each was checked where it was written.
+ */
+export interface RunOrigins {
+  under?: OriginTable;
+  over?: OriginTable;
+}
+
+/** A scenario's origins with the run's around them, or undefined when nobody declares any. */
+export function effectiveOrigins(own: OriginTable | undefined, run: RunOrigins): Record<string, string> | undefined {
+  const merged = { ...run.under, ...own, ...run.over };
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
 export interface ParseResult {
@@ -223,12 +240,18 @@ export function checkYaml(text: string, file: string, validate: ReturnType<Ajv['
   return { value, doc, at, locate, problems };
 }
 
-export async function parseScenario(text: string, file: string, scenarioRoot: string): Promise<ParseResult> {
+export async function parseScenario(text: string, file: string, scenarioRoot: string, runOrigins: RunOrigins = {}): Promise<ParseResult> {
   const checked = checkYaml(text, file, await schemaValidator());
   const { doc, at, locate, value } = checked;
   if (checked.problems.length > 0) return { problems: checked.problems };
   const problems: ScenarioProblem[] = [];
-  const data = value as ScenarioFile;
+  const written = value as ScenarioFile;
+  for (const check of declaredOriginProblems(written.origins)) {
+    problems.push({ file, ...locate(check.segments), field: fieldPath(check.segments), message: check.message });
+  }
+  if (problems.length > 0) return { problems };
+  const origins = effectiveOrigins(written.origins, runOrigins);
+  const data: ScenarioFile = { ...written, ...(origins ? { origins } : {}) };
   // Where each proxy snippet's text starts, so a config error nginx reports points at the scenario's line.
   const fieldLines: Record<string, number> = {};
   for (const proxy of proxyNames()) {
@@ -415,11 +438,11 @@ function proxyProblems(data: ScenarioFile): ProxyProblem[] {
       const snippet = setup[level];
       if (snippet === undefined) continue;
       // Linted as the proxy will read it: with the placeholders in (a `{` of `{api}` is no block).
-      for (const p of proxyDefinition(proxy).lint(expandPlaceholders(snippet, SAMPLE_ORIGINS), level)) problems.push({ segments: ['server', proxy, level], field: `${proxy}.${level}`, line: p.line, message: p.message });
+      for (const p of proxyDefinition(proxy).lint(expandPlaceholders(snippet, sampleValues(data.origins)), level, data.origins)) problems.push({ segments: ['server', proxy, level], field: `${proxy}.${level}`, line: p.line, message: p.message });
     }
     if (atProxy && data.server.policy) {
       // Values are checked as they will be written: placeholders expanded.
-      const sample = SAMPLE_ORIGINS;
+      const sample = sampleValues(data.origins);
       const policy = data.server.policy;
       const values: [(string | number)[], string][] = [
         ...[policy.origin].flat().map((o, i): [(string | number)[], string] => [['server', 'policy', 'origin', ...(Array.isArray(policy.origin) ? [i] : [])], o]),
@@ -441,20 +464,38 @@ interface SemanticProblem {
   message: string;
 }
 
+/** What is wrong with a scenario's `origins:`: names that are taken, values that are no origin as the browser writes it. */
+function declaredOriginProblems(origins: OriginTable | undefined): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  for (const [name, value] of Object.entries(origins ?? {})) {
+    if (!ORIGIN_NAME.test(name)) problems.push({ segments: ['origins', name], message: `\`${name}\` cannot name an origin: a name is also its placeholder {${name}}, so letters and digits, starting with a lower-case letter` });
+    else if ((RESERVED_ORIGIN_NAMES as readonly string[]).includes(name)) problems.push({ segments: ['origins', name], message: `\`${name}\` is taken: ${name === 'sandboxed' ? 'it is the sandboxed frame inside the evil page' : `{${name}} is a placeholder of its own`}` });
+    const problem = originProblem(value);
+    if (problem) problems.push({ segments: ['origins', name], message: problem });
+  }
+  return problems;
+}
+
+/** The pages a probe of this scenario may come from: the lab's defaults, and every origin it declares but a declared-less `api`. */
+function pageNames(declared: OriginTable | undefined): string[] {
+  return [...new Set([...PAGE_ORIGINS, ...Object.keys(declared ?? {})])];
+}
+
 /** Rules the schema cannot say: placeholders, contradictions, code that does not compile. */
 function semanticProblems(data: ScenarioFile): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   const placeholderCheck = (text: string, segments: (string | number)[]) => {
-    for (const name of unknownPlaceholders(text)) {
-      problems.push({ segments, message: `unknown placeholder {${name}}; use {app}, {evil}, {api} or {apiOrigin}` });
+    for (const name of unknownPlaceholders(text, data.origins)) {
+      const declared = Object.keys(data.origins ?? {}).filter((n) => !['app', 'evil', 'api'].includes(n));
+      problems.push({ segments, message: `unknown placeholder {${name}}; use {app}, {evil}, {api}, {apiOrigin}, {mount}${declared.map((n) => `, {${n}}`).join('')} or declare \`${name}\` under origins:` });
     }
   };
   // A redirect the app sends is followed by the browser: it may only lead back into the lab.
   for (const [name, value] of Object.entries(data.server.response?.headers ?? {})) {
     if (!['location', 'refresh', 'content-location'].includes(name.toLowerCase())) continue;
     const target = name.toLowerCase() === 'refresh' ? value.replace(/^\s*\d+\s*;?\s*(url=)?/i, '') : value;
-    if (target !== '' && !staysInLab(target)) {
-      problems.push({ segments: ['server', 'response', 'headers', name], message: `must point into the lab ({api}, {apiOrigin}, {app}, {evil} or a path starting with /): the browser follows it, and tests contact nothing but loopback` });
+    if (target !== '' && !staysInLab(target, data.origins)) {
+      problems.push({ segments: ['server', 'response', 'headers', name], message: `must point into the lab ({api}, {apiOrigin}, {app}, {evil}, an origin declared under origins:, or a path starting with /): the browser follows it, and tests contact nothing but loopback` });
     }
   }
   const origins = data.server.policy?.origin;
@@ -468,9 +509,17 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
     for (const problem of stackDefinition(stack).checkSetup?.(raw) ?? []) problems.push({ segments: ['server', stack, ...problem.segments], message: problem.message });
   }
 
+  const pages = pageNames(data.origins);
   data.probes.forEach((probe, i) => {
     const base = ['probes', i] as (string | number)[];
     placeholderCheck(probe.fetch.url, [...base, 'fetch', 'url']);
+    if (probe.again?.url !== undefined) placeholderCheck(probe.again.url, [...base, 'again', 'url']);
+    for (const [from, at] of [[probe.from, 'from'], [probe.warmUp?.from, 'warmUp']] as const) {
+      if (from === undefined || pages.includes(from)) continue;
+      const hint = didYouMean(from, pages);
+      problems.push({ segments: at === 'from' ? [...base, 'from'] : [...base, 'warmUp', 'from'], message: `\`${from}\` is no page of this scenario${hint ? `; did you mean \`${hint}\`?` : ''} (pages: ${pages.join(', ')}; declare others under origins:)` });
+    }
+    if (probe.warmUp?.from === 'sandboxed') problems.push({ segments: [...base, 'warmUp', 'from'], message: 'a sandboxed frame has no origin to send; warm up from a real page' });
     const method = (probe.fetch.method ?? 'GET').toUpperCase();
     if (probe.fetch.body !== undefined && (method === 'GET' || method === 'HEAD')) {
       problems.push({ segments: [...base, 'fetch', 'body'], message: `a ${method} request cannot have a body: fetch() throws before anything is sent` });

@@ -14,7 +14,10 @@ import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import { stackNames } from '../../servers/labels.ts';
 
 /** The pages a warm-up can come from: a real page's origin (a sandboxed frame has none to send). */
-const WARM_UP_ORIGINS = PAGE_ORIGINS.filter((o) => o !== 'sandboxed');
+/** A page's name in `from`: a default page (PAGE_ORIGINS, some with a dash) or a name declared under `origins:`. */
+const PAGE_NAME = { type: 'string', pattern: '^[a-z][a-zA-Z0-9]*(?:-[a-z]+)*$' } as const;
+/** A URL a probe requests: a placeholder first, so it can only name one of the lab's origins. */
+const LAB_URL = '^\\{[A-Za-z][A-Za-z0-9]*\\}[^\\s]*$';
 
 /** The file itself: a scenario's top-level fields. */
 const TOP: JsonSchema = {
@@ -41,6 +44,12 @@ const TOP: JsonSchema = {
       type: 'array',
       items: { type: 'string', pattern: '^[a-z0-9-]+$' },
       description: 'Free tags for filtering (lowercase words with dashes).',
+    },
+    origins: {
+      type: 'object',
+      description: "The scenario's origins by name, over the lab's defaults: app (the page), api (the stack under test; {api} and {apiOrigin} follow it), evil (the attacker), and any further name (a page for from:, a redirect target, a placeholder {name}). Each is an origin as the browser serializes it (http or https, host, a port only when not the default): https://app.example.com, http://localhost:5173. The lab maps every declared host to its own listeners on 127.0.0.1, through a proxy of its own, with a certificate from a CA made at run time for https.",
+      propertyNames: { pattern: '^[a-z][a-zA-Z0-9]*$' },
+      additionalProperties: { type: 'string', minLength: 1 },
     },
     server: { $ref: '#/definitions/server', description: 'The API under test.' },
     cookies: {
@@ -209,8 +218,8 @@ const PROBES: Record<string, JsonSchema> = {
     properties: {
       url: {
         type: 'string',
-        pattern: '^\\{(api|apiOrigin|app|evil)\\}[^\\s]*$',
-        description: "Starts with {api}, {apiOrigin}, {app} or {evil}: probes only ever contact the lab's own loopback origins.",
+        pattern: LAB_URL,
+        description: "Starts with {api}, {apiOrigin}, {app}, {evil} or a declared origin's {name}: probes only ever contact the lab's own origins.",
       },
       method: { $ref: '#/definitions/method', description: 'HTTP method (default GET).' },
       headers: {
@@ -377,8 +386,8 @@ const PROBES: Record<string, JsonSchema> = {
     properties: {
       name: { type: 'string', minLength: 1, description: 'A short name for the probe (default: method and URL).' },
       from: {
-        enum: [...PAGE_ORIGINS],
-        description: "The page that makes the request (default: app): app (same-site), evil (cross-site attacker), sandboxed (a sandboxed iframe in the attacker's page: Origin null), lookalike-suffix (app.example.localhost.evil.localhost, cross-site), lookalike-prefix (evilapp.example.localhost, same-site).",
+        ...PAGE_NAME,
+        description: "The page that makes the request (default: app): app (same-site), evil (cross-site attacker), sandboxed (a sandboxed iframe in the attacker's page: Origin null), lookalike-suffix (app.example.localhost.evil.localhost, cross-site), lookalike-prefix (evilapp.example.localhost, same-site), or any name declared under origins.",
       },
       fetch: { $ref: '#/definitions/fetch', description: 'The fetch() call the page makes.' },
       expect: { $ref: '#/definitions/expect', description: 'What the probe is expected to do.' },
@@ -399,8 +408,8 @@ const PROBES: Record<string, JsonSchema> = {
         description: "Before the page's request, the harness sends the same URL once as a GET with this page's Origin, as another visitor's browser would have (to fill a proxy's cache). It is recorded on the wire as a setup exchange, never as the probe's own.",
         properties: {
           from: {
-            enum: WARM_UP_ORIGINS,
-            description: 'Whose Origin the warm-up request carries.',
+            ...PAGE_NAME,
+            description: `Whose Origin the warm-up request carries: ${PAGE_ORIGINS.filter((o) => o !== 'sandboxed').join(', ')} or a name declared under origins.`,
           },
         },
       },
@@ -418,8 +427,8 @@ const PROBES: Record<string, JsonSchema> = {
           },
           url: {
             type: 'string',
-            pattern: '^\\{(api|apiOrigin)\\}[^\\s]*$',
-            description: 'Another URL of the same API for the second request (default: the same URL). Starts with {api} or {apiOrigin}.',
+            pattern: LAB_URL,
+            description: "Another URL for the second request (default: the same URL). Starts with {api}, {apiOrigin} or another of the lab's origins.",
           },
           credentials: {
             enum: ['omit', 'same-origin', 'include'],

@@ -165,6 +165,13 @@ describe('nothing sent', () => {
     ]);
   });
 
+  it('names the path of a request that came through the lab gateway in absolute form', () => {
+    const sent = run(typeError, [exchange('actual', { request: { method: 'PUT', target: 'http://api.example.com/s/x/items?corslab_cell=abc', httpVersion: '1.1', headers: [] } })]).observation;
+    expect(judge({ sent: false }, sent, undefined).differences).toEqual([
+      { field: 'sent', expected: 'nothing: the browser refuses the request before sending it', observed: 'PUT /s/x/items' },
+    ]);
+  });
+
   it('fails an expectation of what was sent when nothing was, saying the browser refused it', () => {
     expect(judge({ sent: { actual: { method: 'PUT' } } }, refused, undefined).differences).toEqual([
       { field: 'sent.actual', expected: 'the request itself on the wire', observed: 'nothing: the browser refused the request before sending it' },

@@ -1,5 +1,6 @@
 import type { ActualSent, AnsweredExpectation, Expectation, PreflightSent, SentExpectation, WireHeaders } from '../core/format.ts';
 import type { Difference, Exchange, Observation, Verdict } from '../results/types.ts';
+import { originFormOf } from '../../servers/recorder/http1.ts';
 
 const lower = (names: readonly string[]) => names.map((n) => n.toLowerCase());
 
@@ -170,7 +171,7 @@ function cookieNames(headers: Exchange['request']['headers']): string[] {
 
 /** What crossed the wire for a cell, in a few words. */
 function whatWasSent(observation: Observation): string {
-  const sent = observation.exchanges.filter((e) => e.kind !== 'setup').map((e) => (e.kind === 'preflight' ? `a preflight (OPTIONS)` : `${e.request.method} ${e.request.target.split('?')[0]}`));
+  const sent = observation.exchanges.filter((e) => e.kind !== 'setup').map((e) => (e.kind === 'preflight' ? `a preflight (OPTIONS)` : `${e.request.method} ${originFormOf(e.request.target).split('?')[0]}`));
   if (sent.length === 0) return "nothing reached the recorder, but nothing shows that the browser refused the request either";
   return sent.join(', then ');
 }

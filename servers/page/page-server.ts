@@ -6,6 +6,17 @@ import type { CookieSpec } from '../../harness/core/format.ts';
 /** The blank page every probe runs in. It has no script of its own: the probe's code is the only code on it. */
 const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>CORS Lab page</title></head><body></body></html>';
 
+/** `http://host/path?q` -> `/path?q`; an origin-form target as it is. */
+function originForm(target: string): string {
+  if (target.startsWith('/')) return target;
+  try {
+    const url = new URL(target);
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return target;
+  }
+}
+
 /**
  * Serves the pages the probes run in: `app.example.localhost` (the API's own
  * site) and `evil.localhost` (an attacker's site) on one port. They are
@@ -20,7 +31,9 @@ export class PageServer {
   readonly extraPages = new Map<string, { type: string; body: string }>();
 
   private readonly server: Server = createServer((req, res) => {
-    const extra = this.extraPages.get(req.url ?? '');
+    // A page at a declared http origin comes through the lab's mapping proxy in absolute form (`GET http://app.example.com/`).
+    req.url = originForm(req.url ?? '/');
+    const extra = this.extraPages.get(req.url);
     if (extra) {
       res.writeHead(200, { 'Content-Type': extra.type, 'Cache-Control': 'no-store' });
       res.end(extra.body);

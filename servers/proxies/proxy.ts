@@ -1,4 +1,5 @@
 import type { CommandRunner } from '../../harness/system/server-process.ts';
+import type { OriginTable } from '../../harness/core/origins.ts';
 import type { AppStackName, ProxyName } from '../../harness/core/names.ts';
 import type { JsonSchema, Policy, ServerSetup, SetupSchema } from '../../harness/core/format.ts';
 
@@ -154,8 +155,8 @@ export interface ProxyDefinition {
   /** What it adds to the scenario schema: the schema of `server.<name>` (proxySetupSchema), and the definitions it refers to. */
   setupSchema: SetupSchema;
   locate(): Promise<ProxyLocation>;
-  /** Problems with a snippet a scenario gives at a level: directives that are not allowed, unbalanced blocks. */
-  lint(snippet: string, level: ProxyLevel): LintProblem[];
+  /** Problems with a snippet a scenario gives at a level: directives that are not allowed, unbalanced blocks, redirects out of the lab (whose origins are the defaults and `origins`, the scenario's declared ones). */
+  lint(snippet: string, level: ProxyLevel, origins?: OriginTable): LintProblem[];
   /** Why a value (an origin, a method) cannot be written into this proxy's config, or undefined when it can. */
   unsafeValue(value: string): string | undefined;
   config(input: ProxyScenarioInput): ConfigLine[];

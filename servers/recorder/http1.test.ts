@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BodyCapture, BodyReader, headEnd, parseRequestHead, parseResponseHead, requestFraming, responseFraming, statusOf, type Framing } from './http1.ts';
+import { BodyCapture, BodyReader, absoluteFormOf, headEnd, originFormOf, parseRequestHead, parseResponseHead, requestFraming, responseFraming, statusOf, type Framing } from './http1.ts';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 
@@ -164,5 +164,23 @@ describe('the body capture', () => {
     capture.add(bytes('def'));
     capture.add(bytes('g'));
     expect([capture.text(), capture.size, capture.truncated]).toEqual(['abcd', 7, true]);
+  });
+});
+
+describe('a request target in absolute form', () => {
+  it('is read as scheme, authority and the rest', () => {
+    expect(absoluteFormOf('http://API.example.com:8080/a?b=1')).toEqual({ scheme: 'http', authority: 'API.example.com:8080', rest: '/a?b=1' });
+    expect(absoluteFormOf('http://[::1]:5173')).toEqual({ scheme: 'http', authority: '[::1]:5173', rest: '' });
+    expect(absoluteFormOf('/a?u=http://x/')).toBeUndefined();
+    expect(absoluteFormOf('api.example.com:443')).toBeUndefined();
+    expect(absoluteFormOf('*')).toBeUndefined();
+  });
+
+  it('has an origin form: its path and query, / for an empty path; any other target is its own', () => {
+    expect(originFormOf('http://api.example.com/a/b?corslab_cell=k1')).toBe('/a/b?corslab_cell=k1');
+    expect(originFormOf('http://localhost:5173')).toBe('/');
+    expect(originFormOf('http://localhost:5173?x=1')).toBe('/?x=1');
+    expect(originFormOf('/a?u=http://x/')).toBe('/a?u=http://x/');
+    expect(originFormOf('*')).toBe('*');
   });
 });

@@ -131,6 +131,29 @@ export function parseRequestHead(raw: Buffer): ParsedHead {
   );
 }
 
+/**
+ * The scheme and authority of an absolute-form request target (RFC 9112
+ * §3.2.2: `http://host:port/path?query`, what a browser sends to a forward
+ * proxy such as the lab's gateway), or undefined for any other form
+ * (origin-form `/path?query`, authority-form `host:port`, asterisk-form `*`).
+ */
+export function absoluteFormOf(target: string): { scheme: string; authority: string; rest: string } | undefined {
+  const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s.exec(target);
+  return match ? { scheme: match[1]!.toLowerCase(), authority: match[2]!, rest: match[3]! } : undefined;
+}
+
+/**
+ * The origin form (path and query) of a request target: an absolute-form
+ * target less its scheme and authority, with `/` for an empty path (RFC 9112
+ * §3.2.4); any other target as it is. What a server reached directly would
+ * have received, so what routing and cell tokens read.
+ */
+export function originFormOf(target: string): string {
+  const absolute = absoluteFormOf(target);
+  if (!absolute) return target;
+  return absolute.rest.startsWith('/') ? absolute.rest : `/${absolute.rest}`;
+}
+
 /** status-line = HTTP-version SP status-code SP [ reason-phrase ]: the reason phrase is everything after the second space. */
 export function parseResponseHead(raw: Buffer): ParsedHead {
   return parseHead(

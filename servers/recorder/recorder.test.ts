@@ -514,3 +514,69 @@ describe('the wire recorder, through node:http clients', () => {
     expect(cellToken('/a/b')).toBe('');
   });
 });
+
+describe('the wire recorder, behind the lab gateway (absolute-form requests)', () => {
+  const proxied =
+    'GET http://api.example.com/items?corslab_cell=abs1 HTTP/1.1\r\nHost: api.example.com\r\nProxy-Connection: keep-alive\r\nOrigin: http://app.example.com\r\nproxy-connection:  Keep-Alive\r\n\tfolded\r\nAccept: */*\r\n\r\n';
+
+  it('records an absolute-form request as received, and passes it on in origin form without Proxy-Connection, saying so', async () => {
+    const up = await rawUpstream(afterHead(ok));
+    const routed: string[] = [];
+    const { recorder, port } = await recorderFor((target) => (routed.push(target), up.port));
+    const b = await browser(port);
+    b.send(proxied);
+    await b.receive('ok');
+    expect(b.received()).toBe(ok);
+    expect(up.connections).toEqual([
+      `GET /items?corslab_cell=abs1 HTTP/1.1\r\n${added(1)}Host: api.example.com\r\nOrigin: http://app.example.com\r\nAccept: */*\r\n\r\n`,
+    ]);
+    expect(routed).toEqual(['/items?corslab_cell=abs1']);
+    const [exchange] = recorder.exchangesFor('abs1');
+    expect(exchange!.request).toMatchObject({
+      method: 'GET',
+      target: 'http://api.example.com/items?corslab_cell=abs1',
+      headers: [['Host', 'api.example.com'], ['Proxy-Connection', 'keep-alive'], ['Origin', 'http://app.example.com'], ['proxy-connection', ' Keep-Alive folded'], ['Accept', '*/*']],
+    });
+    expect(exchange!.request.rawHead).toBe(proxied);
+    expect(exchange!.request.notes).toContain(
+      "sent through the lab's mapping proxy in absolute form (`GET http://api.example.com/items?corslab_cell=abs1`) with Proxy-Connection; passed on to the server in origin form without it",
+    );
+  });
+
+  it('gives an empty path as / (RFC 9112 §3.2.4), keeps a request body, and notes a request without Proxy-Connection', async () => {
+    const up = await rawUpstream((r) => (r.endsWith('abc') ? { reply: ok } : undefined));
+    const { recorder, port } = await recorderFor(up.port);
+    const b = await browser(port);
+    b.send('POST http://localhost:5173?corslab_cell=abs2 HTTP/1.1\r\nHost: localhost:5173\r\nContent-Length: 3\r\n\r\nabc');
+    await b.receive('ok');
+    expect(up.connections).toEqual([`POST /?corslab_cell=abs2 HTTP/1.1\r\n${added(1)}Host: localhost:5173\r\nContent-Length: 3\r\n\r\nabc`]);
+    const [exchange] = recorder.exchangesFor('abs2');
+    expect(exchange!.request).toMatchObject({ target: 'http://localhost:5173?corslab_cell=abs2', body: 'abc' });
+    expect(exchange!.request.rawHead).toBeUndefined();
+    expect(exchange!.request.notes).toEqual(["sent through the lab's mapping proxy in absolute form (`POST http://localhost:5173?corslab_cell=abs2`); passed on to the server in origin form"]);
+  });
+
+  it('changes nothing of an absolute-form request in tap mode', async () => {
+    const up = await rawUpstream(afterHead(ok));
+    const { recorder, port } = await recorderFor(up.port, { tap: true });
+    const b = await browser(port);
+    b.send(proxied);
+    await b.receive('ok');
+    expect(up.connections).toEqual([proxied]);
+    expect(recorder.exchangesFor('abs1')[0]!.request.notes).not.toContainEqual(expect.stringContaining('mapping proxy'));
+  });
+
+  it('routes by the origin form through node:http too', async () => {
+    const seen: string[] = [];
+    const app = await httpUpstream((req, res) => {
+      seen.push(`${req.url} ${req.rawHeaders.filter((_, i) => i % 2 === 0).join(',')}`);
+      res.end('hi');
+    });
+    const { recorder, port } = await recorderFor((target) => (target.startsWith('/s/a/') ? app : undefined));
+    const b = await browser(port);
+    b.send('GET http://api.mycompany.test/s/a/x?corslab_cell=abs3 HTTP/1.1\r\nHost: api.mycompany.test\r\nProxy-Connection: keep-alive\r\n\r\n');
+    await b.receive('hi');
+    expect(seen).toEqual(['/s/a/x?corslab_cell=abs3 x-corslab-exchange,Host']);
+    expect(recorder.exchangesFor('abs3')[0]!.response).toMatchObject({ status: 200, body: 'hi', complete: true });
+  });
+});

@@ -1,7 +1,7 @@
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { defaults } from '../../harness/config/defaults.ts';
 import type { Exchange } from '../../harness/results/types.ts';
-import { BodyCapture, BodyReader, MAX_HEAD_BYTES, headEnd, parseRequestHead, parseResponseHead, requestFraming, responseFraming, statusOf, versionOf, type ParsedHead } from './http1.ts';
+import { BodyCapture, BodyReader, MAX_HEAD_BYTES, absoluteFormOf, headEnd, originFormOf, parseRequestHead, parseResponseHead, requestFraming, responseFraming, statusOf, versionOf, type ParsedHead } from './http1.ts';
 
 export type RecordedExchange = Omit<Exchange, 'reachedHandler' | 'appHop'>;
 
@@ -25,6 +25,13 @@ export type Upstream = number | ((target: string) => number | undefined);
  * exchange records why. When the app closes its connection after a response
  * (Node's own `400 Bad Request` with `Connection: close`), the browser's
  * connection is closed after that response too.
+ *
+ * A request that came through the lab's gateway (servers/gateway) is in
+ * absolute form (`GET http://api.example.com/x HTTP/1.1`, with
+ * Proxy-Connection), as a browser sends it to a forward proxy. It is
+ * recorded as received, and passed on as a server reached directly would get
+ * it: the target in origin form, without Proxy-Connection; a note on the
+ * request says so. Routing and the cell token read the origin form.
  *
  * Behind a proxy a second recorder taps the hop between proxy and app. It
  * adds nothing: the header the first one added passes through the proxy, so
@@ -110,7 +117,7 @@ export class WireRecorder {
         ...(head.notes.length > 0 ? { notes: [...head.notes] } : {}),
       },
     };
-    const token = cellToken(target);
+    const token = cellToken(originFormOf(target));
     const list = this.byCell.get(token) ?? [];
     list.push(exchange);
     this.byCell.set(token, list);
@@ -129,6 +136,54 @@ export function cellToken(target: string): string {
   const query = target.indexOf('?');
   if (query < 0) return '';
   return new URLSearchParams(target.slice(query + 1)).get(defaults.cellParam) ?? '';
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * A request head as a server reached directly would get it, split after its
+ * request line: unchanged for an origin-form target; for an absolute-form
+ * one (sent through the lab's gateway, servers/gateway), the target in
+ * origin form and no Proxy-Connection line (nor its folded continuation
+ * lines), every other byte as received. A browser sends neither to a server
+ * it reaches without a proxy (RFC 9112 §3.2.2; Proxy-Connection is not
+ * standard, and a server would read it as a header of the request).
+ */
+export function directHead(raw: Buffer, head: ParsedHead): { startLine: Buffer; rest: Buffer; note?: string } {
+  const [method, target] = head.start;
+  const lineEnd = head.startLineEnd;
+  if (!absoluteFormOf(target)) return { startLine: raw.subarray(0, lineEnd), rest: raw.subarray(lineEnd) };
+  // The start line begins after the empty lines a client may send first (RFC 9112 §2.2), as parseRequestHead reads it.
+  let lineStart = 0;
+  while (raw[lineStart] === LF || (raw[lineStart] === CR && raw[lineStart + 1] === LF)) lineStart += raw[lineStart] === CR ? 2 : 1;
+  const targetStart = lineStart + method.length + 1;
+  const startLine = Buffer.concat([raw.subarray(0, targetStart), Buffer.from(originFormOf(target), 'latin1'), raw.subarray(targetStart + target.length, lineEnd)]);
+  const kept: Buffer[] = [];
+  let dropped = 0;
+  let dropping = false;
+  let i = lineEnd;
+  while (i < raw.length) {
+    const lf = raw.indexOf(LF, i);
+    const end = lf < 0 ? raw.length : lf + 1;
+    const line = raw.toString('latin1', i, end).replace(/\r?\n$/, '');
+    if (line === '') {
+      kept.push(raw.subarray(i));
+      break;
+    }
+    const folded = line[0] === ' ' || line[0] === '\t';
+    if (!folded) dropping = line.slice(0, Math.max(line.indexOf(':'), 0)).toLowerCase() === 'proxy-connection';
+    if (dropping) {
+      if (!folded) dropped++;
+    } else kept.push(raw.subarray(i, end));
+    i = end;
+  }
+  const sent = `sent through the lab's mapping proxy in absolute form (\`${method} ${target}\`)`;
+  return {
+    startLine,
+    rest: Buffer.concat(kept),
+    note: dropped > 0 ? `${sent} with Proxy-Connection; passed on to the server in origin form without it` : `${sent}; passed on to the server in origin form`,
+  };
 }
 
 /** What a browser connection needs from its recorder. */
@@ -256,7 +311,7 @@ class BrowserConnection {
   private startExchange(raw: Buffer, unframeable?: string): void {
     const head = parseRequestHead(raw);
     const exchange = this.wire.record(head, raw);
-    const port = this.wire.route(exchange.request.target);
+    const port = this.wire.route(originFormOf(exchange.request.target));
     if (typeof port === 'string') {
       exchange.upstreamError = port;
       this.destroy();
@@ -277,11 +332,15 @@ class BrowserConnection {
     this.lastUpstream = upstream;
     upstream.waiting = current;
     upstream.lastExchange = exchange;
-    // The one documented change on the way upstream: a header line naming the exchange, right after the request line.
+    // The documented changes on the way upstream: a header line naming the exchange, right after the
+    // request line; and a request in absolute form passed on in origin form, without Proxy-Connection.
     const lineEnd = head.startLineEnd;
-    upstream.socket.write(
-      this.wire.tap || raw[lineEnd - 1] !== 0x0a ? raw : Buffer.concat([raw.subarray(0, lineEnd), Buffer.from(`${defaults.exchangeHeader}: ${exchange.seq}\r\n`, 'latin1'), raw.subarray(lineEnd)]),
-    );
+    if (this.wire.tap || raw[lineEnd - 1] !== 0x0a) upstream.socket.write(raw);
+    else {
+      const direct = directHead(raw, head);
+      if (direct.note) note(exchange.request, direct.note);
+      upstream.socket.write(Buffer.concat([direct.startLine, Buffer.from(`${defaults.exchangeHeader}: ${exchange.seq}\r\n`, 'latin1'), direct.rest]));
+    }
     if (framing.kind === 'tunnel') {
       this.tunnel = upstream;
       return;

@@ -4,7 +4,7 @@ import { probeRunnerCall } from '../page-runtime.ts';
 import { MessageBook } from '../message-book.ts';
 import { PlaywrightSession } from '../playwright-session.ts';
 import { locateExecutable } from '../../system/locate.ts';
-import type { EngineDriver, EngineLocation, EngineSession, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+import type { EngineDriver, EngineLocation, EngineSession, LabNetwork, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
 import type { JsOutcome } from '../../results/types.ts';
 
 /** Debian's package; other distributions name it differently. */
@@ -46,12 +46,36 @@ export const chromiumDriver: EngineDriver = {
     return locateExecutable({ what: 'Chromium', envVar: 'CORSLAB_CHROMIUM_PATH', bundled: chromium.executablePath(), candidates: SYSTEM_CHROMIUM, install: 'install it with scripts/setup.mjs' });
   },
 
-  async launch(executable: string, source: string): Promise<EngineSession> {
+  async launch(executable: string, source: string, network?: LabNetwork): Promise<EngineSession> {
     // Signals are the harness's (harness/cli/main.ts stops everything through Cleanup): Playwright's own SIGINT handler would exit as soon as its browsers closed, before the run's containers were removed.
-    const browser = await chromium.launch({ executablePath: executable, args: CHROMIUM_LAUNCH_ARGS, headless: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
-    return new ChromiumSession(browser, executable, source);
+    const browser = await chromium.launch({
+      executablePath: executable,
+      args: [...CHROMIUM_LAUNCH_ARGS, ...(network ? chromiumTrustArgs(network) : [])],
+      ...(network ? { proxy: { server: `http://${network.proxy}`, bypass: network.direct.join(',') } } : {}),
+      headless: true,
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
+    return new ChromiumSession(browser, executable, source, network && chromiumRouting(network));
   },
 };
+
+/**
+ * Trust for the run's certificates that keeps https what it is: with the
+ * CA's and the host key's SPKI hashes on this list, Chromium accepts the
+ * lab's certificates as valid (the flag web-platform-tests uses), so the page
+ * is a secure context, Secure cookies are kept and mixed content is still
+ * blocked. Nothing is installed in a system store, and no other certificate
+ * error is ignored. (It needs a --user-data-dir, which Playwright always gives.)
+ */
+function chromiumTrustArgs(network: LabNetwork): string[] {
+  return [`--ignore-certificate-errors-spki-list=${network.spkiHashes.join(',')}`];
+}
+
+function chromiumRouting(network: LabNetwork): string {
+  return `Chromium: every host but the lab's own *.localhost names through the lab's mapping proxy (${network.proxy}; Playwright's \`proxy\` launch option, loopback not bypassed: <-loopback>); the run's CA trusted by its key hash (--ignore-certificate-errors-spki-list), certificate checking otherwise on.`;
+}
 
 class ChromiumSession extends PlaywrightSession {
   readonly name = 'chromium' as const;

@@ -9,7 +9,7 @@ import { MessageBook } from '../message-book.ts';
 import { protocolMismatch, type Versions } from './protocol-mismatch.ts';
 import { PlaywrightSession } from '../playwright-session.ts';
 import { locateExecutable } from '../../system/locate.ts';
-import type { EngineDriver, EngineLocation, EngineSession, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+import type { EngineDriver, EngineLocation, EngineSession, LabNetwork, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
 import type { EngineMessage, JsOutcome } from '../../results/types.ts';
 
 /** Debian ships ESR as firefox-esr; other distributions as firefox. */
@@ -55,14 +55,14 @@ export const firefoxDriver: EngineDriver = {
     return locateExecutable({ what: 'Firefox', envVar: 'CORSLAB_FIREFOX_PATH', bundled: firefox.executablePath(), candidates: SYSTEM_FIREFOX, install: 'install it (apt-get install firefox-esr)' });
   },
 
-  async launch(executable: string, source: string): Promise<EngineSession> {
+  async launch(executable: string, source: string, network?: LabNetwork): Promise<EngineSession> {
     // Playwright's build speaks Playwright's own protocol (Juggler); a stock Firefox (system or
     // CORSLAB_FIREFOX_PATH) is driven over WebDriver BiDi, Firefox's standard automation protocol.
     const bidi = source !== 'playwright';
     const options: LaunchOptions = {
       executablePath: executable,
       headless: true,
-      firefoxUserPrefs: FIREFOX_PREFS,
+      firefoxUserPrefs: { ...FIREFOX_PREFS, ...(network ? proxyPrefs(network) : {}) },
       // Firefox needs HOME to be the user's real home (machine notes); a test runner may have changed it.
       env: { ...process.env, HOME: os.userInfo().homedir },
       ...(bidi ? { channel: 'moz-firefox' } : {}),
@@ -78,7 +78,7 @@ export const firefoxDriver: EngineDriver = {
       throw protocolMismatch(error, 'launch', versions(await executableVersion(executable))) ?? error;
     }
     try {
-      const session = new FirefoxSession(browser, executable, source, bidi ? BIDI_MESSAGE_SUPPORT : JUGGLER_MESSAGE_SUPPORT);
+      const session = new FirefoxSession(browser, executable, source, bidi ? BIDI_MESSAGE_SUPPORT : JUGGLER_MESSAGE_SUPPORT, network);
       // The shared context is made now, not at the first cell, so that a protocol mismatch fails the launch with a plain message.
       await session.ready();
       return session;
@@ -89,6 +89,40 @@ export const firefoxDriver: EngineDriver = {
   },
 };
 
+/**
+ * The lab's mapping proxy for http and https (Firefox's manual proxy
+ * settings; Playwright's `proxy` option would set only the http one over
+ * BiDi), the lab's own names straight to 127.0.0.1. `localhost` and
+ * 127.0.0.1 go through the proxy too (allow_hijacking_localhost), and stay
+ * the secure contexts they are in a user's Firefox
+ * (testing_localhost_is_secure_when_hijacked: without it, a hijacked
+ * http://localhost would lose the rule that makes it potentially trustworthy,
+ * https://w3c.github.io/webappsec-secure-contexts/#localhost).
+ */
+function proxyPrefs(network: LabNetwork): Record<string, string | number | boolean> {
+  const [host, port] = splitHostPort(network.proxy);
+  return {
+    'network.proxy.type': 1,
+    'network.proxy.share_proxy_settings': false,
+    'network.proxy.http': host,
+    'network.proxy.http_port': port,
+    'network.proxy.ssl': host,
+    'network.proxy.ssl_port': port,
+    'network.proxy.no_proxies_on': network.direct.join(', '),
+    'network.proxy.allow_hijacking_localhost': true,
+    'network.proxy.testing_localhost_is_secure_when_hijacked': true,
+  };
+}
+
+function splitHostPort(hostPort: string): [string, number] {
+  const colon = hostPort.lastIndexOf(':');
+  return [hostPort.slice(0, colon), Number(hostPort.slice(colon + 1))];
+}
+
+function firefoxRouting(network: LabNetwork): string {
+  return `Firefox: every host but the lab's own *.localhost names through the lab's mapping proxy (${network.proxy}; manual proxy prefs for http and https, localhost included, kept a secure context); the run's certificates accepted per browser context (WebDriver acceptInsecureCerts: Firefox has no way to trust a CA outside its profile's certificate database), which leaves isSecureContext, Secure cookies and mixed-content blocking as they are.`;
+}
+
 class FirefoxSession extends PlaywrightSession {
   readonly name = 'firefox' as const;
 
@@ -97,8 +131,9 @@ class FirefoxSession extends PlaywrightSession {
     executable: string,
     source: string,
     private readonly messageSupport: string,
+    private readonly labNetwork?: LabNetwork,
   ) {
-    super(browser, executable, source);
+    super(browser, executable, source, labNetwork && firefoxRouting(labNetwork));
   }
 
   async ready(): Promise<void> {
@@ -107,7 +142,7 @@ class FirefoxSession extends PlaywrightSession {
 
   protected override async newContext(): Promise<BrowserContext> {
     try {
-      return await this.browser.newContext();
+      return await this.browser.newContext(this.labNetwork ? { ignoreHTTPSErrors: true } : {});
     } catch (error) {
       throw protocolMismatch(error, 'newContext', versions(this.browser.version())) ?? error;
     }

@@ -1,9 +1,9 @@
-import { webkit, type BrowserContext, type Page } from 'playwright-core';
+import { webkit, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { defaults } from '../../config/defaults.ts';
 import { probeRunnerCall } from '../page-runtime.ts';
 import { MessageBook } from '../message-book.ts';
 import { PlaywrightSession } from '../playwright-session.ts';
-import type { EngineSession, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+import type { EngineSession, LabNetwork, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
 import type { JsOutcome } from '../../results/types.ts';
 
 /**
@@ -16,14 +16,30 @@ import type { JsOutcome } from '../../results/types.ts';
 const MESSAGE_SUPPORT = "Playwright's WebKit: WebKit's console messages that name a cell's URL (Web Inspector protocol), as text; no structured reason.";
 
 /** Playwright's own WebKit build (after `npx playwright install webkit`). */
-export async function launchPlaywrightWebKit(executable: string, source: string): Promise<EngineSession> {
+export async function launchPlaywrightWebKit(executable: string, source: string, network?: LabNetwork): Promise<EngineSession> {
   // Signals are the harness's (harness/cli/main.ts stops everything through Cleanup): Playwright's own SIGINT handler would exit as soon as its browsers closed, before the run's containers were removed.
-  const browser = await webkit.launch({ executablePath: executable, headless: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
-  return new PlaywrightWebKitSession(browser, executable, source);
+  const browser = await webkit.launch({
+    executablePath: executable,
+    headless: true,
+    ...(network ? { proxy: { server: `http://${network.proxy}`, bypass: network.direct.join(',') } } : {}),
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
+  const routing = network && `Playwright's WebKit: every host but the lab's own *.localhost names through the lab's mapping proxy (${network.proxy}; Playwright's \`proxy\` launch option); the run's certificates accepted per context (ignoreHTTPSErrors).`;
+  return new PlaywrightWebKitSession(browser, executable, source, routing, network !== undefined);
 }
 
 class PlaywrightWebKitSession extends PlaywrightSession {
   readonly name = 'webkit' as const;
+
+  constructor(browser: Browser, executable: string, source: string, network: string | undefined, private readonly acceptLabCertificates: boolean) {
+    super(browser, executable, source, network);
+  }
+
+  protected override newContext(): Promise<BrowserContext> {
+    return this.browser.newContext(this.acceptLabCertificates ? { ignoreHTTPSErrors: true } : {});
+  }
 
   protected async wrap(page: Page, _context: BrowserContext, ownContext: BrowserContext | undefined): Promise<ProbePage> {
     return new PlaywrightWebKitPage(page, ownContext);

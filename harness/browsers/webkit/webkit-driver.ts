@@ -4,7 +4,7 @@ import { webkit } from 'playwright-core';
 import { launchPlaywrightWebKit } from './playwright-webkit.ts';
 import { launchWebKitGtk, WEBKIT_WEBDRIVER } from './webkitgtk.ts';
 import { XVFB } from './xvfb.ts';
-import type { EngineDriver, EngineLocation, EngineSession } from '../driver.ts';
+import type { EngineDriver, EngineLocation, EngineSession, LabNetwork } from '../driver.ts';
 
 /** Where distributions put WebKitGTK's MiniBrowser (Debian/Ubuntu multiarch, then Fedora). */
 const SYSTEM_MINIBROWSER = ['webkit2gtk-4.1', 'webkitgtk-6.0', 'webkit2gtk-4.0'].flatMap((api) => [
@@ -48,8 +48,8 @@ export const webkitDriver: EngineDriver = {
     return missing ? { available: false, reason: `WebKitGTK's MiniBrowser is at ${system}, but ${missing}` } : { available: true, executable: system, source: 'system' };
   },
 
-  launch(executable: string, source: string): Promise<EngineSession> {
-    return isMiniBrowser(executable) ? launchWebKitGtk(executable, source) : launchPlaywrightWebKit(executable, source);
+  launch(executable: string, source: string, network?: LabNetwork): Promise<EngineSession> {
+    return isMiniBrowser(executable) ? launchWebKitGtk(executable, source, network) : launchPlaywrightWebKit(executable, source, network);
   },
 };
 

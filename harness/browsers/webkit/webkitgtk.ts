@@ -4,7 +4,7 @@ import { defaults } from '../../config/defaults.ts';
 import { spawnOwned, type OwnedChild } from '../../system/children.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
 import { ProbePump } from './probe-pump.ts';
-import type { EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbeContext, ProbePage } from '../driver.ts';
+import type { EngineSession, LabNetwork, OpenPageOptions, PageOutcome, PageProbe, ProbeContext, ProbePage } from '../driver.ts';
 
 export const WEBKIT_WEBDRIVER = '/usr/bin/WebKitWebDriver';
 
@@ -24,11 +24,11 @@ const PAGE_LOAD_TIMEOUT_MS = 30_000;
 const DRIVER_READY_MS = 10_000;
 
 /** WebKitGTK's MiniBrowser under WebKitWebDriver, on an X display (its own Xvfb unless DISPLAY is set). */
-export async function launchWebKitGtk(miniBrowser: string, source: string): Promise<EngineSession> {
+export async function launchWebKitGtk(miniBrowser: string, source: string, network?: LabNetwork): Promise<EngineSession> {
   const display = await acquireDisplay();
   try {
-    const main = await WebDriverBrowser.start(miniBrowser, display.name);
-    return new WebKitGtkSession(main, display, miniBrowser, source);
+    const main = await WebDriverBrowser.start(miniBrowser, display.name, network);
+    return new WebKitGtkSession(main, display, miniBrowser, source, network);
   } catch (error) {
     await display.stop();
     throw error;
@@ -47,9 +47,13 @@ class WebKitGtkSession implements EngineSession {
     private readonly display: XDisplay,
     readonly executable: string,
     readonly source: string,
+    private readonly labNetwork?: LabNetwork,
   ) {
     this.version = main.version;
+    this.network = labNetwork && `WebKitGTK: every host but the lab's own *.localhost names through the lab's mapping proxy (${labNetwork.proxy}; the W3C WebDriver \`proxy\` capability, manual, for http and https); the run's certificates accepted for the session (WebDriver acceptInsecureCerts), which leaves isSecureContext, Secure cookies and mixed-content blocking as they are.`;
   }
+
+  readonly network: string | undefined;
 
   async openPage(origin: string, options: OpenPageOptions): Promise<ProbePage> {
     if (this.closing) throw new Error('the WebKit session is closed');
@@ -59,7 +63,7 @@ class WebKitGtkSession implements EngineSession {
       // 0.45 s with the first probe, measured here). MiniBrowser --automation keeps website
       // data in memory, so it starts with no cookies, cache or storage and shares none
       // with other pages.
-      const browser = await WebDriverBrowser.start(this.executable, this.display.name);
+      const browser = await WebDriverBrowser.start(this.executable, this.display.name, this.labNetwork);
       this.freshBrowsers.add(browser);
       try {
         if (this.closing) throw new Error('the WebKit session is closed');
@@ -87,7 +91,7 @@ class WebKitGtkSession implements EngineSession {
   async openContext(options: { visitFirst?: string }): Promise<ProbeContext> {
     if (this.closing) throw new Error('the WebKit session is closed');
     // As for a fresh page: a browser of its own is the only jar of its own WebKitWebDriver offers.
-    const browser = await WebDriverBrowser.start(this.executable, this.display.name);
+    const browser = await WebDriverBrowser.start(this.executable, this.display.name, this.labNetwork);
     this.freshBrowsers.add(browser);
     const stop = async () => {
       this.freshBrowsers.delete(browser);
@@ -166,7 +170,7 @@ class WebDriverBrowser {
     readonly version: string,
   ) {}
 
-  static async start(miniBrowser: string, display: string): Promise<WebDriverBrowser> {
+  static async start(miniBrowser: string, display: string, network?: LabNetwork): Promise<WebDriverBrowser> {
     const { driver, port } = await startDriver(display);
     try {
       const { default: WebDriver } = await loadWebDriver();
@@ -179,7 +183,7 @@ class WebDriverBrowser {
         // Never re-send a command: a re-sent script would run its probes twice.
         connectionRetryCount: 0,
         connectionRetryTimeout: SCRIPT_TIMEOUT_MS + 10_000,
-        capabilities: sessionCapabilities(miniBrowser),
+        capabilities: sessionCapabilities(miniBrowser, network),
       });
       await client.setTimeouts(0, PAGE_LOAD_TIMEOUT_MS, SCRIPT_TIMEOUT_MS);
       const version = String(client.capabilities.browserVersion ?? '');
@@ -275,13 +279,15 @@ function loadWebDriver(): Promise<typeof import('webdriver')> {
 
 type Capabilities = Parameters<(typeof import('webdriver'))['default']['newSession']>[0]['capabilities'];
 
-function sessionCapabilities(miniBrowser: string): Capabilities {
+function sessionCapabilities(miniBrowser: string, network: LabNetwork | undefined): Capabilities {
   // webkitgtk:browserOptions is WebKitGTK's own capability, unknown to the webdriver package's types.
   const capabilities: Record<string, unknown> = {
     browserName: 'MiniBrowser',
     'webkitgtk:browserOptions': { binary: miniBrowser, args: ['--automation'] },
     // The webdriver package asks for a BiDi session unless told not to; WebKitGTK's driver refuses that request.
     'wdio:enforceWebDriverClassic': true,
+    // https://w3c.github.io/webdriver/#proxy: http and https through the lab's mapping proxy, the lab's own names direct.
+    ...(network ? { proxy: { proxyType: 'manual', httpProxy: network.proxy, sslProxy: network.proxy, noProxy: [...network.direct] }, acceptInsecureCerts: true } : {}),
   };
   return capabilities as Capabilities;
 }

@@ -7,7 +7,7 @@
  * it, with the line it is on.
  */
 
-import { SAMPLE_ORIGINS, staysInLab } from '../../../harness/core/origins.ts';
+import { SAMPLE_ORIGINS, staysInLab, type OriginTable } from '../../../harness/core/origins.ts';
 import type { LintProblem, ProxyLevel } from '../proxy.ts';
 
 /** Directives that change what a request or a response looks like, and nothing else. */
@@ -120,7 +120,7 @@ function tokenize(snippet: string, problems: LintProblem[]): Token[] {
 }
 
 /** Problems with a snippet given at `level`; an empty list means it may go into the config. */
-export function lintSnippet(snippet: string, level: ProxyLevel): LintProblem[] {
+export function lintSnippet(snippet: string, level: ProxyLevel, origins?: OriginTable): LintProblem[] {
   const problems: LintProblem[] = [];
   const tokens = tokenize(snippet, problems);
   // Each open block: is its body directives, or data (the body of a map)?
@@ -129,7 +129,7 @@ export function lintSnippet(snippet: string, level: ProxyLevel): LintProblem[] {
   let current: string | undefined;
   let statement: Token[] = [];
   const endStatement = () => {
-    if (statement.length > 0 && blocks.at(-1) !== 'data') problems.push(...redirectProblems(statement));
+    if (statement.length > 0 && blocks.at(-1) !== 'data') problems.push(...redirectProblems(statement, origins));
     statement = [];
   };
   for (const token of tokens) {
@@ -186,29 +186,29 @@ const REDIRECT_CODES = new Set(['301', '302', '303', '307', '308']);
  * `rewrite … URL`) is followed by the browser, so it must lead back into the
  * lab: a path, or the request's own scheme and host, or a lab placeholder.
  */
-function redirectProblems(statement: readonly Token[]): LintProblem[] {
+function redirectProblems(statement: readonly Token[], origins: OriginTable | undefined): LintProblem[] {
   const [name, ...args] = statement.map((t) => unquote(t.text));
   let target: string | undefined;
   // A Location or Refresh header that a snippet adds redirects the browser as well as `return` does.
   if (name?.toLowerCase() === 'add_header' && /^(location|content-location|refresh)$/i.test(args[0] ?? '')) {
     target = /^refresh$/i.test(args[0]!) ? (args[1] ?? '').replace(/^\s*\d+\s*;?\s*(url=)?/i, '') : args[1];
-    if (target === undefined || target === '' || redirectStaysInLab(target, false)) return [];
+    if (target === undefined || target === '' || redirectStaysInLab(target, false, origins)) return [];
     return [{ line: statement[0]!.line, message: `\`add_header ${args[0]}\` to \`${target}\` may lead the browser out of the lab: name a path (/…), $scheme://$host/…, or {api}, {apiOrigin}, {app} or {evil}` }];
   }
   if (name?.toLowerCase() === 'return') target = args.length === 1 && !/^\d+$/.test(args[0]!) ? args[0] : REDIRECT_CODES.has(args[0] ?? '') ? args[1] : undefined;
   else if (name?.toLowerCase() === 'rewrite') target = args[1];
-  if (target === undefined || redirectStaysInLab(target, name!.toLowerCase() === 'rewrite')) return [];
-  return [{ line: statement[0]!.line, message: `\`${name}\` to \`${target}\` may lead the browser out of the lab: redirect to a path (/…), to $scheme://$host/…, or to {api}, {apiOrigin}, {app} or {evil}` }];
+  if (target === undefined || redirectStaysInLab(target, name!.toLowerCase() === 'rewrite', origins)) return [];
+  return [{ line: statement[0]!.line, message: `\`${name}\` to \`${target}\` may lead the browser out of the lab: redirect to a path (/…), to $scheme://$host/…, or to {api}, {apiOrigin}, {app}, {evil} or an origin the scenario declares` }];
 }
 
-function redirectStaysInLab(target: string, isRewrite: boolean): boolean {
+function redirectStaysInLab(target: string, isRewrite: boolean, origins: OriginTable | undefined): boolean {
   // A rewrite's replacement that is no URL is a path rewrite inside nginx, not a redirect.
   if (isRewrite && !/^(https?:|\$scheme|\{)/i.test(target)) return true;
   // The request's own scheme and host name the lab's API; any other variable could be anything,
   // so it may only stand inside a path that has already begun (`/x$uri`, never `$x` or `/$x`).
-  const known = target.replace(/\$\{?scheme\}?/g, 'http').replace(/\$\{?(http_host|host)\}?/g, new URL(SAMPLE_ORIGINS.apiOrigin).host);
+  const known = target.replace(/\$\{?scheme\}?/g, 'http').replace(/\$\{?(http_host|host)\}?/g, new URL(SAMPLE_ORIGINS.apiOrigin!).host);
   if (known.includes('$') && !/^\/[^/\\$]/.test(known.replace(/^https?:\/\/[^/]*/, '/x'))) return false;
-  return staysInLab(known);
+  return staysInLab(known, origins);
 }
 
 function unquote(text: string): string {
