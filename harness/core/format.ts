@@ -43,13 +43,34 @@ export interface ServerSetup {
   policyAt?: 'app' | 'proxy' | 'both';
   /** Behind a proxy: `down` puts nothing behind it, so the proxy answers by itself (nginx 502, Apache 503). */
   upstream?: 'up' | 'down';
+  /** What the lab's handler answers on every path `responses` does not name (default: 200, `{"ok":true}`). */
   response?: HandlerResponse;
+  /**
+   * What the lab's handler answers on one path below the scenario's mount
+   * (`/old` answers `/s/<id>/old`), by that path exactly: it starts with `/`,
+   * has no query, fragment or `.`/`..` segment (RESPONSE_PATH). Each entry
+   * has the defaults of `response`, not its values. A `Location` it sends
+   * gets the request's query string appended unless it names the cell's
+   * parameter itself, so the redirect's next hop is the same cell's.
+   */
+  responses?: Record<string, HandlerResponse>;
   /** An app stack's or a proxy's own setup, under its name. */
   [stackOrProxy: string]: unknown;
 }
 
 /** The fields of `server:` that every scenario may use; its other keys are app stacks' and proxies' names. */
-export const COMMON_SERVER_FIELDS = ['policy', 'response', 'policyAt', 'upstream'] as const;
+export const COMMON_SERVER_FIELDS = ['policy', 'response', 'responses', 'policyAt', 'upstream'] as const;
+
+/**
+ * A key of `server.responses`: a path below the scenario's mount, written as
+ * the browser sends it, since it is compared with the request's path byte
+ * for byte. It starts with `/` and holds only what a path sends unencoded
+ * (RFC 3986 pchar: letters, digits, `-._~!$&'()*+,;=:@`, `%` and two hex
+ * digits), so no query (`?`), fragment (`#`) or space; and no `.` or `..`
+ * segment (`%2e` counts as a dot), which the browser resolves away before
+ * sending (https://url.spec.whatwg.org/#path-state), so it could never match.
+ */
+export const RESPONSE_PATH = "^(?!.*/(?:\\.|%2[Ee]){1,2}(?:/|$))/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*$";
 
 /** Why `name` cannot name an app stack or a proxy (it would not be a key of its own under `server:`), or undefined when it can. */
 export function extensionNameProblem(name: string): string | undefined {

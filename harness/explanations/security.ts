@@ -15,9 +15,11 @@ import { originPatterns, readsRequestOrigin } from './origin-checks.ts';
  */
 export function securityFindings(
   cells: readonly CellResult[],
-  trustedOrigin: string,
+  /** The site's own page: one origin for every scenario, or each scenario's (a scenario may declare its own `app`). */
+  trusted: string | ((scenario: string) => string),
   serverCode: ReadonlyMap<string, Partial<Record<StackName, string>>>,
 ): SecurityFinding[] {
+  const trustedOrigin = (scenario: string) => (typeof trusted === 'string' ? trusted : trusted(scenario));
   const found = new Map<string, SecurityFinding>();
   const add = (scenario: string, stack: StackName, finding: Finding, cell?: CellResult) => {
     // One finding per origin it names: which origin got in, and with what, is the point.
@@ -33,7 +35,7 @@ export function securityFindings(
     for (const exchange of cell.observed?.exchanges ?? []) {
       const origin = exchange.request.headers.find(([n]) => n.toLowerCase() === 'origin')?.[1];
       if (!origin || !exchange.response) continue;
-      for (const finding of findUnsafeCorsConfig({ requestOrigin: origin, headers: exchange.response.headers }, [trustedOrigin])) {
+      for (const finding of findUnsafeCorsConfig({ requestOrigin: origin, headers: exchange.response.headers }, [trustedOrigin(cell.scenario)])) {
         add(cell.scenario, cell.stack, finding, cell);
       }
     }
@@ -41,7 +43,7 @@ export function securityFindings(
   for (const [scenario, byStack] of serverCode) {
     for (const [stack, code] of Object.entries(byStack) as [StackName, string][]) {
       for (const pattern of originPatterns(code)) {
-        for (const finding of checkOriginPattern(pattern.source, { flags: pattern.flags, allowed: trustedOrigin })) add(scenario, stack, finding);
+        for (const finding of checkOriginPattern(pattern.source, { flags: pattern.flags, allowed: trustedOrigin(scenario) })) add(scenario, stack, finding);
       }
     }
   }

@@ -39,6 +39,8 @@ describe('planning cells', () => {
     expect(plan(scenario({}, [probe(), credentialed]))).toEqual([false, false]);
     // The server may set one: only the credentialed request could carry it back.
     expect(plan(scenario({ response: { headers: { 'Set-Cookie': 'a=1' } } }, [probe(), credentialed]))).toEqual([false, true]);
+    // On one path only, too.
+    expect(plan(scenario({ responses: { '/login': { headers: { 'Set-Cookie': 'a=1' } } } }, [probe(), credentialed]))).toEqual([false, true]);
     // The scenario sets cookies first-party: every cell gets its own jar.
     expect(plan({ ...scenario({}, [probe(), credentialed]), cookies: [{ name: 'a' }] })).toEqual([true, true]);
   });

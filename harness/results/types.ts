@@ -221,7 +221,10 @@ export interface ScenarioInfo {
   stacks: StackName[];
   /** The setup code each stack ran, in that stack's idiom. */
   serverCode: Partial<Record<StackName, string>>;
+  /** `server.response`, with its defaults. */
   response: Required<HandlerResponse>;
+  /** `server.responses`, each with its defaults, by path below the scenario's mount; absent when the scenario has none. */
+  responses?: Record<string, Required<HandlerResponse>>;
   probes: { name: string; line: number; from: PageOriginName; request: FetchSpec; expect: Expectation; expectFor: ExpectationOverride[]; deviations: Deviation[] }[];
 }
 

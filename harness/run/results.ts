@@ -11,7 +11,7 @@ import type { Scenario } from '../core/format.ts';
 import type { RunStartInfo } from '../reporters/reporter.ts';
 import { RESULTS_SCHEMA_VERSION, type CellResult, type NetworkInfo, type RunResults, type ScenarioInfo, type StackInfo } from '../results/types.ts';
 import type { GatewayRefusal } from '../../servers/gateway/gateway.ts';
-import { resolveResponse } from '../../servers/apps/app-stack.ts';
+import { resolveAnswers } from '../../servers/apps/app-stack.ts';
 import type { StackRuntime } from '../../servers/runtimes/runtime.ts';
 import { stackInfo, type Lab } from './start-servers.ts';
 import type { ExecutedCells } from './execute.ts';
@@ -43,7 +43,7 @@ export function runResults(run: PreparedRun, started: StartedRun, executed: Exec
     scenarios: scenarioInfos,
     cells,
     engineDisagreements: engineDisagreements(cells),
-    securityFindings: securityFindings(cells, lab.pageOrigins.app, new Map(scenarioInfos.map((s) => [s.id, s.serverCode]))),
+    securityFindings: securityFindings(cells, (id) => options.scenarios.find((s) => s.id === id)?.origins?.app ?? lab.pageOrigins.app, new Map(scenarioInfos.map((s) => [s.id, s.serverCode]))),
     ...(options.curriculum ? { curriculum: curriculumResults(options.curriculum, cells) } : {}),
     summary: {
       total: cells.length,
@@ -119,7 +119,7 @@ function scenarioInfo(scenario: Scenario, lab: Lab, runtime: StackRuntime): Scen
     tags: scenario.tags ?? [],
     stacks: stacksFor(scenario, runtime.variants),
     serverCode,
-    response: resolveResponse(scenario.server.response),
+    ...resolveAnswers(scenario.server.response, scenario.server.responses),
     probes: scenario.probes.map((p, i) => ({
       name: probeName(p),
       line: scenario.probeLines[i] ?? 1,

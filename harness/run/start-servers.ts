@@ -11,7 +11,7 @@ import { stackDefinition } from '../../servers/apps/catalog.ts';
 import { proxyDefinition } from '../../servers/proxies/catalog.ts';
 import { stackLabel } from '../../servers/labels.ts';
 import { freePort } from '../system/listen.ts';
-import { resolveResponse, type ScenarioMount, type StartedStack } from '../../servers/apps/app-stack.ts';
+import { resolveAnswers, type ScenarioMount, type StartedStack } from '../../servers/apps/app-stack.ts';
 import { proxySetupOf, type ProxyLocation, type ProxyLocations, type ProxyScenarioInput } from '../../servers/proxies/proxy.ts';
 import { splitStack, type AppStackName, type ProxyName, type StackName, type ProxyVariants } from '../core/names.ts';
 import type { Policy, Scenario } from '../core/format.ts';
@@ -130,7 +130,8 @@ async function startApp(app: AppStackName, scenarios: Scenario[], entry: Running
     const policy = appPolicy(scenario, layer);
     const rendered = stack.render({ policy: policy && expandDeep(policy, values), raw: expandDeep(scenario.server[app], values) });
     entry.code.set(scenario.id, rendered);
-    return { scenarioId: scenario.id, prefix: mountPath(scenario.id), code: rendered, response: resolveResponse(expandDeep(scenario.server.response, values)) };
+    const answers = resolveAnswers(expandDeep(scenario.server.response, values), expandDeep(scenario.server.responses, values));
+    return { scenarioId: scenario.id, prefix: mountPath(scenario.id), code: rendered, ...answers };
   });
   const started = await runtime.startApp(entry.name, app, { host: defaults.bindAddress, mounts, handlerLog: entry.handlerLog, origins: entry.origins });
   cleanup.add(`the ${app} server`, () => started.stop());

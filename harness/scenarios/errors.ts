@@ -18,10 +18,14 @@ export class ScenarioValidationError extends Error {
   }
 }
 
+/** A key that reads as one word after a dot; any other (a path such as `/old`, which has dots and slashes of its own) is quoted in brackets. */
+const PLAIN_KEY = /^[^\s./[\]"]+$/;
+
 export function fieldPath(segments: readonly (string | number)[]): string {
   let out = '';
   for (const segment of segments) {
     if (typeof segment === 'number') out += `[${segment}]`;
+    else if (!PLAIN_KEY.test(segment)) out += `[${JSON.stringify(segment)}]`;
     else out += out === '' ? segment : `.${segment}`;
   }
   return out;

@@ -105,12 +105,73 @@ describe('what a scenario may make the browser contact', () => {
     expect(await problemsOf(withLocation('/relative'))).toEqual([]);
   });
 
+  it('refuses a redirect out of the lab on any path of server.responses, at its line', async () => {
+    const text = valid.replace('server:\n', 'server:\n  responses:\n    /in: { status: 302, headers: { Location: "new" } }\n    /out:\n      status: 302\n      headers: { Location: "https://example.com/x" }\n');
+    expect(await problemsOf(text)).toEqual([
+      { file: 'scenarios/topic/case.yaml', line: 8, column: 28, field: 'server.responses["/out"].headers.Location', message: expect.stringMatching(/must point into the lab/) },
+    ]);
+    const refresh = valid.replace('server:\n', 'server:\n  responses: { /r: { headers: { Refresh: "0; url=//example.com/" } } }\n');
+    expect((await problemsOf(refresh)).map((p) => p.field)).toEqual(['server.responses["/r"].headers.Refresh']);
+  });
+
+  it('flags an unknown placeholder in a redirect, which would otherwise be a relative path that stays in the lab', async () => {
+    const text = valid.replace('server:\n', 'server:\n  responses: { /old: { status: 302, headers: { Location: "{apx}/new" } } }\n');
+    expect(await problemsOf(text)).toEqual([expect.objectContaining({ field: 'server.responses["/old"].headers.Location', message: expect.stringMatching(/unknown placeholder \{apx\}/) })]);
+  });
+
   it('reads a redirect the way the browser does: a backslash, userinfo or a tab cannot lead out of the lab', async () => {
     const withLocation = (location: string) => valid.replace('server:\n', `server:\n  response: { status: 302, headers: { Location: ${JSON.stringify(location)} } }\n`);
     for (const escape of ['/\\example.com/x', '/\t/example.com/x', '{apiOrigin}@example.com/x', '{apiOrigin}.example.com/', '{app}:80@example.com']) {
       expect((await problemsOf(withLocation(escape))).map((p) => p.field), escape).toEqual(['server.response.headers.Location']);
     }
     expect(await problemsOf(withLocation('{api}/a\\b'))).toEqual([]);
+  });
+});
+
+describe('answers by path (server.responses)', () => {
+  const withResponses = (entries: string) => valid.replace('server:\n', `server:\n  responses:\n${entries}`);
+
+  it('loads paths below the mount, each with an answer', async () => {
+    const { scenario, problems } = await parseScenario(withResponses('    /old: { status: 302, headers: { Location: "{api}/new" } }\n    /new/data: { body: moved }\n    /: {}\n'), 'scenarios/topic/case.yaml', 'scenarios');
+    expect(problems).toEqual([]);
+    expect(scenario!.server.responses).toEqual({ '/old': { status: 302, headers: { Location: '{api}/new' } }, '/new/data': { body: 'moved' }, '/': {} });
+  });
+
+  it.each([
+    ['old', 'does not start with /', 'server.responses.old'],
+    ['/old?page=2', 'has a query', 'server.responses["/old?page=2"]'],
+    ['/old#top', 'has a fragment', 'server.responses["/old#top"]'],
+    ['/a/../b', 'has a .. segment', 'server.responses["/a/../b"]'],
+    ['/a/%2e%2e', 'has a .. segment, percent-encoded', 'server.responses["/a/%2e%2e"]'],
+    ['/.', 'has a . segment', 'server.responses["/."]'],
+    ['/a b', 'has a space', 'server.responses["/a b"]'],
+    ['/caf\u00e9', 'is not sent as written', 'server.responses["/caf\u00e9"]'],
+  ])('refuses the path %j (it %s) at its key, naming the field', async (key, _why, field) => {
+    const text = withResponses(`    /ok: { body: fine }\n    ${JSON.stringify(key)}: { status: 302 }\n`);
+    const problems = await problemsOf(text);
+    expect(problems).toEqual([
+      { file: 'scenarios/topic/case.yaml', line: 6, column: 5, field, message: expect.stringMatching(/^invalid key .*: A path below the scenario's mount, compared with the request's path exactly/) },
+    ]);
+  });
+
+  it('finds the bad key on its own line in a block mapping', async () => {
+    const problems = await problemsOf(withResponses('    /ok:\n      body: fine\n    /bad?x:\n      status: 302\n'));
+    expect(problems).toEqual([expect.objectContaining({ line: 7, column: 5, field: 'server.responses["/bad?x"]' })]);
+  });
+
+  it('checks each answer as server.response is checked: status, header names and values', async () => {
+    const problems = await problemsOf(withResponses('    /a: { status: 99 }\n    /b: { headers: { "X-A": "1\\r\\nX-Injected: 1" } }\n    /c: { headers: { "Bad Name": "1" } }\n    /d: { bdy: x }\n'));
+    expect(problems.map((p) => [p.line, p.field])).toEqual([
+      [5, 'server.responses["/a"].status'],
+      [6, 'server.responses["/b"].headers.X-A'],
+      [7, 'server.responses["/c"].headers["Bad Name"]'],
+      [8, 'server.responses["/d"].bdy'],
+    ]);
+    expect(problems[1]!.message).toMatch(/no CR, LF or NUL/);
+  });
+
+  it('refuses an empty mapping', async () => {
+    expect((await problemsOf(valid.replace('server:\n', 'server:\n  responses: {}\n'))).map((p) => p.field)).toEqual(['server.responses']);
   });
 });
 

@@ -11,7 +11,7 @@ import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import { proxiesUsed } from '../../servers/proxies/locate.ts';
 import { PROXY_LEVELS, proxySetupOf } from '../../servers/proxies/proxy.ts';
 import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
-import type { Expectation, Scenario, ScenarioFile, WireHeaders } from '../core/format.ts';
+import type { Expectation, HandlerResponse, Scenario, ScenarioFile, WireHeaders } from '../core/format.ts';
 import { READ_FIELDS, impliedResult, mergeExpectation } from './expectations.ts';
 import { scenarioSchema } from './schema.ts';
 
@@ -327,7 +327,8 @@ function simplifyErrors(errors: ErrorObject[]): ErrorObject[] {
   const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
   return errors.filter((e) => {
     if (e.keyword === 'oneOf') return true;
-    if (e.keyword === 'not' || e.keyword === 'allOf' || e.keyword === 'if') return false;
+    // A bad key is reported by the error of its own check (which carries the key); this one only says that one failed.
+    if (e.keyword === 'not' || e.keyword === 'allOf' || e.keyword === 'if' || e.keyword === 'propertyNames') return false;
     return !oneOfs.some((o) => e.instancePath === o.instancePath || e.instancePath.startsWith(`${o.instancePath}/`));
   });
 }
@@ -336,6 +337,10 @@ function describeError(e: ErrorObject): { field: (string | number)[]; key?: stri
   const segments = pointerSegments(e.instancePath);
   const description = (e.parentSchema as { description?: string } | undefined)?.description;
   const params = e.params as Record<string, unknown>;
+  // A key that fails `propertyNames` (a header name, a path of server.responses): at the key, named.
+  if (e.propertyName !== undefined) {
+    return { field: [...segments, e.propertyName], key: e.propertyName, message: `invalid key ${JSON.stringify(e.propertyName)}${description ? `: ${description}` : ''}` };
+  }
   switch (e.keyword) {
     case 'additionalProperties': {
       const name = String(params.additionalProperty);
@@ -490,12 +495,20 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
       problems.push({ segments, message: `unknown placeholder {${name}}; use {app}, {evil}, {api}, {apiOrigin}, {mount}${declared.map((n) => `, {${n}}`).join('')} or declare \`${name}\` under origins:` });
     }
   };
-  // A redirect the app sends is followed by the browser: it may only lead back into the lab.
-  for (const [name, value] of Object.entries(data.server.response?.headers ?? {})) {
-    if (!['location', 'refresh', 'content-location'].includes(name.toLowerCase())) continue;
-    const target = name.toLowerCase() === 'refresh' ? value.replace(/^\s*\d+\s*;?\s*(url=)?/i, '') : value;
-    if (target !== '' && !staysInLab(target, data.origins)) {
-      problems.push({ segments: ['server', 'response', 'headers', name], message: `must point into the lab ({api}, {apiOrigin}, {app}, {evil}, an origin declared under origins:, or a path starting with /): the browser follows it, and tests contact nothing but loopback` });
+  // A redirect the app sends is followed by the browser: it may only lead back into the lab, from server.response and from every path of server.responses.
+  const answers: [(string | number)[], HandlerResponse | undefined][] = [
+    [['server', 'response'], data.server.response],
+    ...Object.entries(data.server.responses ?? {}).map(([at, answer]): [(string | number)[], HandlerResponse] => [['server', 'responses', at], answer]),
+  ];
+  for (const [where, answer] of answers) {
+    for (const [name, value] of Object.entries(answer?.headers ?? {})) {
+      if (!['location', 'refresh', 'content-location'].includes(name.toLowerCase())) continue;
+      const target = name.toLowerCase() === 'refresh' ? value.replace(/^\s*\d+\s*;?\s*(url=)?/i, '') : value;
+      const segments = [...where, 'headers', name];
+      placeholderCheck(target, segments);
+      if (target !== '' && !staysInLab(target, data.origins)) {
+        problems.push({ segments, message: `must point into the lab ({api}, {apiOrigin}, {app}, {evil}, an origin declared under origins:, or a path starting with /): the browser follows it, and tests contact nothing but loopback` });
+      }
     }
   }
   const origins = data.server.policy?.origin;

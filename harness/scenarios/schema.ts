@@ -7,8 +7,9 @@
  * `# yaml-language-server: $schema=../schema.json` line), and schema.test.ts
  * fails when that file is out of date.
  */
+import { defaults } from '../config/defaults.ts';
 import { PAGE_ORIGINS } from '../core/names.ts';
-import type { JsonSchema, SetupSchema } from '../core/format.ts';
+import { RESPONSE_PATH, type JsonSchema, type SetupSchema } from '../core/format.ts';
 import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
 import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import { stackNames } from '../../servers/labels.ts';
@@ -191,12 +192,25 @@ const VALUES: Record<string, JsonSchema> = {
       body: { type: 'string', description: 'Body the handler sends (default: {"ok":true}).' },
     },
   },
+  responsePath: {
+    type: 'string',
+    pattern: RESPONSE_PATH,
+    description: "A path below the scenario's mount, compared with the request's path exactly: it starts with /, and holds only letters, digits, -._~!$&'()*+,;=:@/ and %XX escapes (no query, no fragment, no space), and no . or .. segment",
+  },
 };
 
 /** `server:`'s own fields: the policy and the response first, then the app stacks' parts, then the fields about proxies, then the proxies' parts. */
 const SERVER_FIELDS: Record<string, JsonSchema> = {
   policy: { $ref: '#/definitions/policy', description: 'One CORS intent that every stack renders in its own idiom.' },
-  response: { $ref: '#/definitions/response', description: "What the app's handler answers." },
+  response: { $ref: '#/definitions/response', description: "What the app's handler answers (on every path that responses does not name)." },
+  responses: {
+    type: 'object',
+    minProperties: 1,
+    propertyNames: { $ref: '#/definitions/responsePath' },
+    additionalProperties: { $ref: '#/definitions/response' },
+    description:
+      `What the app's handler answers on one path below the scenario's mount, by that path exactly (/old answers {api}/old), instead of response; each entry has response's defaults. A Location it sends gets the request's query appended unless it has ${defaults.cellParam}, so a redirect's next hop is the same cell's.`,
+  },
 };
 const PROXY_FIELDS: Record<string, JsonSchema> = {
   policyAt: {

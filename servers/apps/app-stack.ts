@@ -1,3 +1,4 @@
+import { defaults } from '../../harness/config/defaults.ts';
 import type { LabOrigins } from '../../harness/core/origins.ts';
 import type { AppStackName } from '../../harness/core/names.ts';
 import type { HandlerResponse, Policy, SetupProblem, SetupSchema } from '../../harness/core/format.ts';
@@ -14,14 +15,21 @@ export interface StackSetup<Raw = unknown> {
   raw?: Raw;
 }
 
-/** One scenario's app on a stack's server. */
-export interface ScenarioMount {
+/** What a scenario's handler answers, each answer resolved (resolveAnswers). */
+export interface HandlerAnswers {
+  /** `server.response`: the answer for every path `responses` does not name. */
+  response: Required<HandlerResponse>;
+  /** `server.responses`: the answer for one path below the mount (`/old`), by that path exactly; none when absent. */
+  responses?: Record<string, Required<HandlerResponse>>;
+}
+
+/** One scenario's app on a stack's server. Its handler answers with answerForTarget(mount, target). */
+export interface ScenarioMount extends HandlerAnswers {
   scenarioId: string;
   /** Path the scenario's app is mounted at, e.g. `/s/preflight.put`. */
   prefix: string;
   /** The code that sets the app up, in this stack's idiom (what the report shows). */
   code: string;
-  response: HandlerResponse;
 }
 
 export interface StackStartOptions {
@@ -92,6 +100,69 @@ export function resolveResponse(response: HandlerResponse | undefined): Required
     headers: response?.headers ?? DEFAULT_RESPONSE.headers,
     body: response?.body ?? DEFAULT_RESPONSE.body,
   };
+}
+
+/** `server.response` and `server.responses` as the handler uses them: each answer on its own defaults (an entry does not inherit from `response`). */
+export function resolveAnswers(response: HandlerResponse | undefined, responses: Record<string, HandlerResponse> | undefined): HandlerAnswers {
+  const resolved: HandlerAnswers = { response: resolveResponse(response) };
+  if (responses) resolved.responses = Object.fromEntries(Object.entries(responses).map(([at, r]) => [at, resolveResponse(r)]));
+  return resolved;
+}
+
+/*
+ * What the lab's own handler answers, on every stack. The Express and
+ * Fastify handlers call these; Next.js runs its handler in its own process
+ * from plain JavaScript, servers/apps/next/template/corslab/answer.js, which
+ * is the same logic line for line (next/answer.test.ts holds the two to the
+ * same answers).
+ */
+
+/**
+ * The answer for a request whose path below the scenario's mount is
+ * `pathBelowMount` (undefined: the request is not below it) and whose query
+ * string is `query` (without `?`): the `responses` entry for that path
+ * exactly, else `response`.
+ *
+ * Every request a cell makes carries `corslab_cell=<token>` in its query,
+ * and the recorder attributes exchanges by it. A redirect's next hop is a
+ * request the browser makes to the Location, with that URL's query only; so
+ * a Location without the parameter gets the request's own query string
+ * appended (after `?`, or `&` when it has a query), and the next hop is the
+ * same cell's. A Location that already names the parameter is left as it is.
+ */
+export function answerFor(answers: HandlerAnswers, pathBelowMount: string | undefined, query: string, cellParam: string = defaults.cellParam): Required<HandlerResponse> {
+  const own = pathBelowMount !== undefined && answers.responses !== undefined && Object.hasOwn(answers.responses, pathBelowMount);
+  const answer = own ? answers.responses![pathBelowMount]! : answers.response;
+  if (query === '') return answer;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(answer.headers)) headers[name] = name.toLowerCase() === 'location' ? withCellQuery(value, query, cellParam) : value;
+  return { ...answer, headers };
+}
+
+/** A request target (`/s/x/old?corslab_cell=abc`) split into its path below the mount at `prefix` (undefined when not below it) and its query (without `?`). */
+export function splitTarget(prefix: string, target: string): { pathBelowMount: string | undefined; query: string } {
+  const mark = target.indexOf('?');
+  const path = mark === -1 ? target : target.slice(0, mark);
+  const query = mark === -1 ? '' : target.slice(mark + 1);
+  const below = path === prefix || path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined;
+  return { pathBelowMount: below, query };
+}
+
+/** What the handler of the scenario mounted at `mount.prefix` answers to a request for `target` (path and query, as on the request line). */
+export function answerForTarget(mount: HandlerAnswers & { prefix: string }, target: string, cellParam: string = defaults.cellParam): Required<HandlerResponse> {
+  const { pathBelowMount, query } = splitTarget(mount.prefix, target);
+  return answerFor(mount, pathBelowMount, query, cellParam);
+}
+
+/** `location` with `query` appended unless its own query already has `cellParam` (read as the recorder reads it); a fragment stays last. */
+function withCellQuery(location: string, query: string, cellParam: string): string {
+  const hash = location.indexOf('#');
+  const url = hash === -1 ? location : location.slice(0, hash);
+  const fragment = hash === -1 ? '' : location.slice(hash);
+  const mark = url.indexOf('?');
+  if (mark !== -1 && new URLSearchParams(url.slice(mark + 1)).has(cellParam)) return location;
+  const separator = mark === -1 ? '?' : url.endsWith('?') || url.endsWith('&') ? '' : '&';
+  return `${url}${separator}${query}${fragment}`;
 }
 
 /** The methods the catch-all routes answer. OPTIONS is left to the CORS layer (or to the framework's default). */

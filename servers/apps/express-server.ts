@@ -3,12 +3,13 @@ import express, { type Request, type Response } from 'express';
 import { closeServer, listenOnFreePort } from '../../harness/system/listen.ts';
 import { stackCodeFunction } from './code.ts';
 import type { HandlerLog } from './handler-log.ts';
-import type { StackStartOptions, StartedStack } from './app-stack.ts';
-import type { HandlerResponse } from '../../harness/core/format.ts';
+import { answerForTarget, type ScenarioMount, type StackStartOptions, type StartedStack } from './app-stack.ts';
 
-function expressHandler(log: HandlerLog, response: Required<HandlerResponse>) {
+function expressHandler(log: HandlerLog, mount: ScenarioMount) {
   return async (req: Request, res: Response): Promise<void> => {
     await log.mark(req.headers);
+    // originalUrl: the whole request target, whatever routers the scenario's code mounted the handler under.
+    const response = answerForTarget(mount, req.originalUrl);
     res.status(response.status);
     for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
     res.end(response.body);
@@ -29,7 +30,7 @@ export async function startExpress(options: StackStartOptions, corsLibrary: unkn
   for (const mount of options.mounts) {
     const app = express();
     try {
-      const handler = expressHandler(options.handlerLog, mount.response as Required<HandlerResponse>);
+      const handler = expressHandler(options.handlerLog, mount);
       await stackCodeFunction(mount.code)(app, corsLibrary, handler, options.origins);
       root.use(mount.prefix, app);
     } catch (error) {

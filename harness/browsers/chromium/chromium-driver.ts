@@ -51,7 +51,7 @@ export const chromiumDriver: EngineDriver = {
     const browser = await chromium.launch({
       executablePath: executable,
       args: [...CHROMIUM_LAUNCH_ARGS, ...(network ? chromiumTrustArgs(network) : [])],
-      ...(network ? { proxy: { server: `http://${network.proxy}`, bypass: network.direct.join(',') } } : {}),
+      ...(network ? { proxy: { server: `http://${network.proxy}`, bypass: chromiumBypass(network) } } : {}),
       headless: true,
       handleSIGINT: false,
       handleSIGTERM: false,
@@ -71,6 +71,17 @@ export const chromiumDriver: EngineDriver = {
  */
 function chromiumTrustArgs(network: LabNetwork): string[] {
   return [`--ignore-certificate-errors-spki-list=${network.spkiHashes.join(',')}`];
+}
+
+/**
+ * The lab's names go direct; everything else, loopback names included
+ * (`localhost:5173` may be a declared origin), through the proxy. Chromium
+ * bypasses loopback by itself unless `<-loopback>` says not to, and it reads
+ * the rules in order with the last match winning, so `<-loopback>` comes
+ * first and the lab's own names after it.
+ */
+function chromiumBypass(network: LabNetwork): string {
+  return ['<-loopback>', ...network.direct].join(',');
 }
 
 function chromiumRouting(network: LabNetwork): string {

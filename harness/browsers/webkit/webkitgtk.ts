@@ -50,7 +50,7 @@ class WebKitGtkSession implements EngineSession {
     private readonly labNetwork?: LabNetwork,
   ) {
     this.version = main.version;
-    this.network = labNetwork && `WebKitGTK: every host but the lab's own *.localhost names through the lab's mapping proxy (${labNetwork.proxy}; the W3C WebDriver \`proxy\` capability, manual, for http and https); the run's certificates accepted for the session (WebDriver acceptInsecureCerts), which leaves isSecureContext, Secure cookies and mixed-content blocking as they are.`;
+    this.network = labNetwork && `WebKitGTK: every host but the lab's own *.localhost names through the lab's mapping proxy (${labNetwork.proxy}; MiniBrowser's --proxy and --ignore-host, since the WebDriver proxy capability speaks TLS to an https proxy); the run's certificates accepted by MiniBrowser's --ignore-tls-errors, which leaves isSecureContext, Secure cookies and mixed-content blocking as they are.`;
   }
 
   readonly network: string | undefined;
@@ -283,13 +283,26 @@ function sessionCapabilities(miniBrowser: string, network: LabNetwork | undefine
   // webkitgtk:browserOptions is WebKitGTK's own capability, unknown to the webdriver package's types.
   const capabilities: Record<string, unknown> = {
     browserName: 'MiniBrowser',
-    'webkitgtk:browserOptions': { binary: miniBrowser, args: ['--automation'] },
+    'webkitgtk:browserOptions': { binary: miniBrowser, args: ['--automation', ...(network ? miniBrowserNetworkArgs(network) : [])] },
     // The webdriver package asks for a BiDi session unless told not to; WebKitGTK's driver refuses that request.
     'wdio:enforceWebDriverClassic': true,
-    // https://w3c.github.io/webdriver/#proxy: http and https through the lab's mapping proxy, the lab's own names direct.
-    ...(network ? { proxy: { proxyType: 'manual', httpProxy: network.proxy, sslProxy: network.proxy, noProxy: [...network.direct] }, acceptInsecureCerts: true } : {}),
+    ...(network ? { acceptInsecureCerts: true } : {}),
   };
   return capabilities as Capabilities;
+}
+
+/**
+ * MiniBrowser's own proxy and TLS options. The W3C WebDriver `proxy`
+ * capability does not do here: WebKitGTK's driver makes its `sslProxy` an
+ * https:// proxy, so it speaks TLS to the lab's HTTP proxy instead of
+ * sending CONNECT (measured: the proxy got a TLS handshake, not a request).
+ * And its acceptInsecureCerts did not reach MiniBrowser's automation session
+ * (the lab's https pages did not load with it alone), so MiniBrowser is told
+ * to ignore TLS errors, which leaves an https page an https page: a secure
+ * context whose Secure cookies are kept and whose mixed content is blocked.
+ */
+function miniBrowserNetworkArgs(network: LabNetwork): string[] {
+  return [`--proxy=http://${network.proxy}`, ...network.direct.map((host) => `--ignore-host=${host}`), '--ignore-tls-errors'];
 }
 
 /** Starts WebKitWebDriver on a free loopback port and waits until it answers /status. */

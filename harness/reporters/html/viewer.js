@@ -423,6 +423,19 @@
       h('li', null, h('span', { class: 'muted' }, 'evil '), env.origins.evil),
       apiOrigins.map(([stack, origin]) => h('li', null, h('span', { class: 'muted' }, `api (${stack}) `), origin)),
     );
+    // How each engine reached the lab, and what the mapping proxy refused (nothing of it left the machine).
+    const net = env.network;
+    const network = net
+      ? h(
+          'div',
+          { class: 'network' },
+          h('p', null, h('span', { class: 'muted' }, 'mapping proxy '), h('span', { class: 'mono' }, net.proxy), net.declared.length ? h('span', { class: 'muted' }, ' \u00b7 declared origins ') : null, net.declared.length ? h('span', { class: 'mono' }, net.declared.join(', ')) : null),
+          h('ul', null, env.engines.filter((e) => e.network).map((e) => h('li', { 'data-engine': e.name }, e.network))),
+          net.refused.length
+            ? h('ul', { class: 'refused' }, net.refused.map((r) => h('li', null, h('strong', null, 'refused '), h('span', { class: 'mono' }, `${r.method ? `${r.method} ` : ''}${r.origin}${r.target ? r.target.split('?')[0] : ''}`), ` (${r.count}\u00d7): ${r.reason}`)))
+            : h('p', { class: 'muted' }, 'It refused nothing: no page tried to reach a host outside the lab.'),
+        )
+      : null;
     const dl = h('dl', { class: 'env' });
     /**
      * @param {string} term
@@ -435,6 +448,7 @@
     row('Images (Docker runtime)', images);
     row('Runtime', `Node ${env.node} \u00b7 Playwright ${env.playwright} \u00b7 ${env.platform}`);
     row('Origins', origins);
+    row('Network', network);
     return h(
       'header',
       { class: 'run' },

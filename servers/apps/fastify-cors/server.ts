@@ -3,12 +3,13 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { stackCodeFunction } from '../code.ts';
 import { defaults } from '../../../harness/config/defaults.ts';
 import type { HandlerLog } from '../handler-log.ts';
-import type { StartedStack, StackStartOptions } from '../app-stack.ts';
-import type { HandlerResponse } from '../../../harness/core/format.ts';
+import { answerForTarget, type ScenarioMount, type StartedStack, type StackStartOptions } from '../app-stack.ts';
 
-function fastifyHandler(log: HandlerLog, response: Required<HandlerResponse>) {
+function fastifyHandler(log: HandlerLog, mount: ScenarioMount) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     await log.mark(request.headers);
+    // request.url: the whole request target, the plugin's prefix included.
+    const response = answerForTarget(mount, request.url);
     reply.code(response.status).headers(response.headers);
     return reply.send(response.body);
   };
@@ -23,7 +24,7 @@ export async function start(options: StackStartOptions): Promise<StartedStack> {
   const root = Fastify({ logger: false, keepAliveTimeout: defaults.keepAliveMs });
   const setupErrors = new Map<string, string>();
   for (const mount of options.mounts) {
-    const handler = fastifyHandler(options.handlerLog, mount.response as Required<HandlerResponse>);
+    const handler = fastifyHandler(options.handlerLog, mount);
     root.register(
       async (app) => {
         try {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { defaults } from '../../../harness/config/defaults.ts';
 import { splitParts, type NextPart } from './render.ts';
 import type { LabOrigins } from '../../../harness/core/origins.ts';
-import type { HandlerResponse } from '../../../harness/core/format.ts';
 import type { NextHeaderRule } from './setup.ts';
-import type { ScenarioMount } from '../app-stack.ts';
+import type { HandlerAnswers, ScenarioMount } from '../app-stack.ts';
 
 /**
  * The one Next.js app that serves all of a run's Next scenarios, as files
@@ -14,7 +14,8 @@ import type { ScenarioMount } from '../app-stack.ts';
  *   next.config.mjs                          every scenario's headers(), prefixed by its path; rewrites for pages API routes
  *   jsconfig.json                            `@/` -> the app's folder
  *   corslab/lab.js                           the helpers (template/corslab/lab.js)
- *   corslab/responses.js                     each scenario's server.response, by path
+ *   corslab/answer.js                        what the handler answers (template/corslab/answer.js, app-stack.ts's answerFor in JS)
+ *   corslab/responses.js                     each scenario's server.response and server.responses, by path; the cell parameter
  *   app/s/<scenario>/[[...path]]/route.js    each scenario's route handler
  *   pages/api/s/<scenario>/[[...path]].js    a scenario's pages API route, for its /api/* paths
  *   corslab/s/<scenario>/proxy.js            a scenario's proxy (middleware) function
@@ -61,6 +62,13 @@ export function detokenizeOrigins(text: string, origins: LabOrigins): string {
 }
 
 const LAB_HELPER = readFileSync(new URL('./template/corslab/lab.js', import.meta.url), 'utf8');
+const ANSWER_HELPER = readFileSync(new URL('./template/corslab/answer.js', import.meta.url), 'utf8');
+
+/** A mount's answers with this run's origins as tokens (see ORIGIN_TOKENS), as the generated app carries them. */
+export function tokenizeAnswers(mount: HandlerAnswers, origins: LabOrigins): HandlerAnswers {
+  const answers: HandlerAnswers = { response: mount.response, ...(mount.responses ? { responses: mount.responses } : {}) };
+  return JSON.parse(tokenizeOrigins(JSON.stringify(answers), origins)) as HandlerAnswers;
+}
 
 /** A scenario's folder name (`/s/<this>`): Next would not route a folder starting with `_`, `(`, `[` or `@`, so only plain names pass. */
 const FOLDER = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -108,7 +116,7 @@ export function generateApp(mounts: readonly ScenarioMount[], origins: LabOrigin
   const headerEntries: { prefix: string; rules: NextHeaderRule[] }[] = [];
   const rewrites: { source: string; destination: string }[] = [];
   const proxies: { prefix: string; file: string }[] = [];
-  const responses: Record<string, Required<HandlerResponse>> = {};
+  const answers: Record<string, HandlerAnswers> = {};
 
   for (const mount of [...mounts].sort((a, b) => a.prefix.localeCompare(b.prefix))) {
     const folder = mount.prefix.replace(/^\/s\//, '');
@@ -137,13 +145,17 @@ export function generateApp(mounts: readonly ScenarioMount[], origins: LabOrigin
       files.set(file, parts.middleware);
       proxies.push({ prefix: mount.prefix, file });
     }
-    responses[mount.prefix] = JSON.parse(tokenizeOrigins(JSON.stringify(mount.response), origins)) as Required<HandlerResponse>;
+    answers[mount.prefix] = tokenizeAnswers(mount, origins);
   }
 
   files.set('next.config.mjs', nextConfig(mergeHeaders(headerEntries), rewrites));
   files.set('jsconfig.json', `${JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@/*': ['./*'] } } }, null, 2)}\n`);
   files.set('corslab/lab.js', LAB_HELPER);
-  files.set('corslab/responses.js', `// Each scenario's server.response, by the path it is mounted at.\nexport default ${JSON.stringify(responses, null, 2)}\n`);
+  files.set('corslab/answer.js', ANSWER_HELPER);
+  files.set(
+    'corslab/responses.js',
+    `// Each scenario's server.response and server.responses, by the path it is mounted at.\nexport default ${JSON.stringify(answers, null, 2)}\n\n// The query parameter that attributes a request to its cell (defaults.cellParam).\nexport const cellParam = ${JSON.stringify(defaults.cellParam)}\n`,
+  );
   if (proxies.length > 0) files.set('proxy.js', proxyDispatcher(proxies));
   return { app: { files, scenarios }, errors };
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { generateApp, tokenizeOrigins, ORIGIN_TOKENS } from './app.ts';
+import { generateApp, tokenizeAnswers, tokenizeOrigins, ORIGIN_TOKENS } from './app.ts';
 import { buildApp } from './build.ts';
 import type { LabOrigins } from '../../../harness/core/origins.ts';
 import type { ScenarioMount } from '../app-stack.ts';
@@ -44,7 +44,7 @@ let open: Batch | undefined;
  */
 export function buildTogether(mounts: readonly ScenarioMount[], origins: LabOrigins): Promise<SharedBuild> {
   // Each stack has its own API origin; with origins as tokens, the same scenario is the same code in every stack.
-  const tokenized = mounts.map((m) => ({ ...m, code: tokenizeOrigins(m.code, origins), response: JSON.parse(tokenizeOrigins(JSON.stringify(m.response), origins)) as ScenarioMount['response'] }));
+  const tokenized = mounts.map((m): ScenarioMount => ({ scenarioId: m.scenarioId, prefix: m.prefix, code: tokenizeOrigins(m.code, origins), ...tokenizeAnswers(m, origins) }));
   return new Promise((resolve, reject) => {
     const member: Member = { mounts: tokenized, resolve, reject };
     if (!open || !fits(open, tokenized)) open = newBatch();
@@ -66,8 +66,13 @@ function newBatch(): Batch {
 function fits(batch: Batch, mounts: readonly ScenarioMount[]): boolean {
   return mounts.every((m) => {
     const there = batch.mounts.get(m.prefix);
-    return !there || (there.code === m.code && JSON.stringify(there.response) === JSON.stringify(m.response));
+    return !there || (there.code === m.code && answersText(there) === answersText(m));
   });
+}
+
+/** What a mount's handler answers, as text to compare. */
+function answersText(mount: ScenarioMount): string {
+  return JSON.stringify([mount.response, mount.responses ?? {}]);
 }
 
 /**

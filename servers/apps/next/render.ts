@@ -24,7 +24,7 @@ export const PART_MARKERS: Record<NextPart, string> = {
 export const HELPER_MODULE = '@/corslab/lab.js';
 const HELPERS = ['handler', 'markHandled', 'origins'] as const;
 
-/** The route when a scenario gives neither a route nor a policy: every method but OPTIONS answers with server.response. */
+/** The route when a scenario gives neither a route nor a policy: every method but OPTIONS answers with server.responses or server.response. */
 export const DEFAULT_ROUTE = `import { handler } from '${HELPER_MODULE}'\n\nexport { ${ROUTE_METHODS.map((m) => `handler as ${m}`).join(', ')} }`;
 
 /** What the `cors` package answers when a policy leaves methods out; the other stacks mean the same. */

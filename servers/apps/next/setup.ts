@@ -30,7 +30,7 @@ export const NEXT_SETUP_SCHEMA: SetupSchema = {
       type: 'object',
       additionalProperties: false,
       minProperties: 1,
-      description: "Next.js set up with its own files. Each JavaScript part may use `handler`, `markHandled` and `origins`, imported from the lab's helper for it. Parts left out get the lab's default: a route handler for every method but OPTIONS that answers with server.response.",
+      description: "Next.js set up with its own files. Each JavaScript part may use `handler`, `markHandled` and `origins`, imported from the lab's helper for it. Parts left out get the lab's default: a route handler for every method but OPTIONS that answers with server.responses or server.response.",
       properties: {
         route: {
           type: 'string',

@@ -1,7 +1,8 @@
 // CORS Lab's helpers for the generated Next.js app (copied into every build).
 // Scenario code imports them from '@/corslab/lab.js':
 //   markHandled(request)  records that the handler ran for this request
-//   handler(request)      the default handler: marks, then answers with the scenario's server.response
+//   handler(request)      the default handler: marks, then answers with the scenario's server.responses
+//                         entry for the request's path, or its server.response (./answer.js)
 //   origins               { app, evil, apiOrigin } of this run
 //
 // Next.js serves the scenarios from its own process, so the mark cannot be an
@@ -11,7 +12,8 @@
 // the answer, so the mark is in before the handler's response leaves. Nothing
 // about it crosses the wire to the browser.
 import http from 'node:http'
-import responses from './responses.js'
+import answers, { cellParam } from './responses.js'
+import { answerForTarget } from './answer.js'
 
 // Placeholders for this run's origins: the build is cached across runs whose
 // ports differ, and the harness writes the real origins into each running copy.
@@ -61,11 +63,27 @@ export async function markHandled(request) {
   }
 }
 
-/** The scenario's `server.response`, found by the scenario's path (`/s/<id>/...`, or `/api/s/<id>/...` in the pages router). */
-function responseFor(request) {
-  const path = new URL(request.url, 'http://x').pathname.replace(/^\/api(?=\/s\/)/, '')
-  const prefix = Object.keys(responses).find((p) => path === p || path.startsWith(`${p}/`))
-  return responses[prefix] ?? { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: '{"ok":true}' }
+const DEFAULT_RESPONSE = { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: '{"ok":true}' }
+
+/**
+ * The request's target as the browser sent it, path and query: a route
+ * handler's request.url is absolute, a pages API route's req.url is not. The
+ * pages router serves `/s/<id>/api/...` through a rewrite to
+ * `/api/s/<id>/...`, which is put back as the browser asked for it.
+ */
+function targetOf(request) {
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(request.url)
+  const target = authority ? request.url.slice(authority[0].length) || '/' : request.url
+  return target.replace(/^\/api(\/s\/[^/?]+)/, '$1/api')
+}
+
+/** The scenario's answer to this request, its scenario found by path (`/s/<id>/...`). */
+function answerOf(request) {
+  const target = targetOf(request)
+  const path = target.split('?')[0]
+  const prefix = Object.keys(answers).find((p) => path === p || path.startsWith(`${p}/`))
+  const mount = prefix === undefined ? { prefix: '', response: DEFAULT_RESPONSE } : { prefix, ...answers[prefix] }
+  return answerForTarget(mount, target, cellParam)
 }
 
 // Statuses whose responses have no body (https://fetch.spec.whatwg.org/#null-body-status).
@@ -77,7 +95,7 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304])
  */
 export async function handler(request, res) {
   await markHandled(request)
-  const { status, headers, body } = responseFor(request)
+  const { status, headers, body } = answerOf(request)
   if (typeof res?.setHeader === 'function') {
     res.statusCode = status
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
