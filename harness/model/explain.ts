@@ -85,6 +85,8 @@ export function explainFailure(f: Failure): string {
       return `TypeError before sending: a ${code(value)} request cannot have a body`;
     case 'no-cors-method':
       return `TypeError before sending: mode ${code('no-cors')} only allows ${listOr(['GET', 'HEAD', 'POST'].map(code))}, not ${code(value)}`;
+    case 'mixed-content':
+      return `blocked before sending: the page's origin ${code(f.expected ?? '')} is potentially trustworthy and ${code(value)} is not, so fetching it is mixed content, which main fetch blocks before any CORS rule applies`;
     case 'same-origin-mode':
       return `blocked before sending: mode ${code('same-origin')} refuses ${code(value)} because its origin is not the page's origin ${code(f.expected ?? '')}`;
     case 'scheme-not-http':

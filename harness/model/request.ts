@@ -8,7 +8,7 @@
 import { hasHeaderNameCacheMatch, hasMethodCacheMatch, type CacheKeyRequest, type PreflightCacheEntry } from './cache.ts';
 import { code, describeUnsafeHeader, explainFailure, listAnd } from './explain.ts';
 import { getHeader, isByteString, isHeaderValue, isToken, normalizeHeaderValue, sameName } from './headers.ts';
-import { includesCredentials, isHttpScheme, isSameOrigin, ModelInputError, parseUrl, serializePageOrigin } from './origin.ts';
+import { includesCredentials, isHttpScheme, isMixedContent, isSameOrigin, ModelInputError, parseUrl, serializePageOrigin } from './origin.ts';
 import { failure } from './rules.ts';
 import {
   corsUnsafeRequestHeaders,
@@ -293,6 +293,9 @@ export function planHop(state: HopState, cache: readonly PreflightCacheEntry[] =
   const notes: Latitude[] = [];
   let error: Failure | null = null;
   let tainting: ResponseTainting;
+  // Main fetch step 7 (https://fetch.spec.whatwg.org/#main-fetch), on every hop: a redirect to http is mixed content too.
+  const mixed = isMixedContent(state.pageOrigin, current);
+  if (mixed) error = failure('mixed-content', 'request', { observed: [current.href], expected: state.pageOrigin });
   if (!crossOrigin && state.tainting === 'basic') tainting = 'basic';
   else if (state.mode === 'same-origin') {
     tainting = 'basic';

@@ -19,6 +19,7 @@ export const RULES: Record<RuleId, RuleInfo> = {
   'header-invalid': { anchor: SPEC.headersValidate, effect: 'TypeError', title: 'invalid header name or value' },
   'body-with-get-or-head': { anchor: SPEC.requestConstructor, effect: 'TypeError', title: 'GET or HEAD with a body' },
   'no-cors-method': { anchor: SPEC.requestConstructor, effect: 'TypeError', title: 'no-cors with a method other than GET, HEAD, POST' },
+  'mixed-content': { anchor: SPEC.mixedContent, effect: 'network error', title: 'mixed content: a URL that is not potentially trustworthy, from a page that is' },
   'same-origin-mode': { anchor: SPEC.mainFetch, effect: 'network error', title: 'same-origin mode to a cross-origin URL' },
   'scheme-not-http': { anchor: SPEC.mainFetch, effect: 'network error', title: 'CORS request to a non-HTTP(S) URL' },
   'allow-origin-missing': { anchor: SPEC.corsCheck, effect: 'network error', title: 'Access-Control-Allow-Origin missing' },

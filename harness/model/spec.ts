@@ -48,6 +48,9 @@ export const SPEC = {
   exposeHeaders: `${FETCH}#http-access-control-expose-headers`,
   corsProtocolAndHttpCaches: `${FETCH}#cors-protocol-and-http-caches`,
   corp: `${FETCH}#cross-origin-resource-policy-internal-check`,
+  // Other standards main fetch calls
+  mixedContent: 'https://w3c.github.io/webappsec-mixed-content/#should-block-fetch',
+  potentiallyTrustworthy: 'https://w3c.github.io/webappsec-secure-contexts/#is-origin-trustworthy',
   // Fetching
   fetchAlgorithm: `${FETCH}#concept-fetch`,
   mainFetch: `${FETCH}#main-fetch`,

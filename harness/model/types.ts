@@ -32,6 +32,7 @@ export type RuleId =
   | 'body-with-get-or-head'
   | 'no-cors-method'
   | 'same-origin-mode'
+  | 'mixed-content'
   | 'scheme-not-http'
   // The CORS check, on a preflight, an actual response or a redirect.
   | 'allow-origin-missing'
