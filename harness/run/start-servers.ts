@@ -46,6 +46,8 @@ export interface Lab {
   variants: ProxyVariants;
   /** What the lab's mapping proxy refused of a cell's (by its token): requests that would have left the lab. Absent without the proxy (the hands-on lab). */
   leftTheLab?(token: string): string[];
+  /** The lab's mapping proxy, `127.0.0.1:PORT` (harness/run/network.ts); absent without it (the hands-on lab). */
+  mappingProxy?: string;
 }
 
 /**
