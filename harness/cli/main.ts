@@ -1,6 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { defaults } from '../config/defaults.ts';
 import { Cleanup } from '../core/cleanup.ts';
 import { stackNames } from '../../servers/labels.ts';
@@ -14,8 +13,10 @@ import type { Curriculum } from '../curriculum/types.ts';
 import { ReportsNotWrittenError, RunSetupError, runLab } from '../run/run.ts';
 import { runOptions, runOrigins, runtimeSettings } from '../run/config.ts';
 import { toolVersion } from '../system/project.ts';
-import { EXPLAIN_OPTIONS, helpText, parseRunArgs } from './options.ts';
-import { UsageError, names, oneOf } from './flags.ts';
+import { COMMANDS, commandHelp, helpText, parseExplainArgs, parseRunArgs, parseValidateArgs, type CommandName } from './options.ts';
+import { UsageError } from './flags.ts';
+import { colorEnabled, styled, STYLE } from '../system/color.ts';
+import { didYouMean } from '../core/text.ts';
 import { explainRequestText } from '../explanations/explain-request.ts';
 import { ModelInputError } from '../model/index.ts';
 import { SettingsError } from '../config/settings.ts';
@@ -26,9 +27,16 @@ export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const colorOut = colorEnabled(process.stdout);
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(helpText());
-    return command === undefined ? EXIT.badInput : EXIT.ok;
+    const topic = command === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && isCommand(topic)) {
+      process.stdout.write(commandHelp(topic, colorOut));
+      return EXIT.ok;
+    }
+    process.stdout.write(helpText(colorOut));
+    // `corslab` alone is not a request for help: a script that forgot its command fails.
+    return command === undefined || topic !== undefined ? EXIT.badInput : EXIT.ok;
   }
   if (command === '--version' || command === '-v') {
     process.stdout.write(`${toolVersion()}\n`);
@@ -38,48 +46,69 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'run') return await runCommand(rest);
     if (command === 'validate') return await validateCommand(rest);
     if (command === 'explain') return explainCommand(rest);
-    throw new UsageError(`unknown command "${command}"; try \`corslab --help\``);
+    throw new UsageError(unknownCommand(command));
   } catch (error) {
     if (error instanceof ScenarioValidationError) {
-      process.stderr.write(`corslab: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in scenario files; nothing was started.\n${formatProblems(error.problems)}\n`);
+      say(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in scenario files; nothing was started.\n${formatProblems(error.problems)}`, 'error');
       return EXIT.badInput;
     }
     if (error instanceof UsageError || error instanceof RunSetupError || error instanceof SettingsError) {
-      process.stderr.write(`corslab: ${error.message}\n`);
+      say(error.message, 'error');
       return EXIT.badInput;
     }
     if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`corslab: ${error.message}; try \`corslab --help\`\n`);
+      say(`${error.message}; see \`corslab ${isCommand(command) ? `${command} ` : ''}--help\``, 'error');
       return EXIT.badInput;
     }
     throw error;
   }
 }
 
+function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+/** What to say of a command that is not one: the nearest command, or where a flag given first belongs. */
+function unknownCommand(command: string): string {
+  const commands = Object.keys(COMMANDS);
+  if (command.startsWith('-')) {
+    const owner = commands.find((c) => Object.values(COMMANDS[c as CommandName].flags).some((f) => `--${f.flag}` === command.split('=')[0] || `-${f.short}` === command));
+    return `${command} is not a command${owner ? `; it is an option of ${owner}: \`corslab ${owner} ${command} ...\`` : ''}; see \`corslab --help\``;
+  }
+  const hint = didYouMean(command, commands);
+  return `unknown command "${command}"${hint ? ` (did you mean \`corslab ${hint}\`?)` : ''}; the commands are ${commands.join(', ')}; see \`corslab --help\``;
+}
+
+/**
+ * A message of the CLI's own on stderr, after `corslab:`: red for an error,
+ * yellow for a note, when stderr takes colour (harness/system/color.ts).
+ */
+export function say(message: string, kind: 'error' | 'note' | 'plain' = 'plain'): void {
+  const color = colorEnabled(process.stderr);
+  const prefix = kind === 'error' ? styled(color, STYLE.red, 'corslab:') : kind === 'note' ? `corslab: ${styled(color, STYLE.yellow, 'note:')}` : 'corslab:';
+  process.stderr.write(`${prefix} ${message}\n`);
+}
+
 function explainCommand(args: string[]): number {
-  const { values } = parseArgs({ args, options: EXPLAIN_OPTIONS });
-  if (!values.origin || !values.url) throw new UsageError('explain needs --origin and --url, e.g. `corslab explain --origin https://app.example.com --url https://api.example.com/items -X PUT`');
-  const headers = (values.header ?? []).map((line): [string, string] => {
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new UsageError(`--header must look like "Name: value", got "${line}"`);
-    return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
-  });
-  const stacks = values.stack ? names(stackNames, 'stack').convert(values.stack, 'stack') : stackNames();
-  const credentials = values.credentials === undefined ? undefined : oneOf(['omit', 'same-origin', 'include'] as const).convert(values.credentials, 'credentials');
-  const mode = values.mode === undefined ? undefined : oneOf(['cors', 'no-cors', 'same-origin'] as const).convert(values.mode, 'mode');
+  const { help, config } = parseExplainArgs(args);
+  if (help) {
+    process.stdout.write(commandHelp('explain', colorEnabled(process.stdout)));
+    return EXIT.ok;
+  }
+  if (!config.origin || !config.url) throw new UsageError('explain needs --origin and --url, e.g. `corslab explain --origin https://app.example.com --url https://api.example.com/items -X PUT`');
   try {
     const text = explainRequestText(
       {
-        pageOrigin: values.origin,
-        url: values.url,
-        ...(values.method ? { method: values.method } : {}),
-        headers,
-        ...(values.body !== undefined ? { body: values.body } : {}),
-        ...(credentials ? { credentials } : {}),
-        ...(mode ? { mode } : {}),
+        pageOrigin: config.origin,
+        url: config.url,
+        ...(config.method ? { method: config.method } : {}),
+        headers: [...(config.headers ?? [])],
+        ...(config.body !== undefined ? { body: config.body } : {}),
+        ...(config.credentials ? { credentials: config.credentials } : {}),
+        ...(config.mode ? { mode: config.mode } : {}),
       },
-      values.read ?? [],
-      stacks,
+      config.read ?? [],
+      config.stacks ?? stackNames(),
     );
     process.stdout.write(text);
     return EXIT.ok;
@@ -90,7 +119,11 @@ function explainCommand(args: string[]): number {
 }
 
 async function validateCommand(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { help, paths: positionals } = parseValidateArgs(args);
+  if (help) {
+    process.stdout.write(commandHelp('validate', colorEnabled(process.stdout)));
+    return EXIT.ok;
+  }
   // The config file's origins are every scenario's too, so a name declared only there is known.
   const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir, runOrigins({}, await readConfigFile()));
   const curriculum = await curriculumFor(positionals, scenarios);
@@ -107,14 +140,18 @@ async function validateCommand(args: string[]): Promise<number> {
 }
 
 async function runCommand(args: string[]): Promise<number> {
-  const { paths, config } = parseRunArgs(args);
+  const { help, paths, config } = parseRunArgs(args);
+  if (help) {
+    process.stdout.write(commandHelp('run', colorEnabled(process.stdout)));
+    return EXIT.ok;
+  }
   // The runtime and its images: defaults, then corslab.config.json, then the command line.
   const configFile = await readConfigFile();
   const runtime = runtimeSettings(config, configFile);
   // Images are the Docker runtime's; on this machine's processes they would be ignored without a word.
   // (--image with the local runtime is refused by the settings already.)
   if (runtime.runtime !== 'docker' && configFile?.config.images) {
-    process.stderr.write(`corslab: note: "images" in ${path.basename(configFile.file)} apply to the Docker runtime only; this run uses the ${runtime.runtime} runtime (${runtime.runtimeFrom}), so no image is used\n`);
+    say(`"images" in ${path.basename(configFile.file)} apply to the Docker runtime only; this run uses the ${runtime.runtime} runtime (${runtime.runtimeFrom}), so no image is used`, 'note');
   }
 
   // Validation first: on bad input nothing starts. That includes a folder the reports could not be written to.
@@ -124,7 +161,8 @@ async function runCommand(args: string[]): Promise<number> {
 
   const cleanup = new Cleanup();
   const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\ncorslab: ${signal}: stopping every server and browser this run started\n`);
+    process.stderr.write('\n');
+    say(`${signal}: stopping every server and browser this run started`);
     void cleanup.stopAll().finally(() => process.exit(EXIT.interrupted));
   };
   // `on`, not `once`: the listener must still be there while the run stops, so that

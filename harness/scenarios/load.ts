@@ -14,6 +14,7 @@ import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
 import type { Expectation, HandlerResponse, Scenario, ScenarioFile, WireHeaders } from '../core/format.ts';
 import { READ_FIELDS, impliedResult, mergeExpectation } from './expectations.ts';
 import { scenarioSchema } from './schema.ts';
+import { didYouMean } from '../core/text.ts';
 
 /** The schema as written for editors (`npm run schema`); the loader validates with the one built from the catalogs, which it equals. */
 export const schemaPath = fileURLToPath(new URL('../../scenarios/schema.json', import.meta.url));
@@ -386,33 +387,6 @@ function typeName(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-function didYouMean(input: string, options: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const option of options) {
-    const d = editDistance(input.toLowerCase(), option.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = option;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }
 
 interface ProxyProblem {

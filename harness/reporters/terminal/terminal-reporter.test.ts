@@ -18,14 +18,24 @@ describe('the terminal reporter', () => {
   it('still colours its own words (and clears its progress line) on a colour terminal', () => {
     const out = capture();
     out.stream.isTTY = true;
-    const saved = process.env.NO_COLOR;
-    delete process.env.NO_COLOR;
-    try {
-      new TerminalReporter(out.stream).onNotice('x\u001b[31m');
-    } finally {
-      if (saved !== undefined) process.env.NO_COLOR = saved;
-    }
+    new TerminalReporter(out.stream, {}).onNotice('x\u001b[31m');
     expect(out.text()).toBe('\r\u001b[2K\u001b[33mnote\u001b[0m x\\u001b[31m\n');
+  });
+
+  it('colours a CI log with FORCE_COLOR, without redrawing lines, and nothing with FORCE_COLOR=0', () => {
+    const forced = capture();
+    new TerminalReporter(forced.stream, { FORCE_COLOR: '1' }).onNotice('x');
+    expect(forced.text()).toBe('\u001b[33mnote\u001b[0m x\n');
+    const off = capture();
+    new TerminalReporter(off.stream, { FORCE_COLOR: '0' }).onNotice('x');
+    expect(off.text()).toBe('note x\n');
+  });
+
+  it('colours nothing with NO_COLOR, even on a terminal', () => {
+    const out = capture();
+    out.stream.isTTY = true;
+    new TerminalReporter(out.stream, { NO_COLOR: '1' }).onNotice('x');
+    expect(out.text()).toBe('\r\u001b[2Knote x\n');
   });
 });
 

@@ -1,4 +1,5 @@
 import { printable } from '../../core/text.ts';
+import { colorEnabled } from '../../system/color.ts';
 import type { Progress, Reporter, RunStartInfo } from '../reporter.ts';
 import type { CellResult, RunResults, StackInfo } from '../../results/types.ts';
 
@@ -22,9 +23,13 @@ export class TerminalReporter implements Reporter {
   private lastPrintedTenth = -1;
   private lastDraw = 0;
 
-  constructor(private readonly out: Stream = process.stdout) {
+  /** `env`: where FORCE_COLOR and NO_COLOR are read (harness/system/color.ts). The progress line is redrawn only on a terminal, whatever the colour. */
+  constructor(
+    private readonly out: Stream = process.stdout,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     this.tty = Boolean(out.isTTY);
-    this.color = this.tty && !process.env.NO_COLOR;
+    this.color = colorEnabled(out, env);
   }
 
   /** Colour by marks that write() turns into escape codes after the text was made printable, so only the reporter's own colours reach the terminal. */
