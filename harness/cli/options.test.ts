@@ -3,7 +3,7 @@ import { defaults } from '../config/defaults.ts';
 import { runOptions } from '../run/config.ts';
 import { resolveSettings } from '../../servers/runtimes/catalog.ts';
 import { main } from './main.ts';
-import { text, toggle } from './flags.ts';
+import { text, toggle, type FlagSpec } from './flags.ts';
 import { EXPLAIN_FLAGS, RUN_FLAGS, RUN_OPTIONS, commandHelp, parseRunArgs, type RunFlags } from './options.ts';
 
 describe('the flags of corslab run', () => {
@@ -24,7 +24,7 @@ describe('the flags of corslab run', () => {
     expect(Object.keys(RUN_OPTIONS)).toEqual(flags);
     const help = commandHelp('run');
     for (const flag of flags) expect(help).toContain(`--${flag}`);
-    for (const spec of Object.values(RUN_FLAGS)) if (spec.default !== undefined) expect(help).toContain(`Default: ${spec.default}`);
+    for (const spec of Object.values(RUN_FLAGS) as FlagSpec<unknown>[]) if (spec.default !== undefined) expect(help).toContain(`Default: ${spec.default}`);
     expect(help).toContain(`--timeout <ms>             how long one probe may take before the cell is an error (never "blocked"). Default: ${defaults.probeTimeoutMs}\n`);
     expect(help).toContain(`--isolated-contexts <n>    `);
     expect(help).toContain(`Default: ${defaults.isolatedContexts}, or --concurrency when lower`);
