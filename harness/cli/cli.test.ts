@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from './main.ts';
 import { commandHelp, helpText } from './options.ts';
+import { engineDriver } from '../browsers/catalog.ts';
+import { PageServer } from '../../servers/page/page-server.ts';
 
 const app = 'https://app.example.com';
 const api = 'https://api.example.com/items';
@@ -84,7 +86,7 @@ describe('a mistyped command or option', () => {
     [['run', '--engin', 'chromium'], 'corslab: unknown option --engin for run (did you mean --engine?); see `corslab run --help`\n'],
     [['run', '--timout=5'], 'corslab: unknown option --timout for run (did you mean --timeout?); see `corslab run --help`\n'],
     [['run', '--colour'], 'corslab: unknown option --colour for run; see `corslab run --help`\n'],
-    [['run', '-q'], 'corslab: unknown option -q for run (short options: -e, -s, -g, -r, -o, -c, -h); see `corslab run --help`\n'],
+    [['run', '-q'], 'corslab: unknown option -q for run (short options: -e, -s, -g, -r, -o, -c, -w, -u, -h); see `corslab run --help`\n'],
     [['explain', '--orign', app], 'corslab: unknown option --orign for explain (did you mean --origin?); see `corslab explain --help`\n'],
     [['validate', '--engine', 'chromium'], 'corslab: unknown option --engine for validate; see `corslab validate --help`\n'],
     [['run', '--engine'], 'corslab: --engine needs a value; see `corslab run --help`\n'],
@@ -130,5 +132,25 @@ describe("the CLI's own messages", () => {
       process.stderr.isTTY = tty;
     }
     expect((await corslab(['--help'], { NO_COLOR: '1' })).stdout).not.toContain('\u001b');
+  });
+});
+
+describe('corslab run --list', () => {
+  it('prints the cells by scenario and probe, with a count, and starts nothing', async () => {
+    const locate = vi.spyOn(engineDriver('chromium')!, 'locate');
+    const listen = vi.spyOn(PageServer.prototype, 'listen');
+    const result = await corslab(['run', 'scenarios/origins/trailing-slash.yaml', 'scenarios/origins/missing-allow-origin.yaml', '-e', 'chromium,firefox', '-s', 'express-cors,next', '--list', '-o', '/nonexistent/never-written']);
+    expect(locate).not.toHaveBeenCalled();
+    expect(listen).not.toHaveBeenCalled();
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('scenarios/origins/trailing-slash.yaml (origins/trailing-slash)\n  :14  GET {api}/items  [express-cors, next] x [chromium, firefox]  4 cells\n');
+    expect(result.stdout).toMatch(/^scenarios\/origins\/missing-allow-origin\.yaml \(origins\/missing-allow-origin\)\n/m);
+    expect(result.stdout).toMatch(/\n\d+ cells: 2 scenarios, \d+ probes, 2 stacks, 2 engines\.\nNothing was started/);
+  });
+
+  it('is bad input when no cell matches', async () => {
+    const result = await corslab(['run', 'scenarios/origins', '--list', '-g', 'no such probe anywhere']);
+    expect(result).toMatchObject({ status: 2, stdout: '', stderr: 'corslab: no cell matches the given scenarios and filters\n' });
   });
 });

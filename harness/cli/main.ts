@@ -12,6 +12,8 @@ import { CLAIMS_FILE, hasCurriculum, loadCurriculum } from '../curriculum/load.t
 import type { Curriculum } from '../curriculum/types.ts';
 import { ReportsNotWrittenError, RunSetupError, runLab } from '../run/run.ts';
 import { runOptions, runOrigins, runtimeSettings } from '../run/config.ts';
+import { listCells } from '../run/list.ts';
+import { cellListText } from './list-text.ts';
 import { toolVersion } from '../system/project.ts';
 import { COMMANDS, commandHelp, helpText, parseExplainArgs, parseRunArgs, parseValidateArgs, type CommandName } from './options.ts';
 import { UsageError } from './flags.ts';
@@ -155,9 +157,14 @@ async function runCommand(args: string[]): Promise<number> {
   }
 
   // Validation first: on bad input nothing starts. That includes a folder the reports could not be written to.
-  if ((config.reporters ?? defaults.reporters).some((r) => r !== 'terminal')) await checkOutputDir(config.outputDir ?? defaults.outputDir);
+  const writesReports = !config.list && (config.reporters ?? defaults.reporters).some((r) => r !== 'terminal');
+  if (writesReports) await checkOutputDir(config.outputDir ?? defaults.outputDir);
   const scenarios = await loadScenarios(paths.length ? paths : [defaults.scenarioDir], defaults.scenarioDir, runOrigins(config, configFile));
   const curriculum = await curriculumFor(paths, scenarios);
+  if (config.list) {
+    process.stdout.write(cellListText(listCells(runOptions({ ...config, reporters: [] }, { scenarios, runtime }))));
+    return EXIT.ok;
+  }
 
   const cleanup = new Cleanup();
   const onSignal = (signal: NodeJS.Signals) => {

@@ -59,6 +59,24 @@ export const RUN_FLAGS = {
     help: 'an origin by name for every scenario, NAME=ORIGIN (app=https://app.example.com, api=https://api.example.com, or any other name); repeat for more. It wins over a scenario\'s own origins:',
     default: `the scenario's origins:, then "origins" in ${defaults.configFile}, then the lab's own (http://app.example.localhost:PORT, ...)`,
   },
+  list: { flag: 'list', value: toggle(), help: 'print the cells the run would execute (scenario, probe, stack, engine), grouped and counted, and start nothing', default: 'off' },
+  maxFailures: {
+    flag: 'max-failures',
+    value: wholeNumber(1),
+    valueName: 'n',
+    help: 'start no new cell once n cells failed or errored; the cells left are counted as not run (never pass, fail or error) and the exit code is 1',
+    default: 'no limit',
+  },
+  lastFailed: { flag: 'last-failed', value: toggle(), help: 'run only the cells that failed or errored in the previous results.json of --output (with the other filters)', default: 'off' },
+  watch: { flag: 'watch', short: 'w', value: toggle(), help: 'after the run, watch the scenario files and folders, and run the scenarios whose files change again; Ctrl-C stops', default: 'off' },
+  update: {
+    flag: 'update',
+    short: 'u',
+    value: toggle(),
+    help: "after the run, write what each failed cell observed into its scenario file as the expectation (per engine where engines differ), showing each file's diff first",
+    default: 'off',
+  },
+  dryRun: { flag: 'dry-run', value: toggle(), help: 'with --update: show the diffs and write nothing', default: 'off' },
 } satisfies RunFlags;
 
 /** `corslab run` options for node:util parseArgs, keyed by flag name. */

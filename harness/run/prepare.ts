@@ -92,7 +92,7 @@ export function replanCells(run: PreparedRun): PlannedCell[] {
 }
 
 function planFilters(options: RunOptions, engines: readonly FoundEngine[], runtime: StackRuntime): PlanFilters {
-  return { engines: engines.map((e) => e.name), stacks: options.stacks, grep: options.grep, variants: runtime.variants };
+  return { engines: engines.map((e) => e.name), stacks: options.stacks, grep: options.grep, variants: runtime.variants, ...(options.onlyCells ? { only: options.onlyCells } : {}) };
 }
 
 /** A missing engine is said once and skipped (an error with requireEngines); at least one must be there. */

@@ -3,9 +3,9 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot as projectFolder } from '../../../harness/system/project.ts';
-import { splitStack, type AppStackName, type ProxyName, type StackName, type ProxyVariants } from '../../../harness/core/names.ts';
+import { splitStack, type AppStackName, type ProxyName, type StackName } from '../../../harness/core/names.ts';
 import type { Scenario } from '../../../harness/core/format.ts';
-import { proxyDefinition, proxyNames } from '../../proxies/catalog.ts';
+import { proxyDefinition } from '../../proxies/catalog.ts';
 import { proxiesUsed } from '../../proxies/locate.ts';
 import { freePort } from '../../../harness/system/listen.ts';
 import { stackDefinition } from '../../apps/catalog.ts';
@@ -16,7 +16,7 @@ import type { Cleanup } from '../../../harness/core/cleanup.ts';
 import type { ImageInfo } from '../../../harness/results/types.ts';
 import type { ImageSetting, RuntimeSettings } from '../../../harness/config/settings.ts';
 import type { ProxyLayout, ProxyLocations } from '../../proxies/proxy.ts';
-import { RuntimeSetupError, type ConfigTestTarget, type StackRuntime } from '../runtime.ts';
+import { RuntimeSetupError, proxyVariants, type ConfigTestTarget, type StackRuntime } from '../runtime.ts';
 import type { AppContainerSpec } from './app-main.ts';
 import type { StartedTestContainer } from 'testcontainers';
 import { RunContainers, execIn, type BindMount } from './containers.ts';
@@ -74,11 +74,7 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
 
   /** The images configured for a proxy (resolveSettings gives every proxy at least one). */
   const imagesOf = (proxy: ProxyName): ImageSetting[] => settings.images[proxy] ?? [];
-  const variants: ProxyVariants = {};
-  for (const proxy of proxyNames()) {
-    const list = imagesOf(proxy);
-    if (list.length > 1) variants[proxy] = list.map((i) => i.variant!);
-  }
+  const variants = proxyVariants(settings);
   const imageFor = (stack: StackName): InspectedImage | undefined => {
     const { proxy, variant } = splitStack(stack);
     if (!proxy) return undefined;
