@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from './main.ts';
 import { commandHelp, helpText } from './options.ts';
@@ -152,5 +155,44 @@ describe('corslab run --list', () => {
   it('is bad input when no cell matches', async () => {
     const result = await corslab(['run', 'scenarios/origins', '--list', '-g', 'no such probe anywhere']);
     expect(result).toMatchObject({ status: 2, stdout: '', stderr: 'corslab: no cell matches the given scenarios and filters\n' });
+  });
+});
+
+describe('corslab run --last-failed', () => {
+  it('says where it looked when there are no previous results, and exits 2', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'corslab-last-'));
+    const result = await corslab(['run', 'scenarios/origins', '--last-failed', '-o', out]);
+    expect(result).toMatchObject({ status: 2, stdout: '', stderr: `corslab: --last-failed: there are no previous results in ${out}/results.json; run once without --last-failed (with the json reporter and the same --output) first\n` });
+  });
+
+  it('says that nothing failed last time, and exits 0 without starting anything', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'corslab-last-'));
+    await writeFile(path.join(out, 'results.json'), JSON.stringify({ startedAt: '2026-01-02T03:04:05.000Z', cells: [{ id: 'origins/trailing-slash#0@next/chromium', verdict: 'pass' }] }));
+    const listen = vi.spyOn(PageServer.prototype, 'listen');
+    const result = await corslab(['run', 'scenarios/origins', '--last-failed', '-o', out]);
+    expect(listen).not.toHaveBeenCalled();
+    expect(result).toMatchObject({ status: 0, stderr: `corslab: --last-failed: no cell failed or errored in the previous run (${out}/results.json, started 2026-01-02T03:04:05.000Z); nothing to run\n` });
+  });
+
+  it('lists the cells that failed last time with --list', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'corslab-last-'));
+    const ids = ['origins/trailing-slash#0@next/chromium', 'origins/trailing-slash#0@express-cors/webkit', 'removed/scenario#0@next/chromium'];
+    await writeFile(path.join(out, 'results.json'), JSON.stringify({ startedAt: 'then', cells: ids.map((id) => ({ id, verdict: 'fail' })) }));
+    const result = await corslab(['run', 'scenarios/origins', '--last-failed', '--list', '-o', out]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('  :14  GET {api}/items  express-cors [webkit]; next [chromium]  2 cells\n');
+    expect((await corslab(['run', 'scenarios/origins', '--last-failed', '--list', '-o', out, '-e', 'firefox'])).stderr).toContain(
+      'corslab: --last-failed: none of the 3 cells that failed or errored last time is planned by these scenarios and filters\n',
+    );
+  });
+});
+
+describe('flags that do not go together', () => {
+  it.each([
+    [['--list', '--watch'], 'corslab: --list starts nothing, so it does not go with --watch\n'],
+    [['--list', '--update', '--max-failures', '2'], 'corslab: --list starts nothing, so it does not go with --update or --max-failures\n'],
+    [['--dry-run'], 'corslab: --dry-run goes with --update: `corslab run --update --dry-run` shows what would be written, and writes nothing\n'],
+  ])('corslab run %j is bad input', async (args, message) => {
+    expect(await corslab(['run', 'scenarios/origins', ...args])).toMatchObject({ status: 2, stderr: message });
   });
 });

@@ -2,7 +2,7 @@ import { planCells, type PlannedCell } from '../plan/plan.ts';
 import { resolveSettings } from '../../servers/runtimes/catalog.ts';
 import { proxyVariants } from '../../servers/runtimes/runtime.ts';
 import type { RunOptions } from './config.ts';
-import { RunSetupError } from './prepare.ts';
+import { RunSetupError, noCellMessage } from './prepare.ts';
 
 /**
  * The cells a run with these options would execute (`corslab run --list`),
@@ -20,6 +20,6 @@ export function listCells(options: RunOptions): PlannedCell[] {
     variants: proxyVariants(settings),
     ...(options.onlyCells ? { only: options.onlyCells } : {}),
   });
-  if (cells.length === 0) throw new RunSetupError('no cell matches the given scenarios and filters');
+  if (cells.length === 0) throw new RunSetupError(noCellMessage(options));
   return cells;
 }

@@ -65,7 +65,7 @@ export async function prepareRun(options: RunOptions, run: RunContext): Promise<
   const { engines, missingEngines } = await locateEngines(options, run.notice);
   const runtime = await makeRuntime(options, run.cleanup);
   const planned = planCells(options.scenarios, planFilters(options, engines, runtime));
-  if (planned.length === 0) throw new RunSetupError('no cell matches the given scenarios and filters');
+  if (planned.length === 0) throw new RunSetupError(noCellMessage(options));
   const { cells, proxyLocations } = await withProxies(options, planned, runtime, run.notice);
   return {
     options,
@@ -83,6 +83,12 @@ export async function prepareRun(options: RunOptions, run: RunContext): Promise<
       probeTimeoutMs: options.probeTimeoutMs ?? defaults.probeTimeoutMs,
     },
   };
+}
+
+/** Why a run has nothing to do: its filters, or the cells --last-failed named, match no cell. */
+export function noCellMessage(options: Pick<RunOptions, 'onlyCells'>): string {
+  if (options.onlyCells) return `--last-failed: none of the ${options.onlyCells.size} cells that failed or errored last time is planned by these scenarios and filters`;
+  return 'no cell matches the given scenarios and filters';
 }
 
 /** The same cells with new tokens, so that running them again shares no URL (hence no cache) with the first time. */

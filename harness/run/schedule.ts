@@ -20,6 +20,12 @@ export interface EngineWork {
   runCell(cell: PlannedCell, page: () => Promise<ProbePage>): Promise<CellResult>;
   /** Hands a cell's result to the run (progress, reporters), as soon as it has one. */
   record(result: CellResult): void;
+  /**
+   * The run is stopping early (maxFailures reached): a schedule starts no
+   * new cell once this is true (cells in flight finish). The run reports the
+   * cells never started as not run.
+   */
+  stopping(): boolean;
 }
 
 /**
@@ -47,9 +53,9 @@ export const batched: Schedule = async (work) => {
   for (const cell of fresh) byScenario.set(cell.scenario.id, [...(byScenario.get(cell.scenario.id) ?? []), cell]);
   const pages = sharedPages(work.session);
   await Promise.all([
-    inPool(shared, work.limits.concurrencyPerPage, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
-    inPool(proxied, Math.min(work.limits.concurrencyPerPage, defaults.concurrencyThroughProxy), async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
-    inPool([...byScenario.values()], work.limits.isolatedContexts, (group) => inOwnContext(work, group)),
+    inPool(shared, work.limits.concurrencyPerPage, work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
+    inPool(proxied, Math.min(work.limits.concurrencyPerPage, defaults.concurrencyThroughProxy), work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
+    inPool([...byScenario.values()], work.limits.isolatedContexts, work.stopping, (group) => inOwnContext(work, group)),
   ]);
   await pages.closeAll();
 };
@@ -118,6 +124,7 @@ async function inOwnContext(work: EngineWork, cells: PlannedCell[]): Promise<voi
   };
   try {
     for (const cell of cells) {
+      if (work.stopping()) break;
       const result = await work.runCell(cell, () => pageFor(cell));
       work.record(result);
       if (jarMayHaveChanged(result)) await drop();
@@ -132,11 +139,11 @@ function jarMayHaveChanged(result: CellResult): boolean {
   return result.verdict === 'error' || (result.observed?.exchanges ?? []).some((e) => e.response?.headers.some(([name]) => name.toLowerCase() === 'set-cookie'));
 }
 
-/** Runs `work` on every item, at most `limit` at once, in the items' order. */
-async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` on every item, at most `limit` at once, in the items' order, starting none once `stop()` is true. */
+async function inPool<T>(items: readonly T[], limit: number, stop: () => boolean, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
+    while (next < items.length && !stop()) await work(items[next++]!);
   });
   await Promise.all(workers);
 }

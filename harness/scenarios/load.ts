@@ -15,6 +15,7 @@ import type { Expectation, HandlerResponse, Scenario, ScenarioFile, WireHeaders 
 import { READ_FIELDS, impliedResult, mergeExpectation } from './expectations.ts';
 import { scenarioSchema } from './schema.ts';
 import { didYouMean } from '../core/text.ts';
+import { SOURCE_TODO } from './update.ts';
 
 /** The schema as written for editors (`npm run schema`); the loader validates with the one built from the catalogs, which it equals. */
 export const schemaPath = fileURLToPath(new URL('../../scenarios/schema.json', import.meta.url));
@@ -367,6 +368,8 @@ function describeError(e: ErrorObject): { field: (string | number)[]; key?: stri
     case 'const':
       return { field: segments, message: `must be ${JSON.stringify(params.allowedValue)}, got ${typeName(e.data)}${description ? ` (${description})` : ''}` };
     case 'pattern':
+      // `corslab run --update` writes this where only the author knows the answer.
+      if (e.data === SOURCE_TODO && segments.at(-1) === 'source') return { field: segments, message: `\`${SOURCE_TODO}\` must be replaced with a link to where the difference is documented (a spec issue or an engine bug); \`corslab run --update\` wrote it for you to fill in` };
       return { field: segments, message: `invalid value ${JSON.stringify(e.data)}${description ? `: ${description}` : ''}` };
     case 'oneOf':
       return { field: segments, message: `${JSON.stringify(e.data)} is not accepted here${description ? `: ${description}` : ''}` };

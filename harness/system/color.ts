@@ -16,7 +16,7 @@ export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
 }
 
 /** SGR codes the CLI uses. */
-export const STYLE = { bold: 1, red: 31, green: 32, yellow: 33, magenta: 35, dim: 2 } as const;
+export const STYLE = { bold: 1, dim: 2, red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36 } as const;
 
 /** `text` in one style when `on`, as is otherwise. */
 export function styled(on: boolean, code: number, text: string): string {
