@@ -144,6 +144,19 @@ describe('--update', () => {
     expect(after).toContain('      preflight: true # wrong on purpose\n');
   });
 
+  it('adds and removes fields in a block mapping and in a flow mapping, moving a header from readable to unreadable', async () => {
+    const s = await scenario();
+    const blocked = { field: 'result', expected: 'allowed', observed: 'blocked' };
+    const put = [cell(1, 'express-cors', 'chromium', { preflight: false, result: 'allowed', status: 200 }, [blocked, { field: 'status', expected: 200, observed: undefined }, { field: 'preflight', expected: false, observed: true }, { field: 'preflights', expected: undefined, observed: 1 }])];
+    const { after } = updateText(s, TEXT, put);
+    expect(after).toContain('    expect:\n      preflight: true # wrong on purpose\n      result: blocked\n      preflights: 1\n    expectFor:\n');
+    const text = TEXT.replace('expect: { preflight: false, reachedHandler: true, result: blocked }', 'expect: { result: allowed, status: 200, readable: [X-Total-Count, X-Other] }');
+    const t = await scenario(text);
+    const get = cell(0, 'express-cors', 'chromium', t.probes[0]!.expect, [{ field: 'readable x-total-count', expected: 'readable', observed: 'not readable' }, { field: 'status', expected: 200, observed: 201 }]);
+    get.observed = { result: 'allowed', actual: { response: { headers: [['X-Total-Count', '3']] } } } as unknown as CellResult['observed'];
+    expect(updateText(t, text, [get]).after).toContain('    expect: { result: allowed, status: 201, readable: [X-Other], unreadable: [X-Total-Count] } # the author\'s note\n');
+  });
+
   it('leaves what it cannot write to the author, and says so', async () => {
     const s = await scenario();
     const cells = [cell(0, 'express-cors', 'chromium', { ...s.probes[0]!.expect, bodyContains: 'x' }, [{ field: 'body', expected: 'contains "x"', observed: '{}' }])];
