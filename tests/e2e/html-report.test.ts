@@ -15,6 +15,7 @@ import { HtmlReporter } from '../../harness/reporters/html/html-reporter.ts';
 import { launchReportBrowser } from '../../harness/reporters/html/report-browser.ts';
 import { JsonReporter } from '../../harness/reporters/json/json-reporter.ts';
 import type { CellResult, RunResults } from '../../harness/results/types.ts';
+import { exchangeAt } from '../../harness/results/exchanges.ts';
 import { runFixtures } from './helpers.ts';
 import { loadCurriculum } from '../../harness/curriculum/load.ts';
 import { loadScenarios } from '../../harness/scenarios/load.ts';
@@ -140,7 +141,7 @@ describe('the HTML report of a real run', () => {
   it('opens a blocked cell: page code, server code, the wire in order, what JavaScript got, the browser message', async () => {
     const blocked = cell(BLOCKED);
     const observed = blocked.observed!;
-    const preflight = observed.preflight!;
+    const preflight = exchangeAt(observed, 'preflight')!;
     const scenario = results.scenarios.find((s) => s.id === blocked.scenario)!;
     const page = await openReport(path.join(dir, 'index.html'));
     await page.locator(`td[data-cell-id="${BLOCKED}"] button`).click();

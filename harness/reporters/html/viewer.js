@@ -191,6 +191,18 @@
   const NOT_SENT_MEANING = 'fetch() rejected: the browser refused the request before sending anything.';
 
   /**
+   * The exchange an observation names as its preflight or actual request:
+   * stored as an index into `exchanges` since results schema 4.
+   * @param {CellResult['observed']} observed
+   * @param {'preflight' | 'actual'} hop
+   * @returns {Exchange | undefined}
+   */
+  const exchangeAt = (observed, hop) => {
+    const index = observed ? observed[hop] : null;
+    return observed && index !== null ? observed.exchanges[index] : undefined;
+  };
+
+  /**
    * Headers a CORS reader looks for first.
    * @param {string} name
    */
@@ -1325,7 +1337,7 @@
       for (const hop of /** @type {const} */ (['preflight', 'actual'])) {
         const want = e.sent[hop];
         if (!want) continue;
-        const ex = o ? o[hop] : undefined;
+        const ex = exchangeAt(o, hop);
         const req = ex ? ex.request : undefined;
         const label = hop === 'preflight' ? 'preflight sent:' : 'request sent:';
         const field = (/** @type {string} */ name) => `sent.${hop}.${name}`;
@@ -1356,7 +1368,7 @@
     for (const hop of /** @type {const} */ (['preflight', 'actual'])) {
       const want = e.answered ? e.answered[hop] : undefined;
       if (!want) continue;
-      const ex = o ? o[hop] : undefined;
+      const ex = exchangeAt(o, hop);
       const res = ex ? ex.response : undefined;
       const label = hop === 'preflight' ? 'preflight answered:' : 'request answered:';
       if (o && !res) {
