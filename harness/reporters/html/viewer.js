@@ -71,16 +71,46 @@
 /** @typedef {{ stack: StackName, engine: EngineName, key: string }} Column */
 /** @typedef {'matrix' | 'course' | 'claims'} View */
 
-(function () {
+/**
+ * The run's results from the page's data block: JSON, gzipped, in base64
+ * (html-reporter.ts, encodeResults). DecompressionStream needs no network,
+ * so this works from file:// too, under a policy that allows no fetch.
+ * @param {HTMLElement} element
+ * @returns {Promise<RunResults>}
+ */
+async function readResults(element) {
+  const text = (element.textContent || '').trim();
+  if (element.dataset.encoding !== 'gzip+base64') throw new Error(`the report's data is in an encoding this viewer does not read (${element.dataset.encoding || 'none'})`);
+  if (typeof DecompressionStream !== 'function') throw new Error('this browser has no DecompressionStream, which the report needs to read its data; open it in a current Chromium, Firefox or Safari, or read results.json');
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return JSON.parse(await new Response(stream).text());
+}
+
+(async function () {
   'use strict';
 
   const dataElement = document.getElementById('corslab-results');
   const app = document.getElementById('app');
-  /** @type {RunResults | null} */
-  const data = JSON.parse(dataElement ? dataElement.textContent || 'null' : 'null');
-  if (!app || !data) return;
-  // Function declarations are hoisted, so the type checker does not carry the check above into them: they read this non-null copy.
+  if (!app || !dataElement) return;
+  /** @type {RunResults} */
+  let data;
+  try {
+    data = await readResults(dataElement);
+  } catch (error) {
+    const message = document.createElement('p');
+    message.className = 'empty-state';
+    message.textContent = `The report could not read its data: ${error instanceof Error ? error.message : String(error)}`;
+    app.replaceChildren(message);
+    document.documentElement.dataset.ready = 'error';
+    return;
+  }
+  // Function declarations are hoisted, so the type checker does not carry the assignment above into them: they read this copy.
   const results = data;
+  // The files beside index.html this run wrote, for download links (html-reporter.ts).
+  const downloadNames = (app.dataset.downloads || '').split(' ').filter(Boolean);
 
   // ---------------------------------------------------------------- helpers
 
@@ -138,6 +168,26 @@
     a.href = parsed.href;
     return a;
   }
+
+  /**
+   * The report's own files beside index.html (results.json, junit.xml), by a
+   * relative link, so the folder can be published as it is. Only names on
+   * this list: html-reporter.ts writes the list, never the results' text.
+   */
+  const DOWNLOADS = ['results.json', 'junit.xml'];
+  /** @param {string} name */
+  function fileLink(name) {
+    if (!DOWNLOADS.includes(name)) return null;
+    const a = h('a', { download: name, 'data-download': name }, name);
+    a.setAttribute('href', name);
+    return a;
+  }
+
+  /**
+   * A table in a box of its own that scrolls sideways on a phone (viewer.css: .table-scroll).
+   * @param {Parameters<typeof h<'table'>>} args
+   */
+  const scrollable = (...args) => h('div', { class: 'table-scroll' }, h(...args));
 
   /** @type {<T>(items: T[]) => T[]} */
   const unique = (items) => [...new Set(items)];
@@ -379,11 +429,13 @@
 
   function renderHeader() {
     const s = results.summary;
+    const files = downloadNames.map(fileLink).filter((a) => a !== null);
     const summary = h(
       'p',
       { class: 'summary', 'aria-label': 'Summary' },
       h('span', { class: 'chip total' }, plural(s.total, 'cell')),
       VERDICTS.map((v) => h('span', { class: `chip v-${v}` }, `${VERDICT[v].symbol} ${s[v]} ${VERDICT[v].label}`)),
+      files.length ? h('span', { class: 'downloads' }, 'Download', files) : null,
     );
     const engines = h(
       'ul',
@@ -478,7 +530,23 @@
         ` \u00b7 took ${formatMs(results.durationMs)} \u00b7 ${plural(results.scenarios.length, 'scenario')}`,
       ),
       summary,
-      dl,
+      // The run's whole environment is long (every engine's path, every stack's packages, every origin): one line of it in view, the rest a click away.
+      h(
+        'details',
+        { class: 'environment' },
+        h(
+          'summary',
+          null,
+          h('strong', null, 'Environment'),
+          ' ',
+          h('span', { class: 'muted' }, [
+            env.engines.map((e) => engineLabel(e.name)).join(' \u00b7 ') || 'no engine launched',
+            env.missingEngines.length ? ` (missing: ${env.missingEngines.map((m) => m.name).join(', ')})` : '',
+            ` \u00b7 ${plural(env.stacks.length, 'stack')} \u00b7 Node ${env.node}`,
+          ]),
+        ),
+        dl,
+      ),
       findingsPart(),
     );
   }
@@ -623,6 +691,29 @@
 
   const matrixHolder = h('div', { class: 'matrix-holder' });
 
+  /** What the symbols and colours of the matrix mean, in words (colour is never the only sign). */
+  function renderLegend() {
+    /**
+     * @param {Child} sign
+     * @param {string} text
+     */
+    const key = (sign, text) => h('span', { class: 'key' }, sign, text);
+    return h(
+      'div',
+      { class: 'legend-bar', role: 'note', 'aria-label': 'Legend' },
+      h('strong', null, 'Legend'),
+      key(h('span', { class: 'swatch v-pass' }, VERDICT.pass.symbol), 'pass: as the scenario expects'),
+      key(h('span', { class: 'swatch v-fail' }, VERDICT.fail.symbol), 'fail: not as expected'),
+      key(h('span', { class: 'swatch v-error' }, VERDICT.error.symbol), 'error: could not be observed (not a CORS outcome)'),
+      key(h('span', { class: 'swatch empty' }, '\u00b7'), 'not run here'),
+      key(h('span', { class: 'mono' }, 'allowed \u00b7 blocked \u00b7 opaque'), ': what JavaScript got'),
+      key(h('span', { class: 'swatch flag' }, '\u2260 standard'), 'the engine differs from the Fetch standard model'),
+      key(h('span', { class: 'badge disagree' }, '\u2260 engines disagree'), ''),
+      key(h('span', { class: 'badge from-evil' }, 'from evil'), 'run from the cross-site page'),
+    );
+  }
+  const legend = renderLegend();
+
   /**
    * @param {CellResult} cell
    * @param {Row} row
@@ -645,6 +736,15 @@
     );
   }
 
+  /**
+   * The matrix: one header table that sticks to the top of the matrix's own
+   * scroll box, then one table per chapter with the same fixed column widths.
+   * Each chapter is a block with `content-visibility: auto`, so the browser
+   * lays out and paints only the chapters in view: the default suite's
+   * matrix has some 7,000 cells, and laying them all out took over a second
+   * (issue 18). The cells stay in the document, so find-in-page and the
+   * keyboard still reach every one.
+   */
   function renderMatrix() {
     const cols = columns();
     const engines = shownEngines();
@@ -656,104 +756,205 @@
       return;
     }
     const width = cols.length + 1;
-    const thead = h(
-      'thead',
-      null,
+    const colgroup = () => h('colgroup', null, h('col', { class: 'first' }), cols.map(() => h('col', { class: 'c' })));
+    const head = h(
+      'table',
+      { class: 'matrix matrix-head' },
+      colgroup(),
       h(
-        'tr',
-        { class: 'stacks' },
-        h('th', { rowspan: 2, class: 'corner', scope: 'col' }, 'Scenario \u00b7 probe'),
-        stacks.map((s) => {
-          const info = stackInfo.get(s);
-          const packages = info ? Object.entries(info.packages).map(([n, ver]) => `${n} ${ver}`).join(', ') : '';
-          return h('th', { colspan: engines.length, scope: 'colgroup', class: 'stack', title: packages }, stackLabel(s));
-        }),
-      ),
-      h(
-        'tr',
-        { class: 'engines' },
-        stacks.map((s) =>
-          engines.map((e, i) => {
-            const info = engineInfo.get(e);
-            return h(
-              'th',
-              { scope: 'col', class: `engine${i === 0 ? ' first' : ''}`, title: info ? `${e} ${info.version}` : `${e} (not launched)` },
-              e,
-              h('span', { class: 'ever' }, info ? info.shortVersion : 'not launched'),
-            );
+        'thead',
+        null,
+        h(
+          'tr',
+          { class: 'stacks' },
+          h('th', { rowspan: 2, class: 'corner', scope: 'col' }, 'Scenario \u00b7 probe'),
+          stacks.map((s) => {
+            const info = stackInfo.get(s);
+            const packages = info ? Object.entries(info.packages).map(([n, ver]) => `${n} ${ver}`).join(', ') : '';
+            return h('th', { colspan: engines.length, scope: 'colgroup', class: 'stack', title: packages }, stackLabel(s));
           }),
+        ),
+        h(
+          'tr',
+          { class: 'engines' },
+          stacks.map((s) =>
+            engines.map((e, i) => {
+              const info = engineInfo.get(e);
+              return h(
+                'th',
+                { scope: 'col', class: `engine${i === 0 ? ' first' : ''}`, title: info ? `${e} ${info.version}` : `${e} (not launched)` },
+                e,
+                h('span', { class: 'ever' }, info ? info.shortVersion : 'not launched'),
+              );
+            }),
+          ),
         ),
       ),
     );
-    const tbody = h('tbody');
-    /** @type {string | null} */
-    let chapter = null;
-    /** @type {RowScenario | null} */
-    let scenario = null;
+    /** @type {Map<string, Row[]>} */
+    const byChapter = new Map();
     for (const row of shown) {
-      if (row.chapter !== chapter) {
-        chapter = row.chapter;
-        scenario = null;
-        const inChapter = cells.filter((c) => {
-          const cellRow = rowByKey.get(`${c.scenario}#${c.probe}`);
-          return cellRow !== undefined && cellRow.chapter === chapter;
-        });
-        const tally = VERDICTS.map(/** @returns {[Verdict, number]} */ (v) => [v, inChapter.filter((c) => c.verdict === v).length]).filter(([, n]) => n > 0);
-        tbody.appendChild(
-          h(
+      const list = byChapter.get(row.chapter) || [];
+      list.push(row);
+      byChapter.set(row.chapter, list);
+    }
+    /** @type {Map<string, Record<Verdict, number>>} */
+    const tallies = new Map();
+    for (const c of cells) {
+      const cellRow = rowByKey.get(`${c.scenario}#${c.probe}`);
+      if (!cellRow) continue;
+      const tally = tallies.get(cellRow.chapter) || { pass: 0, fail: 0, error: 0 };
+      tally[c.verdict] += 1;
+      tallies.set(cellRow.chapter, tally);
+    }
+    // One block per chapter heading and one per scenario: the browser lays out and paints only those near the view.
+    /** @type {{ rows: number, make: () => HTMLElement }[]} */
+    const builders = [];
+    for (const [chapter, chapterRows] of byChapter) {
+      const tally = tallies.get(chapter) || { pass: 0, fail: 0, error: 0 };
+      builders.push({
+        rows: 1,
+        make: () => {
+          const heading = h(
             'tr',
             { class: 'chapter' },
-            h('th', { colspan: width, scope: 'rowgroup' }, h('h2', null, chapter), h('span', { class: 'tally' }, tally.map(([v, n]) => h('span', { class: `t-${v}` }, `${VERDICT[v].symbol} ${n} ${v}`)))),
-          ),
-        );
-      }
-      if (row.scenario !== scenario) {
-        scenario = row.scenario;
-        tbody.appendChild(
-          h('tr', { class: 'scenario' }, h('th', { colspan: width, scope: 'rowgroup' }, h('div', { class: 'spanning' }, h('span', { class: 'stitle' }, scenario.title), ' ', h('span', { class: 'sid' }, scenario.id)))),
-        );
-      }
-      const tr = h(
-        'tr',
-        { class: 'probe', 'data-row': row.key, 'data-disagree': row.disagree.length ? row.disagree.join(' ') : null },
-        h(
-          'th',
-          { scope: 'row', class: 'probe-name' },
-          h('span', { class: 'pname' }, row.probeName),
-          row.probe && row.probe.from === 'evil' ? h('span', { class: 'badge from-evil', title: 'This probe runs in the cross-site "evil" page' }, 'from evil') : null,
-          row.disagree.length
-            ? h('span', { class: 'badge disagree', title: `On ${row.disagree.map(stackLabel).join(', ')}, the engines observed different results, preflights or handler runs` }, '\u2260 engines disagree')
-            : null,
-        ),
-      );
-      cols.forEach((col, i) => {
-        const cell = row.cells.get(col.key);
-        const first = i % engines.length === 0 ? ' first' : '';
-        if (!cell) {
-          const applies = row.scenario && row.scenario.stacks ? row.scenario.stacks.includes(col.stack) : false;
-          const why = applies
-            ? `Not run: ${stackLabel(col.stack)} with ${col.engine} was left out of this run (filters)`
-            : `Not run: this scenario has no setup for ${stackLabel(col.stack)}`;
-          tr.appendChild(
             h(
-              'td',
-              { class: `cell empty${first}`, title: why },
-              h('span', { class: 'sr' }, 'not run'),
-              h('span', { 'aria-hidden': 'true' }, '\u00b7'),
+              'th',
+              { colspan: width, scope: 'rowgroup' },
+              h('div', { class: 'spanning' }, h('h2', null, chapter), h('span', { class: 'tally' }, VERDICTS.filter((v) => tally[v] > 0).map((v) => h('span', { class: `t-${v}` }, `${VERDICT[v].symbol} ${tally[v]} ${v}`)))),
             ),
           );
-          return;
-        }
-        const dim = state.verdicts && !state.verdicts.has(cell.verdict) ? ' dim' : '';
-        tr.appendChild(h('td', { class: `cell v-${cell.verdict}${first}${dim}`, 'data-cell-id': cell.id, 'data-verdict': cell.verdict }, cellButton(cell, row)));
+          return h('div', { class: 'chapter-head', 'data-chapter': chapter }, h('table', { class: 'matrix' }, colgroup(), h('tbody', null, heading)));
+        },
       });
-      tbody.appendChild(tr);
+      /** @type {Row[][]} */
+      const byScenario = [];
+      for (const row of chapterRows) {
+        const last = byScenario[byScenario.length - 1];
+        if (last && last[0] && last[0].scenario === row.scenario) last.push(row);
+        else byScenario.push([row]);
+      }
+      for (const scenarioRows of byScenario) {
+        const scenario = scenarioRows[0] ? scenarioRows[0].scenario : null;
+        if (!scenario) continue;
+        builders.push({
+          rows: scenarioRows.length,
+          make: () => {
+            const tbody = h(
+              'tbody',
+              null,
+              h('tr', { class: 'scenario' }, h('th', { colspan: width, scope: 'rowgroup' }, h('div', { class: 'spanning' }, h('span', { class: 'stitle' }, scenario.title), ' ', h('span', { class: 'sid' }, scenario.id)))),
+              scenarioRows.map((row) => probeRow(row, cols, engines.length)),
+            );
+            const block = h('div', { class: 'scenario-block', 'data-scenario': scenario.id }, h('table', { class: 'matrix' }, colgroup(), tbody));
+            // Until the browser lays a scenario out, it takes about this much room (so the scroll bar is about right); CSSOM, which the CSP allows.
+            block.style.setProperty('contain-intrinsic-size', `auto ${scenarioRows.length * 47 + 36}px`);
+            return block;
+          },
+        });
+      }
     }
-    const table = h('table', { class: 'matrix', onclick: onMatrixClick, onkeydown: onMatrixKey }, thead, tbody);
-    // The stylesheet sizes the first column from the number of columns (a CSSOM property, which the CSP allows).
-    table.style.setProperty('--cols', String(cols.length));
-    matrixHolder.replaceChildren(table);
+    const box = h('div', { class: 'matrix-scroll', tabindex: -1, onclick: onMatrixClick, onkeydown: onMatrixKey }, head);
+    // The stylesheet sizes the columns from their number (a CSSOM property, which the CSP allows).
+    box.style.setProperty('--cols', String(cols.length));
+    matrixHolder.replaceChildren(box);
+    // The first screenful now, the rest in short tasks after it is painted (flushMatrix() finishes at once when something needs every cell).
+    const job = { box, builders, next: 0 };
+    matrixJob = job;
+    buildMatrix(job, (rows) => rows < FIRST_ROWS);
+    if (job.next < builders.length) {
+      document.documentElement.dataset.matrix = 'partial';
+      // After the next frame: a timer set now could run before the browser paints the first rows.
+      requestAnimationFrame(() => setTimeout(() => continueMatrix(job), 0));
+    } else finishMatrix();
+  }
+
+  /** How many rows the matrix draws before the page is first painted: more than a tall screen shows. */
+  const FIRST_ROWS = 40;
+  /**
+   * A matrix being built: its box, what makes each block, and the next block to make.
+   * @typedef {{ box: HTMLElement, builders: { rows: number, make: () => HTMLElement }[], next: number }} MatrixJob
+   */
+  /** @type {MatrixJob | null} The matrix still being built, if any. */
+  let matrixJob = null;
+  /** @type {(() => void)[]} */
+  const onMatrixComplete = [];
+
+  /**
+   * Appends blocks while `more(rows appended so far)` says so.
+   * @param {MatrixJob} job
+   * @param {(rows: number) => boolean} more
+   */
+  function buildMatrix(job, more) {
+    let rows = 0;
+    while (job.next < job.builders.length && more(rows)) {
+      const builder = job.builders[job.next++];
+      if (!builder) break;
+      job.box.appendChild(builder.make());
+      rows += builder.rows;
+    }
+  }
+
+  /**
+   * Builds for a frame's worth of time, then yields to the browser (input, painting) and goes on.
+   * @param {MatrixJob} job
+   */
+  function continueMatrix(job) {
+    if (matrixJob !== job) return; // filters changed: a newer matrix replaced this one
+    const until = performance.now() + 12;
+    buildMatrix(job, () => performance.now() < until);
+    if (job.next < job.builders.length) setTimeout(() => continueMatrix(job), 0);
+    else finishMatrix();
+  }
+
+  /** Builds what is left of the matrix at once: for whatever needs every cell (the drawer's previous / next, arrow keys, a cell named in the address). */
+  function flushMatrix() {
+    if (!matrixJob) return;
+    buildMatrix(matrixJob, () => true);
+    finishMatrix();
+  }
+
+  function finishMatrix() {
+    matrixJob = null;
+    document.documentElement.dataset.matrix = 'complete';
     markCurrent();
+    for (const callback of onMatrixComplete.splice(0)) callback();
+  }
+
+  /**
+   * @param {Row} row
+   * @param {Column[]} cols
+   * @param {number} perStack
+   */
+  function probeRow(row, cols, perStack) {
+    const tr = h(
+      'tr',
+      { class: 'probe', 'data-row': row.key, 'data-disagree': row.disagree.length ? row.disagree.join(' ') : null },
+      h(
+        'th',
+        { scope: 'row', class: 'probe-name' },
+        h('span', { class: 'pname' }, row.probeName),
+        row.probe && row.probe.from === 'evil' ? h('span', { class: 'badge from-evil', title: 'This probe runs in the cross-site "evil" page' }, 'from evil') : null,
+        row.disagree.length
+          ? h('span', { class: 'badge disagree', title: `On ${row.disagree.map(stackLabel).join(', ')}, the engines observed different results, preflights or handler runs` }, '\u2260 engines disagree')
+          : null,
+      ),
+    );
+    cols.forEach((col, i) => {
+      const cell = row.cells.get(col.key);
+      const first = i % perStack === 0 ? ' first' : '';
+      if (!cell) {
+        const applies = row.scenario && row.scenario.stacks ? row.scenario.stacks.includes(col.stack) : false;
+        const why = applies
+          ? `Not run: ${stackLabel(col.stack)} with ${col.engine} was left out of this run (filters)`
+          : `Not run: this scenario has no setup for ${stackLabel(col.stack)}`;
+        tr.appendChild(h('td', { class: `cell empty${first}`, title: why }, h('span', { class: 'sr' }, 'not run'), h('span', { 'aria-hidden': 'true' }, '\u00b7')));
+        return;
+      }
+      const dim = state.verdicts && !state.verdicts.has(cell.verdict) ? ' dim' : '';
+      tr.appendChild(h('td', { class: `cell v-${cell.verdict}${first}${dim}`, 'data-cell-id': cell.id, 'data-verdict': cell.verdict }, cellButton(cell, row)));
+    });
+    return tr;
   }
 
   /** @param {MouseEvent} e */
@@ -764,7 +965,7 @@
 
   /**
    * Arrow keys move between cells, so a large matrix needs no long Tab walk.
-   * @param {KeyboardEvent & { currentTarget: HTMLTableElement }} e
+   * @param {KeyboardEvent} e
    */
   function onMatrixKey(e) {
     /** @type {Record<string, [rows: number, columns: number]>} */
@@ -772,7 +973,8 @@
     const move = moves[e.key];
     const td = e.target instanceof Element ? e.target.closest('td.cell') : null;
     if (!move || !td) return;
-    const grid = [...e.currentTarget.querySelectorAll('tr.probe')].map((tr) => [...tr.querySelectorAll('td.cell')]);
+    flushMatrix();
+    const grid = [...matrixHolder.querySelectorAll('tr.probe')].map((tr) => [...tr.querySelectorAll('td.cell')]);
     let r = grid.findIndex((tds) => tds.includes(td));
     const tds = grid[r];
     if (!tds) return;
@@ -839,6 +1041,7 @@
 
   /** Cells in the order the matrix shows them, for previous / next. */
   function shownCellIds() {
+    flushMatrix();
     // Dimmed cells are the ones the verdict filter leaves out; stepping skips them too.
     return [...matrixHolder.querySelectorAll('td.cell:not(.dim) button[data-open]')].map((b) => (b instanceof HTMLElement ? b.dataset.open : undefined));
   }
@@ -850,6 +1053,7 @@
     if (!cell || !row) return;
     state.cell = id;
     writeHash();
+    flushMatrix();
     dialog.replaceChildren(renderDetail(cell, row));
     document.documentElement.classList.add('detail-open');
     if (!dialog.open) dialog.showModal();
@@ -921,7 +1125,7 @@
         'div',
         { class: 'banner v-error', role: 'note' },
         h('strong', null, 'Could not observe. '),
-        cell.error || 'The harness could not complete this observation.',
+        h('span', { class: 'error-message' }, cell.error || 'The harness could not complete this observation.'),
         h('div', { class: 'muted' }, 'This is a harness error, not a CORS outcome: the request was not shown to be blocked or allowed.'),
       );
     }
@@ -969,6 +1173,9 @@
       h('p', { class: `reason${x.agreesWithModel === false ? ' model-differs' : ''}` }, withCode(x.reason)),
       anchors.length ? h('ul', { class: 'sources' }, anchors.map((a) => h('li', null, safeLink(a)))) : null,
       h(
+        'div',
+        { class: 'table-scroll' },
+        h(
         'table',
         { class: 'expect model' },
         h('thead', null, h('tr', null, h('th', null, ''), h('th', null, 'the Fetch standard (model)'), h('th', null, engineLabel(cell.engine)))),
@@ -978,6 +1185,7 @@
           rows.map(([label, field, fromModel, fromEngine]) =>
             h('tr', { class: differs.has(field) ? 'differs' : null }, h('th', { scope: 'row' }, label), h('td', { class: 'mono' }, show(fromModel)), h('td', { class: 'mono' }, show(fromEngine))),
           ),
+        ),
         ),
       ),
       x.agreesWithModel === false
@@ -1407,9 +1615,9 @@
     );
     return section(
       'Expected vs observed',
-      list.length ? table : h('p', { class: 'muted' }, 'The probe states no expectation.'),
+      list.length ? h('div', { class: 'table-scroll' }, table) : h('p', { class: 'muted' }, 'The probe states no expectation.'),
       cell.expectedBecause ? h('p', { class: 'because' }, h('strong', null, `Expected differently on ${stackLabel(cell.stack)} / ${cell.engine}: `), cell.expectedBecause) : null,
-      cell.error !== undefined ? h('p', { class: 'banner v-error' }, h('strong', null, 'Could not observe: '), cell.error) : null,
+      cell.error !== undefined ? h('p', { class: 'banner v-error' }, h('strong', null, 'Could not observe: '), h('span', { class: 'error-message' }, cell.error)) : null,
     );
   }
 
@@ -1430,6 +1638,9 @@
     return section(
       disagree ? 'Engines disagree' : 'Other engines',
       h(
+        'div',
+        { class: 'table-scroll' },
+        h(
         'table',
         { class: 'expect engines-cmp' },
         h('thead', null, h('tr', null, h('th', null, 'engine'), h('th', null, 'verdict'), h('th', null, 'result'), h('th', null, 'preflight sent'), h('th', null, 'reached the handler'), extra.map((f) => h('th', { class: 'differs' }, f)))),
@@ -1451,6 +1662,7 @@
               }),
             ),
           ),
+        ),
         ),
       ),
     );
@@ -1523,7 +1735,7 @@
   function lessonResults(scenario) {
     const probeRows = rows.filter((r) => r.scenario.id === scenario.id);
     if (probeRows.length === 0) return h('p', { class: 'muted' }, 'Not run in this report (filtered out).');
-    return h(
+    return scrollable(
       'table',
       { class: 'lesson-results' },
       h('thead', null, h('tr', null, h('th', null, 'probe'), allEngines.map((e) => h('th', null, engineLabel(e))))),
@@ -1727,6 +1939,7 @@
     renderTabs();
     toolbar.hidden = state.view !== 'matrix';
     matrixHolder.hidden = state.view !== 'matrix';
+    legend.hidden = state.view !== 'matrix';
     courseHolder.hidden = state.view !== 'course';
     claimsHolder.hidden = state.view !== 'claims';
     if (state.view === 'course' && !courseDrawn) {
@@ -1748,7 +1961,7 @@
     if (state.view === 'matrix') renderMatrix();
   }
 
-  add(app, [renderHeader(), tabs, toolbar, matrixHolder, courseHolder, claimsHolder, dialog]);
+  add(app, [renderHeader(), tabs, toolbar, legend, matrixHolder, courseHolder, claimsHolder, dialog]);
   renderToolbar();
   readHash();
   syncToolbar();
@@ -1765,5 +1978,7 @@
     if (state.cell) openCell(state.cell);
     else if (dialog.open) dialog.close();
   });
-  document.documentElement.dataset.ready = 'true';
+  // Ready when the whole matrix is in the document (tests and scripts wait for it; a reader can use the first rows before).
+  if (matrixJob) onMatrixComplete.push(() => (document.documentElement.dataset.ready = 'true'));
+  else document.documentElement.dataset.ready = 'true';
 })();
