@@ -1852,86 +1852,154 @@ async function readResults(element) {
     );
   }
 
+  /**
+   * Whether this run could decide a claim: some cell its checks select was
+   * observed in some engine. A run of part of the suite (--grep, --stack,
+   * --engine) leaves the other claims undecided, which the index says
+   * rather than looking empty (issue 18).
+   * @param {ClaimResult} claim
+   */
+  const decided = (claim) => Object.values(claim.engines).some((r) => r.matched.length + r.contradicted.length > 0);
+
+  /**
+   * Why this run could not decide a claim, in words.
+   * @param {ClaimResult} claim
+   */
+  function undecidedWhy(claim) {
+    if (claim.checks.length === 0) return 'Nothing checks it: it cannot be observed in real time.';
+    const ran = new Set(cells.map((c) => c.scenario));
+    const absent = unique(claim.checks.map((c) => c.scenario).filter((id) => !ran.has(id)));
+    const errors = Object.values(claim.engines).reduce((n, r) => n + r.errors.length, 0);
+    const parts = [];
+    if (absent.length) parts.push(`${absent.length === 1 ? 'its scenario' : 'its scenarios'} ${absent.join(', ')} did not run`);
+    if (absent.length < unique(claim.checks.map((c) => c.scenario)).length) parts.push(errors ? `${plural(errors, 'cell')} it selects could not be observed` : 'the probes or stacks it checks were filtered out');
+    return `Not decided by this run: ${parts.join('; ')}.`;
+  }
+
   function renderClaims() {
     if (!curriculum) {
-      claimsHolder.replaceChildren(h('p', { class: 'empty-state' }, 'This run had no claims index (it did not run the project\u2019s own scenario folder).'));
+      claimsHolder.replaceChildren(
+        h('h2', null, 'Claims index'),
+        h(
+          'p',
+          { class: 'empty-state' },
+          'This run decided no claim: the claims index goes with the project\u2019s own scenario folder and is checked when a run reads all of it (`corslab run`, narrowed with --grep, --stack or --engine if need be), not a folder or file of its own.',
+        ),
+      );
       return;
     }
     const counts = curriculum.counts;
     // Object.keys() is typed string[] whatever the object; these are CLAIM_VERDICT's own keys.
     const verdicts = /** @type {ClaimVerdict[]} */ (Object.keys(CLAIM_VERDICT));
+    const inRun = curriculum.claims.filter(decided);
+    // A claim no scenario can check, and that nothing checked instead, is neither: it is listed with the decided ones, as not observable.
+    const unobservable = curriculum.claims.filter((c) => !decided(c) && c.checks.length === 0);
+    const notInRun = curriculum.claims.filter((c) => !decided(c) && c.checks.length > 0);
     const summary = h(
       'p',
       { class: 'summary' },
       h('span', { class: 'chip total' }, plural(curriculum.claims.length, 'claim')),
       verdicts.filter((v) => counts[v]).map((v) => h('span', { class: `chip claim-${v.replace(/ /g, '-')}` }, `${CLAIM_VERDICT[v].symbol} ${counts[v]} ${CLAIM_VERDICT[v].text}`)),
     );
-    const table = h(
+    const partial = notInRun.length
+      ? h(
+          'p',
+          { class: 'banner partial', 'data-decided': String(inRun.length), 'data-undecided': String(notInRun.length) },
+          h('strong', null, `This run decided ${inRun.length} of ${plural(curriculum.claims.length, 'claim')}`),
+          unobservable.length ? ` (and ${unobservable.length} cannot be observed in real time)` : '',
+          `. ${notInRun.length} could not be decided here: the scenarios that check them were left out of this run (${[results.filters.grep ? `--grep ${results.filters.grep}` : '', results.filters.stacks ? `--stack ${results.filters.stacks.join(',')}` : '', `--engine ${results.filters.engines.join(',')}`].filter(Boolean).join(', ')}), or their cells could not be observed. They are listed last; a run of the whole suite decides them.`,
+        )
+      : null;
+    const width = 4 + allEngines.length;
+    /**
+     * @param {string} text
+     * @param {string} note
+     */
+    const group = (text, note) => h('tr', { class: 'group' }, h('th', { colspan: width, scope: 'rowgroup' }, text, ' ', h('span', { class: 'muted' }, note)));
+    const table = scrollable(
       'table',
       { class: 'claims-index' },
       h('thead', null, h('tr', null, h('th', null, 'claim'), h('th', null, 'the article says'), h('th', null, 'checked by'), allEngines.map((e) => h('th', null, engineLabel(e))), h('th', null, 'verdict'))),
       h(
         'tbody',
         null,
-        curriculum.claims.map((claim) =>
-          h(
-            'tr',
-            { id: claimAnchor(claim.id), class: `claim-row claim-${claim.verdict.replace(/ /g, '-')}` },
-            h('th', { scope: 'row', class: 'mono' }, claim.id, h('div', { class: 'muted small', title: (curriculum.articles && curriculum.articles[claim.article]) || '' }, `article ${claim.article}`)),
-            h(
-              'td',
-              null,
-              h('blockquote', null, claim.quote),
-              h('p', null, withCode(claim.claim)),
-              claim.notObservable ? h('p', { class: 'not-observable' }, h('strong', null, 'Not observable here: '), withCode(claim.notObservable), claim.checks.length ? ' Checked instead:' : '') : null,
-            ),
-            h(
-              'td',
-              { class: 'small' },
-              claim.checks.map((check) =>
-                h(
-                  'div',
-                  null,
-                  h('button', { type: 'button', class: 'linkish mono', onclick: () => goTo('course', lessonAnchor(check.scenario)) }, check.scenario),
-                  check.probe ? h('span', { class: 'muted' }, ` \u203a ${check.probe}`) : null,
-                  check.stacks ? h('span', { class: 'muted' }, ` on ${check.stacks.map(stackLabel).join(', ')}`) : null,
-                  h('div', { class: 'mono muted' }, `says ${Object.entries(check.says).map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : v}`).join(', ')}`),
-                ),
-              ),
-            ),
-            allEngines.map((engine) => {
-              const r = claim.engines[engine];
-              if (!r) return h('td', { class: 'muted' }, '\u2014');
-              const tip = `${r.matched.length} cells as the article says, ${r.contradicted.length} not${r.errors.length ? `, ${r.errors.length} not observed` : ''}`;
-              const first = r.contradicted[0];
-              return h(
-                'td',
-                { title: tip },
-                claimBadge(r.verdict),
-                first ? h('div', { class: 'small mono muted' }, h('button', { type: 'button', class: 'linkish', onclick: () => openCell(first.cell) }, `${first.field}: ${show(first.observed)}`)) : null,
-              );
-            }),
-            h('td', null, claimBadge(claim.verdict)),
-          ),
-        ),
+        notInRun.length ? group(`Decided by this run (${inRun.length + unobservable.length})`, 'what the browsers did in the cells that check each claim') : null,
+        [...inRun, ...unobservable].map((claim) => claimRow(claim, false)),
+        notInRun.length ? group(`Not decided by this run (${notInRun.length})`, 'the cells that check them were not in this run') : null,
+        notInRun.map((claim) => claimRow(claim, true)),
       ),
     );
     claimsHolder.replaceChildren(
       h('h2', null, 'Claims index'),
       h('p', { class: 'intro' }, 'Every factual claim of the four source articles, each decided by what real browsers did in the scenarios that check it. Per engine: confirmed (every checked cell as the article says), refuted (none), partly true (some: true for one request or stack, not for another). Overall: engine-dependent when the engines answer differently.'),
       summary,
+      ...(partial ? [partial] : []),
       table,
     );
   }
 
+  /**
+   * @param {ClaimResult} claim
+   * @param {boolean} undecided
+   */
+  function claimRow(claim, undecided) {
+    const articles = curriculum ? curriculum.articles : {};
+    return h(
+      'tr',
+      { id: claimAnchor(claim.id), class: `claim-row claim-${claim.verdict.replace(/ /g, '-')}${undecided ? ' undecided' : ''}` },
+      h('th', { scope: 'row', class: 'mono' }, claim.id, h('div', { class: 'muted small', title: (articles && articles[claim.article]) || '' }, `article ${claim.article}`)),
+      h(
+        'td',
+        null,
+        h('blockquote', null, claim.quote),
+        h('p', null, withCode(claim.claim)),
+        claim.notObservable ? h('p', { class: 'not-observable' }, h('strong', null, 'Not observable here: '), withCode(claim.notObservable), claim.checks.length ? ' Checked instead:' : '') : null,
+        undecided ? h('p', { class: 'undecided-why muted' }, undecidedWhy(claim)) : null,
+      ),
+      h(
+        'td',
+        { class: 'small' },
+        claim.checks.map((check) =>
+          h(
+            'div',
+            null,
+            h('button', { type: 'button', class: 'linkish mono', onclick: () => goTo('course', lessonAnchor(check.scenario)) }, check.scenario),
+            check.probe ? h('span', { class: 'muted' }, ` \u203a ${check.probe}`) : null,
+            check.stacks ? h('span', { class: 'muted' }, ` on ${check.stacks.map(stackLabel).join(', ')}`) : null,
+            h('div', { class: 'mono muted' }, `says ${Object.entries(check.says).map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : v}`).join(', ')}`),
+          ),
+        ),
+      ),
+      allEngines.map((engine) => {
+        const r = claim.engines[engine];
+        if (!r) return h('td', { class: 'muted' }, '\u2014');
+        const tip = `${r.matched.length} cells as the article says, ${r.contradicted.length} not${r.errors.length ? `, ${r.errors.length} not observed` : ''}`;
+        const first = r.contradicted[0];
+        return h(
+          'td',
+          { title: tip },
+          claimBadge(r.verdict),
+          first ? h('div', { class: 'small mono muted' }, h('button', { type: 'button', class: 'linkish', onclick: () => openCell(first.cell) }, `${first.field}: ${show(first.observed)}`)) : null,
+        );
+      }),
+      h('td', null, claimBadge(claim.verdict)),
+    );
+  }
+
   const tabs = h('nav', { class: 'views', 'aria-label': 'Views' });
+  /** The claims tab says how many claims this run decided, when it could not decide them all. */
+  function claimsTabLabel() {
+    if (!curriculum) return 'Claims index';
+    const count = curriculum.claims.filter((c) => decided(c) || c.checks.length === 0).length;
+    return count === curriculum.claims.length ? `Claims index (${count})` : `Claims index (${count} of ${curriculum.claims.length} decided)`;
+  }
   function renderTabs() {
     /**
      * @param {View} view
      * @param {string} text
      */
     const tab = (view, text) => h('button', { type: 'button', class: 'tab', 'aria-pressed': String(state.view === view), onclick: () => { state.view = view; update(); window.scrollTo(0, 0); } }, text);
-    tabs.replaceChildren(tab('matrix', 'Matrix'), tab('course', 'Course'), tab('claims', curriculum ? `Claims index (${curriculum.claims.length})` : 'Claims index'));
+    tabs.replaceChildren(tab('matrix', 'Matrix'), tab('course', 'Course'), tab('claims', claimsTabLabel()));
   }
   let courseDrawn = false;
   let claimsDrawn = false;
