@@ -27,6 +27,7 @@ export const DEBIAN_PACKAGES = {
   xvfb: 'a virtual display for WebKitGTK',
   nginx: 'nginx, the reverse proxy in front of the apps',
   'apache2-bin': 'Apache httpd, the other reverse proxy in front of the apps',
+  openssl: "openssl, the TLS client the mapping proxy's tests use to see an untrusted certificate refused",
 };
 
 if (process.env.CORSLAB_SKIP_SETUP === '1') process.exit(0);

@@ -26,7 +26,7 @@ const normalize = (text: string) => text.replace(/[\u2018\u2019]/g, "'").replace
 
 describe('the course', () => {
   it('has the chapters in reading order, each with scenarios', () => {
-    expect(curriculum.chapters.map((c) => c.id)).toEqual(['origins', 'simple-requests', 'preflight', 'credentials', 'reading-headers', 'caching', 'proxies', 'frameworks', 'security']);
+    expect(curriculum.chapters.map((c) => c.id)).toEqual(['origins', 'real-origins', 'simple-requests', 'preflight', 'credentials', 'https-cookies', 'redirects', 'mixed-content', 'reading-headers', 'caching', 'proxies', 'frameworks', 'security']);
     for (const chapter of curriculum.chapters) expect(scenarios.filter((s) => s.chapter === chapter.id).length, chapter.id).toBeGreaterThan(0);
   });
 

@@ -118,3 +118,19 @@ describe('the exchanges of an observation', () => {
     expect(observe(input(typeError('Failed to fetch', true), noCorsPut)).observation).toMatchObject({ preflight: null, actual: null });
   });
 });
+
+describe('a request to a declared http origin that neither the page nor its control sent', () => {
+  const viaProxy = (reached: boolean): ControlRequest => ({ ...control(reached), code: "GET … through the lab's mapping proxy, made by the harness itself" });
+  it('is not sent when the harness reached the API through the mapping proxy, the only way from the browser', () => {
+    const { observation, error } = observe(input(typeError('Load failed', false), plainGet, { control: control(false), proxyControl: viaProxy(true) }));
+    expect(error).toBeUndefined();
+    expect(observation.result).toBe('blocked');
+    expect(observation.notSent!.reason).toMatch(/^the engine refused to send it, and did not say why/);
+    expect(observation.notSent!.evidence.some((line) => line.includes("through the lab's mapping proxy") && line.includes('reached the API'))).toBe(true);
+  });
+  it('is an error when the harness could not reach it through the proxy either', () => {
+    const { observation, error } = observe(input(typeError('Load failed', false), plainGet, { control: control(false), proxyControl: viaProxy(false) }));
+    expect(observation.result).toBeUndefined();
+    expect(error).toMatch(/the connection to the API failed/);
+  });
+});

@@ -25,6 +25,13 @@ export interface ObserveInput {
   /** The probe's request, placeholders expanded, and the page's origin: what the model reads to say whether it is refused before sending. */
   request?: { spec: FetchSpec; pageOrigin: string };
   control?: ControlRequest;
+  /**
+   * When the page's control did not reach the API either and the URL is an
+   * http origin the scenario declares (so the lab's mapping proxy is the
+   * browser's only way to it, and it sees every such request's token): the
+   * harness's own request to the same URL through that proxy.
+   */
+  proxyControl?: ControlRequest;
 }
 
 /**
@@ -137,6 +144,24 @@ function refusedBeforeSending(js: Extract<JsOutcome, { kind: 'error' }>, input: 
         evidence,
         rejectedAtOnce: atOnce,
         ...(control ? { control: { url: control.url, code: control.code, reached: reached !== undefined, ...(reached?.response ? { status: reached.response.status } : {}), js: describeJs(control.js) } } : {}),
+      },
+    };
+  }
+  const viaProxy = input.proxyControl?.exchanges.find((e) => e.kind !== 'setup');
+  if (control && !reached && input.proxyControl) {
+    evidence.push(
+      viaProxy
+        ? `the harness's own control through the lab's mapping proxy (\`${input.proxyControl.code}\`) reached the API: ${viaProxy.request.method} answered ${viaProxy.response ? viaProxy.response.status : 'without a response'}; the proxy is the browser's only way to this origin, it works, and nothing with the probe's or the page's control's token came through it`
+        : `the harness's own control through the lab's mapping proxy (\`${input.proxyControl.code}\`) did not reach the API either`,
+    );
+  }
+  if (control && !reached && viaProxy) {
+    return {
+      notSent: {
+        reason: refusal ? explainFailure(refusal) : `the engine refused to send it, and did not say why: ${js.name}: ${js.message}`,
+        evidence,
+        rejectedAtOnce: atOnce,
+        control: { url: control.url, code: control.code, reached: false, js: describeJs(control.js) },
       },
     };
   }

@@ -23,6 +23,11 @@ export function controlToken(token: string): string {
   return `ctl${token}`;
 }
 
+/** The token of the control the harness makes itself through the lab's mapping proxy (harness/run/cell.ts). */
+export function proxyControlToken(token: string): string {
+  return controlToken(`p${token}`);
+}
+
 /**
  * The control request the page makes right after a probe that rejected with
  * nothing on the wire: the same URL (under the control's own token) as a

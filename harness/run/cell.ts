@@ -1,7 +1,7 @@
 import { againFetch } from '../core/format.ts';
 import { expandDeep, placeholderValues } from '../core/origins.ts';
 import { stacksFor, type PlannedCell } from '../plan/plan.ts';
-import { controlCode, controlToken, fetchCode, withCellToken } from '../probes/fetch-probe.ts';
+import { controlCode, controlToken, fetchCode, proxyControlToken, withCellToken } from '../probes/fetch-probe.ts';
 import { observe, type ControlRequest } from '../observations/observe.ts';
 import { expandExpectation } from '../scenarios/expectations.ts';
 import { explainCell } from '../explanations/explain-cell.ts';
@@ -59,10 +59,15 @@ export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTi
     return { ...base, verdict: 'error', differences: [], error: `the page asked for something outside the lab, which the lab's mapping proxy refused (nothing was sent): ${left.join('; ')}` };
   }
   let control: ControlRequest | undefined;
+  let proxyControl: ControlRequest | undefined;
   if (needsControl(outcome.js, exchanges)) {
     control = isMixedContent(base.request, base.pageOrigin)
       ? await controlFromHarness(stack, base.request.url, cell.token, probeTimeoutMs)
       : await controlRequest(page, stack, base.request.url, cell.token, probeTimeoutMs);
+    // Nothing at all came from the page: where the proxy is its only way to the API, ask through the proxy.
+    if (!control.exchanges.some((e) => e.kind !== 'setup') && lab.mappingProxy && declaresHttpOrigin(cell, base.request.url)) {
+      proxyControl = await controlFromHarness(stack, base.request.url, cell.token, probeTimeoutMs, lab.mappingProxy);
+    }
     // Read again: a request of the probe's that was still on its way would have arrived by now.
     exchanges = await cellExchanges(stack, cell.token);
   }
@@ -74,6 +79,7 @@ export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTi
     durationMs,
     request: { spec: base.request, pageOrigin: base.pageOrigin },
     ...(control ? { control } : {}),
+    ...(proxyControl ? { proxyControl } : {}),
   });
   return judged(cell, base, observed, stack, lab);
 }
@@ -97,6 +103,16 @@ async function controlRequest(page: ProbePage, stack: RunningStack, url: string,
   return { url: target, code, js: outcome.js, exchanges: await cellExchanges(stack, ctl) };
 }
 
+/** Whether the URL is on an http origin the scenario declares: the browser can reach it only through the mapping proxy, which sees each request's token. */
+function declaresHttpOrigin(cell: PlannedCell, url: string): boolean {
+  try {
+    const origin = new URL(url).origin;
+    return origin.startsWith('http:') && Object.values(cell.scenario.origins ?? {}).includes(origin);
+  } catch {
+    return false;
+  }
+}
+
 /** Whether the model says the page may not fetch this URL at all (mixed content): then a page's own control request would be refused the same way. */
 function isMixedContent(request: FetchSpec, pageOrigin: string): boolean {
   try {
@@ -114,13 +130,13 @@ function isMixedContent(request: FetchSpec, pageOrigin: string): boolean {
  * (The page was loaded through the lab's mapping proxy, so the path from the
  * browser works too.)
  */
-async function controlFromHarness(stack: RunningStack, url: string, token: string, timeoutMs: number): Promise<ControlRequest> {
-  const ctl = controlToken(token);
+async function controlFromHarness(stack: RunningStack, url: string, token: string, timeoutMs: number, viaProxy?: string): Promise<ControlRequest> {
+  const ctl = viaProxy ? proxyControlToken(token) : controlToken(token);
   const target = withCellToken(url, ctl);
-  const code = `GET ${target}, made by the harness itself (a request from the page would be mixed content too)`;
+  const code = viaProxy ? `GET ${target} through the lab's mapping proxy, made by the harness itself` : `GET ${target}, made by the harness itself (a request from the page would be mixed content too)`;
   let js: PageOutcome['js'];
   try {
-    const status = await harnessGet(target, {}, timeoutMs, Number(new URL(stack.origins.apiOrigin).port));
+    const status = await harnessGet(target, {}, timeoutMs, Number(new URL(stack.origins.apiOrigin).port), viaProxy);
     js = { kind: 'response', type: 'basic', status, statusText: '', headers: [], body: '', bodyTruncated: false };
   } catch (error) {
     js = { kind: 'error', name: 'HarnessError', message: error instanceof Error ? error.message : String(error) };

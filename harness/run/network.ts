@@ -5,7 +5,7 @@ import type { Scenario } from '../core/format.ts';
 import type { StackName } from '../core/names.ts';
 import type { LabNetwork } from '../browsers/driver.ts';
 import type { PlannedCell } from '../plan/plan.ts';
-import { controlToken } from '../probes/fetch-probe.ts';
+import { controlToken, proxyControlToken } from '../probes/fetch-probe.ts';
 import { LabGateway, type GatewayRefusal } from '../../servers/gateway/gateway.ts';
 import { cellToken } from '../../servers/recorder/recorder.ts';
 import type { Lab } from './start-servers.ts';
@@ -61,6 +61,7 @@ export async function startNetwork(scenarios: readonly Scenario[], cleanup: Clea
       for (const cell of cells) {
         stackOf.set(cell.token, cell.stack);
         stackOf.set(controlToken(cell.token), cell.stack);
+        stackOf.set(proxyControlToken(cell.token), cell.stack);
       }
       const pagePort = Number(new URL(lab.cookieOrigin).port);
       route = (_origin, target) => {

@@ -1,4 +1,5 @@
 import type { Scenario } from '../core/format.ts';
+import { defaults } from '../config/defaults.ts';
 import type { PlannedCell } from '../plan/plan.ts';
 import type { EngineSession, ProbeContext, ProbePage } from '../browsers/driver.ts';
 import type { CellResult } from '../results/types.ts';
@@ -39,17 +40,24 @@ export const batched: Schedule = async (work) => {
   // waiting overlaps the quick cells instead of trailing after them. Results are put back in
   // plan order afterwards.
   const waitFirst = (a: PlannedCell, b: PlannedCell) => (b.probe.again?.afterMs ?? 0) - (a.probe.again?.afterMs ?? 0);
-  const shared = work.cells.filter((c) => !c.freshContext).sort(waitFirst);
+  const shared = work.cells.filter((c) => !c.freshContext && !throughProxy(c)).sort(waitFirst);
+  const proxied = work.cells.filter((c) => !c.freshContext && throughProxy(c)).sort(waitFirst);
   const fresh = work.cells.filter((c) => c.freshContext).sort(waitFirst);
   const byScenario = new Map<string, PlannedCell[]>();
   for (const cell of fresh) byScenario.set(cell.scenario.id, [...(byScenario.get(cell.scenario.id) ?? []), cell]);
   const pages = sharedPages(work.session);
   await Promise.all([
     inPool(shared, work.limits.concurrencyPerPage, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
+    inPool(proxied, Math.min(work.limits.concurrencyPerPage, defaults.concurrencyThroughProxy), async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
     inPool([...byScenario.values()], work.limits.isolatedContexts, (group) => inOwnContext(work, group)),
   ]);
   await pages.closeAll();
 };
+
+/** Whether a cell's page or API is an origin its scenario declares, which the engine reaches through the lab's mapping proxy. */
+function throughProxy(cell: PlannedCell): boolean {
+  return cell.scenario.origins !== undefined;
+}
 
 /** The page origin a cell's probe runs in (a sandboxed frame's host page for `sandboxed`). */
 export function pageOriginFor(lab: Lab, cell: PlannedCell): string {

@@ -46,6 +46,8 @@ export interface Lab {
   variants: ProxyVariants;
   /** What the lab's mapping proxy refused of a cell's (by its token): requests that would have left the lab. Absent without the proxy (the hands-on lab). */
   leftTheLab?(token: string): string[];
+  /** The lab's mapping proxy, `127.0.0.1:PORT` (harness/run/network.ts); absent without it (the hands-on lab). */
+  mappingProxy?: string;
 }
 
 /**
@@ -131,7 +133,9 @@ async function startApp(app: AppStackName, scenarios: Scenario[], entry: Running
     const rendered = stack.render({ policy: policy && expandDeep(policy, values), raw: expandDeep(scenario.server[app], values) });
     entry.code.set(scenario.id, rendered);
     const answers = resolveAnswers(expandDeep(scenario.server.response, values), expandDeep(scenario.server.responses, values));
-    return { scenarioId: scenario.id, prefix: mountPath(scenario.id), code: rendered, ...answers };
+    // The scenario's code reads its declared origins from `origins` as well (`origins.cdn`), the API's as `apiOrigin`.
+    const origins = scenario.origins && { ...entry.origins, ...scenario.origins, apiOrigin: values.apiOrigin! };
+    return { scenarioId: scenario.id, prefix: mountPath(scenario.id), code: rendered, ...answers, ...(origins ? { origins } : {}) };
   });
   const started = await runtime.startApp(entry.name, app, { host: defaults.bindAddress, mounts, handlerLog: entry.handlerLog, origins: entry.origins });
   cleanup.add(`the ${app} server`, () => started.stop());

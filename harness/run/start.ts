@@ -36,6 +36,7 @@ export async function startRun(run: PreparedRun, notice: (text: string) => void)
   network.connect(servers.lab, run.cells);
   const lab: Lab = {
     ...servers.lab,
+    mappingProxy: network.engines.proxy,
     leftTheLab: (token) => network.refusalsFor(token).map((r) => `${r.method ?? 'a request'} ${r.target ?? r.origin}: ${r.reason}`),
   };
   return {

@@ -11,16 +11,22 @@ export async function warmUp(url: string, origin: string, timeoutMs: number, rec
   await harnessGet(url, { Origin: origin, [defaults.setupHeader]: '1' }, timeoutMs, recorderPort);
 }
 
-/** A GET the harness makes itself to the recorder in front of a stack, as if to `url` (its Host), with these headers; resolves with the status. */
-export function harnessGet(url: string, headers: Record<string, string>, timeoutMs: number, recorderPort: number): Promise<number> {
+/**
+ * A GET the harness makes itself to the recorder in front of a stack, as if
+ * to `url` (its Host), with these headers; or, with `viaProxy`, to the lab's
+ * mapping proxy in absolute form, as a browser asks a proxy. Resolves with
+ * the status.
+ */
+export function harnessGet(url: string, headers: Record<string, string>, timeoutMs: number, recorderPort: number, viaProxy?: string): Promise<number> {
   const target = new URL(url);
+  const proxy = viaProxy ? new URL(`http://${viaProxy}`) : undefined;
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
         host: defaults.bindAddress,
         // Straight to the recorder in front of the stack: a declared origin (https://api.example.com) has no port of its own here.
-        port: recorderPort,
-        path: `${target.pathname}${target.search}`,
+        port: proxy ? Number(proxy.port) : recorderPort,
+        path: proxy ? target.href : `${target.pathname}${target.search}`,
         headers: { Host: target.host, ...headers },
         timeout: timeoutMs,
       },

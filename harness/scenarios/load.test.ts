@@ -167,7 +167,7 @@ describe('answers by path (server.responses)', () => {
       [7, 'server.responses["/c"].headers["Bad Name"]'],
       [8, 'server.responses["/d"].bdy'],
     ]);
-    expect(problems[1]!.message).toMatch(/no CR, LF or NUL/);
+    expect(problems[1]!.message).toMatch(/no other control character/);
   });
 
   it('refuses an empty mapping', async () => {
@@ -461,5 +461,17 @@ describe('named origins (origins:)', () => {
     expect(await problemsOf(redirect('https://cdn.example.net/new'))).toEqual([]);
     expect(await problemsOf(redirect('https://other.example.net/new'))).toEqual([expect.objectContaining({ message: expect.stringContaining('must point into the lab') })]);
     expect(await problemsOf(redirect('http://cdn.example.net/new'))).toEqual([expect.objectContaining({ message: expect.stringContaining('must point into the lab') })]);
+  });
+});
+
+describe('control characters that a server could never send', () => {
+  it('refuses them in a response header value and in a policy origin, at the field', async () => {
+    const text = 'title: t\nlesson: l\nserver:\n  policy: { origin: "https://a.example\\u0001" }\n  response: { headers: { X-A: "a\\u0007b" } }\nprobes:\n  - fetch: { url: "{api}/x" }\n    expect: { result: allowed }\n';
+    const problems = await problemsOf(text);
+    expect(problems.map((p) => p.field).sort()).toEqual(['server.policy.origin', 'server.response.headers.X-A']);
+  });
+  it('keeps a tab and Latin-1 in a response header value, which servers may send', async () => {
+    const text = 'title: t\nlesson: l\nserver:\n  response: { headers: { X-A: "a\\tb\\u00e9" } }\nprobes:\n  - fetch: { url: "{api}/x" }\n    expect: { result: allowed }\n';
+    expect(await problemsOf(text)).toEqual([]);
   });
 });

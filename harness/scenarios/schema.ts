@@ -86,6 +86,12 @@ const VALUES: Record<string, JsonSchema> = {
     description: 'An HTTP header name (RFC 9110 token).',
   },
   headerValue: { type: 'string', pattern: '^[^\\r\\n\\u0000]*$', description: 'An HTTP header value: no CR, LF or NUL.' },
+  // What a server can send (RFC 9110 field-value: tab, visible ASCII, space, obs-text); Node refuses anything else at run time with a 500.
+  responseHeaderValue: {
+    type: 'string',
+    pattern: '^[\\t\\u0020-\\u007e\\u0080-\\u00ff]*$',
+    description: 'A header value a server sends: tab, space, visible ASCII and Latin-1 (RFC 9110 field-value); no other control character.',
+  },
   method: {
     type: 'string',
     pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
@@ -93,13 +99,18 @@ const VALUES: Record<string, JsonSchema> = {
   },
   origin: {
     type: 'string',
-    pattern: '^[^\\s\\r\\n]+$',
+    pattern: '^[\\u0021-\\u007e\\u0080-\\u00ff]+$',
     description: 'An origin such as {app}, {evil}, null, or a literal like https://app.example.com; may carry a deliberate mistake such as a trailing slash.',
   },
   headers: {
     type: 'object',
     propertyNames: { $ref: '#/definitions/headerName' },
     additionalProperties: { $ref: '#/definitions/headerValue' },
+  },
+  responseHeaders: {
+    type: 'object',
+    propertyNames: { $ref: '#/definitions/headerName' },
+    additionalProperties: { $ref: '#/definitions/responseHeaderValue' },
   },
   headerPairs: {
     type: 'array',
@@ -186,7 +197,7 @@ const VALUES: Record<string, JsonSchema> = {
         description: 'HTTP status the handler answers with (default 200).',
       },
       headers: {
-        $ref: '#/definitions/headers',
+        $ref: '#/definitions/responseHeaders',
         description: 'Headers the handler sets (default: Content-Type: application/json).',
       },
       body: { type: 'string', description: 'Body the handler sends (default: {"ok":true}).' },

@@ -30,6 +30,8 @@ export interface ScenarioMount extends HandlerAnswers {
   prefix: string;
   /** The code that sets the app up, in this stack's idiom (what the report shows). */
   code: string;
+  /** What the scenario's code sees as `origins`, when the scenario declares its own: the lab's with them over (`{ app, evil, apiOrigin, cdn, ... }`). */
+  origins?: Readonly<Record<string, string>>;
 }
 
 export interface StackStartOptions {

@@ -7,7 +7,7 @@ import { codeTokens } from '../../harness/core/js-tokens.ts';
  *   app      the framework instance mounted at the scenario's path
  *   cors     the stack's CORS library (`cors` or `@fastify/cors`)
  *   handler  the app's route handler, which records that it ran
- *   origins  { app, evil, apiOrigin } for this run
+ *   origins  { app, evil, apiOrigin } for this run, and every origin the scenario declares
  */
 export const STACK_CODE_PARAMS = ['app', 'cors', 'handler', 'origins'] as const;
 

@@ -31,7 +31,7 @@ export async function startExpress(options: StackStartOptions, corsLibrary: unkn
     const app = express();
     try {
       const handler = expressHandler(options.handlerLog, mount);
-      await stackCodeFunction(mount.code)(app, corsLibrary, handler, options.origins);
+      await stackCodeFunction(mount.code)(app, corsLibrary, handler, mount.origins ?? options.origins);
       root.use(mount.prefix, app);
     } catch (error) {
       setupErrors.set(mount.scenarioId, error instanceof Error ? error.message : String(error));

@@ -107,6 +107,8 @@ describe('the HTML report of a real run', () => {
     const header = (await page.locator('header.run').textContent()) ?? '';
     const engine = results.environment.engines[0]!;
     expect(await page.locator(`header.run [data-engine="chromium"]`).textContent()).toContain(engine.version);
+    // How the engine reached the lab: through the mapping proxy, and how it trusted the run's CA.
+    expect(await page.locator(`header.run [data-engine-network="chromium"]`).textContent()).toContain("the lab's mapping proxy");
     expect(header).toContain(`corslab ${results.tool.version}`);
     for (const stack of results.environment.stacks) {
       expect(header).toContain(stack.label);

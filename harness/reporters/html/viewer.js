@@ -494,7 +494,7 @@ async function readResults(element) {
           'div',
           { class: 'network' },
           h('p', null, h('span', { class: 'muted' }, 'mapping proxy '), h('span', { class: 'mono' }, net.proxy), net.declared.length ? h('span', { class: 'muted' }, ' \u00b7 declared origins ') : null, net.declared.length ? h('span', { class: 'mono' }, net.declared.join(', ')) : null),
-          h('ul', null, env.engines.filter((e) => e.network).map((e) => h('li', { 'data-engine': e.name }, e.network))),
+          h('ul', null, env.engines.filter((e) => e.network).map((e) => h('li', { 'data-engine-network': e.name }, e.network))),
           net.refused.length
             ? h(
                 'details',

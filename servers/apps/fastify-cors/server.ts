@@ -28,7 +28,7 @@ export async function start(options: StackStartOptions): Promise<StartedStack> {
     root.register(
       async (app) => {
         try {
-          await stackCodeFunction(mount.code)(app, fastifyCors, handler, options.origins);
+          await stackCodeFunction(mount.code)(app, fastifyCors, handler, mount.origins ?? options.origins);
         } catch (error) {
           setupErrors.set(mount.scenarioId, error instanceof Error ? error.message : String(error));
         }
