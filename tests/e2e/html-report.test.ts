@@ -85,17 +85,16 @@ describe('the HTML report of a real run', () => {
 
   it('is one file: viewer inlined, results embedded compressed as inert data that cannot close its script element', async () => {
     const html = await readFile(path.join(dir, 'index.html'), 'utf8');
-    // Exactly the data block and the viewer: the `</script>` in titles, lessons, code and bodies did not make more.
-    expect(html.match(/<script\b/gi)).toHaveLength(2);
-    expect(html.match(/<\/script/gi)).toHaveLength(2);
+    // Exactly the two data blocks (the head and the details) and the viewer: the `</script>` in titles, lessons, code and bodies did not make more.
+    expect(html.match(/<script\b/gi)).toHaveLength(3);
+    expect(html.match(/<\/script/gi)).toHaveLength(3);
     expect(html).not.toMatch(/<script[^>]*\bsrc=|<link[^>]*stylesheet/i);
     expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-/);
     // The fixture lesson holds U+2028 and U+2029 and markup; the data block is base64, so none of it is in the file as it is.
     expect(JSON.stringify(results)).toContain('\u2028');
     expect(html).not.toMatch(/[\u2028\u2029]/);
     expect(html).not.toContain('window.__pwned');
-    const data = /<script type="application\/gzip" id="corslab-results" data-encoding="gzip\+base64">([A-Za-z0-9+/=]*)<\/script>/.exec(html)?.[1];
-    expect(data).toBeDefined();
+    for (const id of ['corslab-results', 'corslab-details']) expect(html).toMatch(new RegExp(`<script type="application/gzip" id="${id}" data-encoding="gzip\\+base64">[A-Za-z0-9+/=]+</script>`));
     expect(readEmbeddedResults(html)).toEqual(JSON.parse(JSON.stringify(results)));
     // Publishable as it is: nothing refers to an absolute path or another site (the JSON and JUnit links are relative).
     expect(html).not.toContain(dir);
@@ -239,7 +238,7 @@ describe('the HTML report of a real run', () => {
     expect(await pwned(page)).toBeUndefined();
     // Nothing from the data became an element: no <img onerror>, no <b onmouseover>, no extra <script>.
     expect(await page.locator('img, b, #app script').count()).toBe(0);
-    expect(await page.locator('script').count()).toBe(2);
+    expect(await page.locator('script').count()).toBe(3);
     await page.close();
     expect(pageProblems).toEqual([]);
   });

@@ -299,6 +299,17 @@ describe('the HTML report on a phone and on a wide screen', () => {
   });
 });
 
+describe('a cell named in the address', () => {
+  it('opens at once, and shows its evidence as soon as the report has unpacked it', async () => {
+    const page = await openReport(largeDir, { size: PHONE, hash: `#cell=${encodeURIComponent(errorCell)}` });
+    const dialog = page.locator('dialog[open]');
+    await dialog.locator('.banner.v-error .error-message').first().waitFor();
+    expect(await dialog.locator('.banner.v-error .error-message').first().innerText()).toBe(ERROR_MESSAGE);
+    expect(await page.locator('td.cell.current').getAttribute('data-cell-id')).toBe(errorCell);
+    await close(page);
+  });
+});
+
 describe('the download links of the HTML report', () => {
   it('links results.json and junit.xml beside index.html, relatively, and each leads to the file', async () => {
     const page = await openReport(fullDir, { size: WIDE });

@@ -6,13 +6,15 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { writeReportFile } from '../write-report.ts';
 import type { Reporter } from '../reporter.ts';
 import type { RunResults } from '../../results/types.ts';
+import { joinResults, splitResults, type CellDetail, type ReportHead } from './embedded.ts';
 
 /** The viewer's sources, kept as real files beside this one and inlined into every report. */
 const VIEWER_JS = fileURLToPath(new URL('./viewer.js', import.meta.url));
 const VIEWER_CSS = fileURLToPath(new URL('./viewer.css', import.meta.url));
 
-/** The id of the data block the viewer reads its RunResults from. */
+/** The ids of the data blocks the viewer reads its RunResults from: the head first, the details when it needs them (embedded.ts). */
 export const DATA_ELEMENT_ID = 'corslab-results';
+export const DETAILS_ELEMENT_ID = 'corslab-details';
 /** The data block's `data-encoding`: the results' JSON, gzipped, in base64. */
 export const DATA_ENCODING = 'gzip+base64';
 /**
@@ -34,26 +36,29 @@ export async function readViewerAssets(): Promise<ViewerAssets> {
 }
 
 /**
- * The results as the report embeds them: their JSON gzipped, then base64.
- * The JSON of the default suite is mostly repeated headers, code and
+ * A part of the results as the report embeds it: its JSON gzipped, then
+ * base64. The JSON of the default suite is mostly repeated headers, code and
  * sentences, so it shrinks about twentyfold, and base64 holds no `<` or `&`,
  * so the text can sit inside a <script> data block as it is. The viewer
  * decompresses it with DecompressionStream, which every current engine has
  * (Chromium 80, Firefox 113, Safari 16.4) and which needs no network, so the
  * page still opens offline from file:// (issue 18).
  */
-export function encodeResults(results: RunResults): string {
-  return gzipSync(JSON.stringify(results), { level: 9 }).toString('base64');
+export function encodePart(value: unknown): string {
+  return gzipSync(JSON.stringify(value), { level: 9 }).toString('base64');
 }
 
-/** The results a report embeds, read back from its HTML (for tests and scripts: the viewer has its own reader). */
-export function readEmbeddedResults(html: string): RunResults {
-  const start = `<script type="application/gzip" id="${DATA_ELEMENT_ID}" data-encoding="${DATA_ENCODING}">`;
+function decodePart(html: string, id: string): unknown {
+  const start = `<script type="application/gzip" id="${id}" data-encoding="${DATA_ENCODING}">`;
   const from = html.indexOf(start);
   const to = from === -1 ? -1 : html.indexOf('</script>', from);
-  const block = to === -1 ? null : html.slice(from + start.length, to);
-  if (block === null) throw new Error(`no <script id="${DATA_ELEMENT_ID}"> data block of ${DATA_ENCODING} in the report`);
-  return JSON.parse(gunzipSync(Buffer.from(block, 'base64')).toString('utf8')) as RunResults;
+  if (to === -1) throw new Error(`no <script id="${id}"> data block of ${DATA_ENCODING} in the report`);
+  return JSON.parse(gunzipSync(Buffer.from(html.slice(from + start.length, to), 'base64')).toString('utf8'));
+}
+
+/** The results a report embeds, read back from its HTML and joined (for tests and scripts: the viewer has its own reader). */
+export function readEmbeddedResults(html: string): RunResults {
+  return joinResults(decodePart(html, DATA_ELEMENT_ID) as ReportHead, decodePart(html, DETAILS_ELEMENT_ID) as CellDetail[]);
 }
 
 export interface RenderOptions {
@@ -68,7 +73,7 @@ const escapeTitle = (text: string) => text.replaceAll('&', '&amp;').replaceAll('
 
 /**
  * The whole report as one HTML document: the viewer's CSS and JS inlined and
- * the run's results embedded as compressed data (encodeResults), so it opens
+ * the run's results embedded as compressed data (encodePart), so it opens
  * offline from file:// and refers to nothing by an absolute path: the folder
  * it is in can be published as a static page as it is.
  *
@@ -90,6 +95,7 @@ export function renderReport(results: RunResults, assets: ViewerAssets, options:
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
+  const { head, details } = splitResults(results);
   const downloads = (options.downloads ?? []).filter((name) => DOWNLOADS.includes(name)).join(' ');
   const { pass, fail, error, total } = results.summary;
   const title = `CORS Lab report: ${pass}/${total} pass${fail ? `, ${fail} fail` : ''}${error ? `, ${error} error` : ''}`;
@@ -108,7 +114,9 @@ export function renderReport(results: RunResults, assets: ViewerAssets, options:
     '</head>',
     '<body>',
     `<div id="app"${downloads ? ` data-downloads="${downloads}"` : ''}><noscript><p>This report is drawn by JavaScript. The same data is in results.json when the JSON reporter ran.</p></noscript></div>`,
-    `<script type="application/gzip" id="${DATA_ELEMENT_ID}" data-encoding="${DATA_ENCODING}">${encodeResults(results)}</script>`,
+    // The head, then the details, which the viewer unpacks once the matrix is on screen (embedded.ts).
+    `<script type="application/gzip" id="${DATA_ELEMENT_ID}" data-encoding="${DATA_ENCODING}">${encodePart(head)}</script>`,
+    `<script type="application/gzip" id="${DETAILS_ELEMENT_ID}" data-encoding="${DATA_ENCODING}">${encodePart(details)}</script>`,
     `<script>${assets.js}</script>`,
     '</body>',
     '</html>',

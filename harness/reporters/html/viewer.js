@@ -8,7 +8,8 @@
 // Security rule for this file: every string that comes from the results
 // (titles, lessons, header values, bodies, code, messages) reaches the page as
 // text, through h() below, which only ever creates text nodes. Nothing here
-// assigns innerHTML, and only safeLink() sets an href.
+// assigns innerHTML, and only safeLink() (http and https) and fileLink() (the
+// report's own files, by a fixed list of names) set an href.
 
 // The contract's types, in JSDoc only; written as import() types, which tests/architecture.test.ts checks against the layering.
 /** @typedef {import('../../results/types.ts').RunResults} RunResults */
@@ -16,6 +17,9 @@
 /** @typedef {import('../../results/types.ts').StackInfo} StackInfo */
 /** @typedef {import('../../results/types.ts').ImageInfo} ImageInfo */
 /** @typedef {import('../../results/types.ts').CellResult} CellResult */
+/** @typedef {import('./embedded.ts').ReportHead} ReportHead */
+/** @typedef {import('./embedded.ts').CellHead} CellHead */
+/** @typedef {import('./embedded.ts').CellDetail} CellDetail */
 /** @typedef {import('../../results/types.ts').Verdict} Verdict */
 /** @typedef {import('../../results/types.ts').Difference} Difference */
 /** @typedef {import('../../results/types.ts').Exchange} Exchange */
@@ -63,7 +67,7 @@
  *   probeIndex: number,
  *   probe: ScenarioInfo['probes'][number] | undefined,
  *   probeName: string,
- *   cells: Map<string, CellResult>,
+ *   cells: Map<string, CellHead>,
  *   disagree: StackName[],
  * }} Row
  */
@@ -72,13 +76,14 @@
 /** @typedef {'matrix' | 'course' | 'claims'} View */
 
 /**
- * The run's results from the page's data block: JSON, gzipped, in base64
- * (html-reporter.ts, encodeResults). DecompressionStream needs no network,
- * so this works from file:// too, under a policy that allows no fetch.
+ * A part of the run's results from one of the page's data blocks: JSON,
+ * gzipped, in base64 (html-reporter.ts, encodePart; the parts: embedded.ts).
+ * DecompressionStream needs no network, so this works from file:// too,
+ * under a policy that allows no fetch.
  * @param {HTMLElement} element
- * @returns {Promise<RunResults>}
+ * @returns {Promise<unknown>}
  */
-async function readResults(element) {
+async function readPart(element) {
   const text = (element.textContent || '').trim();
   if (element.dataset.encoding !== 'gzip+base64') throw new Error(`the report's data is in an encoding this viewer does not read (${element.dataset.encoding || 'none'})`);
   if (typeof DecompressionStream !== 'function') throw new Error('this browser has no DecompressionStream, which the report needs to read its data; open it in a current Chromium, Firefox or Safari, or read results.json');
@@ -93,12 +98,14 @@ async function readResults(element) {
   'use strict';
 
   const dataElement = document.getElementById('corslab-results');
+  const detailsElement = document.getElementById('corslab-details');
   const app = document.getElementById('app');
-  if (!app || !dataElement) return;
-  /** @type {RunResults} */
+  if (!app || !dataElement || !detailsElement) return;
+  /** @type {ReportHead} */
   let data;
   try {
-    data = await readResults(dataElement);
+    // The head: what the matrix, the course and the claims index need. The details wait (loadDetails).
+    data = /** @type {ReportHead} */ (await readPart(dataElement));
   } catch (error) {
     const message = document.createElement('p');
     message.className = 'empty-state';
@@ -109,6 +116,7 @@ async function readResults(element) {
   }
   // Function declarations are hoisted, so the type checker does not carry the assignment above into them: they read this copy.
   const results = data;
+  const detailsBlock = detailsElement;
   // The files beside index.html this run wrote, for download links (html-reporter.ts).
   const downloadNames = (app.dataset.downloads || '').split(' ').filter(Boolean);
 
@@ -266,6 +274,48 @@ async function readResults(element) {
   const env = results.environment;
   const cells = results.cells;
   const cellById = new Map(cells.map((c) => [c.id, c]));
+  const cellIndex = new Map(cells.map((c, i) => [c.id, i]));
+
+  /**
+   * Every cell's evidence (embedded.ts: the details), unpacked once: after
+   * the matrix is built, or at once when a cell is opened before that.
+   * @type {Promise<CellDetail[]> | null}
+   */
+  let detailsPromise = null;
+  /** @type {CellDetail[] | null} */
+  let details = null;
+  function loadDetails() {
+    detailsPromise ??= readPart(detailsBlock).then((value) => {
+      const list = /** @type {CellDetail[]} */ (value);
+      if (list.length !== cells.length) throw new Error(`the report's details hold ${list.length} cells, its head ${cells.length}`);
+      details = list;
+      return list;
+    });
+    return detailsPromise;
+  }
+  /** @type {Map<string, CellResult>} */
+  const fullCells = new Map();
+  /**
+   * A cell with all its evidence, once the details are unpacked (else null).
+   * @param {string} id
+   * @returns {CellResult | null}
+   */
+  function fullCell(id) {
+    const known = fullCells.get(id);
+    if (known) return known;
+    const index = cellIndex.get(id);
+    const head = cellById.get(id);
+    const detail = details && index !== undefined ? details[index] : undefined;
+    if (!head || !detail) return null;
+    // As embedded.ts joinCell: the head's fields, the details' fields, and the two halves of the observation and the explanation.
+    const { observed, explanation, ...rest } = head;
+    /** @type {CellResult} */
+    const cell = { ...rest, pageCode: detail.pageCode, request: detail.request };
+    if (observed && detail.observed) cell.observed = { ...observed, ...detail.observed };
+    if (explanation && detail.explanation) cell.explanation = { ...explanation, ...detail.explanation };
+    fullCells.set(id, cell);
+    return cell;
+  }
   const engineInfo = new Map(env.engines.map((e) => [e.name, e]));
   // Keyed by any string, not only StackName: Object.entries() of a per-stack record gives its stacks as strings.
   /** @type {Map<string, StackInfo>} */
@@ -715,7 +765,7 @@ async function readResults(element) {
   const legend = renderLegend();
 
   /**
-   * @param {CellResult} cell
+   * @param {CellHead} cell
    * @param {Row} row
    */
   function cellButton(cell, row) {
@@ -724,16 +774,36 @@ async function readResults(element) {
     const expected = cell.expected && cell.expected.result;
     const label = `${v.label}, ${observed || 'not observed'}${expected && expected !== observed ? ` (expected ${expected})` : ''}: ${row.probeName} on ${stackLabel(cell.stack)}, ${cell.engine}`;
     const tip = `${v.label}: observed ${observed || 'nothing (could not observe)'}${expected ? `, expected ${expected}` : ''}`;
-    return h(
-      'button',
-      { type: 'button', class: 'cellbtn', 'data-open': cell.id, 'aria-label': label, title: tip },
-      h('span', { class: 'verdict' }, h('span', { class: 'sym', 'aria-hidden': 'true' }, v.symbol), ' ', v.label),
-      // What was expected stays in the tooltip and the detail: with 18 columns a third line does not fit.
-      h('span', { class: 'result' }, observed || '\u2014'),
-      cell.explanation && cell.explanation.agreesWithModel === false
-        ? h('span', { class: 'model-flag', title: `${engineLabel(cell.engine)} differs from the Fetch standard model${cell.explanation.deviation ? ' (documented)' : ''}` }, '\u2260 standard')
-        : null,
-    );
+    // Thousands of these: made with the DOM's own calls rather than h(), the same way (attributes and text nodes, never markup).
+    const button = el('button', 'cellbtn');
+    button.type = 'button';
+    button.dataset.open = cell.id;
+    button.setAttribute('aria-label', label);
+    button.title = tip;
+    const verdict = button.appendChild(el('span', 'verdict'));
+    verdict.appendChild(el('span', 'sym', v.symbol)).setAttribute('aria-hidden', 'true');
+    verdict.appendChild(document.createTextNode(` ${v.label}`));
+    // What was expected stays in the tooltip and the detail: with 30 columns a third line does not fit.
+    button.appendChild(el('span', 'result', observed || '\u2014'));
+    if (cell.explanation && cell.explanation.agreesWithModel === false) {
+      button.appendChild(el('span', 'model-flag', '\u2260 standard')).title = `${engineLabel(cell.engine)} differs from the Fetch standard model${cell.explanation.deviation ? ' (documented)' : ''}`;
+    }
+    return button;
+  }
+
+  /**
+   * An element with a class and, optionally, a text node: h()'s fast path for the matrix's cells.
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {string} className
+   * @param {string} [text]
+   * @returns {HTMLElementTagNameMap[K]}
+   */
+  function el(tag, className, text) {
+    const element = document.createElement(tag);
+    element.className = className;
+    if (text !== undefined) element.appendChild(document.createTextNode(text));
+    return element;
   }
 
   /**
@@ -870,7 +940,7 @@ async function readResults(element) {
   }
 
   /** How many rows the matrix draws before the page is first painted: more than a tall screen shows. */
-  const FIRST_ROWS = 40;
+  const FIRST_ROWS = 24;
   /**
    * A matrix being built: its box, what makes each block, and the next block to make.
    * @typedef {{ box: HTMLElement, builders: { rows: number, make: () => HTMLElement }[], next: number }} MatrixJob
@@ -948,11 +1018,17 @@ async function readResults(element) {
         const why = applies
           ? `Not run: ${stackLabel(col.stack)} with ${col.engine} was left out of this run (filters)`
           : `Not run: this scenario has no setup for ${stackLabel(col.stack)}`;
-        tr.appendChild(h('td', { class: `cell empty${first}`, title: why }, h('span', { class: 'sr' }, 'not run'), h('span', { 'aria-hidden': 'true' }, '\u00b7')));
+        const td = tr.appendChild(el('td', `cell empty${first}`));
+        td.title = why;
+        td.appendChild(el('span', 'sr', 'not run'));
+        td.appendChild(el('span', '', '\u00b7')).setAttribute('aria-hidden', 'true');
         return;
       }
       const dim = state.verdicts && !state.verdicts.has(cell.verdict) ? ' dim' : '';
-      tr.appendChild(h('td', { class: `cell v-${cell.verdict}${first}${dim}`, 'data-cell-id': cell.id, 'data-verdict': cell.verdict }, cellButton(cell, row)));
+      const td = tr.appendChild(el('td', `cell v-${cell.verdict}${first}${dim}`));
+      td.dataset.cellId = cell.id;
+      td.dataset.verdict = cell.verdict;
+      td.appendChild(cellButton(cell, row));
     });
     return tr;
   }
@@ -1048,12 +1124,25 @@ async function readResults(element) {
 
   /** @param {string} id */
   function openCell(id) {
-    const cell = cellById.get(id);
-    const row = cell && rowByKey.get(`${cell.scenario}#${cell.probe}`);
-    if (!cell || !row) return;
+    const head = cellById.get(id);
+    const row = head && rowByKey.get(`${head.scenario}#${head.probe}`);
+    if (!head || !row) return;
     state.cell = id;
     writeHash();
     flushMatrix();
+    const cell = fullCell(id);
+    if (!cell) {
+      // Opened before the details were unpacked (a cell in the address, a quick click): a moment's wait, then the same.
+      dialog.replaceChildren(h('div', { class: 'detail-inner' }, h('div', { class: 'detail-head' }, h('span', { class: 'muted' }, 'Unpacking the evidence\u2026')), h('div', { class: 'detail-body' }, h('h2', { id: 'detail-title', tabindex: -1 }, row.scenario.title))));
+      if (!dialog.open) dialog.showModal();
+      loadDetails().then(
+        () => {
+          if (state.cell === id && dialog.open) openCell(id);
+        },
+        (error) => dialog.replaceChildren(h('p', { class: 'empty-state' }, `The report could not read the evidence: ${error instanceof Error ? error.message : String(error)}`)),
+      );
+      return;
+    }
     dialog.replaceChildren(renderDetail(cell, row));
     document.documentElement.classList.add('detail-open');
     if (!dialog.open) dialog.showModal();
@@ -2036,6 +2125,9 @@ async function readResults(element) {
   showView();
   renderMatrix();
   if (state.cell) openCell(state.cell);
+  // User Timing marks for the benchmark (scripts/bench.ts) and for anyone profiling the report: the first
+  // rows painted (a timer set in a frame callback runs after that frame is painted), and the whole matrix built.
+  requestAnimationFrame(() => setTimeout(() => performance.mark('corslab:matrix-usable'), 0));
 
   // Someone edited or pasted the address: follow it.
   window.addEventListener('hashchange', () => {
@@ -2047,6 +2139,20 @@ async function readResults(element) {
     else if (dialog.open) dialog.close();
   });
   // Ready when the whole matrix is in the document (tests and scripts wait for it; a reader can use the first rows before).
-  if (matrixJob) onMatrixComplete.push(() => (document.documentElement.dataset.ready = 'true'));
-  else document.documentElement.dataset.ready = 'true';
+  // Then the details, so that opening a cell needs no wait. Ready when both are in (tests and scripts wait for it; a reader can use the first rows long before).
+  const ready = () => {
+    performance.mark('corslab:matrix-complete');
+    loadDetails().then(
+      () => {
+        performance.mark('corslab:details-unpacked');
+        document.documentElement.dataset.ready = 'true';
+      },
+      (error) => {
+        console.error(`The report could not read the evidence: ${error instanceof Error ? error.message : String(error)}`);
+        document.documentElement.dataset.ready = 'error';
+      },
+    );
+  };
+  if (matrixJob) onMatrixComplete.push(ready);
+  else ready();
 })();
