@@ -10,12 +10,19 @@
  *    one cell at a time).
  * 2. The whole default suite (every scenario, engine and stack) runs once, as
  *    `npm start` does, for its wall time and where that time went.
+ * 3. That suite's HTML report is opened from file:// in headless Chromium,
+ *    five times, for the time from navigation to a usable matrix (its first
+ *    rows painted) and to the whole matrix in the document, with the sizes
+ *    of index.html and results.json.
  *
  * Prints the figures and writes them to reports/bench/latest.json.
  * `--quick` runs the naive way on a sample of 40 cells per engine (its
  * per-cell cost is flat, so the sample gives the same ms per cell sooner).
+ * `--report <folder>` only measures the report already in that folder
+ * (index.html and results.json, as `corslab run -o <folder>` writes them).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { runLab, startLabRun } from '../harness/run/run.ts';
@@ -28,9 +35,16 @@ import { defaults } from '../harness/config/defaults.ts';
 import type { CellResult, RunResults } from '../harness/results/types.ts';
 import type { ProbePage } from '../harness/browsers/driver.ts';
 import type { Probe, Scenario } from '../harness/core/format.ts';
+import { launchReportBrowser } from '../harness/reporters/html/report-browser.ts';
 
 const PROBES_PER_SCENARIO = 80; // 4 scenarios x 80 = 320 cells per engine
 const quick = process.argv.includes('--quick');
+const reportOnly = process.argv.includes('--report') ? process.argv[process.argv.indexOf('--report') + 1] : undefined;
+if (process.argv.includes('--report') && !reportOnly) {
+  process.stderr.write('bench: --report needs the folder of a report (index.html and results.json)\n');
+  process.exit(2);
+}
+const REPORT_OPENINGS = 5;
 const NAIVE_SAMPLE = 40;
 
 /** The benchmark's matrix: four kinds of cell, in equal numbers. */
@@ -127,8 +141,66 @@ async function benchEngine(engine: EngineName, scenarios: Scenario[]): Promise<E
   }
 }
 
-/** The default suite, as `npm start` runs it, with every report written: its wall time and where the time went. */
-async function benchSuite(engines: EngineName[]): Promise<{ results: RunResults; wallSeconds: number; reportsMs: number }> {
+interface ReportFigures {
+  indexHtmlBytes: number;
+  resultsJsonBytes: number | null;
+  cells: number;
+  /** Median over the openings: navigation start to the first rows of the matrix painted (the viewer's corslab:matrix-usable mark). */
+  usableMs: number;
+  /** Median: navigation start to every row in the document (corslab:matrix-complete). */
+  completeMs: number;
+  openings: { usableMs: number; completeMs: number }[];
+}
+
+/**
+ * The report as a reader opens it: from file://, in a new page of headless
+ * Chromium each time (so nothing is cached but the browser itself), with the
+ * window a laptop's. Times come from the viewer's own User Timing marks,
+ * which count from the navigation's start.
+ */
+async function benchReport(dir: string): Promise<ReportFigures> {
+  const index = path.join(dir, 'index.html');
+  const size = async (file: string) => (await stat(file).catch(() => undefined))?.size ?? null;
+  const browser = await launchReportBrowser();
+  const openings: ReportFigures['openings'] = [];
+  let cells = 0;
+  try {
+    for (let i = 0; i < REPORT_OPENINGS; i++) {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      await page.goto(pathToFileURL(index).href);
+      await page.locator('html[data-ready="true"]').waitFor({ timeout: 60_000 });
+      // (No named functions in the page's code: tsx names them with a helper the page does not have.)
+      await page.waitForFunction(() => ['corslab:matrix-usable', 'corslab:matrix-complete'].every((name) => performance.getEntriesByName(name).length > 0), undefined, { timeout: 60_000 });
+      const marks = await page.evaluate(() => ({
+        usableMs: performance.getEntriesByName('corslab:matrix-usable')[0]!.startTime,
+        completeMs: performance.getEntriesByName('corslab:matrix-complete')[0]!.startTime,
+        cells: document.querySelectorAll('td[data-cell-id]').length,
+      }));
+      cells = marks.cells;
+      openings.push({ usableMs: round(marks.usableMs), completeMs: round(marks.completeMs) });
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const figures: ReportFigures = {
+    indexHtmlBytes: (await size(index)) ?? 0,
+    resultsJsonBytes: await size(path.join(dir, 'results.json')),
+    cells,
+    usableMs: median(openings.map((o) => o.usableMs)),
+    completeMs: median(openings.map((o) => o.completeMs)),
+    openings,
+  };
+  const mb = (bytes: number | null) => (bytes === null ? 'none' : `${fmt(bytes / 1e6, 2)} MB`);
+  process.stdout.write(
+    `  report: index.html ${mb(figures.indexHtmlBytes)}, results.json ${mb(figures.resultsJsonBytes)}; ${cells} cells; in headless Chromium a usable matrix ${fmt(figures.usableMs, 0)} ms after navigation, the whole matrix ${fmt(figures.completeMs, 0)} ms (medians of ${REPORT_OPENINGS})\n`,
+  );
+  return figures;
+}
+
+/** The default suite, as `npm start` runs it, with every report written: its wall time and where the time went, and its report opened. */
+async function benchSuite(engines: EngineName[]): Promise<{ results: RunResults; wallSeconds: number; reportsMs: number; report: ReportFigures }> {
   process.stdout.write('\nThe default suite (every scenario, engine and stack, all reports):\n');
   const out = await mkdtemp(path.join(os.tmpdir(), 'corslab-bench-'));
   const suiteStarted = Date.now();
@@ -141,7 +213,6 @@ async function benchSuite(engines: EngineName[]): Promise<{ results: RunResults;
     reporters: [{ onRunEnd: () => void (reportsStarted = Date.now()) }, ...createReporters(['json', 'html', 'junit'], out), { onRunEnd: () => void (reportsMs = Date.now() - reportsStarted) }],
   });
   const wallSeconds = (Date.now() - suiteStarted) / 1000;
-  await rm(out, { recursive: true, force: true });
   const t = results.timings;
   process.stdout.write(
     [
@@ -151,10 +222,17 @@ async function benchSuite(engines: EngineName[]): Promise<{ results: RunResults;
       '',
     ].join('\n'),
   );
-  return { results, wallSeconds, reportsMs };
+  const report = await benchReport(out);
+  await rm(out, { recursive: true, force: true });
+  return { results, wallSeconds, reportsMs, report };
 }
 
 async function main(): Promise<void> {
+  if (reportOnly !== undefined) {
+    process.stdout.write(`The report in ${reportOnly}:\n`);
+    await benchReport(reportOnly);
+    return;
+  }
   const available: EngineName[] = [];
   for (const name of engineNames()) {
     const location = await engineDriver(name)?.locate();
@@ -175,6 +253,7 @@ async function main(): Promise<void> {
     suiteWallSeconds: round(suite.wallSeconds),
     machine: { cores, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, quick },
     suite: { cells: summary.total, pass: summary.pass, fail: summary.fail, error: summary.error, timings: { ...timings, reportsMs: suite.reportsMs } },
+    report: suite.report,
     measuredAt: new Date().toISOString(),
   };
   await mkdir('reports/bench', { recursive: true });

@@ -1,68 +1,94 @@
 /**
- * The README screenshot of the HTML report.
+ * The README screenshots of the HTML report.
  *
- *   npx tsx scripts/screenshot-report.ts [path/to/index.html] [out.png] [matrix|course|claims]
+ *   npx tsx scripts/screenshot-report.ts [report] [out.png] [view] [--width 1440] [--height 900] [--scheme light|dark] [--at-matrix] [--full]
  *
- * Defaults: reports/latest/index.html (what `node bin/corslab.js run` writes)
- * and docs/report.png. Opens the report in headless Chromium, opens the detail
- * of one failing cell (else an erroring one, else a blocked one with its fix) so the picture
- * shows the evidence as well as the matrix, and writes a 1280x900 PNG.
+ * report: default reports/latest/index.html (what `node bin/corslab.js run`
+ * writes). out.png: default docs/report.png. view: `cell` (the default: the
+ * matrix with the detail of one telling cell open: a failing cell, else an
+ * erroring one, else a blocked one with its fix), `matrix` (the matrix
+ * alone), `course` or `claims`. --width and --height: the viewport in CSS
+ * pixels (default 1280x900; below 640 the page is a phone's: touch, and the
+ * cell is opened by a tap). --scheme: the colour scheme the page is shown in
+ * (prefers-color-scheme; default light). --at-matrix: scrolled down to the
+ * matrix, which then fills the window (on a phone the run's header and the
+ * filters come first). --full: the whole page, not the window. Opens the
+ * report in headless Chromium and writes the PNG.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { launchReportBrowser } from '../harness/reporters/html/report-browser.ts';
+import { readEmbeddedResults } from '../harness/reporters/html/html-reporter.ts';
 
-const [reportArg = 'reports/latest/index.html', outArg = 'docs/report.png', view = 'matrix'] = process.argv.slice(2);
-if (!['matrix', 'course', 'claims'].includes(view)) {
-  process.stderr.write(`screenshot-report: the view is matrix, course or claims, not ${view}\n`);
+const VIEWS = ['cell', 'matrix', 'course', 'claims'] as const;
+const fail = (text: string): never => {
+  process.stderr.write(`screenshot-report: ${text}\n`);
   process.exit(2);
-}
+};
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { width: { type: 'string', default: '1280' }, height: { type: 'string', default: '900' }, scheme: { type: 'string', default: 'light' }, full: { type: 'boolean', default: false }, 'at-matrix': { type: 'boolean', default: false } },
+});
+const [reportArg = 'reports/latest/index.html', outArg = 'docs/report.png', view = 'cell'] = positionals;
+const width = Number(values.width);
+const height = Number(values.height);
+const scheme = values.scheme;
+if (!VIEWS.some((v) => v === view)) fail(`the view is ${VIEWS.join(', ')}, not ${view}`);
+if (!Number.isInteger(width) || width < 200 || !Number.isInteger(height) || height < 200) fail(`--width and --height are whole numbers of CSS pixels, at least 200 (got ${values.width}x${values.height})`);
+if (scheme !== 'light' && scheme !== 'dark') fail(`--scheme is light or dark, not ${scheme}`);
 const report = path.resolve(reportArg);
 const out = path.resolve(outArg);
-if (!existsSync(report)) {
-  process.stderr.write(`screenshot-report: ${report} does not exist; run \`node bin/corslab.js run --engine chromium\` first\n`);
-  process.exit(2);
-}
+if (!existsSync(report)) fail(`${report} does not exist; run \`node bin/corslab.js run --engine chromium\` first`);
 
+const phone = width < 640;
 const browser = await launchReportBrowser();
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor: 1, colorScheme: scheme as 'light' | 'dark', hasTouch: phone, isMobile: phone });
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
-  await page.goto(`${pathToFileURL(report).href}${view === 'matrix' ? '' : `#view=${view}`}`);
-  await page.locator('html[data-ready="true"]').waitFor({ timeout: 10_000 });
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  const hash = view === 'course' || view === 'claims' ? `#view=${view}` : '';
+  await page.goto(`${pathToFileURL(report).href}${hash}`);
+  await page.locator('html[data-ready="true"]').waitFor({ timeout: 30_000 });
 
-  // The most telling cell first: a failure shows expected vs observed; otherwise a
-  // blocked cell of the site's own page, which shows the reason and the fix.
-  const candidates = ['td.cell.v-fail button', 'td.cell.v-error button'];
-  // The reading views are shown as they open; the matrix with one cell's evidence.
-  let opened = view !== 'matrix';
-  for (const selector of opened ? [] : candidates) {
-    const cell = page.locator(selector).first();
-    if ((await cell.count()) > 0) {
-      await cell.click();
-      opened = true;
-      break;
+  if (values['at-matrix']) await page.locator('.matrix-scroll').evaluate((box) => box.scrollIntoView({ block: 'start' }));
+  if (view === 'cell') {
+    const target = await tellingCell(page);
+    if (target) {
+      // Brought into the matrix's view first, as a reader would scroll to it; then tapped or clicked.
+      await target.scrollIntoViewIfNeeded();
+      if (phone) await target.tap();
+      else await target.click();
+      await page.locator('dialog[open]').waitFor();
     }
-  }
-  if (!opened) {
-    const fixedId = await page.evaluate(() => {
-      const data = JSON.parse(document.getElementById('corslab-results')?.textContent ?? 'null') as {
-        cells: { id: string; scenario: string; explanation?: { fix?: unknown } }[];
-      } | null;
-      const withFix = data?.cells.filter((c) => c.explanation?.fix) ?? [];
-      return (withFix.find((c) => c.scenario === 'origins/trailing-slash') ?? withFix[0])?.id;
-    });
-    const target = fixedId ? page.locator(`button[data-open="${fixedId}"]`) : page.locator('td.cell button', { has: page.locator('.result', { hasText: /^blocked$/ }) }).first();
-    if ((await target.count()) > 0) await target.click();
   }
 
   await mkdir(path.dirname(out), { recursive: true });
-  await page.screenshot({ path: out, fullPage: false });
+  await page.screenshot({ path: out, fullPage: values.full });
   if (problems.length) throw new Error(`the report raised errors: ${problems.join('; ')}`);
-  process.stdout.write(`wrote ${path.relative(process.cwd(), out)} from ${path.relative(process.cwd(), report)}\n`);
+  process.stdout.write(`wrote ${path.relative(process.cwd(), out)} (${width}x${height}, ${scheme}, ${view}) from ${path.relative(process.cwd(), report)}\n`);
 } finally {
   await browser.close();
+}
+
+/**
+ * The most telling cell: a failure shows expected vs observed, an error why
+ * nothing could be observed; otherwise a blocked cell of the site's own page,
+ * which shows the reason and the fix.
+ */
+async function tellingCell(page: import('playwright-core').Page) {
+  for (const selector of ['td.cell.v-fail button', 'td.cell.v-error button']) {
+    const cell = page.locator(selector).first();
+    if ((await cell.count()) > 0) return cell;
+  }
+  const results = readEmbeddedResults(await readFile(report, 'utf8'));
+  const withFix = results.cells.filter((c) => c.explanation?.fix);
+  const fixed = withFix.find((c) => c.scenario === 'origins/trailing-slash') ?? withFix[0];
+  const target = fixed ? page.locator(`button[data-open="${fixed.id}"]`) : page.locator('td.cell button', { has: page.locator('.result', { hasText: /^blocked$/ }) }).first();
+  return (await target.count()) > 0 ? target : undefined;
 }

@@ -5,6 +5,7 @@ import { modelRequest } from '../observations/model-request.ts';
 import type { EngineName, PageOriginName, StackName } from '../core/names.ts';
 import type { CellExplanation, Difference, ModelAnswer, Observation } from '../results/types.ts';
 import type { Deviation, Expectation, FetchSpec, Policy } from '../core/format.ts';
+import { exchangeAt } from '../results/exchanges.ts';
 
 export interface ExplainInput {
   request: FetchSpec;
@@ -70,14 +71,15 @@ export function explainCell(input: ExplainInput): CellExplanation | undefined {
   // The site's own page is meant to get through; the attacker's page is meant to be kept out.
   const readable = new Set(observed.js.kind === 'response' ? observed.js.headers.map(([n]) => n.toLowerCase()) : []);
   // Exposing a header only helps if the server sends it at all.
-  const sent = new Set((observed.actual?.response?.headers ?? []).map(([n]) => n.toLowerCase()));
+  const actual = exchangeAt(observed, 'actual');
+  const sent = new Set((actual?.response?.headers ?? []).map(([n]) => n.toLowerCase()));
   const unreadable = observed.result === 'allowed' ? (input.expected.readable ?? []).filter((h) => !readable.has(h.toLowerCase()) && sent.has(h.toLowerCase())) : [];
   // The app's own server refused it before any handler: a proxy's own error keeps the proxy's fixes (add_header … always).
   const refused = refusedBeforeHandler(observed);
-  if (input.from === 'app' && refused && observed.actual?.answeredBy === 'app' && observed.result === 'blocked') {
+  if (input.from === 'app' && refused && actual?.answeredBy === 'app' && observed.result === 'blocked') {
     // No CORS setting helps a request that never reaches the CORS layer.
     explanation.fix = {
-      summary: `make the layer that answered ${observed.actual!.response!.status} accept this ${observed.actual!.request.method} request (a method token it knows, in the case it knows it: only DELETE, GET, HEAD, OPTIONS, POST and PUT are upper-cased by fetch), or have that layer add the CORS headers to its own error answers`,
+      summary: `make the layer that answered ${actual.response!.status} accept this ${actual.request.method} request (a method token it knows, in the case it knows it: only DELETE, GET, HEAD, OPTIONS, POST and PUT are upper-cased by fetch), or have that layer add the CORS headers to its own error answers`,
       perStack: {},
     };
   } else if (input.from === 'app' && (observed.result === 'blocked' || unreadable.length > 0)) {
@@ -98,8 +100,8 @@ function describe(o: Observation, twice: boolean): string {
   const preflights = o.exchanges.filter((e) => e.kind === 'preflight').length;
   const parts = twice
     ? [`sent ${preflights === 0 ? 'no' : preflights} preflight${preflights === 1 ? '' : 's'} for the two requests`]
-    : [o.preflight ? 'sent a preflight' : 'sent no preflight'];
-  parts.push(o.actual ? 'sent the request' : 'did not send the request');
+    : [o.preflight !== null ? 'sent a preflight' : 'sent no preflight'];
+  parts.push(o.actual !== null ? 'sent the request' : 'did not send the request');
   parts.push(o.result === 'allowed' ? 'let the page read the response' : o.result === 'opaque' ? 'gave the page an opaque response' : 'blocked the response');
   return parts.join(', ');
 }
@@ -131,7 +133,7 @@ export function compareWithModel(model: ModelAnswer, observed: Observation): Dif
  * came: said first, since no CORS setting changes it.
  */
 function refusedBeforeHandler(observed: Observation): string {
-  const actual = observed.actual;
+  const actual = exchangeAt(observed, 'actual');
   const status = actual?.response?.status ?? 0;
   if (!actual || actual.reachedHandler || status < 400 || actual.answeredBy === undefined || actual.answeredBy === 'handler') return '';
   const layer = actual.answeredBy === 'proxy' ? 'the proxy in front answered it by itself' : "the app's server answered it before any handler ran (its HTTP parser or framework refused the request)";

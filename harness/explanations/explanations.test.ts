@@ -123,7 +123,7 @@ describe('a request a layer in front of the handler refused', () => {
       reachedHandler: answeredBy === 'handler',
       answeredBy,
     };
-    return { result: 'blocked', preflight: null, actual, exchanges: [actual], reachedHandler: actual.reachedHandler, cookiesSent: [], js: { kind: 'error', name: 'TypeError', message: 'Failed to fetch' }, messages: [], messageSupport: '', durationMs: 1 };
+    return { result: 'blocked', preflight: null, actual: 0, exchanges: [actual], reachedHandler: actual.reachedHandler, cookiesSent: [], js: { kind: 'error', name: 'TypeError', message: 'Failed to fetch' }, messages: [], messageSupport: '', durationMs: 1 };
   };
   const explain = (observed: Observation) =>
     explainCell({ request: { url: 'http://api.example.localhost:2/s/x/items', method: 'patch' }, pageOrigin: page, from: 'app', engine: 'chromium', stack: 'express-cors', observed, expected: { result: 'blocked' }, policy: { origin: page, methods: ['patch'] }, stacks: ['express-cors'], deviations: [] })!;

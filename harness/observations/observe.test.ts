@@ -103,6 +103,22 @@ describe('a rejection with the answer on the wire', () => {
   });
 });
 
+describe('the exchanges of an observation', () => {
+  it('are stored once: the preflight and the actual request are indexes into `exchanges` (with `again`, the later actual)', () => {
+    const response: JsOutcome = { kind: 'response', type: 'cors', status: 200, statusText: 'OK', headers: [], body: '', bodyTruncated: false };
+    const exchanges = [exchange('setup', 'GET', 200), exchange('preflight', 'OPTIONS', 204), exchange('actual', 'PUT', 200), exchange('actual', 'PUT', 200)];
+    const { observation } = observe(input(response, plainGet, { exchanges }));
+    expect(observation).toMatchObject({ preflight: 1, actual: 3 });
+    expect(JSON.stringify(observation).split('"OPTIONS"')).toHaveLength(2);
+  });
+
+  it('names no preflight and no actual request with null, and the first exchange with 0', () => {
+    const response: JsOutcome = { kind: 'response', type: 'cors', status: 200, statusText: 'OK', headers: [], body: '', bodyTruncated: false };
+    expect(observe(input(response, plainGet, { exchanges: [exchange('actual', 'GET', 200)] })).observation).toMatchObject({ preflight: null, actual: 0 });
+    expect(observe(input(typeError('Failed to fetch', true), noCorsPut)).observation).toMatchObject({ preflight: null, actual: null });
+  });
+});
+
 describe('a request to a declared http origin that neither the page nor its control sent', () => {
   const viaProxy = (reached: boolean): ControlRequest => ({ ...control(reached), code: "GET … through the lab's mapping proxy, made by the harness itself" });
   it('is not sent when the harness reached the API through the mapping proxy, the only way from the browser', () => {

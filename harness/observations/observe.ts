@@ -45,12 +45,15 @@ export interface ObserveInput {
  */
 export function observe(input: ObserveInput): { observation: Observation; error?: string } {
   const { js, exchanges } = input;
-  const preflight = exchanges.find((e) => e.kind === 'preflight') ?? null;
+  const kinds = exchanges.map((e) => e.kind);
+  const preflightAt = kinds.indexOf('preflight');
   // With `again` there are two: the later one is the request whose answer JavaScript read.
-  const actual = exchanges.filter((e) => e.kind === 'actual').at(-1) ?? null;
+  const actualAt = kinds.lastIndexOf('actual');
+  const actual = exchanges[actualAt] ?? null;
+  // Indexes into `exchanges`, not copies: each exchange is stored once (results schema 4).
   const observation: Observation = {
-    preflight,
-    actual,
+    preflight: preflightAt === -1 ? null : preflightAt,
+    actual: actual ? actualAt : null,
     exchanges,
     reachedHandler: exchanges.some((e) => e.kind === 'actual' && e.reachedHandler),
     cookiesSent: actual ? actual.request.headers.filter(([n]) => n.toLowerCase() === 'cookie').flatMap(([, v]) => cookieNames(v)) : null,

@@ -7,8 +7,13 @@ import type { Failure, Finding, Latitude } from '../model/index.ts';
 import type { Policy, Deviation, Expectation, ExpectationOverride, FetchSpec, HandlerResponse, ResultKind } from '../core/format.ts';
 import type { EngineName, PageOriginName, StackName } from '../core/names.ts';
 
-/** 3: a request's `target` may be in absolute form (an http origin reached through the lab's mapping proxy); `environment.network`; an engine's `network`. */
-export const RESULTS_SCHEMA_VERSION = 3;
+/**
+ * 4: `Observation.preflight` and `Observation.actual` are indexes into
+ * `Observation.exchanges` (or null), no longer copies of those exchanges, so
+ * each exchange is stored once (issue 18).
+ * 3: a request's `target` may be in absolute form (an http origin reached through the lab's mapping proxy); `environment.network`; an engine's `network`.
+ */
+export const RESULTS_SCHEMA_VERSION = 4;
 
 /**
  * A header as it crossed the wire: name with its original case; the value as
@@ -98,6 +103,9 @@ export interface Exchange {
   appHop?: Omit<Exchange, 'reachedHandler' | 'appHop' | 'kind' | 'seq' | 'at'>;
 }
 
+/** A position in `Observation.exchanges`: 0 for the first exchange. */
+export type ExchangeIndex = number;
+
 /** What the page's JavaScript got. */
 export type JsOutcome =
   | {
@@ -161,9 +169,19 @@ export interface Observation {
   result?: ResultKind;
   /** Present when the browser refused the request before sending anything (then result is `blocked`). */
   notSent?: NotSent;
-  preflight: Exchange | null;
-  actual: Exchange | null;
-  /** Every exchange attributed to the cell, in order. */
+  /**
+   * The CORS preflight: its index in `exchanges` (the first preflight), or
+   * null when none reached the recorder. An index, not a copy, so each
+   * exchange is stored once; 0 is a valid index, so test it with `!== null`.
+   * exchangeAt() (harness/results/exchanges.ts) reads it.
+   */
+  preflight: ExchangeIndex | null;
+  /**
+   * The request itself: its index in `exchanges` (with `again`, the later
+   * one, whose answer JavaScript read), or null when none reached the recorder.
+   */
+  actual: ExchangeIndex | null;
+  /** Every exchange attributed to the cell, in the order the recorder saw them. */
   exchanges: Exchange[];
   reachedHandler: boolean;
   /** Names of the cookies the actual request carried (null when no actual request went out). */

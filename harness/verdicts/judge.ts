@@ -1,6 +1,7 @@
 import type { ActualSent, AnsweredExpectation, Expectation, PreflightSent, SentExpectation, WireHeaders } from '../core/format.ts';
 import type { Difference, Exchange, Observation, Verdict } from '../results/types.ts';
 import { originFormOf } from '../../servers/recorder/http1.ts';
+import { exchangeAt } from '../results/exchanges.ts';
 
 const lower = (names: readonly string[]) => names.map((n) => n.toLowerCase());
 
@@ -28,7 +29,7 @@ export function judge(expected: Expectation, observation: Observation | undefine
   for (const name of lower(expected.readable ?? [])) {
     if (!readable.includes(name)) differences.push({ field: `readable ${name}`, expected: 'readable', observed: 'not readable' });
   }
-  const sentByServer = lower((observation.actual?.response?.headers ?? []).map(([n]) => n));
+  const sentByServer = lower((exchangeAt(observation, 'actual')?.response?.headers ?? []).map(([n]) => n));
   for (const name of lower(expected.unreadable ?? [])) {
     if (readable.includes(name)) {
       differences.push({ field: `unreadable ${name}`, expected: 'not readable', observed: 'readable' });
@@ -66,8 +67,8 @@ export function compareSent(expected: false | SentExpectation, observation: Obse
   }
   const differences: Difference[] = [];
   const hops = [
-    ['preflight', observation.preflight, 'a preflight'],
-    ['actual', observation.actual, 'the request itself'],
+    ['preflight', exchangeAt(observation, 'preflight'), 'a preflight'],
+    ['actual', exchangeAt(observation, 'actual'), 'the request itself'],
   ] as const;
   for (const [hop, exchange, what] of hops) {
     const want = expected[hop];
@@ -111,7 +112,7 @@ export function compareSent(expected: false | SentExpectation, observation: Obse
  */
 export function compareAnswered(expected: AnsweredExpectation, observation: Observation): Difference[] {
   const differences: Difference[] = [];
-  for (const [hop, exchange] of [['preflight', observation.preflight], ['actual', observation.actual]] as const) {
+  for (const [hop, exchange] of [['preflight', exchangeAt(observation, 'preflight')], ['actual', exchangeAt(observation, 'actual')]] as const) {
     const want = expected[hop];
     if (!want) continue;
     const field = (name: string) => `answered.${hop}.${name}`;

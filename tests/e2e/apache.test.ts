@@ -9,6 +9,7 @@ import { apacheProxy } from '../../servers/proxies/apache/index.ts';
 import { PageServer } from '../../servers/page/page-server.ts';
 import { cell, headerValues, runFixtures } from './helpers.ts';
 import type { RunResults } from '../../harness/results/types.ts';
+import { exchangeAt } from '../../harness/results/exchanges.ts';
 
 /** Command lines of the httpd processes alive now that read a config in one of these folders. */
 function httpdProcessesIn(dirs: readonly string[]): string[] {
@@ -48,7 +49,7 @@ describe('Apache httpd as a proxy, end to end in Chromium', () => {
   it('answers the preflight at httpd: a 204 with the policy\'s headers, and nothing on the hop to the app', () => {
     const put = cell(results, 'policy-at-proxy', 0, 'apache>express-manual');
     const { app } = results.environment.origins;
-    const preflight = put.observed!.preflight!;
+    const preflight = exchangeAt(put.observed, 'preflight')!;
     expect(preflight.response!.status).toBe(204);
     expect(headerValues(preflight.response!.headers, 'Access-Control-Allow-Origin')).toEqual([app]);
     expect(headerValues(preflight.response!.headers, 'Access-Control-Allow-Methods')).toEqual(['PUT']);
@@ -61,7 +62,7 @@ describe('Apache httpd as a proxy, end to end in Chromium', () => {
   it('passes the PUT to the app, which answers without CORS headers, and adds them on the way back', () => {
     const put = cell(results, 'policy-at-proxy', 0, 'apache>express-manual');
     const { app } = results.environment.origins;
-    const actual = put.observed!.actual!;
+    const actual = exchangeAt(put.observed, 'actual')!;
     expect(actual.reachedHandler).toBe(true);
     expect(actual.appHop!.request.method).toBe('PUT');
     expect(actual.appHop!.request.body).toBe('{"a":1}');
@@ -79,7 +80,7 @@ describe('Apache httpd as a proxy, end to end in Chromium', () => {
   it('sends an unlisted origin nothing but Vary, while the request still reached the app', () => {
     const evil = cell(results, 'policy-at-proxy', 1, 'apache>express-manual');
     expect(evil.observed).toMatchObject({ result: 'blocked', preflight: null, reachedHandler: true });
-    const response = evil.observed!.actual!.response!;
+    const response = exchangeAt(evil.observed, 'actual')!.response!;
     expect(response.headers.filter(([n]) => /^access-control-/i.test(n))).toEqual([]);
     expect(headerValues(response.headers, 'Vary')).toEqual(['Origin']);
   });
@@ -87,7 +88,7 @@ describe('Apache httpd as a proxy, end to end in Chromium', () => {
   it('shows the app\'s one Access-Control-Allow-Origin on the hop and two on the browser\'s side', () => {
     const both = cell(results, 'both-layers', 0, 'apache>express-cors');
     const { app } = results.environment.origins;
-    const actual = both.observed!.actual!;
+    const actual = exchangeAt(both.observed, 'actual')!;
     expect(headerValues(actual.appHop!.response!.headers, 'Access-Control-Allow-Origin')).toEqual([app]);
     expect(headerValues(actual.response!.headers, 'Access-Control-Allow-Origin')).toEqual([app, app]);
     expect(both.observed!.messages.map((m) => m.corsError)).toContain('MultipleAllowOriginValues');
@@ -95,7 +96,7 @@ describe('Apache httpd as a proxy, end to end in Chromium', () => {
 
   it('answers 503 itself when nothing listens behind it, with only the `always` headers', () => {
     const down = cell(results, 'upstream-down', 0, 'apache>express-manual');
-    const actual = down.observed!.actual!;
+    const actual = exchangeAt(down.observed, 'actual')!;
     expect(actual.response!.status).toBe(503);
     expect(actual.appHop).toBeUndefined();
     expect(headerValues(actual.response!.headers, 'Access-Control-Allow-Origin')).toEqual([results.environment.origins.app]);

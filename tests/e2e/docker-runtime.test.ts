@@ -19,6 +19,7 @@ import { launchReportBrowser } from '../../harness/reporters/html/report-browser
 import { RUN_LABEL } from '../../servers/runtimes/docker/engine.ts';
 import { LOCAL_IMAGES, LOCAL_IMAGE_OPTIONS, dockerTestSetup } from '../../servers/runtimes/docker/local-images.ts';
 import type { CellResult, RunResults } from '../../harness/results/types.ts';
+import { exchangeAt } from '../../harness/results/exchanges.ts';
 
 const setup = await dockerTestSetup();
 if (!setup.ready) process.stderr.write(`\nDocker runtime tests did NOT run: ${setup.reason}\n\n`);
@@ -35,7 +36,7 @@ function leftContainers(): string[] {
 /** What a cell's verdict rests on, for comparing runtimes. */
 function outcome(c: CellResult): string {
   const o = c.observed;
-  return JSON.stringify({ verdict: c.verdict, result: o?.result, preflight: o?.preflight?.response?.status ?? null, status: o?.actual?.response?.status ?? null, reachedHandler: o?.reachedHandler, error: c.error });
+  return JSON.stringify({ verdict: c.verdict, result: o?.result, preflight: exchangeAt(o, 'preflight')?.response?.status ?? null, status: exchangeAt(o, 'actual')?.response?.status ?? null, reachedHandler: o?.reachedHandler, error: c.error });
 }
 
 describe.skipIf(!setup.ready)(title, () => {

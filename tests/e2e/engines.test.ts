@@ -11,6 +11,7 @@ import { loadScenarios } from '../../harness/scenarios/load.ts';
 import { runLab } from '../../harness/run/run.ts';
 import type { EngineName } from '../../harness/core/names.ts';
 import type { CellResult, RunResults } from '../../harness/results/types.ts';
+import { exchangeAt } from '../../harness/results/exchanges.ts';
 
 const SCENARIO = 'scenarios/preflight/put-needs-preflight.yaml';
 
@@ -68,8 +69,8 @@ function expectPreflightedPut(results: RunResults, engine: EngineName): { allowe
   for (const cell of allowed) {
     expect(cell.from).toBe('app');
     expect(cell.observed?.result, cell.id).toBe('allowed');
-    expect(cell.observed?.preflight?.request.method, cell.id).toBe('OPTIONS');
-    expect(cell.observed?.actual?.request.method, cell.id).toBe('PUT');
+    expect(exchangeAt(cell.observed, 'preflight')?.request.method, cell.id).toBe('OPTIONS');
+    expect(exchangeAt(cell.observed, 'actual')?.request.method, cell.id).toBe('PUT');
     expect(cell.observed?.reachedHandler, cell.id).toBe(true);
     expect(cell.observed?.js).toMatchObject({ kind: 'response', status: 200 });
     expect(cell.verdict, cell.id).toBe('pass');
@@ -77,8 +78,8 @@ function expectPreflightedPut(results: RunResults, engine: EngineName): { allowe
   for (const cell of evil) {
     expect(cell.from).toBe('evil');
     expect(cell.observed?.result, cell.id).toBe('blocked');
-    expect(cell.observed?.preflight?.request.method, cell.id).toBe('OPTIONS');
-    expect(cell.observed?.actual, cell.id).toBeNull();
+    expect(exchangeAt(cell.observed, 'preflight')?.request.method, cell.id).toBe('OPTIONS');
+    expect(exchangeAt(cell.observed, 'actual'), cell.id).toBeNull();
     expect(cell.observed?.reachedHandler, cell.id).toBe(false);
     expect(cell.observed?.js).toMatchObject({ kind: 'error', name: 'TypeError' });
     expect(cell.verdict, cell.id).toBe('pass');

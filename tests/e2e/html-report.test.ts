@@ -11,10 +11,11 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineDisagreements } from '../../harness/observations/engine-differences.ts';
-import { HtmlReporter } from '../../harness/reporters/html/html-reporter.ts';
+import { HtmlReporter, readEmbeddedResults } from '../../harness/reporters/html/html-reporter.ts';
 import { launchReportBrowser } from '../../harness/reporters/html/report-browser.ts';
 import { JsonReporter } from '../../harness/reporters/json/json-reporter.ts';
 import type { CellResult, RunResults } from '../../harness/results/types.ts';
+import { exchangeAt } from '../../harness/results/exchanges.ts';
 import { runFixtures } from './helpers.ts';
 import { loadCurriculum } from '../../harness/curriculum/load.ts';
 import { loadScenarios } from '../../harness/scenarios/load.ts';
@@ -60,7 +61,8 @@ beforeAll(async () => {
   const curriculumDir = 'tests/fixtures/html-report-curriculum';
   const curriculum = await loadCurriculum(curriculumDir, await loadScenarios(['tests/fixtures/html-report'], 'tests/fixtures/html-report'));
   results = await runFixtures('html-report', {
-    reporters: [new HtmlReporter(dir), new JsonReporter(dir)],
+    // As the catalog orders them: the HTML report after the JSON one it links.
+    reporters: [new JsonReporter(dir), new HtmlReporter(dir)],
     stacks: ['express-cors', 'express-manual', 'fastify-cors'],
     curriculum: { ...curriculum, dir: curriculumDir },
   });
@@ -81,18 +83,22 @@ describe('the HTML report of a real run', () => {
     expect(results.cells.filter((c) => c.scenario === 'stack-specific/manual-only').map((c) => c.stack)).toEqual(['express-manual']);
   });
 
-  it('is one file: viewer inlined, results embedded as inert data that cannot close its script element', async () => {
+  it('is one file: viewer inlined, results embedded compressed as inert data that cannot close its script element', async () => {
     const html = await readFile(path.join(dir, 'index.html'), 'utf8');
-    // Exactly the data block and the viewer: the `</script>` in titles, lessons, code and bodies did not make more.
-    expect(html.match(/<script\b/gi)).toHaveLength(2);
-    expect(html.match(/<\/script/gi)).toHaveLength(2);
+    // Exactly the two data blocks (the head and the details) and the viewer: the `</script>` in titles, lessons, code and bodies did not make more.
+    expect(html.match(/<script\b/gi)).toHaveLength(3);
+    expect(html.match(/<\/script/gi)).toHaveLength(3);
     expect(html).not.toMatch(/<script[^>]*\bsrc=|<link[^>]*stylesheet/i);
     expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-/);
-    // The fixture lesson holds U+2028 and U+2029; the file holds them only escaped.
+    // The fixture lesson holds U+2028 and U+2029 and markup; the data block is base64, so none of it is in the file as it is.
     expect(JSON.stringify(results)).toContain('\u2028');
     expect(html).not.toMatch(/[\u2028\u2029]/);
-    const data = /<script type="application\/json" id="corslab-results">([^]*?)<\/script>/.exec(html)?.[1];
-    expect(JSON.parse(data ?? 'null')).toEqual(JSON.parse(JSON.stringify(results)));
+    expect(html).not.toContain('window.__pwned');
+    for (const id of ['corslab-results', 'corslab-details']) expect(html).toMatch(new RegExp(`<script type="application/gzip" id="${id}" data-encoding="gzip\\+base64">[A-Za-z0-9+/=]+</script>`));
+    expect(readEmbeddedResults(html)).toEqual(JSON.parse(JSON.stringify(results)));
+    // Publishable as it is: nothing refers to an absolute path or another site (the JSON and JUnit links are relative).
+    expect(html).not.toContain(dir);
+    expect([...html.matchAll(/\b(?:href|src)="([^"]*)"/g)].map((m) => m[1])).toEqual(['data:,']);
   });
 
   it('shows the tool, the engine version, the stacks with their packages, and the origins', async () => {
@@ -142,7 +148,7 @@ describe('the HTML report of a real run', () => {
   it('opens a blocked cell: page code, server code, the wire in order, what JavaScript got, the browser message', async () => {
     const blocked = cell(BLOCKED);
     const observed = blocked.observed!;
-    const preflight = observed.preflight!;
+    const preflight = exchangeAt(observed, 'preflight')!;
     const scenario = results.scenarios.find((s) => s.id === blocked.scenario)!;
     const page = await openReport(path.join(dir, 'index.html'));
     await page.locator(`td[data-cell-id="${BLOCKED}"] button`).click();
@@ -232,7 +238,7 @@ describe('the HTML report of a real run', () => {
     expect(await pwned(page)).toBeUndefined();
     // Nothing from the data became an element: no <img onerror>, no <b onmouseover>, no extra <script>.
     expect(await page.locator('img, b, #app script').count()).toBe(0);
-    expect(await page.locator('script').count()).toBe(2);
+    expect(await page.locator('script').count()).toBe(3);
     await page.close();
     expect(pageProblems).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { headerValues, runFixtures } from './helpers.ts';
 import type { RunResults } from '../../harness/results/types.ts';
+import { exchangeAt } from '../../harness/results/exchanges.ts';
 
 /**
  * No cell may pass or fail because of another. The fixture repeats identical
@@ -20,8 +21,8 @@ describe('isolation between cells, in every engine', () => {
     const puts = named('put');
     expect(puts).toHaveLength(9);
     for (const put of puts) {
-      expect(headerValues(put.observed!.preflight?.response?.headers, 'Access-Control-Max-Age')).toEqual(['600']);
-      expect(put.observed!.preflight).not.toBeNull();
+      expect(headerValues(exchangeAt(put.observed, 'preflight')?.response?.headers, 'Access-Control-Max-Age')).toEqual(['600']);
+      expect(exchangeAt(put.observed, 'preflight')).not.toBeNull();
       expect(put.observed!.reachedHandler).toBe(true);
     }
   });
@@ -30,7 +31,7 @@ describe('isolation between cells, in every engine', () => {
     const gets = named('get');
     expect(gets).toHaveLength(9);
     for (const get of gets) {
-      expect(headerValues(get.observed!.actual?.response?.headers, 'Cache-Control')).toEqual(['public, max-age=600']);
+      expect(headerValues(exchangeAt(get.observed, 'actual')?.response?.headers, 'Cache-Control')).toEqual(['public, max-age=600']);
       expect(get.observed!.reachedHandler).toBe(true);
     }
   });
@@ -40,8 +41,8 @@ describe('isolation between cells, in every engine', () => {
     expect(cookies).toHaveLength(9);
     for (const c of cookies) {
       // The server did set a cookie every time, so a shared jar would have sent it back.
-      expect(headerValues(c.observed!.actual?.response?.headers, 'Set-Cookie')).toEqual(['seen=1; Path=/; SameSite=Lax']);
-      expect(headerValues(c.observed!.actual?.request.headers, 'Cookie')).toEqual([]);
+      expect(headerValues(exchangeAt(c.observed, 'actual')?.response?.headers, 'Set-Cookie')).toEqual(['seen=1; Path=/; SameSite=Lax']);
+      expect(headerValues(exchangeAt(c.observed, 'actual')?.request.headers, 'Cookie')).toEqual([]);
     }
   });
 

@@ -17,6 +17,7 @@ import type { EngineSession, ProbePage } from '../../harness/browsers/driver.ts'
 import type { Lab } from '../../harness/run/start-servers.ts';
 import type { RunResults } from '../../harness/results/types.ts';
 import { cell, headerValues } from './helpers.ts';
+import { exchangeAt } from '../../harness/results/exchanges.ts';
 
 const ENGINES = ['chromium', 'firefox', 'webkit'] as const;
 
@@ -31,11 +32,11 @@ describe('named origins in every engine', () => {
     const get = cell(results, 'localhost-page', 0, 'express-cors', engine);
     expect(get.verdict, get.error).toBe('pass');
     expect(get.pageOrigin).toBe('http://localhost:5173');
-    expect(headerValues(get.observed!.actual!.request.headers, 'Origin')).toEqual(['http://localhost:5173']);
-    expect(headerValues(get.observed!.actual!.request.headers, 'Host')).toEqual(['api.mycompany.test']);
+    expect(headerValues(exchangeAt(get.observed, 'actual')!.request.headers, 'Origin')).toEqual(['http://localhost:5173']);
+    expect(headerValues(exchangeAt(get.observed, 'actual')!.request.headers, 'Host')).toEqual(['api.mycompany.test']);
     const put = cell(results, 'localhost-page', 1, 'express-cors', engine);
     expect(put.verdict, put.error).toBe('pass');
-    expect(headerValues(put.observed!.preflight!.request.headers, 'Origin')).toEqual(['http://localhost:5173']);
+    expect(headerValues(exchangeAt(put.observed, 'preflight')!.request.headers, 'Origin')).toEqual(['http://localhost:5173']);
   });
 
   it.each(ENGINES)('%s: a Secure cookie set over https is stored and sent', (engine) => {
@@ -47,7 +48,7 @@ describe('named origins in every engine', () => {
   it.each(ENGINES)('%s: an origin on its default port is sent without the port', (engine) => {
     const c = cell(results, 'default-port', 0, 'express-cors', engine);
     expect(c.verdict, c.error).toBe('pass');
-    expect(headerValues(c.observed!.actual!.request.headers, 'Origin')).toEqual(['https://app.example.com']);
+    expect(headerValues(exchangeAt(c.observed, 'actual')!.request.headers, 'Origin')).toEqual(['https://app.example.com']);
   });
 
   it('says how each engine was routed, and which origins the proxy mapped', () => {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_DIR, installedVersion, nextBuildCount } from '../../servers/apps/next/build.ts';
 import { cell, headerValues, runFixtures } from './helpers.ts';
 import type { RunResults } from '../../harness/results/types.ts';
+import { exchangeAt } from '../../harness/results/exchanges.ts';
 
 const accessControl = (headers: [string, string][] | undefined) => (headers ?? []).filter(([n]) => /^access-control-/i.test(n));
 
@@ -36,43 +37,43 @@ describe('Next.js, end to end', () => {
 
   it('answers a preflight to a route handler without OPTIONS itself: 204, Allow, and no CORS headers', () => {
     const put = cell(first, 'route-without-options', 1, 'next');
-    const preflight = put.observed!.preflight!;
+    const preflight = exchangeAt(put.observed, 'preflight')!;
     expect(preflight.response!.status).toBe(204);
     expect(headerValues(preflight.response!.headers, 'Allow')).toEqual(['GET, HEAD, OPTIONS, PUT']);
     expect(accessControl(preflight.response!.headers)).toEqual([]);
     expect(preflight.reachedHandler).toBe(false);
-    expect(put.observed!.actual).toBeNull();
+    expect(exchangeAt(put.observed, 'actual')).toBeNull();
     expect(put.observed!.result).toBe('blocked');
     // The GET, which sets the headers itself, is read.
     const get = cell(first, 'route-without-options', 0, 'next');
     expect(get.observed).toMatchObject({ result: 'allowed', reachedHandler: true });
-    expect(headerValues(get.observed!.actual!.response!.headers, 'Access-Control-Allow-Origin')).toEqual(['*']);
+    expect(headerValues(exchangeAt(get.observed, 'actual')!.response!.headers, 'Access-Control-Allow-Origin')).toEqual(['*']);
   });
 
   it('adds next.config headers() to Next\'s own OPTIONS answer and to the default route\'s answer, under the source only', () => {
     const { app } = first.environment.origins;
     const put = cell(first, 'config-headers', 0, 'next');
-    const preflight = put.observed!.preflight!;
+    const preflight = exchangeAt(put.observed, 'preflight')!;
     expect(preflight.response!.status).toBe(204);
     expect(headerValues(preflight.response!.headers, 'Access-Control-Allow-Origin')).toEqual([app]);
     expect(headerValues(preflight.response!.headers, 'Allow')[0]).toContain('PUT');
-    const actual = put.observed!.actual!;
+    const actual = exchangeAt(put.observed, 'actual')!;
     expect(actual.reachedHandler).toBe(true);
     expect(actual.response!.status).toBe(201);
     expect(headerValues(actual.response!.headers, 'Access-Control-Expose-Headers')).toEqual(['X-Total-Count']);
     expect(put.observed!.js).toMatchObject({ kind: 'response', status: 201, body: 'made' });
     const outside = cell(first, 'config-headers', 1, 'next');
-    expect(accessControl(outside.observed!.actual!.response!.headers)).toEqual([]);
-    expect(outside.observed!.actual!.reachedHandler).toBe(true);
+    expect(accessControl(exchangeAt(outside.observed, 'actual')!.response!.headers)).toEqual([]);
+    expect(exchangeAt(outside.observed, 'actual')!.reachedHandler).toBe(true);
   });
 
   it('lets the proxy (middleware) answer the preflight before any route runs', () => {
     const put = cell(first, 'middleware', 0, 'next');
-    expect(put.observed!.preflight!.response!.status).toBe(204);
-    expect(headerValues(put.observed!.preflight!.response!.headers, 'X-Answered-By')).toEqual(['proxy']);
-    expect(put.observed!.preflight!.reachedHandler).toBe(false);
-    expect(put.observed!.actual!.reachedHandler).toBe(true);
-    expect(headerValues(put.observed!.actual!.response!.headers, 'Access-Control-Allow-Origin')).toEqual([first.environment.origins.app]);
+    expect(exchangeAt(put.observed, 'preflight')!.response!.status).toBe(204);
+    expect(headerValues(exchangeAt(put.observed, 'preflight')!.response!.headers, 'X-Answered-By')).toEqual(['proxy']);
+    expect(exchangeAt(put.observed, 'preflight')!.reachedHandler).toBe(false);
+    expect(exchangeAt(put.observed, 'actual')!.reachedHandler).toBe(true);
+    expect(headerValues(exchangeAt(put.observed, 'actual')!.response!.headers, 'Access-Control-Allow-Origin')).toEqual([first.environment.origins.app]);
     // The attacker's preflight gets nothing; its simple POST still runs the handler.
     expect(cell(first, 'middleware', 1, 'next').observed).toMatchObject({ result: 'blocked', reachedHandler: false, actual: null });
     expect(cell(first, 'middleware', 2, 'next').observed).toMatchObject({ result: 'blocked', reachedHandler: true, preflight: null });
@@ -80,9 +81,9 @@ describe('Next.js, end to end', () => {
 
   it('runs a pages API route\'s function for the preflight too', () => {
     const put = cell(first, 'pages-api', 0, 'next');
-    expect(put.observed!.preflight!.reachedHandler).toBe(true);
-    expect(put.observed!.preflight!.response!.status).toBe(200);
-    expect(put.observed!.actual!.reachedHandler).toBe(true);
+    expect(exchangeAt(put.observed, 'preflight')!.reachedHandler).toBe(true);
+    expect(exchangeAt(put.observed, 'preflight')!.response!.status).toBe(200);
+    expect(exchangeAt(put.observed, 'actual')!.reachedHandler).toBe(true);
     expect(put.observed!.js).toMatchObject({ kind: 'response', status: 200 });
     expect(put.observed!.js.kind === 'response' && put.observed!.js.body).toContain('"method":"PUT"');
   });
@@ -90,18 +91,18 @@ describe('Next.js, end to end', () => {
   it('renders a policy as a route handler with OPTIONS, which answers the preflight without running the handler', () => {
     const put = cell(first, 'policy', 0, 'next');
     expect(first.scenarios.find((s) => s.id === 'policy')!.serverCode.next).toContain('export async function OPTIONS(request)');
-    expect(put.observed!.preflight!.response!.status).toBe(204);
-    expect(headerValues(put.observed!.preflight!.response!.headers, 'Access-Control-Allow-Methods')).toEqual(['PUT']);
-    expect(put.observed!.preflight!.reachedHandler).toBe(false);
-    expect(put.observed!.actual!.reachedHandler).toBe(true);
+    expect(exchangeAt(put.observed, 'preflight')!.response!.status).toBe(204);
+    expect(headerValues(exchangeAt(put.observed, 'preflight')!.response!.headers, 'Access-Control-Allow-Methods')).toEqual(['PUT']);
+    expect(exchangeAt(put.observed, 'preflight')!.reachedHandler).toBe(false);
+    expect(exchangeAt(put.observed, 'actual')!.reachedHandler).toBe(true);
   });
 
   it('works behind nginx, with both hops recorded', () => {
     const put = cell(first, 'behind-nginx', 0, 'nginx>next');
     expect(put.verdict).toBe('pass');
-    expect(put.observed!.actual!.appHop!.request.method).toBe('PUT');
-    expect(put.observed!.actual!.reachedHandler).toBe(true);
-    expect(headerValues(put.observed!.actual!.response!.headers, 'Server')[0]).toMatch(/^nginx\//);
+    expect(exchangeAt(put.observed, 'actual')!.appHop!.request.method).toBe('PUT');
+    expect(exchangeAt(put.observed, 'actual')!.reachedHandler).toBe(true);
+    expect(headerValues(exchangeAt(put.observed, 'actual')!.response!.headers, 'Server')[0]).toMatch(/^nginx\//);
   });
 
   it('blames a route that does not compile on its own scenario, with what Next said, and still serves the others', () => {

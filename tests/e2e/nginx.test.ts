@@ -5,6 +5,7 @@ import { proxyDefinition } from '../../servers/proxies/catalog.ts';
 import { PageServer } from '../../servers/page/page-server.ts';
 import { cell, headerValues, runFixtures } from './helpers.ts';
 import type { RunResults } from '../../harness/results/types.ts';
+import { exchangeAt } from '../../harness/results/exchanges.ts';
 
 // Real nginx (Debian's) between the recorder and the app, in real Chromium.
 describe('nginx in front of an app', () => {
@@ -22,7 +23,7 @@ describe('nginx in front of an app', () => {
   it('shows both hops: the app sent Access-Control-Allow-Origin once, the browser got it twice', () => {
     const get = cell(results, 'layers-both', 0, 'nginx>express-cors');
     const { app } = results.environment.origins;
-    const toBrowser = get.observed!.actual!;
+    const toBrowser = exchangeAt(get.observed, 'actual')!;
     expect(headerValues(toBrowser.response!.headers, 'Access-Control-Allow-Origin')).toEqual([app, app]);
     expect(headerValues(toBrowser.appHop!.response!.headers, 'Access-Control-Allow-Origin')).toEqual([app]);
     expect(headerValues(toBrowser.response!.headers, 'Server')[0]).toMatch(/^nginx\//);
@@ -32,17 +33,17 @@ describe('nginx in front of an app', () => {
 
   it('answers the preflight at the proxy, which never reaches the app', () => {
     const put = cell(results, 'layers-both', 1, 'nginx>express-cors');
-    expect(put.observed!.preflight!.response!.status).toBe(204);
-    expect(put.observed!.preflight!.appHop).toBeUndefined();
-    expect(put.observed!.actual!.appHop!.request.method).toBe('PUT');
+    expect(exchangeAt(put.observed, 'preflight')!.response!.status).toBe(204);
+    expect(exchangeAt(put.observed, 'preflight')!.appHop).toBeUndefined();
+    expect(exchangeAt(put.observed, 'actual')!.appHop!.request.method).toBe('PUT');
     expect(put.observed!.reachedHandler).toBe(true);
   });
 
   it('lets the page read nginx\'s own 502 when the app is down', () => {
     const down = cell(results, 'upstream-down', 0, 'nginx>fastify-cors');
     expect(down.verdict).toBe('pass');
-    expect(down.observed!.actual!.response!.status).toBe(502);
-    expect(down.observed!.actual!.appHop).toBeUndefined();
+    expect(exchangeAt(down.observed, 'actual')!.response!.status).toBe(502);
+    expect(exchangeAt(down.observed, 'actual')!.appHop).toBeUndefined();
   });
 
   it('leaves no nginx running', () => {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const NODE_STACKS = ['express-cors', 'express-manual', 'fastify-cors'] as const;
 import { cell, headerValues, runFixtures } from './helpers.ts';
 import type { RunResults } from '../../harness/results/types.ts';
+import { exchangeAt } from '../../harness/results/exchanges.ts';
 
 // Real Chromium against real Express and Fastify servers, through the recorder.
 describe('the spine, end to end in Chromium', () => {
@@ -22,14 +23,14 @@ describe('the spine, end to end in Chromium', () => {
   it.each(NODE_STACKS)('%s: a preflighted PUT shows the preflight and the actual request as they crossed the wire', (stack) => {
     const put = cell(results, 'evidence', 0, stack);
     expect(put.verdict).toBe('pass');
-    const preflight = put.observed!.preflight!;
+    const preflight = exchangeAt(put.observed, 'preflight')!;
     expect(preflight.request.method).toBe('OPTIONS');
     expect(headerValues(preflight.request.headers, 'Access-Control-Request-Method')).toEqual(['PUT']);
     expect(headerValues(preflight.request.headers, 'Access-Control-Request-Headers')).toEqual(['content-type']);
     expect(headerValues(preflight.request.headers, 'Origin')).toEqual([results.environment.origins.app]);
     expect(preflight.reachedHandler).toBe(false);
     expect(headerValues(preflight.response!.headers, 'Access-Control-Allow-Origin')).toEqual([results.environment.origins.app]);
-    const actual = put.observed!.actual!;
+    const actual = exchangeAt(put.observed, 'actual')!;
     expect(actual.request.method).toBe('PUT');
     expect(actual.request.body).toBe('{"a":1}');
     expect(actual.reachedHandler).toBe(true);
@@ -55,7 +56,7 @@ describe('the spine, end to end in Chromium', () => {
   it('keeps duplicated response headers as sent', () => {
     const duplicate = cell(results, 'duplicate-allow-origin', 0, 'express-manual');
     const { app } = results.environment.origins;
-    expect(headerValues(duplicate.observed!.actual!.response!.headers, 'Access-Control-Allow-Origin')).toEqual([app, app]);
+    expect(headerValues(exchangeAt(duplicate.observed, 'actual')!.response!.headers, 'Access-Control-Allow-Origin')).toEqual([app, app]);
     expect(duplicate.observed!.result).toBe('blocked');
     expect(duplicate.observed!.messages.map((m) => m.corsError)).toContain('MultipleAllowOriginValues');
   });
@@ -73,7 +74,7 @@ describe('the spine, end to end in Chromium', () => {
     expect(slow.error).toMatch(/no answer within 2000 ms/);
     expect(slow.observed!.result).toBeUndefined();
     // The request did reach the server: the wire shows it, without a response.
-    expect(slow.observed!.actual!.response).toBeUndefined();
+    expect(exchangeAt(slow.observed, 'actual')!.response).toBeUndefined();
   });
 
   it.each(NODE_STACKS)('%s: an expectation that does not hold fails with the difference', (stack) => {
@@ -127,7 +128,7 @@ describe('the spine, end to end in Chromium', () => {
     const put = cell(results, 'not-sent', 3, stack);
     expect(put.verdict).toBe('pass');
     expect(put.expected.sent).toMatchObject({ preflight: { origin: results.environment.origins.app } });
-    expect(headerValues(put.observed!.preflight!.request.headers, 'Access-Control-Request-Headers')).toEqual(['content-type,x-a,x-b']);
+    expect(headerValues(exchangeAt(put.observed, 'preflight')!.request.headers, 'Access-Control-Request-Headers')).toEqual(['content-type,x-a,x-b']);
   });
 
   it('counts every verdict in the summary', () => {

@@ -8,7 +8,8 @@
 // Security rule for this file: every string that comes from the results
 // (titles, lessons, header values, bodies, code, messages) reaches the page as
 // text, through h() below, which only ever creates text nodes. Nothing here
-// assigns innerHTML, and only safeLink() sets an href.
+// assigns innerHTML, and only safeLink() (http and https) and fileLink() (the
+// report's own files, by a fixed list of names) set an href.
 
 // The contract's types, in JSDoc only; written as import() types, which tests/architecture.test.ts checks against the layering.
 /** @typedef {import('../../results/types.ts').RunResults} RunResults */
@@ -16,6 +17,9 @@
 /** @typedef {import('../../results/types.ts').StackInfo} StackInfo */
 /** @typedef {import('../../results/types.ts').ImageInfo} ImageInfo */
 /** @typedef {import('../../results/types.ts').CellResult} CellResult */
+/** @typedef {import('./embedded.ts').ReportHead} ReportHead */
+/** @typedef {import('./embedded.ts').CellHead} CellHead */
+/** @typedef {import('./embedded.ts').CellDetail} CellDetail */
 /** @typedef {import('../../results/types.ts').Verdict} Verdict */
 /** @typedef {import('../../results/types.ts').Difference} Difference */
 /** @typedef {import('../../results/types.ts').Exchange} Exchange */
@@ -63,7 +67,7 @@
  *   probeIndex: number,
  *   probe: ScenarioInfo['probes'][number] | undefined,
  *   probeName: string,
- *   cells: Map<string, CellResult>,
+ *   cells: Map<string, CellHead>,
  *   disagree: StackName[],
  * }} Row
  */
@@ -71,16 +75,50 @@
 /** @typedef {{ stack: StackName, engine: EngineName, key: string }} Column */
 /** @typedef {'matrix' | 'course' | 'claims'} View */
 
-(function () {
+/**
+ * A part of the run's results from one of the page's data blocks: JSON,
+ * gzipped, in base64 (html-reporter.ts, encodePart; the parts: embedded.ts).
+ * DecompressionStream needs no network, so this works from file:// too,
+ * under a policy that allows no fetch.
+ * @param {HTMLElement} element
+ * @returns {Promise<unknown>}
+ */
+async function readPart(element) {
+  const text = (element.textContent || '').trim();
+  if (element.dataset.encoding !== 'gzip+base64') throw new Error(`the report's data is in an encoding this viewer does not read (${element.dataset.encoding || 'none'})`);
+  if (typeof DecompressionStream !== 'function') throw new Error('this browser has no DecompressionStream, which the report needs to read its data; open it in a current Chromium, Firefox or Safari, or read results.json');
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return JSON.parse(await new Response(stream).text());
+}
+
+(async function () {
   'use strict';
 
   const dataElement = document.getElementById('corslab-results');
+  const detailsElement = document.getElementById('corslab-details');
   const app = document.getElementById('app');
-  /** @type {RunResults | null} */
-  const data = JSON.parse(dataElement ? dataElement.textContent || 'null' : 'null');
-  if (!app || !data) return;
-  // Function declarations are hoisted, so the type checker does not carry the check above into them: they read this non-null copy.
+  if (!app || !dataElement || !detailsElement) return;
+  /** @type {ReportHead} */
+  let data;
+  try {
+    // The head: what the matrix, the course and the claims index need. The details wait (loadDetails).
+    data = /** @type {ReportHead} */ (await readPart(dataElement));
+  } catch (error) {
+    const message = document.createElement('p');
+    message.className = 'empty-state';
+    message.textContent = `The report could not read its data: ${error instanceof Error ? error.message : String(error)}`;
+    app.replaceChildren(message);
+    document.documentElement.dataset.ready = 'error';
+    return;
+  }
+  // Function declarations are hoisted, so the type checker does not carry the assignment above into them: they read this copy.
   const results = data;
+  const detailsBlock = detailsElement;
+  // The files beside index.html this run wrote, for download links (html-reporter.ts).
+  const downloadNames = (app.dataset.downloads || '').split(' ').filter(Boolean);
 
   // ---------------------------------------------------------------- helpers
 
@@ -139,6 +177,26 @@
     return a;
   }
 
+  /**
+   * The report's own files beside index.html (results.json, junit.xml), by a
+   * relative link, so the folder can be published as it is. Only names on
+   * this list: html-reporter.ts writes the list, never the results' text.
+   */
+  const DOWNLOADS = ['results.json', 'junit.xml'];
+  /** @param {string} name */
+  function fileLink(name) {
+    if (!DOWNLOADS.includes(name)) return null;
+    const a = h('a', { download: name, 'data-download': name }, name);
+    a.setAttribute('href', name);
+    return a;
+  }
+
+  /**
+   * A table in a box of its own that scrolls sideways on a phone (viewer.css: .table-scroll).
+   * @param {Parameters<typeof h<'table'>>} args
+   */
+  const scrollable = (...args) => h('div', { class: 'table-scroll' }, h(...args));
+
   /** @type {<T>(items: T[]) => T[]} */
   const unique = (items) => [...new Set(items)];
   /**
@@ -191,6 +249,18 @@
   const NOT_SENT_MEANING = 'fetch() rejected: the browser refused the request before sending anything.';
 
   /**
+   * The exchange an observation names as its preflight or actual request:
+   * stored as an index into `exchanges` since results schema 4.
+   * @param {CellResult['observed']} observed
+   * @param {'preflight' | 'actual'} hop
+   * @returns {Exchange | undefined}
+   */
+  const exchangeAt = (observed, hop) => {
+    const index = observed ? observed[hop] : null;
+    return observed && index !== null ? observed.exchanges[index] : undefined;
+  };
+
+  /**
    * Headers a CORS reader looks for first.
    * @param {string} name
    */
@@ -204,6 +274,48 @@
   const env = results.environment;
   const cells = results.cells;
   const cellById = new Map(cells.map((c) => [c.id, c]));
+  const cellIndex = new Map(cells.map((c, i) => [c.id, i]));
+
+  /**
+   * Every cell's evidence (embedded.ts: the details), unpacked once: after
+   * the matrix is built, or at once when a cell is opened before that.
+   * @type {Promise<CellDetail[]> | null}
+   */
+  let detailsPromise = null;
+  /** @type {CellDetail[] | null} */
+  let details = null;
+  function loadDetails() {
+    detailsPromise ??= readPart(detailsBlock).then((value) => {
+      const list = /** @type {CellDetail[]} */ (value);
+      if (list.length !== cells.length) throw new Error(`the report's details hold ${list.length} cells, its head ${cells.length}`);
+      details = list;
+      return list;
+    });
+    return detailsPromise;
+  }
+  /** @type {Map<string, CellResult>} */
+  const fullCells = new Map();
+  /**
+   * A cell with all its evidence, once the details are unpacked (else null).
+   * @param {string} id
+   * @returns {CellResult | null}
+   */
+  function fullCell(id) {
+    const known = fullCells.get(id);
+    if (known) return known;
+    const index = cellIndex.get(id);
+    const head = cellById.get(id);
+    const detail = details && index !== undefined ? details[index] : undefined;
+    if (!head || !detail) return null;
+    // As embedded.ts joinCell: the head's fields, the details' fields, and the two halves of the observation and the explanation.
+    const { observed, explanation, ...rest } = head;
+    /** @type {CellResult} */
+    const cell = { ...rest, pageCode: detail.pageCode, request: detail.request };
+    if (observed && detail.observed) cell.observed = { ...observed, ...detail.observed };
+    if (explanation && detail.explanation) cell.explanation = { ...explanation, ...detail.explanation };
+    fullCells.set(id, cell);
+    return cell;
+  }
   const engineInfo = new Map(env.engines.map((e) => [e.name, e]));
   // Keyed by any string, not only StackName: Object.entries() of a per-stack record gives its stacks as strings.
   /** @type {Map<string, StackInfo>} */
@@ -367,11 +479,13 @@
 
   function renderHeader() {
     const s = results.summary;
+    const files = downloadNames.map(fileLink).filter((a) => a !== null);
     const summary = h(
       'p',
       { class: 'summary', 'aria-label': 'Summary' },
       h('span', { class: 'chip total' }, plural(s.total, 'cell')),
       VERDICTS.map((v) => h('span', { class: `chip v-${v}` }, `${VERDICT[v].symbol} ${s[v]} ${VERDICT[v].label}`)),
+      files.length ? h('span', { class: 'downloads' }, 'Download', files) : null,
     );
     const engines = h(
       'ul',
@@ -466,7 +580,23 @@
         ` \u00b7 took ${formatMs(results.durationMs)} \u00b7 ${plural(results.scenarios.length, 'scenario')}`,
       ),
       summary,
-      dl,
+      // The run's whole environment is long (every engine's path, every stack's packages, every origin): one line of it in view, the rest a click away.
+      h(
+        'details',
+        { class: 'environment' },
+        h(
+          'summary',
+          null,
+          h('strong', null, 'Environment'),
+          ' ',
+          h('span', { class: 'muted' }, [
+            env.engines.map((e) => engineLabel(e.name)).join(' \u00b7 ') || 'no engine launched',
+            env.missingEngines.length ? ` (missing: ${env.missingEngines.map((m) => m.name).join(', ')})` : '',
+            ` \u00b7 ${plural(env.stacks.length, 'stack')} \u00b7 Node ${env.node}`,
+          ]),
+        ),
+        dl,
+      ),
       findingsPart(),
     );
   }
@@ -611,8 +741,31 @@
 
   const matrixHolder = h('div', { class: 'matrix-holder' });
 
+  /** What the symbols and colours of the matrix mean, in words (colour is never the only sign). */
+  function renderLegend() {
+    /**
+     * @param {Child} sign
+     * @param {string} text
+     */
+    const key = (sign, text) => h('span', { class: 'key' }, sign, text);
+    return h(
+      'div',
+      { class: 'legend-bar', role: 'note', 'aria-label': 'Legend' },
+      h('strong', null, 'Legend'),
+      key(h('span', { class: 'swatch v-pass' }, VERDICT.pass.symbol), 'pass: as the scenario expects'),
+      key(h('span', { class: 'swatch v-fail' }, VERDICT.fail.symbol), 'fail: not as expected'),
+      key(h('span', { class: 'swatch v-error' }, VERDICT.error.symbol), 'error: could not be observed (not a CORS outcome)'),
+      key(h('span', { class: 'swatch empty' }, '\u00b7'), 'not run here'),
+      key(h('span', { class: 'mono' }, 'allowed \u00b7 blocked \u00b7 opaque'), ': what JavaScript got'),
+      key(h('span', { class: 'swatch flag' }, '\u2260 standard'), 'the engine differs from the Fetch standard model'),
+      key(h('span', { class: 'badge disagree' }, '\u2260 engines disagree'), ''),
+      key(h('span', { class: 'badge from-evil' }, 'from evil'), 'run from the cross-site page'),
+    );
+  }
+  const legend = renderLegend();
+
   /**
-   * @param {CellResult} cell
+   * @param {CellHead} cell
    * @param {Row} row
    */
   function cellButton(cell, row) {
@@ -621,18 +774,47 @@
     const expected = cell.expected && cell.expected.result;
     const label = `${v.label}, ${observed || 'not observed'}${expected && expected !== observed ? ` (expected ${expected})` : ''}: ${row.probeName} on ${stackLabel(cell.stack)}, ${cell.engine}`;
     const tip = `${v.label}: observed ${observed || 'nothing (could not observe)'}${expected ? `, expected ${expected}` : ''}`;
-    return h(
-      'button',
-      { type: 'button', class: 'cellbtn', 'data-open': cell.id, 'aria-label': label, title: tip },
-      h('span', { class: 'verdict' }, h('span', { class: 'sym', 'aria-hidden': 'true' }, v.symbol), ' ', v.label),
-      // What was expected stays in the tooltip and the detail: with 18 columns a third line does not fit.
-      h('span', { class: 'result' }, observed || '\u2014'),
-      cell.explanation && cell.explanation.agreesWithModel === false
-        ? h('span', { class: 'model-flag', title: `${engineLabel(cell.engine)} differs from the Fetch standard model${cell.explanation.deviation ? ' (documented)' : ''}` }, '\u2260 standard')
-        : null,
-    );
+    // Thousands of these: made with the DOM's own calls rather than h(), the same way (attributes and text nodes, never markup).
+    const button = el('button', 'cellbtn');
+    button.type = 'button';
+    button.dataset.open = cell.id;
+    button.setAttribute('aria-label', label);
+    button.title = tip;
+    const verdict = button.appendChild(el('span', 'verdict'));
+    verdict.appendChild(el('span', 'sym', v.symbol)).setAttribute('aria-hidden', 'true');
+    verdict.appendChild(document.createTextNode(` ${v.label}`));
+    // What was expected stays in the tooltip and the detail: with 30 columns a third line does not fit.
+    button.appendChild(el('span', 'result', observed || '\u2014'));
+    if (cell.explanation && cell.explanation.agreesWithModel === false) {
+      button.appendChild(el('span', 'model-flag', '\u2260 standard')).title = `${engineLabel(cell.engine)} differs from the Fetch standard model${cell.explanation.deviation ? ' (documented)' : ''}`;
+    }
+    return button;
   }
 
+  /**
+   * An element with a class and, optionally, a text node: h()'s fast path for the matrix's cells.
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {string} className
+   * @param {string} [text]
+   * @returns {HTMLElementTagNameMap[K]}
+   */
+  function el(tag, className, text) {
+    const element = document.createElement(tag);
+    element.className = className;
+    if (text !== undefined) element.appendChild(document.createTextNode(text));
+    return element;
+  }
+
+  /**
+   * The matrix: one header table that sticks to the top of the matrix's own
+   * scroll box, then one table per chapter with the same fixed column widths.
+   * Each chapter is a block with `content-visibility: auto`, so the browser
+   * lays out and paints only the chapters in view: the default suite's
+   * matrix has some 7,000 cells, and laying them all out took over a second
+   * (issue 18). The cells stay in the document, so find-in-page and the
+   * keyboard still reach every one.
+   */
   function renderMatrix() {
     const cols = columns();
     const engines = shownEngines();
@@ -644,104 +826,211 @@
       return;
     }
     const width = cols.length + 1;
-    const thead = h(
-      'thead',
-      null,
+    const colgroup = () => h('colgroup', null, h('col', { class: 'first' }), cols.map(() => h('col', { class: 'c' })));
+    const head = h(
+      'table',
+      { class: 'matrix matrix-head' },
+      colgroup(),
       h(
-        'tr',
-        { class: 'stacks' },
-        h('th', { rowspan: 2, class: 'corner', scope: 'col' }, 'Scenario \u00b7 probe'),
-        stacks.map((s) => {
-          const info = stackInfo.get(s);
-          const packages = info ? Object.entries(info.packages).map(([n, ver]) => `${n} ${ver}`).join(', ') : '';
-          return h('th', { colspan: engines.length, scope: 'colgroup', class: 'stack', title: packages }, stackLabel(s));
-        }),
-      ),
-      h(
-        'tr',
-        { class: 'engines' },
-        stacks.map((s) =>
-          engines.map((e, i) => {
-            const info = engineInfo.get(e);
-            return h(
-              'th',
-              { scope: 'col', class: `engine${i === 0 ? ' first' : ''}`, title: info ? `${e} ${info.version}` : `${e} (not launched)` },
-              e,
-              h('span', { class: 'ever' }, info ? info.shortVersion : 'not launched'),
-            );
+        'thead',
+        null,
+        h(
+          'tr',
+          { class: 'stacks' },
+          h('th', { rowspan: 2, class: 'corner', scope: 'col' }, 'Scenario \u00b7 probe'),
+          stacks.map((s) => {
+            const info = stackInfo.get(s);
+            const packages = info ? Object.entries(info.packages).map(([n, ver]) => `${n} ${ver}`).join(', ') : '';
+            return h('th', { colspan: engines.length, scope: 'colgroup', class: 'stack', title: packages }, stackLabel(s));
           }),
+        ),
+        h(
+          'tr',
+          { class: 'engines' },
+          stacks.map((s) =>
+            engines.map((e, i) => {
+              const info = engineInfo.get(e);
+              return h(
+                'th',
+                { scope: 'col', class: `engine${i === 0 ? ' first' : ''}`, title: info ? `${e} ${info.version}` : `${e} (not launched)` },
+                e,
+                h('span', { class: 'ever' }, info ? info.shortVersion : 'not launched'),
+              );
+            }),
+          ),
         ),
       ),
     );
-    const tbody = h('tbody');
-    /** @type {string | null} */
-    let chapter = null;
-    /** @type {RowScenario | null} */
-    let scenario = null;
+    /** @type {Map<string, Row[]>} */
+    const byChapter = new Map();
     for (const row of shown) {
-      if (row.chapter !== chapter) {
-        chapter = row.chapter;
-        scenario = null;
-        const inChapter = cells.filter((c) => {
-          const cellRow = rowByKey.get(`${c.scenario}#${c.probe}`);
-          return cellRow !== undefined && cellRow.chapter === chapter;
-        });
-        const tally = VERDICTS.map(/** @returns {[Verdict, number]} */ (v) => [v, inChapter.filter((c) => c.verdict === v).length]).filter(([, n]) => n > 0);
-        tbody.appendChild(
-          h(
+      const list = byChapter.get(row.chapter) || [];
+      list.push(row);
+      byChapter.set(row.chapter, list);
+    }
+    /** @type {Map<string, Record<Verdict, number>>} */
+    const tallies = new Map();
+    for (const c of cells) {
+      const cellRow = rowByKey.get(`${c.scenario}#${c.probe}`);
+      if (!cellRow) continue;
+      const tally = tallies.get(cellRow.chapter) || { pass: 0, fail: 0, error: 0 };
+      tally[c.verdict] += 1;
+      tallies.set(cellRow.chapter, tally);
+    }
+    // One block per chapter heading and one per scenario: the browser lays out and paints only those near the view.
+    /** @type {{ rows: number, make: () => HTMLElement }[]} */
+    const builders = [];
+    for (const [chapter, chapterRows] of byChapter) {
+      const tally = tallies.get(chapter) || { pass: 0, fail: 0, error: 0 };
+      builders.push({
+        rows: 1,
+        make: () => {
+          const heading = h(
             'tr',
             { class: 'chapter' },
-            h('th', { colspan: width, scope: 'rowgroup' }, h('h2', null, chapter), h('span', { class: 'tally' }, tally.map(([v, n]) => h('span', { class: `t-${v}` }, `${VERDICT[v].symbol} ${n} ${v}`)))),
-          ),
-        );
-      }
-      if (row.scenario !== scenario) {
-        scenario = row.scenario;
-        tbody.appendChild(
-          h('tr', { class: 'scenario' }, h('th', { colspan: width, scope: 'rowgroup' }, h('div', { class: 'spanning' }, h('span', { class: 'stitle' }, scenario.title), ' ', h('span', { class: 'sid' }, scenario.id)))),
-        );
-      }
-      const tr = h(
-        'tr',
-        { class: 'probe', 'data-row': row.key, 'data-disagree': row.disagree.length ? row.disagree.join(' ') : null },
-        h(
-          'th',
-          { scope: 'row', class: 'probe-name' },
-          h('span', { class: 'pname' }, row.probeName),
-          row.probe && row.probe.from === 'evil' ? h('span', { class: 'badge from-evil', title: 'This probe runs in the cross-site "evil" page' }, 'from evil') : null,
-          row.disagree.length
-            ? h('span', { class: 'badge disagree', title: `On ${row.disagree.map(stackLabel).join(', ')}, the engines observed different results, preflights or handler runs` }, '\u2260 engines disagree')
-            : null,
-        ),
-      );
-      cols.forEach((col, i) => {
-        const cell = row.cells.get(col.key);
-        const first = i % engines.length === 0 ? ' first' : '';
-        if (!cell) {
-          const applies = row.scenario && row.scenario.stacks ? row.scenario.stacks.includes(col.stack) : false;
-          const why = applies
-            ? `Not run: ${stackLabel(col.stack)} with ${col.engine} was left out of this run (filters)`
-            : `Not run: this scenario has no setup for ${stackLabel(col.stack)}`;
-          tr.appendChild(
             h(
-              'td',
-              { class: `cell empty${first}`, title: why },
-              h('span', { class: 'sr' }, 'not run'),
-              h('span', { 'aria-hidden': 'true' }, '\u00b7'),
+              'th',
+              { colspan: width, scope: 'rowgroup' },
+              h('div', { class: 'spanning' }, h('h2', null, chapter), h('span', { class: 'tally' }, VERDICTS.filter((v) => tally[v] > 0).map((v) => h('span', { class: `t-${v}` }, `${VERDICT[v].symbol} ${tally[v]} ${v}`)))),
             ),
           );
-          return;
-        }
-        const dim = state.verdicts && !state.verdicts.has(cell.verdict) ? ' dim' : '';
-        tr.appendChild(h('td', { class: `cell v-${cell.verdict}${first}${dim}`, 'data-cell-id': cell.id, 'data-verdict': cell.verdict }, cellButton(cell, row)));
+          return h('div', { class: 'chapter-head', 'data-chapter': chapter }, h('table', { class: 'matrix' }, colgroup(), h('tbody', null, heading)));
+        },
       });
-      tbody.appendChild(tr);
+      /** @type {Row[][]} */
+      const byScenario = [];
+      for (const row of chapterRows) {
+        const last = byScenario[byScenario.length - 1];
+        if (last && last[0] && last[0].scenario === row.scenario) last.push(row);
+        else byScenario.push([row]);
+      }
+      for (const scenarioRows of byScenario) {
+        const scenario = scenarioRows[0] ? scenarioRows[0].scenario : null;
+        if (!scenario) continue;
+        builders.push({
+          rows: scenarioRows.length,
+          make: () => {
+            const tbody = h(
+              'tbody',
+              null,
+              h('tr', { class: 'scenario' }, h('th', { colspan: width, scope: 'rowgroup' }, h('div', { class: 'spanning' }, h('span', { class: 'stitle' }, scenario.title), ' ', h('span', { class: 'sid' }, scenario.id)))),
+              scenarioRows.map((row) => probeRow(row, cols, engines.length)),
+            );
+            const block = h('div', { class: 'scenario-block', 'data-scenario': scenario.id }, h('table', { class: 'matrix' }, colgroup(), tbody));
+            // Until the browser lays a scenario out, it takes about this much room (so the scroll bar is about right); CSSOM, which the CSP allows.
+            block.style.setProperty('contain-intrinsic-size', `auto ${scenarioRows.length * 47 + 36}px`);
+            return block;
+          },
+        });
+      }
     }
-    const table = h('table', { class: 'matrix', onclick: onMatrixClick, onkeydown: onMatrixKey }, thead, tbody);
-    // The stylesheet sizes the first column from the number of columns (a CSSOM property, which the CSP allows).
-    table.style.setProperty('--cols', String(cols.length));
-    matrixHolder.replaceChildren(table);
+    const box = h('div', { class: 'matrix-scroll', tabindex: -1, onclick: onMatrixClick, onkeydown: onMatrixKey }, head);
+    // The stylesheet sizes the columns from their number (a CSSOM property, which the CSP allows).
+    box.style.setProperty('--cols', String(cols.length));
+    matrixHolder.replaceChildren(box);
+    // The first screenful now, the rest in short tasks after it is painted (flushMatrix() finishes at once when something needs every cell).
+    const job = { box, builders, next: 0 };
+    matrixJob = job;
+    buildMatrix(job, (rows) => rows < FIRST_ROWS);
+    if (job.next < builders.length) {
+      document.documentElement.dataset.matrix = 'partial';
+      // After the next frame: a timer set now could run before the browser paints the first rows.
+      requestAnimationFrame(() => setTimeout(() => continueMatrix(job), 0));
+    } else finishMatrix();
+  }
+
+  /** How many rows the matrix draws before the page is first painted: more than a tall screen shows. */
+  const FIRST_ROWS = 24;
+  /**
+   * A matrix being built: its box, what makes each block, and the next block to make.
+   * @typedef {{ box: HTMLElement, builders: { rows: number, make: () => HTMLElement }[], next: number }} MatrixJob
+   */
+  /** @type {MatrixJob | null} The matrix still being built, if any. */
+  let matrixJob = null;
+  /** @type {(() => void)[]} */
+  const onMatrixComplete = [];
+
+  /**
+   * Appends blocks while `more(rows appended so far)` says so.
+   * @param {MatrixJob} job
+   * @param {(rows: number) => boolean} more
+   */
+  function buildMatrix(job, more) {
+    let rows = 0;
+    while (job.next < job.builders.length && more(rows)) {
+      const builder = job.builders[job.next++];
+      if (!builder) break;
+      job.box.appendChild(builder.make());
+      rows += builder.rows;
+    }
+  }
+
+  /**
+   * Builds for a frame's worth of time, then yields to the browser (input, painting) and goes on.
+   * @param {MatrixJob} job
+   */
+  function continueMatrix(job) {
+    if (matrixJob !== job) return; // filters changed: a newer matrix replaced this one
+    const until = performance.now() + 12;
+    buildMatrix(job, () => performance.now() < until);
+    if (job.next < job.builders.length) setTimeout(() => continueMatrix(job), 0);
+    else finishMatrix();
+  }
+
+  /** Builds what is left of the matrix at once: for whatever needs every cell (the drawer's previous / next, arrow keys, a cell named in the address). */
+  function flushMatrix() {
+    if (!matrixJob) return;
+    buildMatrix(matrixJob, () => true);
+    finishMatrix();
+  }
+
+  function finishMatrix() {
+    matrixJob = null;
+    document.documentElement.dataset.matrix = 'complete';
     markCurrent();
+    for (const callback of onMatrixComplete.splice(0)) callback();
+  }
+
+  /**
+   * @param {Row} row
+   * @param {Column[]} cols
+   * @param {number} perStack
+   */
+  function probeRow(row, cols, perStack) {
+    const tr = h(
+      'tr',
+      { class: 'probe', 'data-row': row.key, 'data-disagree': row.disagree.length ? row.disagree.join(' ') : null },
+      h(
+        'th',
+        { scope: 'row', class: 'probe-name' },
+        h('span', { class: 'pname' }, row.probeName),
+        row.probe && row.probe.from === 'evil' ? h('span', { class: 'badge from-evil', title: 'This probe runs in the cross-site "evil" page' }, 'from evil') : null,
+        row.disagree.length
+          ? h('span', { class: 'badge disagree', title: `On ${row.disagree.map(stackLabel).join(', ')}, the engines observed different results, preflights or handler runs` }, '\u2260 engines disagree')
+          : null,
+      ),
+    );
+    cols.forEach((col, i) => {
+      const cell = row.cells.get(col.key);
+      const first = i % perStack === 0 ? ' first' : '';
+      if (!cell) {
+        const applies = row.scenario && row.scenario.stacks ? row.scenario.stacks.includes(col.stack) : false;
+        const why = applies
+          ? `Not run: ${stackLabel(col.stack)} with ${col.engine} was left out of this run (filters)`
+          : `Not run: this scenario has no setup for ${stackLabel(col.stack)}`;
+        const td = tr.appendChild(el('td', `cell empty${first}`));
+        td.title = why;
+        td.appendChild(el('span', 'sr', 'not run'));
+        td.appendChild(el('span', '', '\u00b7')).setAttribute('aria-hidden', 'true');
+        return;
+      }
+      const dim = state.verdicts && !state.verdicts.has(cell.verdict) ? ' dim' : '';
+      const td = tr.appendChild(el('td', `cell v-${cell.verdict}${first}${dim}`));
+      td.dataset.cellId = cell.id;
+      td.dataset.verdict = cell.verdict;
+      td.appendChild(cellButton(cell, row));
+    });
+    return tr;
   }
 
   /** @param {MouseEvent} e */
@@ -752,7 +1041,7 @@
 
   /**
    * Arrow keys move between cells, so a large matrix needs no long Tab walk.
-   * @param {KeyboardEvent & { currentTarget: HTMLTableElement }} e
+   * @param {KeyboardEvent} e
    */
   function onMatrixKey(e) {
     /** @type {Record<string, [rows: number, columns: number]>} */
@@ -760,7 +1049,8 @@
     const move = moves[e.key];
     const td = e.target instanceof Element ? e.target.closest('td.cell') : null;
     if (!move || !td) return;
-    const grid = [...e.currentTarget.querySelectorAll('tr.probe')].map((tr) => [...tr.querySelectorAll('td.cell')]);
+    flushMatrix();
+    const grid = [...matrixHolder.querySelectorAll('tr.probe')].map((tr) => [...tr.querySelectorAll('td.cell')]);
     let r = grid.findIndex((tds) => tds.includes(td));
     const tds = grid[r];
     if (!tds) return;
@@ -827,17 +1117,32 @@
 
   /** Cells in the order the matrix shows them, for previous / next. */
   function shownCellIds() {
+    flushMatrix();
     // Dimmed cells are the ones the verdict filter leaves out; stepping skips them too.
     return [...matrixHolder.querySelectorAll('td.cell:not(.dim) button[data-open]')].map((b) => (b instanceof HTMLElement ? b.dataset.open : undefined));
   }
 
   /** @param {string} id */
   function openCell(id) {
-    const cell = cellById.get(id);
-    const row = cell && rowByKey.get(`${cell.scenario}#${cell.probe}`);
-    if (!cell || !row) return;
+    const head = cellById.get(id);
+    const row = head && rowByKey.get(`${head.scenario}#${head.probe}`);
+    if (!head || !row) return;
     state.cell = id;
     writeHash();
+    flushMatrix();
+    const cell = fullCell(id);
+    if (!cell) {
+      // Opened before the details were unpacked (a cell in the address, a quick click): a moment's wait, then the same.
+      dialog.replaceChildren(h('div', { class: 'detail-inner' }, h('div', { class: 'detail-head' }, h('span', { class: 'muted' }, 'Unpacking the evidence\u2026')), h('div', { class: 'detail-body' }, h('h2', { id: 'detail-title', tabindex: -1 }, row.scenario.title))));
+      if (!dialog.open) dialog.showModal();
+      loadDetails().then(
+        () => {
+          if (state.cell === id && dialog.open) openCell(id);
+        },
+        (error) => dialog.replaceChildren(h('p', { class: 'empty-state' }, `The report could not read the evidence: ${error instanceof Error ? error.message : String(error)}`)),
+      );
+      return;
+    }
     dialog.replaceChildren(renderDetail(cell, row));
     document.documentElement.classList.add('detail-open');
     if (!dialog.open) dialog.showModal();
@@ -909,7 +1214,7 @@
         'div',
         { class: 'banner v-error', role: 'note' },
         h('strong', null, 'Could not observe. '),
-        cell.error || 'The harness could not complete this observation.',
+        h('span', { class: 'error-message' }, cell.error || 'The harness could not complete this observation.'),
         h('div', { class: 'muted' }, 'This is a harness error, not a CORS outcome: the request was not shown to be blocked or allowed.'),
       );
     }
@@ -957,6 +1262,9 @@
       h('p', { class: `reason${x.agreesWithModel === false ? ' model-differs' : ''}` }, withCode(x.reason)),
       anchors.length ? h('ul', { class: 'sources' }, anchors.map((a) => h('li', null, safeLink(a)))) : null,
       h(
+        'div',
+        { class: 'table-scroll' },
+        h(
         'table',
         { class: 'expect model' },
         h('thead', null, h('tr', null, h('th', null, ''), h('th', null, 'the Fetch standard (model)'), h('th', null, engineLabel(cell.engine)))),
@@ -966,6 +1274,7 @@
           rows.map(([label, field, fromModel, fromEngine]) =>
             h('tr', { class: differs.has(field) ? 'differs' : null }, h('th', { scope: 'row' }, label), h('td', { class: 'mono' }, show(fromModel)), h('td', { class: 'mono' }, show(fromEngine))),
           ),
+        ),
         ),
       ),
       x.agreesWithModel === false
@@ -1325,7 +1634,7 @@
       for (const hop of /** @type {const} */ (['preflight', 'actual'])) {
         const want = e.sent[hop];
         if (!want) continue;
-        const ex = o ? o[hop] : undefined;
+        const ex = exchangeAt(o, hop);
         const req = ex ? ex.request : undefined;
         const label = hop === 'preflight' ? 'preflight sent:' : 'request sent:';
         const field = (/** @type {string} */ name) => `sent.${hop}.${name}`;
@@ -1356,7 +1665,7 @@
     for (const hop of /** @type {const} */ (['preflight', 'actual'])) {
       const want = e.answered ? e.answered[hop] : undefined;
       if (!want) continue;
-      const ex = o ? o[hop] : undefined;
+      const ex = exchangeAt(o, hop);
       const res = ex ? ex.response : undefined;
       const label = hop === 'preflight' ? 'preflight answered:' : 'request answered:';
       if (o && !res) {
@@ -1395,9 +1704,9 @@
     );
     return section(
       'Expected vs observed',
-      list.length ? table : h('p', { class: 'muted' }, 'The probe states no expectation.'),
+      list.length ? h('div', { class: 'table-scroll' }, table) : h('p', { class: 'muted' }, 'The probe states no expectation.'),
       cell.expectedBecause ? h('p', { class: 'because' }, h('strong', null, `Expected differently on ${stackLabel(cell.stack)} / ${cell.engine}: `), cell.expectedBecause) : null,
-      cell.error !== undefined ? h('p', { class: 'banner v-error' }, h('strong', null, 'Could not observe: '), cell.error) : null,
+      cell.error !== undefined ? h('p', { class: 'banner v-error' }, h('strong', null, 'Could not observe: '), h('span', { class: 'error-message' }, cell.error)) : null,
     );
   }
 
@@ -1418,6 +1727,9 @@
     return section(
       disagree ? 'Engines disagree' : 'Other engines',
       h(
+        'div',
+        { class: 'table-scroll' },
+        h(
         'table',
         { class: 'expect engines-cmp' },
         h('thead', null, h('tr', null, h('th', null, 'engine'), h('th', null, 'verdict'), h('th', null, 'result'), h('th', null, 'preflight sent'), h('th', null, 'reached the handler'), extra.map((f) => h('th', { class: 'differs' }, f)))),
@@ -1439,6 +1751,7 @@
               }),
             ),
           ),
+        ),
         ),
       ),
     );
@@ -1511,7 +1824,7 @@
   function lessonResults(scenario) {
     const probeRows = rows.filter((r) => r.scenario.id === scenario.id);
     if (probeRows.length === 0) return h('p', { class: 'muted' }, 'Not run in this report (filtered out).');
-    return h(
+    return scrollable(
       'table',
       { class: 'lesson-results' },
       h('thead', null, h('tr', null, h('th', null, 'probe'), allEngines.map((e) => h('th', null, engineLabel(e))))),
@@ -1628,86 +1941,154 @@
     );
   }
 
+  /**
+   * Whether this run could decide a claim: some cell its checks select was
+   * observed in some engine. A run of part of the suite (--grep, --stack,
+   * --engine) leaves the other claims undecided, which the index says
+   * rather than looking empty (issue 18).
+   * @param {ClaimResult} claim
+   */
+  const decided = (claim) => Object.values(claim.engines).some((r) => r.matched.length + r.contradicted.length > 0);
+
+  /**
+   * Why this run could not decide a claim, in words.
+   * @param {ClaimResult} claim
+   */
+  function undecidedWhy(claim) {
+    if (claim.checks.length === 0) return 'Nothing checks it: it cannot be observed in real time.';
+    const ran = new Set(cells.map((c) => c.scenario));
+    const absent = unique(claim.checks.map((c) => c.scenario).filter((id) => !ran.has(id)));
+    const errors = Object.values(claim.engines).reduce((n, r) => n + r.errors.length, 0);
+    const parts = [];
+    if (absent.length) parts.push(`${absent.length === 1 ? 'its scenario' : 'its scenarios'} ${absent.join(', ')} did not run`);
+    if (absent.length < unique(claim.checks.map((c) => c.scenario)).length) parts.push(errors ? `${plural(errors, 'cell')} it selects could not be observed` : 'the probes or stacks it checks were filtered out');
+    return `Not decided by this run: ${parts.join('; ')}.`;
+  }
+
   function renderClaims() {
     if (!curriculum) {
-      claimsHolder.replaceChildren(h('p', { class: 'empty-state' }, 'This run had no claims index (it did not run the project\u2019s own scenario folder).'));
+      claimsHolder.replaceChildren(
+        h('h2', null, 'Claims index'),
+        h(
+          'p',
+          { class: 'empty-state' },
+          'This run decided no claim: the claims index goes with the project\u2019s own scenario folder and is checked when a run reads all of it (`corslab run`, narrowed with --grep, --stack or --engine if need be), not a folder or file of its own.',
+        ),
+      );
       return;
     }
     const counts = curriculum.counts;
     // Object.keys() is typed string[] whatever the object; these are CLAIM_VERDICT's own keys.
     const verdicts = /** @type {ClaimVerdict[]} */ (Object.keys(CLAIM_VERDICT));
+    const inRun = curriculum.claims.filter(decided);
+    // A claim no scenario can check, and that nothing checked instead, is neither: it is listed with the decided ones, as not observable.
+    const unobservable = curriculum.claims.filter((c) => !decided(c) && c.checks.length === 0);
+    const notInRun = curriculum.claims.filter((c) => !decided(c) && c.checks.length > 0);
     const summary = h(
       'p',
       { class: 'summary' },
       h('span', { class: 'chip total' }, plural(curriculum.claims.length, 'claim')),
       verdicts.filter((v) => counts[v]).map((v) => h('span', { class: `chip claim-${v.replace(/ /g, '-')}` }, `${CLAIM_VERDICT[v].symbol} ${counts[v]} ${CLAIM_VERDICT[v].text}`)),
     );
-    const table = h(
+    const partial = notInRun.length
+      ? h(
+          'p',
+          { class: 'banner partial', 'data-decided': String(inRun.length), 'data-undecided': String(notInRun.length) },
+          h('strong', null, `This run decided ${inRun.length} of ${plural(curriculum.claims.length, 'claim')}`),
+          unobservable.length ? ` (and ${unobservable.length} cannot be observed in real time)` : '',
+          `. ${notInRun.length} could not be decided here: the scenarios that check them were left out of this run (${[results.filters.grep ? `--grep ${results.filters.grep}` : '', results.filters.stacks ? `--stack ${results.filters.stacks.join(',')}` : '', `--engine ${results.filters.engines.join(',')}`].filter(Boolean).join(', ')}), or their cells could not be observed. They are listed last; a run of the whole suite decides them.`,
+        )
+      : null;
+    const width = 4 + allEngines.length;
+    /**
+     * @param {string} text
+     * @param {string} note
+     */
+    const group = (text, note) => h('tr', { class: 'group' }, h('th', { colspan: width, scope: 'rowgroup' }, text, ' ', h('span', { class: 'muted' }, note)));
+    const table = scrollable(
       'table',
       { class: 'claims-index' },
       h('thead', null, h('tr', null, h('th', null, 'claim'), h('th', null, 'the article says'), h('th', null, 'checked by'), allEngines.map((e) => h('th', null, engineLabel(e))), h('th', null, 'verdict'))),
       h(
         'tbody',
         null,
-        curriculum.claims.map((claim) =>
-          h(
-            'tr',
-            { id: claimAnchor(claim.id), class: `claim-row claim-${claim.verdict.replace(/ /g, '-')}` },
-            h('th', { scope: 'row', class: 'mono' }, claim.id, h('div', { class: 'muted small', title: (curriculum.articles && curriculum.articles[claim.article]) || '' }, `article ${claim.article}`)),
-            h(
-              'td',
-              null,
-              h('blockquote', null, claim.quote),
-              h('p', null, withCode(claim.claim)),
-              claim.notObservable ? h('p', { class: 'not-observable' }, h('strong', null, 'Not observable here: '), withCode(claim.notObservable), claim.checks.length ? ' Checked instead:' : '') : null,
-            ),
-            h(
-              'td',
-              { class: 'small' },
-              claim.checks.map((check) =>
-                h(
-                  'div',
-                  null,
-                  h('button', { type: 'button', class: 'linkish mono', onclick: () => goTo('course', lessonAnchor(check.scenario)) }, check.scenario),
-                  check.probe ? h('span', { class: 'muted' }, ` \u203a ${check.probe}`) : null,
-                  check.stacks ? h('span', { class: 'muted' }, ` on ${check.stacks.map(stackLabel).join(', ')}`) : null,
-                  h('div', { class: 'mono muted' }, `says ${Object.entries(check.says).map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : v}`).join(', ')}`),
-                ),
-              ),
-            ),
-            allEngines.map((engine) => {
-              const r = claim.engines[engine];
-              if (!r) return h('td', { class: 'muted' }, '\u2014');
-              const tip = `${r.matched.length} cells as the article says, ${r.contradicted.length} not${r.errors.length ? `, ${r.errors.length} not observed` : ''}`;
-              const first = r.contradicted[0];
-              return h(
-                'td',
-                { title: tip },
-                claimBadge(r.verdict),
-                first ? h('div', { class: 'small mono muted' }, h('button', { type: 'button', class: 'linkish', onclick: () => openCell(first.cell) }, `${first.field}: ${show(first.observed)}`)) : null,
-              );
-            }),
-            h('td', null, claimBadge(claim.verdict)),
-          ),
-        ),
+        notInRun.length ? group(`Decided by this run (${inRun.length + unobservable.length})`, 'what the browsers did in the cells that check each claim') : null,
+        [...inRun, ...unobservable].map((claim) => claimRow(claim, false)),
+        notInRun.length ? group(`Not decided by this run (${notInRun.length})`, 'the cells that check them were not in this run') : null,
+        notInRun.map((claim) => claimRow(claim, true)),
       ),
     );
     claimsHolder.replaceChildren(
       h('h2', null, 'Claims index'),
       h('p', { class: 'intro' }, 'Every factual claim of the four source articles, each decided by what real browsers did in the scenarios that check it. Per engine: confirmed (every checked cell as the article says), refuted (none), partly true (some: true for one request or stack, not for another). Overall: engine-dependent when the engines answer differently.'),
       summary,
+      ...(partial ? [partial] : []),
       table,
     );
   }
 
+  /**
+   * @param {ClaimResult} claim
+   * @param {boolean} undecided
+   */
+  function claimRow(claim, undecided) {
+    const articles = curriculum ? curriculum.articles : {};
+    return h(
+      'tr',
+      { id: claimAnchor(claim.id), class: `claim-row claim-${claim.verdict.replace(/ /g, '-')}${undecided ? ' undecided' : ''}` },
+      h('th', { scope: 'row', class: 'mono' }, claim.id, h('div', { class: 'muted small', title: (articles && articles[claim.article]) || '' }, `article ${claim.article}`)),
+      h(
+        'td',
+        null,
+        h('blockquote', null, claim.quote),
+        h('p', null, withCode(claim.claim)),
+        claim.notObservable ? h('p', { class: 'not-observable' }, h('strong', null, 'Not observable here: '), withCode(claim.notObservable), claim.checks.length ? ' Checked instead:' : '') : null,
+        undecided ? h('p', { class: 'undecided-why muted' }, undecidedWhy(claim)) : null,
+      ),
+      h(
+        'td',
+        { class: 'small' },
+        claim.checks.map((check) =>
+          h(
+            'div',
+            null,
+            h('button', { type: 'button', class: 'linkish mono', onclick: () => goTo('course', lessonAnchor(check.scenario)) }, check.scenario),
+            check.probe ? h('span', { class: 'muted' }, ` \u203a ${check.probe}`) : null,
+            check.stacks ? h('span', { class: 'muted' }, ` on ${check.stacks.map(stackLabel).join(', ')}`) : null,
+            h('div', { class: 'mono muted' }, `says ${Object.entries(check.says).map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : v}`).join(', ')}`),
+          ),
+        ),
+      ),
+      allEngines.map((engine) => {
+        const r = claim.engines[engine];
+        if (!r) return h('td', { class: 'muted' }, '\u2014');
+        const tip = `${r.matched.length} cells as the article says, ${r.contradicted.length} not${r.errors.length ? `, ${r.errors.length} not observed` : ''}`;
+        const first = r.contradicted[0];
+        return h(
+          'td',
+          { title: tip },
+          claimBadge(r.verdict),
+          first ? h('div', { class: 'small mono muted' }, h('button', { type: 'button', class: 'linkish', onclick: () => openCell(first.cell) }, `${first.field}: ${show(first.observed)}`)) : null,
+        );
+      }),
+      h('td', null, claimBadge(claim.verdict)),
+    );
+  }
+
   const tabs = h('nav', { class: 'views', 'aria-label': 'Views' });
+  /** The claims tab says how many claims this run decided, when it could not decide them all. */
+  function claimsTabLabel() {
+    if (!curriculum) return 'Claims index';
+    const count = curriculum.claims.filter((c) => decided(c) || c.checks.length === 0).length;
+    return count === curriculum.claims.length ? `Claims index (${count})` : `Claims index (${count} of ${curriculum.claims.length} decided)`;
+  }
   function renderTabs() {
     /**
      * @param {View} view
      * @param {string} text
      */
     const tab = (view, text) => h('button', { type: 'button', class: 'tab', 'aria-pressed': String(state.view === view), onclick: () => { state.view = view; update(); window.scrollTo(0, 0); } }, text);
-    tabs.replaceChildren(tab('matrix', 'Matrix'), tab('course', 'Course'), tab('claims', curriculum ? `Claims index (${curriculum.claims.length})` : 'Claims index'));
+    tabs.replaceChildren(tab('matrix', 'Matrix'), tab('course', 'Course'), tab('claims', claimsTabLabel()));
   }
   let courseDrawn = false;
   let claimsDrawn = false;
@@ -1715,6 +2096,7 @@
     renderTabs();
     toolbar.hidden = state.view !== 'matrix';
     matrixHolder.hidden = state.view !== 'matrix';
+    legend.hidden = state.view !== 'matrix';
     courseHolder.hidden = state.view !== 'course';
     claimsHolder.hidden = state.view !== 'claims';
     if (state.view === 'course' && !courseDrawn) {
@@ -1736,13 +2118,16 @@
     if (state.view === 'matrix') renderMatrix();
   }
 
-  add(app, [renderHeader(), tabs, toolbar, matrixHolder, courseHolder, claimsHolder, dialog]);
+  add(app, [renderHeader(), tabs, toolbar, legend, matrixHolder, courseHolder, claimsHolder, dialog]);
   renderToolbar();
   readHash();
   syncToolbar();
   showView();
   renderMatrix();
   if (state.cell) openCell(state.cell);
+  // User Timing marks for the benchmark (scripts/bench.ts) and for anyone profiling the report: the first
+  // rows painted (a timer set in a frame callback runs after that frame is painted), and the whole matrix built.
+  requestAnimationFrame(() => setTimeout(() => performance.mark('corslab:matrix-usable'), 0));
 
   // Someone edited or pasted the address: follow it.
   window.addEventListener('hashchange', () => {
@@ -1753,5 +2138,21 @@
     if (state.cell) openCell(state.cell);
     else if (dialog.open) dialog.close();
   });
-  document.documentElement.dataset.ready = 'true';
+  // Ready when the whole matrix is in the document (tests and scripts wait for it; a reader can use the first rows before).
+  // Then the details, so that opening a cell needs no wait. Ready when both are in (tests and scripts wait for it; a reader can use the first rows long before).
+  const ready = () => {
+    performance.mark('corslab:matrix-complete');
+    loadDetails().then(
+      () => {
+        performance.mark('corslab:details-unpacked');
+        document.documentElement.dataset.ready = 'true';
+      },
+      (error) => {
+        console.error(`The report could not read the evidence: ${error instanceof Error ? error.message : String(error)}`);
+        document.documentElement.dataset.ready = 'error';
+      },
+    );
+  };
+  if (matrixJob) onMatrixComplete.push(ready);
+  else ready();
 })();
