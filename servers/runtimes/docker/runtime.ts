@@ -3,6 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot as projectFolder } from '../../../harness/system/project.ts';
+import { defaults } from '../../../harness/config/defaults.ts';
 import { splitStack, type AppStackName, type ProxyName, type StackName, type ProxyVariants } from '../../../harness/core/names.ts';
 import type { Scenario } from '../../../harness/core/format.ts';
 import { proxyDefinition, proxyNames } from '../../proxies/catalog.ts';
@@ -70,7 +71,8 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
   cleanup.add('the Docker runtime folder', () => rm(shared, { recursive: true, force: true }));
 
   const containers = new RunContainers(tc, runId);
-  cleanup.add(`the run's containers (label ${RUN_LABEL}=${runId})`, () => containers.stopAll());
+  // Waits for starts under way (up to containerStartMs), then removes every container in parallel.
+  cleanup.add(`the run's containers (label ${RUN_LABEL}=${runId})`, () => containers.stopAll(), { timeoutMs: defaults.containerStartMs + 30_000 });
 
   /** The images configured for a proxy (resolveSettings gives every proxy at least one). */
   const imagesOf = (proxy: ProxyName): ImageSetting[] => settings.images[proxy] ?? [];
