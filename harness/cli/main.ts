@@ -21,8 +21,8 @@ import { ModelInputError } from '../model/index.ts';
 import { SettingsError } from '../config/settings.ts';
 import { readConfigFile } from '../../servers/runtimes/catalog.ts';
 
-/** Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing was started). */
-export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+/** Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing was started), 128 + the signal's number when stopped by SIGINT (130) or SIGTERM (143). */
+export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130, terminated: 143 } as const;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -123,9 +123,21 @@ async function runCommand(args: string[]): Promise<number> {
   const curriculum = await curriculumFor(paths, scenarios);
 
   const cleanup = new Cleanup();
+  let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+    // A second signal, or a stop that takes too long, exits at once: the process's exit hook and the lifeline end what is left.
+    if (interrupted) {
+      process.stderr.write(`corslab: ${signal} again: exiting now\n`);
+      process.exit(code);
+    }
+    interrupted = true;
     process.stderr.write(`\ncorslab: ${signal}: stopping every server and browser this run started\n`);
-    void cleanup.stopAll().finally(() => process.exit(EXIT.interrupted));
+    setTimeout(() => {
+      process.stderr.write(`corslab: stopping took longer than ${defaults.interruptGraceMs} ms: exiting now\n`);
+      process.exit(code);
+    }, defaults.interruptGraceMs).unref();
+    void cleanup.stopAll().finally(() => process.exit(code));
   };
   // `on`, not `once`: the listener must still be there while the run stops, so that
   // harness/system/children.ts sees the signal is handled and lets cleanup finish.

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { watchGroup } from './lifeline.ts';
 
 /**
  * Processes the harness starts itself (Xvfb, WebKitWebDriver and through it
@@ -69,6 +70,8 @@ export interface OwnedChild {
 export function spawnOwned(command: string, args: readonly string[], options: Omit<SpawnOptions, 'detached'> = {}): OwnedChild {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], ...options, detached: true });
   track(child);
+  // Its group is the run's: the lifeline's watchdog ends it if the harness dies first.
+  if (child.pid !== undefined) watchGroup(child.pid);
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

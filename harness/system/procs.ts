@@ -20,7 +20,7 @@ export interface ProcessInfo {
   comm: string;
 }
 
-/** One process's stat line, or undefined when it is gone (or not on Linux). */
+/** One process's stat line, or undefined when it is gone or a zombie (or not on Linux). */
 export function processInfo(pid: number): ProcessInfo | undefined {
   let text: string;
   try {
@@ -31,6 +31,8 @@ export function processInfo(pid: number): ProcessInfo | undefined {
   // The name is in parentheses and may itself hold spaces and parentheses: fields start after the last ')'.
   const close = text.lastIndexOf(')');
   const fields = text.slice(close + 2).split(' ');
+  // A zombie has ended: nothing of it runs, and only its parent can take it away.
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
   return { pid, comm: text.slice(text.indexOf('(') + 1, close), ppid: Number(fields[1]), pgrp: Number(fields[2]), start: Number(fields[19]) };
 }
 
