@@ -75,6 +75,11 @@ interface OptionSpec {
   help: string;
 }
 
+/** `corslab clean` options. */
+export const CLEAN_OPTIONS = {
+  'dry-run': { type: 'boolean', help: 'list what would be removed, remove nothing. Default: off' },
+} as const;
+
 /** `corslab explain` options: the request, as a page would make it. */
 export const EXPLAIN_OPTIONS = {
   origin: { type: 'string', help: 'the page\'s origin, e.g. https://app.example.com (required)' },
@@ -97,14 +102,19 @@ export function helpText(): string {
     '  corslab validate [paths...]        check scenario files without starting anything',
     '  corslab explain --origin O --url U [options]',
     '                                     what a request needs from the server, offline (no browser)',
+    '  corslab clean [--dry-run]          stop and remove what runs whose harness is gone left behind',
+    '                                     (processes, temporary folders, Docker containers); --dry-run lists only',
     '',
     'Options of run:',
     ...Object.values(RUN_FLAGS).map((spec) => specLine(spec)),
     '',
+    'Options of clean:',
+    ...Object.entries(CLEAN_OPTIONS).map(([name, spec]) => flagLine(name, undefined, undefined, spec.help)),
+    '',
     'Options of explain:',
     ...Object.entries(EXPLAIN_OPTIONS).map(([name, spec]: [string, OptionSpec]) => flagLine(name, spec.short, spec.type === 'string' ? 'value' : undefined, spec.help)),
     '',
-    'Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing started).',
+    'Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing started), 130 stopped by SIGINT (Ctrl-C), 143 by SIGTERM.',
     '',
   ].join('\n');
 }

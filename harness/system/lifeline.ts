@@ -34,6 +34,8 @@ export const RUN_ENV = 'CORSLAB_RUN';
 export const RUN_FOLDER_PREFIX = 'corslab-run-';
 /** The Docker label on every container a run starts (servers/runtimes/docker); its value starts with the owner's pid. */
 export const CONTAINER_LABEL = 'corslab.run';
+/** The Docker label naming the machine whose harness started a container: a pid means something only there. */
+export const HOST_LABEL = 'corslab.host';
 
 const WATCHDOG = fileURLToPath(new URL('./watchdog.mjs', import.meta.url));
 
