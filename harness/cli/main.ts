@@ -7,7 +7,8 @@ import { locateProxies } from '../../servers/proxies/locate.ts';
 import { CLAIMS_FILE } from '../curriculum/load.ts';
 import { runOrigins } from '../run/config.ts';
 import { toolVersion } from '../system/project.ts';
-import { COMMANDS, commandHelp, helpText, parseExplainArgs, parseValidateArgs, type CommandName } from './options.ts';
+import { COMMANDS, commandHelp, helpText, parseCleanArgs, parseExplainArgs, parseValidateArgs, type CommandName } from './options.ts';
+import { describeLeftover, findLeftovers, removeLeftovers, type Leftover } from '../system/leftovers.ts';
 import { UsageError } from './flags.ts';
 import { colorEnabled } from '../system/color.ts';
 import { didYouMean } from '../core/text.ts';
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'run') return await runCommand(rest);
     if (command === 'validate') return await validateCommand(rest);
     if (command === 'explain') return explainCommand(rest);
+    if (command === 'clean') return await cleanCommand(rest);
     throw new UsageError(unknownCommand(command));
   } catch (error) {
     if (sayBadInput(error, isCommand(command) ? command : undefined)) return EXIT.badInput;
@@ -60,6 +62,46 @@ function unknownCommand(command: string): string {
   }
   const hint = didYouMean(command, commands);
   return `unknown command "${command}"${hint ? ` (did you mean \`corslab ${hint}\`?)` : ''}; the commands are ${commands.join(', ')}; see \`corslab --help\``;
+}
+
+/**
+ * Removes what runs whose harness is gone left behind (harness/system/leftovers.ts):
+ * processes, temporary folders, Docker containers, found by the label each
+ * carries. A live run's are never touched. `--dry-run` lists only.
+ */
+async function cleanCommand(args: string[]): Promise<number> {
+  const { help, config } = parseCleanArgs(args);
+  if (help) {
+    process.stdout.write(commandHelp('clean', colorEnabled(process.stdout)));
+    return EXIT.ok;
+  }
+  const { leftovers, notes } = await findLeftovers();
+  for (const note of notes) process.stderr.write(`corslab clean: note: ${note}\n`);
+  if (leftovers.length === 0) {
+    process.stdout.write('corslab clean: nothing is left by a run whose harness is gone\n');
+    return EXIT.ok;
+  }
+  if (config.dryRun) {
+    for (const leftover of leftovers) process.stdout.write(`would remove ${escapeForTerminal(describeLeftover(leftover))}\n`);
+    process.stdout.write(`corslab clean: ${countOf(leftovers)} would be removed (--dry-run: nothing was)\n`);
+    return EXIT.ok;
+  }
+  const { removed, failed } = await removeLeftovers(leftovers);
+  for (const leftover of removed) process.stdout.write(`removed ${escapeForTerminal(describeLeftover(leftover))}\n`);
+  for (const { leftover, reason } of failed) process.stderr.write(`corslab clean: could not remove ${escapeForTerminal(describeLeftover(leftover))}: ${reason}\n`);
+  process.stdout.write(`corslab clean: ${countOf(removed)} removed${failed.length > 0 ? `, ${failed.length} not` : ''}\n`);
+  return failed.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+function countOf(leftovers: readonly Leftover[]): string {
+  const count = (kind: Leftover['kind']) => leftovers.filter((l) => l.kind === kind).length;
+  return `${count('process')} process(es), ${count('folder')} folder(s), ${count('container')} container(s)`;
+}
+
+/** A command line is anyone's text: control characters are shown, not sent to the terminal. */
+function escapeForTerminal(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function explainCommand(args: string[]): number {

@@ -4,8 +4,8 @@ import { RunSetupError } from '../run/run.ts';
 import { colorEnabled, styled, STYLE } from '../system/color.ts';
 import { UsageError } from './flags.ts';
 
-/** Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing was started), 130 interrupted. */
-export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+/** Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing was started), 128 + the signal's number when stopped by SIGINT (130) or SIGTERM (143). */
+export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130, terminated: 143 } as const;
 
 /**
  * A message of the CLI's own on stderr, after `corslab:`: red for an error,

@@ -153,6 +153,23 @@ export function parseValidateArgs(args: string[]): { help: boolean; paths: strin
   return { help, paths: positionals };
 }
 
+/** What `corslab clean` is asked. */
+export interface CleanConfig {
+  /** List what would be removed, remove nothing. Default: off. */
+  dryRun?: boolean;
+}
+
+/** `corslab clean` flags, keyed by CleanConfig. */
+export const CLEAN_FLAGS = {
+  dryRun: { flag: 'dry-run', value: toggle(), help: 'list what would be removed, and remove nothing', default: 'off' },
+} satisfies FlagsFor<CleanConfig>;
+
+/** `corslab clean`'s arguments; `help` when -h/--help was given. */
+export function parseCleanArgs(args: string[]): { help: boolean; config: CleanConfig } {
+  const { help, values } = parseCommand('clean', args, parseArgsOptions(CLEAN_FLAGS), false);
+  return { help, config: help ? {} : configFrom<CleanConfig>(CLEAN_FLAGS, values) };
+}
+
 /** The commands, as --help describes them. */
 export const COMMANDS = {
   run: {
@@ -160,7 +177,7 @@ export const COMMANDS = {
     summary: `run scenarios (default: ${defaults.scenarioDir}/) and write reports`,
     about: `Runs the scenario files and folders given (default: ${defaults.scenarioDir}/) in real browsers against real servers, and writes the reports.`,
     flags: RUN_FLAGS as Record<string, FlagSpec<unknown>>,
-    exits: 'Exit codes: 0 every cell as expected, 1 a cell failed or errored (or --max-failures stopped the run), 2 bad input (nothing was started), 130 interrupted (Ctrl-C).',
+    exits: 'Exit codes: 0 every cell as expected, 1 a cell failed or errored (or --max-failures stopped the run), 2 bad input (nothing was started), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.',
   },
   validate: {
     usage: 'corslab validate [paths...]',
@@ -175,6 +192,13 @@ export const COMMANDS = {
     about: 'Says what a request needs from the server, and the fix in each stack\'s idiom, from the Fetch standard model alone: offline, no browser, no server.',
     flags: EXPLAIN_FLAGS as Record<string, FlagSpec<unknown>>,
     exits: 'Exit codes: 0 explained, 2 bad input.',
+  },
+  clean: {
+    usage: 'corslab clean [--dry-run]',
+    summary: 'remove what runs whose harness is gone left behind',
+    about: 'Finds the processes, temporary folders and Docker containers that runs left behind when their harness died (by the label each carries: CORSLAB_RUN, the run folder, the corslab.run container label), and stops and removes them. A live run\'s are never touched.',
+    flags: CLEAN_FLAGS as Record<string, FlagSpec<unknown>>,
+    exits: 'Exit codes: 0 nothing left or all removed, 1 something could not be removed, 2 bad input.',
   },
 } as const;
 

@@ -80,15 +80,27 @@ export async function runCommand(args: string[]): Promise<number> {
   }
 
   const context: RunContext = { config, runtime, origins };
+  let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+    // A second signal, or a stop that takes too long, exits at once: the process's exit hook and the lifeline end what is left.
+    if (interrupted) {
+      say(`${signal} again: exiting now`);
+      process.exit(code);
+    }
+    interrupted = true;
     process.stderr.write('\n');
     context.watcher?.close();
     if (!context.current) {
       say(`${signal}: stopped watching`);
-      process.exit(EXIT.interrupted);
+      process.exit(code);
     }
     say(`${signal}: stopping every server and browser this run started`);
-    void context.current.stopAll().finally(() => process.exit(EXIT.interrupted));
+    setTimeout(() => {
+      say(`stopping took longer than ${defaults.interruptGraceMs} ms: exiting now`);
+      process.exit(code);
+    }, defaults.interruptGraceMs).unref();
+    void context.current.stopAll().finally(() => process.exit(code));
   };
   // `on`, not `once`: the listener must still be there while the run stops, so that
   // harness/system/children.ts sees the signal is handled and lets cleanup finish.

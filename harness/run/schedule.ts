@@ -75,20 +75,27 @@ export function cookieVisit(lab: Lab, scenario: Scenario): { visitFirst?: string
   return scenario.cookies ? { visitFirst: cookieSetupUrl(cookieOriginFor(lab, scenario), scenario.cookies) } : {};
 }
 
-/** One page per origin in the session's shared context, opened when a cell first needs it. */
+/**
+ * One page per origin in the session's shared context, opened when a cell
+ * first needs it, and opened again in place of one that was lost (its
+ * renderer crashed): the cells that were on the lost page are errors, the
+ * cells after them get a page that works.
+ */
 function sharedPages(session: EngineSession): { at(origin: string): Promise<ProbePage>; closeAll(): Promise<void> } {
-  const pages = new Map<string, Promise<ProbePage>>();
+  const pages = new Map<string, { page: Promise<ProbePage>; opened?: ProbePage }>();
+  const every: Promise<ProbePage>[] = [];
   return {
     at(origin) {
-      let page = pages.get(origin);
-      if (!page) {
-        page = session.openPage(origin, { freshContext: false });
-        pages.set(origin, page);
-      }
-      return page;
+      const known = pages.get(origin);
+      if (known && !known.opened?.lost?.()) return known.page;
+      const entry: { page: Promise<ProbePage>; opened?: ProbePage } = { page: session.openPage(origin, { freshContext: false }) };
+      entry.page.then((p) => (entry.opened = p), () => {});
+      pages.set(origin, entry);
+      every.push(entry.page);
+      return entry.page;
     },
     async closeAll() {
-      await Promise.all([...pages.values()].map(async (p) => (await p.catch(() => undefined))?.close().catch(() => {})));
+      await Promise.all(every.map(async (p) => (await p.catch(() => undefined))?.close().catch(() => {})));
     },
   };
 }

@@ -153,7 +153,7 @@ describe('--update', () => {
     const text = TEXT.replace('expect: { preflight: false, reachedHandler: true, result: blocked }', 'expect: { result: allowed, status: 200, readable: [X-Total-Count, X-Other] }');
     const t = await scenario(text);
     const get = cell(0, 'express-cors', 'chromium', t.probes[0]!.expect, [{ field: 'readable x-total-count', expected: 'readable', observed: 'not readable' }, { field: 'status', expected: 200, observed: 201 }]);
-    get.observed = { result: 'allowed', actual: { response: { headers: [['X-Total-Count', '3']] } } } as unknown as CellResult['observed'];
+    get.observed = { result: 'allowed', actual: 0, exchanges: [{ response: { headers: [['X-Total-Count', '3']] } }] } as unknown as CellResult['observed'];
     expect(updateText(t, text, [get]).after).toContain('    expect: { result: allowed, status: 201, readable: [X-Other], unreadable: [X-Total-Count] } # the author\'s note\n');
   });
 

@@ -20,6 +20,7 @@ import { isMap, isScalar, isSeq, parseDocument, stringify, type Document, type N
 import { baseStack, type EngineName, type StackName } from '../core/names.ts';
 import type { Expectation, ExpectationOverride, Probe, Scenario } from '../core/format.ts';
 import type { CellResult } from '../results/types.ts';
+import { exchangeAt } from '../results/exchanges.ts';
 import { READ_FIELDS } from './expectations.ts';
 
 /** What --update writes for a source it cannot know; the loader refuses it until the author replaces it. */
@@ -208,7 +209,7 @@ function observedValues(cell: CellResult, note: (text: string) => void): Values 
       const name = named(readable, rest) ?? rest;
       readable.delete(name);
       // Not readable although the server sent it: that is what `unreadable` says (of an allowed response).
-      if (allowed && (cell.observed?.actual?.response?.headers ?? []).some(([n]) => n.toLowerCase() === rest)) unreadable.add(name);
+      if (allowed && ((cell.observed && exchangeAt(cell.observed, 'actual')?.response?.headers) ?? []).some(([n]) => n.toLowerCase() === rest)) unreadable.add(name);
     } else if (head === 'unreadable') {
       const name = named(unreadable, rest) ?? rest;
       unreadable.delete(name);

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot as projectFolder } from '../../../harness/system/project.ts';
+import { defaults } from '../../../harness/config/defaults.ts';
+import { runLabel, watchContainers } from '../../../harness/system/lifeline.ts';
 import { splitStack, type AppStackName, type ProxyName, type StackName } from '../../../harness/core/names.ts';
 import type { Scenario } from '../../../harness/core/format.ts';
 import { proxyDefinition } from '../../proxies/catalog.ts';
@@ -57,7 +58,9 @@ export class DockerRuntimeError extends RuntimeSetupError {
 export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup): Promise<StackRuntime> {
   const reachable = await dockerReachable();
   if (!reachable.ok) throw new DockerRuntimeError(`the Docker runtime (${settings.runtimeFrom}) needs a Docker engine: ${reachable.reason}`);
-  const runId = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  // The run's label, whose value starts with this process's pid: the lifeline removes the containers if the harness dies, `corslab clean` if both did.
+  const runId = runLabel();
+  watchContainers(runId);
   const tc = await testcontainers();
   const [node] = settings.images.node ?? [];
   const nodeImage = await resolveImage(node!.ref, node!.from).catch((error: Error) => {
@@ -70,7 +73,8 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
   cleanup.add('the Docker runtime folder', () => rm(shared, { recursive: true, force: true }));
 
   const containers = new RunContainers(tc, runId);
-  cleanup.add(`the run's containers (label ${RUN_LABEL}=${runId})`, () => containers.stopAll());
+  // Waits for starts under way (up to containerStartMs), then removes every container in parallel.
+  cleanup.add(`the run's containers (label ${RUN_LABEL}=${runId})`, () => containers.stopAll(), { timeoutMs: defaults.containerStartMs + 30_000 });
 
   /** The images configured for a proxy (resolveSettings gives every proxy at least one). */
   const imagesOf = (proxy: ProxyName): ImageSetting[] => settings.images[proxy] ?? [];
