@@ -76,8 +76,13 @@ export const defaults = {
   images: {
     node: 'node:22-bookworm-slim',
   },
-  /** How long a container may take to start and listen (an image pull not included). */
-  containerStartMs: 60_000,
+  /**
+   * How long a container may take to start and listen (an image pull not
+   * included). Next.js builds inside its container when its build cache is
+   * cold (a fresh clone, or a change to the generated app): over 60 s on this
+   * 2-core machine while other runs used it.
+   */
+  containerStartMs: 180_000,
   /**
    * How long closing one thing may take (a page, a browser context, a
    * browser, a server) before the run says so and moves on; what is left is
