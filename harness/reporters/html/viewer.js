@@ -808,12 +808,14 @@ async function readPart(element) {
 
   /**
    * The matrix: one header table that sticks to the top of the matrix's own
-   * scroll box, then one table per chapter with the same fixed column widths.
-   * Each chapter is a block with `content-visibility: auto`, so the browser
-   * lays out and paints only the chapters in view: the default suite's
-   * matrix has some 7,000 cells, and laying them all out took over a second
-   * (issue 18). The cells stay in the document, so find-in-page and the
-   * keyboard still reach every one.
+   * scroll box, then a small table per chapter heading and per scenario,
+   * all with the same fixed column widths. Each scenario is a block with
+   * `content-visibility: auto`, so the browser lays out and paints only the
+   * scenarios near the view: the default suite's matrix has some 9,000
+   * cells, and laying them all out took over a second (issue 18). The first
+   * screenful is built at once, the rest in short tasks after it is painted;
+   * then every cell is in the document, so find-in-page and the keyboard
+   * reach every one.
    */
   function renderMatrix() {
     const cols = columns();
