@@ -49,6 +49,14 @@ describe('the offline commands', () => {
     expect(run.serverModules.filter((m) => !m.startsWith('servers/proxies/'))).toEqual([]);
   });
 
+  it('corslab run --list loads none either, and no proxy process', () => {
+    const run = packagesLoaded(['bin/corslab.js', 'run', 'tests/fixtures/nginx', '--list']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^\d+ cells: /m);
+    expect(loadedServerPackages(run.packages)).toEqual([]);
+    expect(run.serverModules).toEqual([]);
+  });
+
   it('would see one that is loaded: the import log names the stack server it imports', () => {
     const run = packagesLoaded(['--import', 'tsx', '--eval', "await import('./servers/apps/fastify-cors/server.ts')"]);
     expect(run.status).toBe(0);

@@ -61,6 +61,22 @@ describe('the README', () => {
     expect(readme).toContain(readFileSync('scenarios/origins/trailing-slash.yaml', 'utf8').trimEnd());
   });
 
+  it('shows the refusal of a mistyped option as the CLI prints it', async () => {
+    const shown = /\$ node bin\/corslab\.js (run --engin chromium)\n(corslab: unknown option.*)\n/.exec(readme);
+    expect(shown).not.toBeNull();
+    let stderr = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+    const saved = process.env.FORCE_COLOR;
+    delete process.env.FORCE_COLOR;
+    try {
+      expect(await main(shown![1]!.split(' '))).toBe(2);
+    } finally {
+      vi.restoreAllMocks();
+      if (saved !== undefined) process.env.FORCE_COLOR = saved;
+    }
+    expect(stderr).toBe(`${shown![2]}\n`);
+  });
+
   it('documents every option of corslab run and corslab explain', () => {
     for (const name of [...Object.keys(RUN_OPTIONS), ...Object.keys(EXPLAIN_OPTIONS)]) expect(readme).toContain(`--${name}`);
   });

@@ -93,5 +93,11 @@ export interface ProbePage {
   run(probe: PageProbe): Promise<PageOutcome>;
   /** How this engine reports CORS failures, or a plain statement that it reports none. */
   readonly messageSupport: string;
+  /**
+   * Why the page can run no more probes (its renderer crashed, its browser
+   * exited), or undefined while it can. A schedule opens a new page in place
+   * of a lost one; the cells that were on it are errors that say what died.
+   */
+  lost?(): string | undefined;
   close(): Promise<void>;
 }

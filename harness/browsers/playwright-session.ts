@@ -1,6 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { defaults } from '../config/defaults.ts';
+import { withDeadline } from '../core/deadline.ts';
 import type { EngineName } from '../core/names.ts';
-import type { EngineSession, OpenPageOptions, ProbeContext, ProbePage } from './driver.ts';
+import type { EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbeContext, ProbePage } from './driver.ts';
 
 /**
  * The part every Playwright-driven engine shares: one browser per run, one
@@ -9,11 +11,22 @@ import type { EngineSession, OpenPageOptions, ProbeContext, ProbePage } from './
  * (after a first-party visit when the cell sets cookies), and cleanup when a
  * page cannot be opened. An engine supplies its page: how it listens for the
  * engine's own messages.
+ *
+ * Faults are bounded here, for every engine: a page whose renderer crashed
+ * fails its probes at once (Playwright's evaluate on a crashed Chromium page
+ * never settles), a browser that exited fails them with that said, and no
+ * close waits longer than defaults.closeMs (issue 17: a close that never
+ * resolved after a renderer was killed kept the run from ending).
  */
 export abstract class PlaywrightSession implements EngineSession {
   abstract readonly name: EngineName;
+  /** For people, in what-died messages: "Chromium". */
+  protected abstract readonly label: string;
   readonly version: string;
   private sharedContext: Promise<BrowserContext> | undefined;
+  private closing = false;
+  /** Set when the browser went away without being asked to. */
+  private exited: string | undefined;
 
   constructor(
     protected readonly browser: Browser,
@@ -22,6 +35,9 @@ export abstract class PlaywrightSession implements EngineSession {
     readonly network?: string,
   ) {
     this.version = browser.version();
+    browser.on('disconnected', () => {
+      if (!this.closing) this.exited = `the ${this.label} browser exited during the run (its process was killed or crashed)`;
+    });
   }
 
   /** A new context; an engine may translate what goes wrong (Firefox: a protocol mismatch). */
@@ -39,51 +55,115 @@ export abstract class PlaywrightSession implements EngineSession {
   protected abstract wrap(page: Page, context: BrowserContext, ownContext: BrowserContext | undefined): Promise<ProbePage>;
 
   async openPage(origin: string, options: OpenPageOptions): Promise<ProbePage> {
-    const ownContext = options.freshContext ? await this.newContext() : undefined;
-    const context = ownContext ?? (await this.shared());
-    let page: Page | undefined;
     try {
-      page = await context.newPage();
-      const probePage = await this.wrap(page, context, ownContext);
-      if (options.visitFirst) await page.goto(options.visitFirst);
-      await page.goto(`${origin}/`);
-      return probePage;
+      const ownContext = options.freshContext ? await this.newContext() : undefined;
+      const context = ownContext ?? (await this.shared());
+      let page: Page | undefined;
+      try {
+        page = await context.newPage();
+        const probePage = this.guarded(page, origin, await this.wrap(page, context, ownContext));
+        if (options.visitFirst) await page.goto(options.visitFirst);
+        await page.goto(`${origin}/`);
+        return probePage;
+      } catch (error) {
+        await bounded(page?.close());
+        await bounded(ownContext?.close());
+        throw error;
+      }
     } catch (error) {
-      await page?.close().catch(() => {});
-      await ownContext?.close().catch(() => {});
-      throw error;
+      throw await this.explained(error);
     }
   }
 
   async openContext(options: { visitFirst?: string }): Promise<ProbeContext> {
-    const context = await this.newContext();
+    let context: BrowserContext;
+    try {
+      context = await this.newContext();
+    } catch (error) {
+      throw await this.explained(error);
+    }
     try {
       // The first-party visit happens in the page that will be the context's first probe page.
       let spare: Page | undefined = await context.newPage();
       if (options.visitFirst) await spare.goto(options.visitFirst);
       return {
         openPage: async (origin: string) => {
-          const page = spare ?? (await context.newPage());
+          let page: Page;
+          try {
+            page = spare ?? (await context.newPage());
+          } catch (error) {
+            throw await this.explained(error);
+          }
           spare = undefined;
           try {
             // Closing a page of this context leaves the context (and its jar) to the context's owner.
-            const probePage = await this.wrap(page, context, undefined);
+            const probePage = this.guarded(page, origin, await this.wrap(page, context, undefined));
             await page.goto(`${origin}/`);
             return probePage;
           } catch (error) {
-            await page.close().catch(() => {});
-            throw error;
+            await bounded(page.close());
+            throw await this.explained(error);
           }
         },
-        close: () => context.close(),
+        close: () => bounded(context.close()),
       };
     } catch (error) {
-      await context.close().catch(() => {});
-      throw error;
+      await bounded(context.close());
+      throw await this.explained(error);
     }
   }
 
   async close(): Promise<void> {
-    await this.browser.close();
+    this.closing = true;
+    await withDeadline(this.browser.close(), defaults.closeMs, `the ${this.label} browser did not close within ${defaults.closeMs} ms`);
   }
+
+  /**
+   * The engine's page, with its faults bounded: once its renderer crashed or
+   * the page (or its browser) closed, every probe fails at once with what
+   * happened, instead of waiting for an answer that cannot come.
+   */
+  private guarded(page: Page, origin: string, inner: ProbePage): ProbePage {
+    let lost: string | undefined;
+    let reject: (error: Error) => void = () => {};
+    const gone = new Promise<never>((_, r) => (reject = r));
+    gone.catch(() => {});
+    const lose = (reason: () => string) => {
+      if (lost) return;
+      // The browser's 'disconnected' and the page's 'close' come in the same turn; the browser's says more.
+      setImmediate(() => {
+        lost ??= reason();
+        reject(new Error(lost));
+      });
+    };
+    page.once('crash', () => lose(() => this.exited ?? `the ${this.label} page at ${origin} crashed (its renderer process died)`));
+    page.once('close', () => lose(() => this.exited ?? `the ${this.label} page at ${origin} was closed`));
+    return {
+      messageSupport: inner.messageSupport,
+      lost: () => lost,
+      run: async (probe: PageProbe): Promise<PageOutcome> => {
+        if (lost) throw new Error(lost);
+        try {
+          return await Promise.race([inner.run(probe), gone]);
+        } catch (error) {
+          throw await this.explained(error, () => lost);
+        }
+      },
+      close: () => bounded(inner.close()),
+    };
+  }
+
+  /** An error from Playwright, or what died if something did: "Target page, context or browser has been closed" says neither which nor why. */
+  private async explained(error: unknown, lost: () => string | undefined = () => undefined): Promise<unknown> {
+    if (!this.exited && !lost() && this.browser.isConnected()) return error;
+    await new Promise((resolve) => setImmediate(resolve));
+    const reason = this.exited ?? lost();
+    return reason ? new Error(reason) : error;
+  }
+}
+
+/** Closing what may already be gone: at most defaults.closeMs, and never an error (the browser's close, or the exit hook, ends what is left). */
+async function bounded(closing: Promise<void> | undefined): Promise<void> {
+  if (!closing) return;
+  await withDeadline(closing, defaults.closeMs, 'did not close').catch(() => {});
 }

@@ -6,6 +6,9 @@
  * and `--help` all read the same declarations.
  */
 
+import { parseArgs } from 'node:util';
+import { didYouMean } from '../core/text.ts';
+
 /** Bad input on the command line (exit code 2): the message names the flag. */
 export class UsageError extends Error {}
 
@@ -143,4 +146,49 @@ export function flagLine(flag: string, short: string | undefined, valueName: str
 /** A declaration's --help line, its default last. */
 export function specLine(spec: FlagSpec<unknown>): string {
   return flagLine(spec.flag, spec.short, spec.value.type === 'string' ? (spec.valueName ?? 'value') : undefined, spec.default === undefined ? spec.help : `${spec.help}. Default: ${spec.default}`);
+}
+
+/** node:util parseArgs options, keyed by flag name. */
+export type ParseOptions = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+
+/** Every command takes `-h, --help`. */
+export const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * A command's arguments, read by node:util parseArgs, with the problems said
+ * in the CLI's own words before parseArgs' (`Unknown option '--engin'. To
+ * specify a positional argument starting with a '-', place it at the end of
+ * the command after '--', as in '-- "--engin"`): an unknown flag with the
+ * nearest known one, a flag without its value, a switch given one. The
+ * arguments are read leniently first to find them; `help` is true when
+ * `-h`/`--help` was there, whatever else was (then nothing else is checked).
+ */
+export function parseCommand(command: string, args: string[], options: ParseOptions, allowPositionals: boolean): { help: boolean; values: Record<string, RawValue | undefined>; positionals: string[] } {
+  const all: ParseOptions = { ...options, ...HELP_OPTION };
+  const { tokens } = parseArgs({ args, options: all, allowPositionals: true, strict: false, tokens: true });
+  const help = `see \`corslab ${command} --help\``;
+  if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) return { help: true, values: {}, positionals: [] };
+  for (const token of tokens) {
+    if (token.kind === 'positional' && !allowPositionals) throw new UsageError(`${command} takes no paths or other arguments, got "${token.value}"; ${help}`);
+    if (token.kind !== 'option') continue;
+    const spec = all[token.name];
+    if (!spec) {
+      const longNames = Object.keys(all).map((n) => `--${n}`);
+      const shortNames = Object.values(all).flatMap((o) => (o.short ? [`-${o.short}`] : []));
+      const hint = token.rawName.startsWith('--') ? didYouMean(token.rawName, longNames) : undefined;
+      const known = token.rawName.startsWith('--') ? '' : ` (short options: ${shortNames.join(', ')})`;
+      throw new UsageError(`unknown option ${token.rawName} for ${command}${hint ? ` (did you mean ${hint}?)` : ''}${known}; ${help}`);
+    }
+    const name = `--${token.name}`;
+    if (spec.type === 'string') {
+      if (token.value === undefined) throw new UsageError(`${name} needs a value; ${help}`);
+      // `--engine --grep x`: parseArgs would take `--grep` as the engine's name.
+      if (!token.inlineValue && token.value.startsWith('-')) throw new UsageError(`${name} needs a value, got the option ${token.value} (write ${name}=${token.value} if that is the value); ${help}`);
+    } else if (token.value !== undefined) {
+      throw new UsageError(`${name} is a switch and takes no value, got "${token.value}"; ${help}`);
+    }
+  }
+  const { values, positionals } = parseArgs({ args, options: all, allowPositionals, strict: true });
+  const { help: _help, ...rest } = values as Record<string, RawValue | undefined>;
+  return { help: false, values: rest, positionals };
 }

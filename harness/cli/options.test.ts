@@ -3,8 +3,8 @@ import { defaults } from '../config/defaults.ts';
 import { runOptions } from '../run/config.ts';
 import { resolveSettings } from '../../servers/runtimes/catalog.ts';
 import { main } from './main.ts';
-import { text, toggle } from './flags.ts';
-import { RUN_FLAGS, RUN_OPTIONS, helpText, parseRunArgs, type RunFlags } from './options.ts';
+import { text, toggle, type FlagSpec } from './flags.ts';
+import { EXPLAIN_FLAGS, RUN_FLAGS, RUN_OPTIONS, commandHelp, parseRunArgs, type RunFlags } from './options.ts';
 
 describe('the flags of corslab run', () => {
   it('are declared against RunConfig, so a missing, extra or mistyped flag does not compile', () => {
@@ -22,15 +22,20 @@ describe('the flags of corslab run', () => {
     const flags = Object.values(RUN_FLAGS).map((spec) => spec.flag);
     expect(new Set(flags).size).toBe(flags.length);
     expect(Object.keys(RUN_OPTIONS)).toEqual(flags);
-    const help = helpText();
+    const help = commandHelp('run');
     for (const flag of flags) expect(help).toContain(`--${flag}`);
+    for (const spec of Object.values(RUN_FLAGS) as FlagSpec<unknown>[]) if (spec.default !== undefined) expect(help).toContain(`Default: ${spec.default}`);
     expect(help).toContain(`--timeout <ms>             how long one probe may take before the cell is an error (never "blocked"). Default: ${defaults.probeTimeoutMs}\n`);
     expect(help).toContain(`--isolated-contexts <n>    `);
     expect(help).toContain(`Default: ${defaults.isolatedContexts}, or --concurrency when lower`);
     expect(help).toContain(`probes in flight per page. Default: ${defaults.concurrencyPerPage}\n`);
+    const explain = commandHelp('explain');
+    for (const spec of Object.values(EXPLAIN_FLAGS)) expect(explain).toContain(`--${spec.flag}`);
+    expect(explain).toContain('-X, --method <method>          the method. Default: GET\n');
   });
 
   it('give a RunConfig: lists split and checked, numbers read, switches on, absent flags left out', () => {
+    expect(parseRunArgs(['--engine', 'chromium', '--help']).help).toBe(true);
     const { paths, config } = parseRunArgs(['scenarios/origins', '-e', 'chromium,firefox', '-e', 'webkit', '-c', '4', '--timeout', '2500', '--isolated-contexts', '2', '--require-stacks', '-g', 'slash']);
     expect(paths).toEqual(['scenarios/origins']);
     expect(config).toEqual({ engines: ['chromium', 'firefox', 'webkit'], grep: 'slash', concurrencyPerPage: 4, isolatedContexts: 2, probeTimeoutMs: 2500, requireStacks: true });

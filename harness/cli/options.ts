@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { defaults } from '../config/defaults.ts';
 import { stackNames } from '../../servers/labels.ts';
 import { engineNames } from '../browsers/catalog.ts';
@@ -7,7 +6,9 @@ import { RUNTIMES } from '../config/settings.ts';
 import { imageKeys } from '../../servers/runtimes/catalog.ts';
 import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import type { RunConfig } from '../run/config.ts';
-import { configFrom, flagLine, names, oneOf, parseArgsOptions, pattern, specLine, text, texts, toggle, wholeNumber, type FlagsFor } from './flags.ts';
+import type { StackName } from '../core/names.ts';
+import { styled, STYLE } from '../system/color.ts';
+import { UsageError, configFrom, flagLine, names, oneOf, parseArgsOptions, parseCommand, pattern, specLine, text, texts, toggle, wholeNumber, type FlagSpec, type FlagValue, type FlagsFor } from './flags.ts';
 
 /** Every `corslab run` flag, one per key of RunConfig (see FlagsFor). */
 export type RunFlags = FlagsFor<RunConfig>;
@@ -16,12 +17,12 @@ const onOff = (on: boolean) => (on ? 'on' : 'off');
 
 /** `corslab run` flags, as data keyed by RunConfig: parseArgs reads them, they convert and check the values, and --help prints them. */
 export const RUN_FLAGS = {
-  engines: { flag: 'engine', short: 'e', value: names(engineNames, 'engine'), help: `engines to run (${engineNames().join(', ')}); repeat or comma-separate`, default: 'every available engine' },
-  stacks: { flag: 'stack', short: 's', value: names(stackNames, 'stack'), help: `stacks to run (${stackNames().join(', ')})`, default: 'every stack a scenario applies to' },
-  grep: { flag: 'grep', short: 'g', value: pattern(), help: 'only cells whose scenario id, title or probe name matches this regular expression (case-insensitive)' },
-  reporters: { flag: 'reporter', short: 'r', value: names(reporterNames, 'reporter'), help: `reporters (${reporterNames().join(', ')})`, default: defaults.reporters.join(',') },
-  outputDir: { flag: 'output', short: 'o', value: text(), help: 'folder for results.json, index.html and junit.xml', default: defaults.outputDir },
-  concurrencyPerPage: { flag: 'concurrency', short: 'c', value: wholeNumber(1), help: 'probes in flight per page', default: `${defaults.concurrencyPerPage}` },
+  engines: { flag: 'engine', short: 'e', value: names(engineNames, 'engine'), valueName: 'names', help: `engines to run (${engineNames().join(', ')}); repeat or comma-separate`, default: 'every available engine' },
+  stacks: { flag: 'stack', short: 's', value: names(stackNames, 'stack'), valueName: 'names', help: `stacks to run (${stackNames().join(', ')})`, default: 'every stack a scenario applies to' },
+  grep: { flag: 'grep', short: 'g', value: pattern(), valueName: 'regex', help: 'only cells whose scenario id, title or probe name matches this regular expression (case-insensitive)' },
+  reporters: { flag: 'reporter', short: 'r', value: names(reporterNames, 'reporter'), valueName: 'names', help: `reporters (${reporterNames().join(', ')})`, default: defaults.reporters.join(',') },
+  outputDir: { flag: 'output', short: 'o', value: text(), valueName: 'folder', help: 'folder for results.json, index.html and junit.xml', default: defaults.outputDir },
+  concurrencyPerPage: { flag: 'concurrency', short: 'c', value: wholeNumber(1), valueName: 'n', help: 'probes in flight per page', default: `${defaults.concurrencyPerPage}` },
   isolatedContexts: {
     flag: 'isolated-contexts',
     value: wholeNumber(1),
@@ -40,12 +41,14 @@ export const RUN_FLAGS = {
   runtime: {
     flag: 'runtime',
     value: oneOf(RUNTIMES),
+    valueName: 'name',
     help: `where the stacks run: ${RUNTIMES.join(' or ')} (containers through testcontainers)`,
     default: `${defaults.runtime}, or "runtime" in ${defaults.configFile}`,
   },
   images: {
     flag: 'image',
     value: texts(),
+    valueName: 'key=image',
     help: `Docker runtime: an image, KEY=IMAGE with KEY one of ${Object.keys(imageKeys().defaults).join(', ')}; repeat ${imageKeys().sideBySide.map((k) => `${k}=`).join(' or ')} for side-by-side columns`,
     default: `${Object.entries(imageKeys().defaults).map(([k, ref]) => `${k}=${ref}`).join(', ')}, or "images" in ${defaults.configFile}`,
   },
@@ -56,55 +59,184 @@ export const RUN_FLAGS = {
     help: 'an origin by name for every scenario, NAME=ORIGIN (app=https://app.example.com, api=https://api.example.com, or any other name); repeat for more. It wins over a scenario\'s own origins:',
     default: `the scenario's origins:, then "origins" in ${defaults.configFile}, then the lab's own (http://app.example.localhost:PORT, ...)`,
   },
+  list: { flag: 'list', value: toggle(), help: 'print the cells the run would execute (scenario, probe, stack, engine), grouped and counted, and start nothing', default: 'off' },
+  maxFailures: {
+    flag: 'max-failures',
+    value: wholeNumber(1),
+    valueName: 'n',
+    help: 'start no new cell once n cells failed or errored; the cells left are counted as not run (never pass, fail or error) and the exit code is 1',
+    default: 'no limit',
+  },
+  lastFailed: { flag: 'last-failed', value: toggle(), help: 'run only the cells that failed or errored in the previous results.json of --output (with the other filters)', default: 'off' },
+  watch: { flag: 'watch', short: 'w', value: toggle(), help: 'after the run, watch the scenario files and folders, and run the scenarios whose files change again; Ctrl-C stops', default: 'off' },
+  update: {
+    flag: 'update',
+    short: 'u',
+    value: toggle(),
+    help: "after the run, write what each failed cell observed into its scenario file as the expectation (per engine where engines differ), showing each file's diff first",
+    default: 'off',
+  },
+  dryRun: { flag: 'dry-run', value: toggle(), help: 'with --update: show the diffs and write nothing', default: 'off' },
 } satisfies RunFlags;
 
 /** `corslab run` options for node:util parseArgs, keyed by flag name. */
 export const RUN_OPTIONS = parseArgsOptions(RUN_FLAGS);
 
-/** `corslab run`'s arguments: the scenario paths, and the configuration its flags give (UsageError on a bad value). */
-export function parseRunArgs(args: string[]): { paths: string[]; config: RunConfig } {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: RUN_OPTIONS });
-  return { paths: positionals, config: configFrom<RunConfig>(RUN_FLAGS, values) };
+/** `corslab run`'s arguments: the scenario paths, and the configuration its flags give (UsageError on a bad value); `help` when -h/--help was given. */
+export function parseRunArgs(args: string[]): { help: boolean; paths: string[]; config: RunConfig } {
+  const { help, values, positionals } = parseCommand('run', args, RUN_OPTIONS, true);
+  return { help, paths: positionals, config: help ? {} : configFrom<RunConfig>(RUN_FLAGS, values) };
 }
 
-interface OptionSpec {
-  type: 'string' | 'boolean';
-  multiple?: boolean;
-  short?: string;
-  /** One line for --help, with the default. */
-  help: string;
+/** What `corslab explain` is asked: the request, as a page would make it, and what the answer should show. */
+export interface ExplainConfig {
+  /** The page's origin. Required. */
+  origin?: string;
+  /** The URL the page fetches. Required. */
+  url?: string;
+  /** The method. Default: GET. */
+  method?: string;
+  /** Request headers the page sets, in order. Default: none. */
+  headers?: readonly [name: string, value: string][];
+  /** A string body. Default: none. */
+  body?: string;
+  /** fetch()'s credentials mode. Default: same-origin. */
+  credentials?: 'omit' | 'same-origin' | 'include';
+  /** fetch()'s mode. Default: cors. */
+  mode?: 'cors' | 'no-cors' | 'same-origin';
+  /** Response headers the page wants to read. Default: none. */
+  read?: readonly string[];
+  /** The stacks whose fix is shown. Default: every stack. */
+  stacks?: readonly StackName[];
 }
 
-/** `corslab explain` options: the request, as a page would make it. */
-export const EXPLAIN_OPTIONS = {
-  origin: { type: 'string', help: 'the page\'s origin, e.g. https://app.example.com (required)' },
-  url: { type: 'string', help: 'the URL the page fetches (required)' },
-  method: { type: 'string', short: 'X', help: 'the method. Default: GET' },
-  header: { type: 'string', multiple: true, short: 'H', help: 'a request header the page sets, "Name: value"; repeat for more' },
-  body: { type: 'string', short: 'd', help: 'a request body (a string body defaults Content-Type to text/plain)' },
-  credentials: { type: 'string', help: 'omit, same-origin or include. Default: same-origin' },
-  mode: { type: 'string', help: 'cors, no-cors or same-origin. Default: cors' },
-  read: { type: 'string', multiple: true, help: 'a response header the page wants to read; repeat for more' },
-  stack: { type: 'string', multiple: true, short: 's', help: `show the fix for these stacks (${stackNames().join(', ')}). Default: all` },
-} as const satisfies Record<string, OptionSpec>;
+/** `-H "Name: value"`, repeatable. */
+function headerLines(): FlagValue<[string, string][]> {
+  return {
+    type: 'string',
+    multiple: true,
+    convert(raw, flag) {
+      return (Array.isArray(raw) ? raw : [raw]).map(String).map((line): [string, string] => {
+        const colon = line.indexOf(':');
+        if (colon <= 0) throw new UsageError(`--${flag} must look like "Name: value", got "${line}"`);
+        return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
+      });
+    },
+  };
+}
 
-export function helpText(): string {
+/** `corslab explain` flags, as data keyed by ExplainConfig, like RUN_FLAGS. */
+export const EXPLAIN_FLAGS = {
+  origin: { flag: 'origin', value: text(), valueName: 'origin', help: "the page's origin, e.g. https://app.example.com (required)" },
+  url: { flag: 'url', value: text(), valueName: 'url', help: 'the URL the page fetches (required)' },
+  method: { flag: 'method', short: 'X', value: text(), valueName: 'method', help: 'the method', default: 'GET' },
+  headers: { flag: 'header', short: 'H', value: headerLines(), valueName: 'name: value', help: 'a request header the page sets; repeat for more' },
+  body: { flag: 'body', short: 'd', value: text(), valueName: 'text', help: 'a request body (a string body defaults Content-Type to text/plain)', default: 'none' },
+  credentials: { flag: 'credentials', value: oneOf(['omit', 'same-origin', 'include'] as const), valueName: 'mode', help: 'omit, same-origin or include', default: 'same-origin' },
+  mode: { flag: 'mode', value: oneOf(['cors', 'no-cors', 'same-origin'] as const), valueName: 'mode', help: 'cors, no-cors or same-origin', default: 'cors' },
+  read: { flag: 'read', value: texts(), valueName: 'header', help: 'a response header the page wants to read; repeat for more' },
+  stacks: { flag: 'stack', short: 's', value: names(stackNames, 'stack'), valueName: 'names', help: `show the fix for these stacks (${stackNames().join(', ')})`, default: 'every stack' },
+} satisfies FlagsFor<ExplainConfig>;
+
+/** `corslab explain` options for node:util parseArgs, keyed by flag name. */
+export const EXPLAIN_OPTIONS = parseArgsOptions(EXPLAIN_FLAGS);
+
+/** `corslab explain`'s arguments (UsageError on a bad value); `help` when -h/--help was given. */
+export function parseExplainArgs(args: string[]): { help: boolean; config: ExplainConfig } {
+  const { help, values } = parseCommand('explain', args, EXPLAIN_OPTIONS, false);
+  return { help, config: help ? {} : configFrom<ExplainConfig>(EXPLAIN_FLAGS, values) };
+}
+
+/** `corslab validate`'s arguments: the scenario paths; `help` when -h/--help was given. */
+export function parseValidateArgs(args: string[]): { help: boolean; paths: string[] } {
+  const { help, positionals } = parseCommand('validate', args, {}, true);
+  return { help, paths: positionals };
+}
+
+/** What `corslab clean` is asked. */
+export interface CleanConfig {
+  /** List what would be removed, remove nothing. Default: off. */
+  dryRun?: boolean;
+}
+
+/** `corslab clean` flags, keyed by CleanConfig. */
+export const CLEAN_FLAGS = {
+  dryRun: { flag: 'dry-run', value: toggle(), help: 'list what would be removed, and remove nothing', default: 'off' },
+} satisfies FlagsFor<CleanConfig>;
+
+/** `corslab clean`'s arguments; `help` when -h/--help was given. */
+export function parseCleanArgs(args: string[]): { help: boolean; config: CleanConfig } {
+  const { help, values } = parseCommand('clean', args, parseArgsOptions(CLEAN_FLAGS), false);
+  return { help, config: help ? {} : configFrom<CleanConfig>(CLEAN_FLAGS, values) };
+}
+
+/** The commands, as --help describes them. */
+export const COMMANDS = {
+  run: {
+    usage: 'corslab run [paths...] [options]',
+    summary: `run scenarios (default: ${defaults.scenarioDir}/) and write reports`,
+    about: `Runs the scenario files and folders given (default: ${defaults.scenarioDir}/) in real browsers against real servers, and writes the reports.`,
+    flags: RUN_FLAGS as Record<string, FlagSpec<unknown>>,
+    exits: 'Exit codes: 0 every cell as expected, 1 a cell failed or errored (or --max-failures stopped the run), 2 bad input (nothing was started), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.',
+  },
+  validate: {
+    usage: 'corslab validate [paths...]',
+    summary: 'check scenario files without starting anything',
+    about: `Checks the scenario files and folders given (default: ${defaults.scenarioDir}/), and the proxies' configs where the proxy is installed, without starting a server or a browser.`,
+    flags: {} as Record<string, FlagSpec<unknown>>,
+    exits: 'Exit codes: 0 every file valid, 2 a problem (each one printed with its file, line, column and field).',
+  },
+  explain: {
+    usage: 'corslab explain --origin O --url U [options]',
+    summary: 'what a request needs from the server, offline (no browser)',
+    about: 'Says what a request needs from the server, and the fix in each stack\'s idiom, from the Fetch standard model alone: offline, no browser, no server.',
+    flags: EXPLAIN_FLAGS as Record<string, FlagSpec<unknown>>,
+    exits: 'Exit codes: 0 explained, 2 bad input.',
+  },
+  clean: {
+    usage: 'corslab clean [--dry-run]',
+    summary: 'remove what runs whose harness is gone left behind',
+    about: 'Finds the processes, temporary folders and Docker containers that runs left behind when their harness died (by the label each carries: CORSLAB_RUN, the run folder, the corslab.run container label), and stops and removes them. A live run\'s are never touched.',
+    flags: CLEAN_FLAGS as Record<string, FlagSpec<unknown>>,
+    exits: 'Exit codes: 0 nothing left or all removed, 1 something could not be removed, 2 bad input.',
+  },
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+
+const EXIT_CODES_TEXT = `${COMMANDS.run.exits.replace('Exit codes:', 'Exit codes of run:')}`;
+
+/** `corslab --help`: the commands. */
+export function helpText(color = false): string {
+  const heading = (t: string) => styled(color, STYLE.bold, t);
+  const commandLines = Object.values(COMMANDS).flatMap(({ usage, summary }) => (usage.length <= 34 ? [`  ${usage.padEnd(34)} ${summary}`] : [`  ${usage}`, `  ${''.padEnd(34)} ${summary}`]));
   return [
     'CORS Lab: what a CORS configuration really does, in real browsers.',
     '',
-    'Usage:',
-    `  corslab run [paths...] [options]   run scenarios (default: ${defaults.scenarioDir}/) and write reports`,
-    '  corslab validate [paths...]        check scenario files without starting anything',
-    '  corslab explain --origin O --url U [options]',
-    '                                     what a request needs from the server, offline (no browser)',
+    heading('Usage:'),
+    ...commandLines,
+    `  ${'corslab <command> --help'.padEnd(34)} a command's options, each with its default`,
+    `  ${'corslab --version'.padEnd(34)} the version`,
     '',
-    'Options of run:',
-    ...Object.values(RUN_FLAGS).map((spec) => specLine(spec)),
+    EXIT_CODES_TEXT,
     '',
-    'Options of explain:',
-    ...Object.entries(EXPLAIN_OPTIONS).map(([name, spec]: [string, OptionSpec]) => flagLine(name, spec.short, spec.type === 'string' ? 'value' : undefined, spec.help)),
+  ].join('\n');
+}
+
+/** `corslab <command> --help`: its usage and every option with its default, from the flag declarations. */
+export function commandHelp(command: CommandName, color = false): string {
+  const { usage, about, flags, exits } = COMMANDS[command];
+  const heading = (t: string) => styled(color, STYLE.bold, t);
+  return [
+    `${heading('Usage:')} ${usage}`,
     '',
-    'Exit codes: 0 every cell as expected, 1 a cell failed or errored, 2 bad input (nothing started).',
+    about,
+    '',
+    heading('Options:'),
+    ...Object.values(flags).map((spec) => specLine(spec)),
+    flagLine('help', 'h', undefined, 'this help'),
+    '',
+    exits,
     '',
   ].join('\n');
 }

@@ -78,6 +78,16 @@ export const defaults = {
   },
   /** How long a container may take to start and listen (an image pull not included). */
   containerStartMs: 60_000,
+  /**
+   * How long closing one thing may take (a page, a browser context, a
+   * browser, a server) before the run says so and moves on; what is left is
+   * ended by the process's exit hook and the lifeline (harness/system/lifeline.ts).
+   */
+  closeMs: 10_000,
+  /** After Ctrl-C or SIGTERM, how long stopping everything may take before the harness exits anyway (a second signal exits at once). */
+  interruptGraceMs: 20_000,
+  /** How often the lifeline's watchdog reads the harness's descendants from /proc. */
+  lifelineScanMs: 500,
   /** Request header on requests the harness makes itself (a probe's warm-up), so they are never mistaken for the browser's. */
   setupHeader: 'x-corslab-setup',
 } as const;

@@ -1,14 +1,29 @@
+import { defaults } from '../config/defaults.ts';
+import { withDeadline } from './deadline.ts';
+
 /**
  * Everything a run starts registers how to stop it here. The run stops them
  * in reverse order when it ends, on success, on failure, and on Ctrl-C (the
  * CLI calls `stopAll` from its signal handler).
+ *
+ * Each step has a time limit (defaults.closeMs unless it says otherwise): a
+ * browser that no longer answers must not keep the run from ending. A step
+ * that fails or runs out of time is said, counted in `failures`, and the next
+ * one runs; whatever it left is ended by the process's exit hook and the
+ * lifeline (harness/system/lifeline.ts), which is told the stop was not clean.
  */
 export class Cleanup {
-  private readonly steps: { name: string; stop: () => Promise<void> }[] = [];
+  private readonly steps: { name: string; stop: () => Promise<void>; timeoutMs: number }[] = [];
   private stopping: Promise<void> | undefined;
+  private failed = 0;
 
-  add(name: string, stop: () => Promise<void>): void {
-    this.steps.push({ name, stop });
+  add(name: string, stop: () => Promise<void>, options: { timeoutMs?: number } = {}): void {
+    this.steps.push({ name, stop, timeoutMs: options.timeoutMs ?? defaults.closeMs });
+  }
+
+  /** Steps that failed or ran out of time so far. */
+  get failures(): number {
+    return this.failed;
   }
 
   /** Stops everything once; later calls wait for the same stop. Failures are reported, not thrown. */
@@ -16,8 +31,9 @@ export class Cleanup {
     this.stopping ??= (async () => {
       for (const step of this.steps.reverse()) {
         try {
-          await step.stop();
+          await withDeadline(step.stop(), step.timeoutMs, `it did not stop within ${step.timeoutMs} ms`);
         } catch (error) {
+          this.failed++;
           process.stderr.write(`corslab: could not stop ${step.name}: ${error instanceof Error ? error.message : String(error)}\n`);
         }
       }

@@ -62,6 +62,13 @@ describe('planning cells', () => {
     expect(cells.map((c) => `${c.probeName}@${c.stack}`)).toEqual(['beta@fastify-cors']);
   });
 
+  it('keeps only the cells named by id (--last-failed), with the other filters', () => {
+    const s = scenario({}, [probe({ name: 'alpha' }), probe({ name: 'beta' })]);
+    const only = new Set(['topic/case#1@next/firefox', 'topic/case#0@express-cors/chromium', 'gone/scenario#0@next/chromium']);
+    expect(planCells([s], { engines: ['chromium', 'firefox'], only }).map((c) => c.id)).toEqual(['topic/case#0@express-cors/chromium', 'topic/case#1@next/firefox']);
+    expect(planCells([s], { engines: ['chromium'], only }).map((c) => c.id)).toEqual(['topic/case#0@express-cors/chromium']);
+  });
+
   it('merges a matching expectFor over expect and keeps the reason', () => {
     const p = probe({ expectFor: [{ stack: 'fastify-cors', expect: { result: 'blocked' }, why: 'default methods' }] });
     expect(expectationFor(p, 'express-cors', 'chromium')).toEqual({ expected: { result: 'allowed', status: 200 } });

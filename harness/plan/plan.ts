@@ -41,6 +41,8 @@ export interface PlanFilters {
   grep?: RegExp;
   /** Docker runtime: a proxy with more than one image gets one column per image (see stacksFor). */
   variants?: ProxyVariants;
+  /** Only cells with these ids (`--last-failed`). */
+  only?: ReadonlySet<string>;
 }
 
 /**
@@ -118,9 +120,11 @@ export function planCells(scenarios: readonly Scenario[], filters: PlanFilters):
       if (filters.grep && !filters.grep.test(`${scenario.id} ${scenario.title} ${name}`)) return;
       for (const stack of stacks) {
         for (const engine of filters.engines) {
+          const id = `${scenario.id}#${probeIndex}@${stack}/${engine}`;
+          if (filters.only && !filters.only.has(id)) continue;
           const { expected, because } = expectationFor(probe, stack, engine);
           cells.push({
-            id: `${scenario.id}#${probeIndex}@${stack}/${engine}`,
+            id,
             token: `${nonce}${(counter++).toString(36)}`,
             scenario,
             probeIndex,

@@ -320,7 +320,14 @@ export interface RunResults {
   /** What this run was asked for: an empty cell in the matrix may have been filtered out. */
   filters: { engines: EngineName[]; stacks?: StackName[]; grep?: string };
   scenarios: ScenarioInfo[];
+  /** The cells that ran. With notRun, the run's plan is these and notRun's cells. */
   cells: CellResult[];
+  /**
+   * Cells that were planned but never started, because the run stopped early
+   * (`--max-failures`): neither pass, fail nor error, and not in `cells` or in
+   * the summary's pass/fail/error counts. Absent when every planned cell ran.
+   */
+  notRun?: NotRun;
   /** Probes whose observations differ between engines on the same stack: news, shown side by side. */
   engineDisagreements: EngineDisagreement[];
   /** Unsafe configurations found from the servers' answers and code, apart from pass/fail. */
@@ -347,7 +354,18 @@ export interface RunResults {
     error: number;
     /** Cells where the engine did something other than what the Fetch standard model says. */
     modelDisagreements: number;
+    /** Planned cells that never started (see notRun); `total` counts the cells that ran. Absent when every planned cell ran. */
+    notRun?: number;
   };
+}
+
+/** The cells a run stopped before (`--max-failures`), and why. */
+export interface NotRun {
+  /** Why they did not run, in a sentence: `--max-failures 3: 3 cells failed or errored`. */
+  reason: string;
+  /** The limit that stopped the run. */
+  maxFailures: number;
+  cells: Pick<CellResult, 'id' | 'scenario' | 'probe' | 'probeName' | 'stack' | 'engine'>[];
 }
 
 // ------------------------------------------------------------------

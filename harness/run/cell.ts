@@ -1,4 +1,5 @@
 import { againFetch } from '../core/format.ts';
+import { withDeadline } from '../core/deadline.ts';
 import { expandDeep, placeholderValues } from '../core/origins.ts';
 import { stacksFor, type PlannedCell } from '../plan/plan.ts';
 import { controlCode, controlToken, fetchCode, proxyControlToken, withCellToken } from '../probes/fetch-probe.ts';
@@ -8,7 +9,7 @@ import { explainCell } from '../explanations/explain-cell.ts';
 import { judge } from '../verdicts/judge.ts';
 import type { PageOutcome, ProbePage } from '../browsers/driver.ts';
 import type { CellExplanation, CellResult, Exchange, Observation } from '../results/types.ts';
-import { cellExchanges, scenarioOrigins, type Lab, type RunningStack } from './start-servers.ts';
+import { cellExchanges, scenarioOrigins, serverDeath, type Lab, type RunningStack } from './start-servers.ts';
 import { harnessGet, warmUp } from './warm-up.ts';
 import { modelRequest } from '../observations/model-request.ts';
 import { prepareRequest } from '../model/request.ts';
@@ -33,7 +34,7 @@ type CellBase = Omit<CellResult, 'verdict' | 'differences'>;
 export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTimeoutMs }: CellContext): Promise<CellResult> {
   const stack = lab.stacks.get(cell.stack)!;
   const base = cellBase(cell, lab);
-  const cannotRun = stack.startError || stack.setupErrors.get(cell.scenario.id);
+  const cannotRun = stack.startError || stack.setupErrors.get(cell.scenario.id) || serverDeath(stack, cell.scenario.id);
   if (cannotRun) return { ...base, verdict: 'error', differences: [], error: cannotRun };
 
   // A probe that waits before asking again gets its wait on top of the usual time.
@@ -53,6 +54,9 @@ export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTi
   );
   let exchanges = await cellExchanges(stack, cell.token);
   const durationMs = Date.now() - started;
+  // A server that died under the probe: whatever the page saw says nothing about CORS.
+  const died = serverDeath(stack, cell.scenario.id);
+  if (died) return { ...base, verdict: 'error', differences: [], error: died };
   const left = lab.leftTheLab?.(cell.token) ?? [];
   if (left.length > 0) {
     // Not "blocked": the lab refused it, not the browser (harness/run/network.ts).
@@ -199,14 +203,4 @@ function cellBase(cell: PlannedCell, lab: Lab): CellBase {
     request,
     pageCode: fetchCode(request, withCellToken(request.url, cell.token), { from: cell.from, ...(again ? { again } : {}) }),
   };
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

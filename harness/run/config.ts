@@ -43,10 +43,22 @@ export interface RunConfig {
   images?: readonly string[];
   /** Origins by name as `NAME=ORIGIN` (`app=https://app.example.com`), over every scenario's own. Default: `origins` in defaults.configFile (under a scenario's own), else the lab's. */
   origins?: readonly string[];
+  /** Print the cells the run would execute, after validation, and start nothing. Default: false. */
+  list?: boolean;
+  /** Start no new cell once this many cells failed or errored; the cells left are "not run" (RunResults.notRun). Default: no limit. */
+  maxFailures?: number;
+  /** Run only the cells that failed or errored in the previous `results.json` of outputDir. Default: false. */
+  lastFailed?: boolean;
+  /** After the run, watch the scenario paths and run again the scenarios whose files change, until interrupted. Default: false. */
+  watch?: boolean;
+  /** After the run, write each failed cell's observation into its scenario file as the expectation, showing the diff first. Default: false. */
+  update?: boolean;
+  /** With update: show the diffs, write nothing. Default: false. */
+  dryRun?: boolean;
 }
 
 /** What a run takes: RunConfig's settings made into what the run uses, and what only a program can pass. */
-export interface RunOptions extends Pick<RunConfig, 'stacks' | 'requireEngines' | 'requireStacks' | 'concurrencyPerPage' | 'isolatedContexts' | 'probeTimeoutMs'> {
+export interface RunOptions extends Pick<RunConfig, 'stacks' | 'requireEngines' | 'requireStacks' | 'concurrencyPerPage' | 'isolatedContexts' | 'probeTimeoutMs' | 'maxFailures'> {
   scenarios: Scenario[];
   /** RunConfig's engines, always given. */
   engines: NonNullable<RunConfig['engines']>;
@@ -60,6 +72,8 @@ export interface RunOptions extends Pick<RunConfig, 'stacks' | 'requireEngines' 
   cleanup?: Cleanup;
   /** The chapters and claims index: each claim is decided from this run's cells. */
   curriculum?: Curriculum & { dir: string };
+  /** Only the cells with these ids (`scenario#probe@stack/engine`), as well as the other filters: what lastFailed found. */
+  onlyCells?: ReadonlySet<string>;
 }
 
 /** What a run needs besides its configuration: the scenarios (validated) and what a program hands over. */
@@ -69,6 +83,8 @@ export interface RunInputs {
   runtime: RuntimeSettings;
   cleanup?: Cleanup;
   curriculum?: Curriculum & { dir: string };
+  /** The cells lastFailed read from the previous results (harness/run/last-failed.ts). */
+  onlyCells?: ReadonlySet<string>;
 }
 
 /** Where the stacks run: the defaults, then the config file, then the configuration, which wins. Throws SettingsError. */
@@ -118,8 +134,10 @@ export function runOptions(config: RunConfig, inputs: RunInputs): RunOptions {
     // A low concurrency (`-c 1`: one cell at a time) holds for the isolated contexts too.
     isolatedContexts: config.isolatedContexts ?? (concurrency === undefined ? undefined : Math.min(concurrency, defaults.isolatedContexts)),
     probeTimeoutMs: config.probeTimeoutMs,
+    maxFailures: config.maxFailures,
     cleanup: inputs.cleanup,
     runtime: inputs.runtime,
     ...(inputs.curriculum ? { curriculum: inputs.curriculum } : {}),
+    ...(inputs.onlyCells ? { onlyCells: inputs.onlyCells } : {}),
   };
 }

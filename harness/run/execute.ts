@@ -11,6 +11,8 @@ import type { StartedRun } from './start.ts';
 export interface ExecutedCells {
   cells: CellResult[];
   cellsMs: Timings['cellsMs'];
+  /** The cells that were never started because the run stopped early (maxFailures), in plan order. */
+  notRun: PlannedCell[];
 }
 
 /** Hears of every cell as soon as it has its verdict, with the progress so far. */
@@ -19,9 +21,11 @@ export type CellListener = (cell: CellResult, progress: Progress) => void;
 /**
  * Runs cells on a started run, the engines side by side, each engine's cells
  * as the schedule says. The cells of an engine that did not launch are errors.
+ * Once maxFailures cells failed or errored, no new cell starts (those in
+ * flight finish) and the rest are returned as not run.
  */
 export async function executeCells(run: PreparedRun, started: StartedRun, cells: readonly PlannedCell[], schedule: Schedule, onCell?: CellListener): Promise<ExecutedCells> {
-  const { results, record } = tally(cells.length, run.startedAt, onCell);
+  const { results, record, stopping } = tally(cells.length, run.startedAt, run.options.maxFailures, onCell);
   const cellsMs: Timings['cellsMs'] = {};
   await Promise.all(
     started.engines.map(async (engine) => {
@@ -31,15 +35,16 @@ export async function executeCells(run: PreparedRun, started: StartedRun, cells:
         return;
       }
       const begun = Date.now();
-      await schedule(engineWork(engine.session, engineCells, run, started, record));
+      await schedule(engineWork(engine.session, engineCells, run, started, record, stopping));
       cellsMs[engine.name] = Date.now() - begun;
     }),
   );
   const order = new Map(cells.map((c, i) => [c.id, i]));
-  return { cells: results.sort((a, b) => order.get(a.id)! - order.get(b.id)!), cellsMs };
+  const ran = new Set(results.map((r) => r.id));
+  return { cells: results.sort((a, b) => order.get(a.id)! - order.get(b.id)!), cellsMs, notRun: cells.filter((c) => !ran.has(c.id)) };
 }
 
-function engineWork(session: EngineSession, cells: PlannedCell[], run: PreparedRun, started: StartedRun, record: (cell: CellResult) => void): EngineWork {
+function engineWork(session: EngineSession, cells: PlannedCell[], run: PreparedRun, started: StartedRun, record: (cell: CellResult) => void, stopping: () => boolean): EngineWork {
   const context = { lab: started.lab, probeTimeoutMs: run.limits.probeTimeoutMs };
   return {
     session,
@@ -47,6 +52,7 @@ function engineWork(session: EngineSession, cells: PlannedCell[], run: PreparedR
     lab: started.lab,
     limits: run.limits,
     record,
+    stopping,
     async runCell(cell, page) {
       try {
         return await runCell(cell, await page(), context);
@@ -57,8 +63,8 @@ function engineWork(session: EngineSession, cells: PlannedCell[], run: PreparedR
   };
 }
 
-/** Collects results as they come and tells the listener the progress: counts so far, and the time left at the pace so far. */
-function tally(total: number, runStartedAt: number, onCell?: CellListener): { results: CellResult[]; record(cell: CellResult): void } {
+/** Collects results as they come and tells the listener the progress: counts so far, and the time left at the pace so far; `stopping` once maxFailures cells failed or errored. */
+function tally(total: number, runStartedAt: number, maxFailures: number | undefined, onCell?: CellListener): { results: CellResult[]; record(cell: CellResult): void; stopping(): boolean } {
   const results: CellResult[] = [];
   const counts = { pass: 0, fail: 0, error: 0 };
   const cellsStarted = Date.now();
@@ -71,5 +77,6 @@ function tally(total: number, runStartedAt: number, onCell?: CellListener): { re
     if (done >= 3) progress.etaMs = Math.round(((Date.now() - cellsStarted) / done) * (total - done));
     onCell?.(cell, progress);
   };
-  return { results, record };
+  const stopping = () => maxFailures !== undefined && counts.fail + counts.error >= maxFailures;
+  return { results, record, stopping };
 }

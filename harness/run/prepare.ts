@@ -65,7 +65,7 @@ export async function prepareRun(options: RunOptions, run: RunContext): Promise<
   const { engines, missingEngines } = await locateEngines(options, run.notice);
   const runtime = await makeRuntime(options, run.cleanup);
   const planned = planCells(options.scenarios, planFilters(options, engines, runtime));
-  if (planned.length === 0) throw new RunSetupError('no cell matches the given scenarios and filters');
+  if (planned.length === 0) throw new RunSetupError(noCellMessage(options));
   const { cells, proxyLocations } = await withProxies(options, planned, runtime, run.notice);
   return {
     options,
@@ -85,6 +85,12 @@ export async function prepareRun(options: RunOptions, run: RunContext): Promise<
   };
 }
 
+/** Why a run has nothing to do: its filters, or the cells --last-failed named, match no cell. */
+export function noCellMessage(options: Pick<RunOptions, 'onlyCells'>): string {
+  if (options.onlyCells) return `--last-failed: none of the ${options.onlyCells.size} cells that failed or errored last time is planned by these scenarios and filters`;
+  return 'no cell matches the given scenarios and filters';
+}
+
 /** The same cells with new tokens, so that running them again shares no URL (hence no cache) with the first time. */
 export function replanCells(run: PreparedRun): PlannedCell[] {
   const ids = new Set(run.cells.map((c) => c.id));
@@ -92,7 +98,7 @@ export function replanCells(run: PreparedRun): PlannedCell[] {
 }
 
 function planFilters(options: RunOptions, engines: readonly FoundEngine[], runtime: StackRuntime): PlanFilters {
-  return { engines: engines.map((e) => e.name), stacks: options.stacks, grep: options.grep, variants: runtime.variants };
+  return { engines: engines.map((e) => e.name), stacks: options.stacks, grep: options.grep, variants: runtime.variants, ...(options.onlyCells ? { only: options.onlyCells } : {}) };
 }
 
 /** A missing engine is said once and skipped (an error with requireEngines); at least one must be there. */

@@ -9,7 +9,7 @@ import { ARTICLE_TOPICS, CLAIMS_FILE } from '../curriculum/load.ts';
 import type { Curriculum } from '../curriculum/types.ts';
 import type { Scenario } from '../core/format.ts';
 import type { RunStartInfo } from '../reporters/reporter.ts';
-import { RESULTS_SCHEMA_VERSION, type CellResult, type NetworkInfo, type RunResults, type ScenarioInfo, type StackInfo } from '../results/types.ts';
+import { RESULTS_SCHEMA_VERSION, type CellResult, type NetworkInfo, type NotRun, type RunResults, type ScenarioInfo, type StackInfo } from '../results/types.ts';
 import type { GatewayRefusal } from '../../servers/gateway/gateway.ts';
 import { resolveAnswers } from '../../servers/apps/app-stack.ts';
 import type { StackRuntime } from '../../servers/runtimes/runtime.ts';
@@ -20,7 +20,7 @@ import type { StartedRun } from './start.ts';
 
 /** What the reporters hear when the servers and engines are up. */
 export function runStartInfo(run: PreparedRun, started: StartedRun): RunStartInfo {
-  return { total: run.cells.length, scenarios: run.options.scenarios.length, engines: [...started.engineInfos], stacks: stackInfos(run) };
+  return { total: run.cells.length, scenarios: new Set(run.cells.map((c) => c.scenario.id)).size, engines: [...started.engineInfos], stacks: stackInfos(run) };
 }
 
 /** The results contract (harness/results/types.ts) for a set of executed cells: what every report reads. */
@@ -42,6 +42,7 @@ export function runResults(run: PreparedRun, started: StartedRun, executed: Exec
     },
     scenarios: scenarioInfos,
     cells,
+    ...(executed.notRun.length > 0 ? { notRun: notRun(executed, options.maxFailures!) } : {}),
     engineDisagreements: engineDisagreements(cells),
     securityFindings: securityFindings(cells, (id) => options.scenarios.find((s) => s.id === id)?.origins?.app ?? lab.pageOrigins.app, new Map(scenarioInfos.map((s) => [s.id, s.serverCode]))),
     ...(options.curriculum ? { curriculum: curriculumResults(options.curriculum, cells) } : {}),
@@ -51,9 +52,20 @@ export function runResults(run: PreparedRun, started: StartedRun, executed: Exec
       fail: cells.filter((c) => c.verdict === 'fail').length,
       error: cells.filter((c) => c.verdict === 'error').length,
       modelDisagreements: cells.filter((c) => c.explanation?.agreesWithModel === false).length,
+      ...(executed.notRun.length > 0 ? { notRun: executed.notRun.length } : {}),
     },
     // Copies: nothing these results say changes when the same run executes cells again.
     timings: { serversMs: started.timings.serversMs, engineLaunchMs: { ...started.timings.engineLaunchMs }, cellsMs: { ...executed.cellsMs } },
+  };
+}
+
+/** The cells the run stopped before: only maxFailures stops a run early. */
+function notRun(executed: ExecutedCells, maxFailures: number): NotRun {
+  const stoppedBy = executed.cells.filter((c) => c.verdict !== 'pass').length;
+  return {
+    reason: `--max-failures ${maxFailures}: ${stoppedBy} cell${stoppedBy === 1 ? '' : 's'} failed or errored, so no new cell started`,
+    maxFailures,
+    cells: executed.notRun.map((c) => ({ id: c.id, scenario: c.scenario.id, probe: c.probeIndex, probeName: c.probeName, stack: c.stack, engine: c.engine })),
   };
 }
 

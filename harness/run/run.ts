@@ -1,4 +1,5 @@
 import { Cleanup } from '../core/cleanup.ts';
+import { holdLifeline } from '../system/lifeline.ts';
 import type { PlannedCell } from '../plan/plan.ts';
 import { ReporterMultiplexer, type RunStartInfo } from '../reporters/reporter.ts';
 import type { RunResults } from '../results/types.ts';
@@ -71,6 +72,9 @@ export interface LabRun {
 export async function startLabRun(options: RunOptions, reporter = new ReporterMultiplexer(options.reporters)): Promise<LabRun> {
   const cleanup = options.cleanup ?? new Cleanup();
   const notice = (text: string) => reporter.onNotice(text);
+  // First, so that it is released last: after every other step, told whether they all succeeded.
+  const lifeline = holdLifeline();
+  cleanup.add("the run's lifeline and temporary folder", () => lifeline.release({ clean: cleanup.failures === 0 }));
   try {
     const prepared = await prepareRun(options, { startedAt: Date.now(), cleanup, notice });
     return labRun(prepared, await startRun(prepared, notice));

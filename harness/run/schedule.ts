@@ -20,6 +20,12 @@ export interface EngineWork {
   runCell(cell: PlannedCell, page: () => Promise<ProbePage>): Promise<CellResult>;
   /** Hands a cell's result to the run (progress, reporters), as soon as it has one. */
   record(result: CellResult): void;
+  /**
+   * The run is stopping early (maxFailures reached): a schedule starts no
+   * new cell once this is true (cells in flight finish). The run reports the
+   * cells never started as not run.
+   */
+  stopping(): boolean;
 }
 
 /**
@@ -47,9 +53,9 @@ export const batched: Schedule = async (work) => {
   for (const cell of fresh) byScenario.set(cell.scenario.id, [...(byScenario.get(cell.scenario.id) ?? []), cell]);
   const pages = sharedPages(work.session);
   await Promise.all([
-    inPool(shared, work.limits.concurrencyPerPage, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
-    inPool(proxied, Math.min(work.limits.concurrencyPerPage, defaults.concurrencyThroughProxy), async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
-    inPool([...byScenario.values()], work.limits.isolatedContexts, (group) => inOwnContext(work, group)),
+    inPool(shared, work.limits.concurrencyPerPage, work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
+    inPool(proxied, Math.min(work.limits.concurrencyPerPage, defaults.concurrencyThroughProxy), work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
+    inPool([...byScenario.values()], work.limits.isolatedContexts, work.stopping, (group) => inOwnContext(work, group)),
   ]);
   await pages.closeAll();
 };
@@ -69,20 +75,27 @@ export function cookieVisit(lab: Lab, scenario: Scenario): { visitFirst?: string
   return scenario.cookies ? { visitFirst: cookieSetupUrl(cookieOriginFor(lab, scenario), scenario.cookies) } : {};
 }
 
-/** One page per origin in the session's shared context, opened when a cell first needs it. */
+/**
+ * One page per origin in the session's shared context, opened when a cell
+ * first needs it, and opened again in place of one that was lost (its
+ * renderer crashed): the cells that were on the lost page are errors, the
+ * cells after them get a page that works.
+ */
 function sharedPages(session: EngineSession): { at(origin: string): Promise<ProbePage>; closeAll(): Promise<void> } {
-  const pages = new Map<string, Promise<ProbePage>>();
+  const pages = new Map<string, { page: Promise<ProbePage>; opened?: ProbePage }>();
+  const every: Promise<ProbePage>[] = [];
   return {
     at(origin) {
-      let page = pages.get(origin);
-      if (!page) {
-        page = session.openPage(origin, { freshContext: false });
-        pages.set(origin, page);
-      }
-      return page;
+      const known = pages.get(origin);
+      if (known && !known.opened?.lost?.()) return known.page;
+      const entry: { page: Promise<ProbePage>; opened?: ProbePage } = { page: session.openPage(origin, { freshContext: false }) };
+      entry.page.then((p) => (entry.opened = p), () => {});
+      pages.set(origin, entry);
+      every.push(entry.page);
+      return entry.page;
     },
     async closeAll() {
-      await Promise.all([...pages.values()].map(async (p) => (await p.catch(() => undefined))?.close().catch(() => {})));
+      await Promise.all(every.map(async (p) => (await p.catch(() => undefined))?.close().catch(() => {})));
     },
   };
 }
@@ -118,6 +131,7 @@ async function inOwnContext(work: EngineWork, cells: PlannedCell[]): Promise<voi
   };
   try {
     for (const cell of cells) {
+      if (work.stopping()) break;
       const result = await work.runCell(cell, () => pageFor(cell));
       work.record(result);
       if (jarMayHaveChanged(result)) await drop();
@@ -132,11 +146,11 @@ function jarMayHaveChanged(result: CellResult): boolean {
   return result.verdict === 'error' || (result.observed?.exchanges ?? []).some((e) => e.response?.headers.some(([name]) => name.toLowerCase() === 'set-cookie'));
 }
 
-/** Runs `work` on every item, at most `limit` at once, in the items' order. */
-async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` on every item, at most `limit` at once, in the items' order, starting none once `stop()` is true. */
+async function inPool<T>(items: readonly T[], limit: number, stop: () => boolean, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
+    while (next < items.length && !stop()) await work(items[next++]!);
   });
   await Promise.all(workers);
 }

@@ -35,6 +35,13 @@ export interface RunningStack {
   startError?: string;
   /** Set per scenario when its setup could not start (setup code that threw, a proxy that did not start). */
   setupErrors: Map<string, string>;
+  /** Servers in processes of their own (Next.js, a scenario's proxy) say here what died during the run: by scenario id, '' for the whole stack's app. */
+  deaths?: Map<string, () => string | undefined>;
+}
+
+/** What of a scenario's servers on this stack exited during the run (its app, its proxy), or undefined while they run. */
+export function serverDeath(stack: RunningStack, scenarioId: string): string | undefined {
+  return stack.deaths?.get('')?.() ?? stack.deaths?.get(scenarioId)?.();
 }
 
 export interface Lab {
@@ -79,7 +86,7 @@ export async function startLab(
       const port = await recorder.listen();
       cleanup.add(`the recorder for ${name}`, () => recorder.close());
       const origins: LabOrigins = { app: pages.app, evil: pages.evil, apiOrigin: apiOrigin(port) };
-      const entry: RunningStack = { name, origins, recorder, handlerLog: new HandlerLog(), code: new Map(), setupErrors: new Map() };
+      const entry: RunningStack = { name, origins, recorder, handlerLog: new HandlerLog(), code: new Map(), setupErrors: new Map(), deaths: new Map() };
       const { proxy, app } = splitStack(name);
       try {
         if (!proxy) {
@@ -139,6 +146,7 @@ async function startApp(app: AppStackName, scenarios: Scenario[], entry: Running
   });
   const started = await runtime.startApp(entry.name, app, { host: defaults.bindAddress, mounts, handlerLog: entry.handlerLog, origins: entry.origins });
   cleanup.add(`the ${app} server`, () => started.stop());
+  if (started.died) entry.deaths?.set('', started.died);
   for (const [id, error] of started.setupErrors) entry.setupErrors.set(id, `the scenario's ${app} setup threw: ${error}`);
   return started;
 }
@@ -195,6 +203,7 @@ async function startProxied(
       try {
         const running = await runtime.startProxy(entry.name, input, location);
         cleanup.add(`${proxyName} for ${scenario.id}`, () => running.stop());
+        if (running.died) entry.deaths?.set(scenario.id, running.died);
         routes.set(input.prefix, input.servers[0]!.listenPort);
       } catch (error) {
         entry.setupErrors.set(scenario.id, `${proxy.label} did not start: ${error instanceof Error ? error.message : String(error)}`);

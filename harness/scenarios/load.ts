@@ -14,6 +14,8 @@ import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
 import type { Expectation, HandlerResponse, Scenario, ScenarioFile, WireHeaders } from '../core/format.ts';
 import { READ_FIELDS, impliedResult, mergeExpectation } from './expectations.ts';
 import { scenarioSchema } from './schema.ts';
+import { didYouMean } from '../core/text.ts';
+import { SOURCE_TODO } from './update.ts';
 
 /** The schema as written for editors (`npm run schema`); the loader validates with the one built from the catalogs, which it equals. */
 export const schemaPath = fileURLToPath(new URL('../../scenarios/schema.json', import.meta.url));
@@ -366,6 +368,8 @@ function describeError(e: ErrorObject): { field: (string | number)[]; key?: stri
     case 'const':
       return { field: segments, message: `must be ${JSON.stringify(params.allowedValue)}, got ${typeName(e.data)}${description ? ` (${description})` : ''}` };
     case 'pattern':
+      // `corslab run --update` writes this where only the author knows the answer.
+      if (e.data === SOURCE_TODO && segments.at(-1) === 'source') return { field: segments, message: `\`${SOURCE_TODO}\` must be replaced with a link to where the difference is documented (a spec issue or an engine bug); \`corslab run --update\` wrote it for you to fill in` };
       return { field: segments, message: `invalid value ${JSON.stringify(e.data)}${description ? `: ${description}` : ''}` };
     case 'oneOf':
       return { field: segments, message: `${JSON.stringify(e.data)} is not accepted here${description ? `: ${description}` : ''}` };
@@ -386,33 +390,6 @@ function typeName(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-function didYouMean(input: string, options: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const option of options) {
-    const d = editDistance(input.toLowerCase(), option.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = option;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }
 
 interface ProxyProblem {

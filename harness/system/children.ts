@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { watchGroup } from './lifeline.ts';
 
 /**
  * Processes the harness starts itself (Xvfb, WebKitWebDriver and through it
@@ -62,11 +63,15 @@ export interface OwnedChild {
   stop(graceMs?: number): Promise<void>;
   /** Lets Node exit while the child runs (the 'exit' hook still kills it). */
   unref(): void;
+  /** How it ended if it exited without being stopped ("killed by SIGKILL", "exit code 1"); undefined while it runs or after stop(). */
+  died(): string | undefined;
 }
 
 export function spawnOwned(command: string, args: readonly string[], options: Omit<SpawnOptions, 'detached'> = {}): OwnedChild {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], ...options, detached: true });
   track(child);
+  // Its group is the run's: the lifeline's watchdog ends it if the harness dies first.
+  if (child.pid !== undefined) watchGroup(child.pid);
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
@@ -77,10 +82,17 @@ export function spawnOwned(command: string, args: readonly string[], options: Om
     child.once('exit', () => resolve());
     child.once('error', () => resolve());
   });
+  let stopping = false;
   return {
     process: child,
     stderr: () => stderr,
+    died() {
+      if (stopping) return undefined;
+      if (child.signalCode !== null) return `killed by ${child.signalCode}`;
+      return child.exitCode !== null ? `exit code ${child.exitCode}` : undefined;
+    },
     async stop(graceMs = 2_000) {
+      stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       killGroup(child, 'SIGTERM');
       let timer: NodeJS.Timeout | undefined;

@@ -40,6 +40,11 @@ export async function spawnListening(command: string, args: readonly string[], o
   return child;
 }
 
+/** "nginx (corslab-nginx-x1y2, pid 42) exited during the run (killed by SIGKILL)", or undefined while it runs. */
+export function describeDeath(what: string, died: string | undefined): string | undefined {
+  return died && `${what} exited during the run (${died})`;
+}
+
 async function waitUntilListening(pid: number, ports: number[], timeoutMs: number, what: string): Promise<void> {
   if (!(await readFile('/proc/net/tcp', 'utf8').then(() => true, () => false))) {
     // Not Linux: no record of whose socket a port is; a port that accepts connections has to do.

@@ -53,6 +53,8 @@ export interface StartedStack {
   /** Scenarios whose setup code threw: their cells are errors, the others still run. */
   setupErrors: Map<string, string>;
   stop(): Promise<void>;
+  /** For a server in a process of its own (Next.js): what died, once it exited during the run without being stopped. */
+  died?(): string | undefined;
 }
 
 /**

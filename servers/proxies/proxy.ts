@@ -140,6 +140,8 @@ export interface ProxyImage {
 
 export interface StartedProxy {
   stop(): Promise<void>;
+  /** Set once the proxy's process exited during the run without being stopped: what died, for its cells' errors. */
+  died?(): string | undefined;
 }
 
 /**

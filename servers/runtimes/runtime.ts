@@ -1,7 +1,7 @@
 import type { AppStackName, ProxyName, StackName, ProxyVariants } from '../../harness/core/names.ts';
 import type { Scenario } from '../../harness/core/format.ts';
 import type { ImageInfo } from '../../harness/results/types.ts';
-import type { RuntimeName } from '../../harness/config/settings.ts';
+import type { RuntimeName, RuntimeSettings } from '../../harness/config/settings.ts';
 import type { CommandRunner, ProxyLocation, ProxyLocations, ProxyScenarioInput, StartedProxy } from '../proxies/proxy.ts';
 import type { StackStartOptions, StartedStack } from '../apps/app-stack.ts';
 
@@ -28,6 +28,21 @@ export interface StackRuntime {
   startProxy(stack: StackName, input: ProxyScenarioInput, location: ProxyLocation & { available: true }): Promise<StartedProxy>;
   /** For the results: the proxy's version on this stack and, in containers, the images. */
   describe(stack: StackName, locations: ProxyLocations): { proxyVersion?: string; images?: ImageInfo[] };
+}
+
+/**
+ * The columns a proxy gets beyond one, from the settings alone (nothing is
+ * started): in the Docker runtime, a proxy with several images has one
+ * column per image; the local runtime has one binary per proxy.
+ */
+export function proxyVariants(settings: RuntimeSettings): ProxyVariants {
+  if (settings.runtime !== 'docker') return {};
+  const variants: ProxyVariants = {};
+  for (const [key, list] of Object.entries(settings.images)) {
+    // Only a proxy's key may be given more than once (harness/config/settings.ts).
+    if (list.length > 1) variants[key as ProxyName] = list.map((i) => i.variant!);
+  }
+  return variants;
 }
 
 /** One place a proxy's config test runs. */

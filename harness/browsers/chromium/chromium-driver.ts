@@ -1,5 +1,6 @@
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { defaults } from '../../config/defaults.ts';
+import { withDeadline } from '../../core/deadline.ts';
 import { probeRunnerCall } from '../page-runtime.ts';
 import { MessageBook } from '../message-book.ts';
 import { PlaywrightSession } from '../playwright-session.ts';
@@ -89,6 +90,7 @@ function chromiumRouting(network: LabNetwork): string {
 }
 
 class ChromiumSession extends PlaywrightSession {
+  protected readonly label = 'Chromium';
   readonly name = 'chromium' as const;
 
   protected async wrap(page: Page, context: BrowserContext, ownContext: BrowserContext | undefined): Promise<ProbePage> {
@@ -197,7 +199,8 @@ class ChromiumPage implements ProbePage {
   }
 
   async close(): Promise<void> {
-    await this.cdp.detach().catch(() => {});
+    // On a page whose renderer crashed, detach never settles (issue 17): the page's close ends the session anyway.
+    await withDeadline(this.cdp.detach(), 1_000, 'DevTools session did not detach').catch(() => {});
     await this.page.close();
     await this.ownContext?.close();
   }

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { firefox, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
 import { defaults } from '../../config/defaults.ts';
+import { withDeadline } from '../../core/deadline.ts';
 import { probeRunnerCall } from '../page-runtime.ts';
 import { MessageBook } from '../message-book.ts';
 import { protocolMismatch, type Versions } from './protocol-mismatch.ts';
@@ -83,7 +84,7 @@ export const firefoxDriver: EngineDriver = {
       await session.ready();
       return session;
     } catch (error) {
-      await browser.close().catch(() => {});
+      await withDeadline(browser.close(), defaults.closeMs, 'Firefox did not close').catch(() => {});
       throw error;
     }
   },
@@ -124,6 +125,7 @@ function firefoxRouting(network: LabNetwork): string {
 }
 
 class FirefoxSession extends PlaywrightSession {
+  protected readonly label = 'Firefox';
   readonly name = 'firefox' as const;
 
   constructor(

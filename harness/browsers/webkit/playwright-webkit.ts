@@ -31,6 +31,7 @@ export async function launchPlaywrightWebKit(executable: string, source: string,
 }
 
 class PlaywrightWebKitSession extends PlaywrightSession {
+  protected readonly label = 'WebKit';
   readonly name = 'webkit' as const;
 
   constructor(browser: Browser, executable: string, source: string, network: string | undefined, private readonly acceptLabCertificates: boolean) {

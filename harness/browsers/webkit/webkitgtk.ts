@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Client } from 'webdriver';
 import { defaults } from '../../config/defaults.ts';
 import { spawnOwned, type OwnedChild } from '../../system/children.ts';
+import { descendantsOf, isRunning, type ProcessInfo } from '../../system/procs.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
 import { ProbePump } from './probe-pump.ts';
 import type { EngineSession, LabNetwork, OpenPageOptions, PageOutcome, PageProbe, ProbeContext, ProbePage } from '../driver.ts';
@@ -130,11 +131,15 @@ class WebDriverPage implements ProbePage {
   private readonly pump: ProbePump;
 
   private constructor(
-    browser: WebDriverBrowser,
+    private readonly browser: WebDriverBrowser,
     handle: string,
     private readonly onClose: () => Promise<void>,
   ) {
     this.pump = new ProbePump((script, args) => browser.executeAsync(handle, script, args));
+  }
+
+  lost(): string | undefined {
+    return this.browser.died();
   }
 
   static async open(browser: WebDriverBrowser, handle: string, origin: string, visitFirst: string | undefined, onClose: () => Promise<void>): Promise<WebDriverPage> {
@@ -149,7 +154,7 @@ class WebDriverPage implements ProbePage {
 
   async close(): Promise<void> {
     this.pump.close('the page is closed');
-    await this.onClose();
+    await withTimeout(this.onClose(), defaults.closeMs).catch(() => {});
   }
 }
 
@@ -163,12 +168,26 @@ class WebDriverBrowser {
   private currentWindow: string | undefined;
   private openWindows = new Set<string>();
   private stopping: Promise<void> | undefined;
+  /** The MiniBrowser the driver started, once the session is there: watched, so that its death is said by name. */
+  private readonly miniBrowser: ProcessInfo | undefined;
 
   private constructor(
     private readonly driver: OwnedChild,
     private readonly client: Client,
     readonly version: string,
-  ) {}
+  ) {
+    this.miniBrowser = descendantsOf(driver.process.pid!).find((p) => p.comm === 'MiniBrowser');
+  }
+
+  /** What died, if the driver or its MiniBrowser went away without being asked to; undefined while both run. */
+  died(): string | undefined {
+    if (this.stopping) return undefined;
+    const { exitCode, signalCode, pid } = this.driver.process;
+    if (exitCode !== null || signalCode !== null) return `WebKitWebDriver (pid ${pid}) exited during the run (${signalCode ?? `exit code ${exitCode}`})`;
+    const mini = this.miniBrowser;
+    if (mini && !isRunning(mini.pid, mini.start)) return `WebKit's MiniBrowser (pid ${mini.pid}) exited during the run (its process was killed or crashed)`;
+    return undefined;
+  }
 
   static async start(miniBrowser: string, display: string, network?: LabNetwork): Promise<WebDriverBrowser> {
     const { driver, port } = await startDriver(display);
@@ -255,9 +274,16 @@ class WebDriverBrowser {
   }
 
   private serial<T>(command: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => {
+    const run = this.queue.then(async () => {
       if (this.stopping) throw new Error('the WebKit browser is closed');
-      return command();
+      const dead = this.died();
+      if (dead) throw new Error(dead);
+      try {
+        return await command();
+      } catch (error) {
+        // "ECONNREFUSED" or "invalid session id" says neither what died nor that something did.
+        throw this.died() ? new Error(this.died()) : error;
+      }
     });
     this.queue = run.catch(() => {});
     return run;

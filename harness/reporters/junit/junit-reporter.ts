@@ -21,7 +21,8 @@ function failureText(cell: CellResult): string {
 
 /**
  * Writes `junit.xml` for CI: one testsuite per scenario file, one testcase per
- * cell; a fail is a <failure>, a harness error is an <error>.
+ * cell; a fail is a <failure>, a harness error is an <error>, a cell the run
+ * stopped before (`--max-failures`) is <skipped>.
  */
 export class JunitReporter implements Reporter {
   constructor(private readonly outputDir: string) {}
@@ -40,17 +41,22 @@ export class JunitReporter implements Reporter {
             : `      <error message="${escapeXml(cell.error ?? 'harness error')}"/>`;
         return `${head}>\n${body}\n    </testcase>`;
       });
+      const notRun = (results.notRun?.cells ?? []).filter((c) => c.scenario === scenario.id);
+      for (const cell of notRun) {
+        const name = escapeXml(`${cell.probeName} [${cell.stack}, ${cell.engine}]`);
+        cases.push(`    <testcase classname="${escapeXml(scenario.id)}" name="${name}" file="${escapeXml(scenario.file)}" time="0.000">\n      <skipped message="${escapeXml(`not run: ${results.notRun!.reason}`)}"/>\n    </testcase>`);
+      }
       const count = (v: string) => cells.filter((c) => c.verdict === v).length;
       return [
-        `  <testsuite name="${escapeXml(`${scenario.id}: ${scenario.title}`)}" tests="${cells.length}" failures="${count('fail')}" errors="${count('error')}" skipped="0" timestamp="${results.startedAt}">`,
+        `  <testsuite name="${escapeXml(`${scenario.id}: ${scenario.title}`)}" tests="${cells.length + notRun.length}" failures="${count('fail')}" errors="${count('error')}" skipped="${notRun.length}" timestamp="${results.startedAt}">`,
         ...cases,
         '  </testsuite>',
       ].join('\n');
     });
-    const { total, fail, error } = results.summary;
+    const { total, fail, error, notRun = 0 } = results.summary;
     const xml = [
       '<?xml version="1.0" encoding="UTF-8"?>',
-      `<testsuites name="CORS Lab" tests="${total}" failures="${fail}" errors="${error}" time="${(results.durationMs / 1000).toFixed(3)}">`,
+      `<testsuites name="CORS Lab" tests="${total + notRun}" failures="${fail}" errors="${error}" skipped="${notRun}" time="${(results.durationMs / 1000).toFixed(3)}">`,
       ...suites,
       '</testsuites>',
       '',

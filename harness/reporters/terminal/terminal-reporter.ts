@@ -1,4 +1,5 @@
 import { printable } from '../../core/text.ts';
+import { colorEnabled } from '../../system/color.ts';
 import type { Progress, Reporter, RunStartInfo } from '../reporter.ts';
 import type { CellResult, RunResults, StackInfo } from '../../results/types.ts';
 
@@ -21,10 +22,16 @@ export class TerminalReporter implements Reporter {
   private readonly color: boolean;
   private lastPrintedTenth = -1;
   private lastDraw = 0;
+  /** Notices already printed in full: an error cell that repeats one names it in a line. */
+  private readonly noticed = new Set<string>();
 
-  constructor(private readonly out: Stream = process.stdout) {
+  /** `env`: where FORCE_COLOR and NO_COLOR are read (harness/system/color.ts). The progress line is redrawn only on a terminal, whatever the colour. */
+  constructor(
+    private readonly out: Stream = process.stdout,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     this.tty = Boolean(out.isTTY);
-    this.color = this.tty && !process.env.NO_COLOR;
+    this.color = colorEnabled(out, env);
   }
 
   /** Colour by marks that write() turns into escape codes after the text was made printable, so only the reporter's own colours reach the terminal. */
@@ -38,6 +45,7 @@ export class TerminalReporter implements Reporter {
   }
 
   onNotice(text: string): void {
+    this.noticed.add(text);
     this.clearLine();
     this.write(`${this.paint(33, 'note')} ${text}\n`);
   }
@@ -69,8 +77,9 @@ export class TerminalReporter implements Reporter {
 
   onRunEnd(results: RunResults): void {
     this.clearLine();
-    const notPassed = results.cells.filter((c) => c.verdict !== 'pass');
-    for (const cell of notPassed) this.write(this.describe(cell));
+    const where = locator(results);
+    for (const cell of results.cells.filter((c) => c.verdict === 'fail')) this.write(this.describe(cell, where));
+    this.writeErrors(results, where);
     this.writeBlockedReasons(results);
     this.writeModelDifferences(results);
     this.writeFindings(results);
@@ -85,16 +94,49 @@ export class TerminalReporter implements Reporter {
     }
     this.writeClaims(results);
     const { total, pass, fail, error } = results.summary;
+    if (results.notRun) this.write(`\n${this.paint(33, 'Stopped early')}: ${results.notRun.reason}; ${results.notRun.cells.length} cells not run.\n`);
+    const notRun = results.notRun ? `, ${this.paint(33, `${results.notRun.cells.length} not run`)}` : '';
     this.write(
-      `\n${this.paint(1, 'Summary')}: ${total} cells, ${this.paint(32, `${pass} pass`)}, ${this.paint(31, `${fail} fail`)}, ${this.paint(35, `${error} error`)} in ${seconds(results.durationMs)}\n`,
+      `\n${this.paint(1, 'Summary')}: ${total} cells, ${this.paint(32, `${pass} pass`)}, ${this.paint(31, `${fail} fail`)}, ${this.paint(35, `${error} error`)}${notRun} in ${seconds(results.durationMs)}\n`,
     );
     const images = imageLines(results.environment.stacks);
     if (images.length > 0) this.write(`Images (Docker runtime):\n${images.map((l) => `  ${l}\n`).join('')}`);
   }
 
-  private describe(cell: CellResult): string {
+  /**
+   * Error cells: one that is alone with its error as a failing cell is; an
+   * error shared by several cells (a stack that did not start, a scenario
+   * setup that threw) once, with how many cells it stopped and where, and in
+   * a line when a notice already printed it in full.
+   */
+  private writeErrors(results: RunResults, where: Locator): void {
+    const byError = new Map<string, CellResult[]>();
+    for (const cell of results.cells.filter((c) => c.verdict === 'error')) {
+      const key = cell.error ?? '';
+      byError.set(key, [...(byError.get(key) ?? []), cell]);
+    }
+    for (const [error, cells] of byError) {
+      if (cells.length === 1 || error === '') {
+        for (const cell of cells) this.write(this.describe(cell, where));
+        continue;
+      }
+      const [first, ...rest] = error.split('\n');
+      const lines = [`\n${this.paint(35, 'ERROR')} in ${cells.length} cells: ${first}`];
+      if (this.noticed.has(error)) lines[0] += rest.length > 0 ? ' (in full above)' : '';
+      else lines.push(...rest.map((l) => `  ${l}`));
+      const distinct = (values: string[]) => [...new Set(values)];
+      const scenarios = distinct(cells.map((c) => c.scenario));
+      lines.push(`  ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} on ${distinct(cells.map((c) => c.stack)).join(', ')} in ${distinct(cells.map((c) => c.engine)).join(', ')}:`);
+      const shown = 3;
+      lines.push(...scenarios.slice(0, shown).map((id) => `    ${where.scenario(id)}`));
+      if (scenarios.length > shown) lines.push(`    and ${scenarios.length - shown} more (every cell is in the report)`);
+      this.write(`${lines.join('\n')}\n`);
+    }
+  }
+
+  private describe(cell: CellResult, where: Locator): string {
     const label = cell.verdict === 'fail' ? this.paint(31, 'FAIL') : this.paint(35, 'ERROR');
-    const lines = [`\n${label} ${cell.scenario} > ${cell.probeName} [${cell.stack}, ${cell.engine}]`];
+    const lines = [`\n${label} ${where.probe(cell)} > ${cell.probeName} [${cell.stack}, ${cell.engine}]`];
     if (cell.error) lines.push(`  ${cell.error}`);
     for (const d of cell.differences) {
       lines.push(`  ${d.field}: expected ${JSON.stringify(d.expected)}, observed ${JSON.stringify(d.observed)}${d.note ? ` (${d.note})` : ''}`);
@@ -176,6 +218,25 @@ export class TerminalReporter implements Reporter {
   private clearLine(): void {
     if (this.tty) this.out.write('\r\u001b[2K');
   }
+}
+
+interface Locator {
+  /** The scenario's file, or its id when the results do not say. */
+  scenario(id: string): string;
+  /** Where the cell's probe is written: `scenarios/origins/trailing-slash.yaml:14`, which a terminal or an editor opens at that line. */
+  probe(cell: CellResult): string;
+}
+
+function locator(results: RunResults): Locator {
+  const byId = new Map(results.scenarios.map((s) => [s.id, s]));
+  return {
+    scenario: (id) => byId.get(id)?.file ?? id,
+    probe(cell) {
+      const info = byId.get(cell.scenario);
+      const line = info?.probes[cell.probe]?.line;
+      return info ? `${info.file}${line ? `:${line}` : ''}` : cell.scenario;
+    },
+  };
 }
 
 /** Each image the stacks ran in, once: its reference and the digest that pins it (the registry's, else the engine's image id). */

@@ -8,6 +8,7 @@ import { spawnOwned } from '../../../harness/system/children.ts';
 import { detokenizeOrigins, partFile, type GeneratedApp } from './app.ts';
 import type { LabOrigins } from '../../../harness/core/origins.ts';
 import { CACHE_DIR } from './cache-dir.ts';
+import { watchFolder } from '../../../harness/system/lifeline.ts';
 
 export { CACHE_DIR };
 
@@ -109,6 +110,8 @@ async function buildOrReuse(app: GeneratedApp, key: string): Promise<BuildOutcom
   await mkdir(CACHE_DIR, { recursive: true });
   await pruneCache();
   const work = path.join(CACHE_DIR, `${key}.building-${OWNER_PID}-${randomBytes(3).toString('hex')}`);
+  // Outside the run's temporary folder (the build must see the project's node_modules): the lifeline removes it if the harness dies mid-build.
+  watchFolder(work);
   try {
     for (const [name, content] of app.files) {
       await mkdir(path.dirname(path.join(work, name)), { recursive: true });
@@ -204,6 +207,7 @@ export function blameScenarios(output: string, app: GeneratedApp, buildDirFromRo
 export async function makeInstance(buildDir: string, origins: LabOrigins): Promise<string> {
   await pruneCache();
   const dir = path.join(CACHE_DIR, `run-${OWNER_PID}-${randomBytes(4).toString('hex')}`);
+  watchFolder(dir);
   await cp(buildDir, dir, { recursive: true });
   await writeOrigins(dir, origins);
   return dir;

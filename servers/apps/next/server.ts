@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { spawnListening } from '../../../harness/system/server-process.ts';
+import { describeDeath, spawnListening } from '../../../harness/system/server-process.ts';
 import { defaults } from '../../../harness/config/defaults.ts';
 import { closeServer, freePort, listenOnFreePort } from '../../../harness/system/listen.ts';
 import { buildTogether } from './batch.ts';
@@ -22,21 +22,22 @@ const KEEP_ALIVE_MS = defaults.keepAliveMs;
 export async function start(options: StackStartOptions): Promise<StartedStack> {
   const markEndpoint = await options.handlerLog.listen(options.host);
   const stops: (() => Promise<void>)[] = [() => markEndpoint.close()];
+  const deaths: (() => string | undefined)[] = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step();
   };
   try {
     const build = await buildTogether(options.mounts, options.origins);
     // Nothing left to serve: every cell of this stack is already an error, but something must listen.
-    const port = build.dir ? await startServer(build.dir, markEndpoint.url, options, stops) : await placeholderServer(options.host, stops);
-    return { port, setupErrors: build.setupErrors, stop };
+    const port = build.dir ? await startServer(build.dir, markEndpoint.url, options, stops, deaths) : await placeholderServer(options.host, stops);
+    return { port, setupErrors: build.setupErrors, stop, died: () => deaths.map((d) => d()).find(Boolean) };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-async function startServer(buildDir: string, markUrl: string, options: StackStartOptions, stops: (() => Promise<void>)[]): Promise<number> {
+async function startServer(buildDir: string, markUrl: string, options: StackStartOptions, stops: (() => Promise<void>)[], deaths: (() => string | undefined)[]): Promise<number> {
   const instance = await makeInstance(buildDir, options.origins);
   stops.push(() => rm(instance, { recursive: true, force: true }));
   // A port the OS says is free now: `next start` takes a port, not a listening socket.
@@ -52,6 +53,7 @@ async function startServer(buildDir: string, markUrl: string, options: StackStar
     timeoutMs: START_TIMEOUT_MS,
   });
   stops.push(() => child.stop(2_000));
+  deaths.push(() => describeDeath(`next start (${path.basename(instance)}, pid ${child.process.pid})`, child.died()));
   return port;
 }
 

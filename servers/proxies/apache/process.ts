@@ -8,7 +8,7 @@ import { locateExecutable } from '../../../harness/system/locate.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { runHere, spawnListening } from '../../../harness/system/server-process.ts';
+import { describeDeath, runHere, spawnListening } from '../../../harness/system/server-process.ts';
 import { apacheVersion } from './image.ts';
 import type { CommandRunner, ConfigLine, ConfigProblem, ProxyLocation, StartedProxy } from '../proxy.ts';
 
@@ -88,5 +88,5 @@ export async function startApache(executable: string, dir: string, lines: Config
   const [command, ...args] = await apacheForeground(executable, dir, lines);
   const child = await spawnListening(command!, args, { what: `Apache httpd (${path.basename(dir)})`, ports, timeoutMs: 5_000 });
   // TERM to the group: the parent stops at once and so does every child; a graceful stop (WINCH) would wait for open connections.
-  return { stop: () => child.stop(2_000) };
+  return { stop: () => child.stop(2_000), died: () => describeDeath(`Apache httpd (${path.basename(dir)}, pid ${child.process.pid})`, child.died()) };
 }

@@ -8,7 +8,7 @@ import { locateExecutable } from '../../../harness/system/locate.ts';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { runHere, spawnListening } from '../../../harness/system/server-process.ts';
+import { describeDeath, runHere, spawnListening } from '../../../harness/system/server-process.ts';
 import { nginxVersion } from './image.ts';
 import type { CommandRunner, ConfigLine, ConfigProblem, ProxyLocation, StartedProxy } from '../proxy.ts';
 
@@ -69,5 +69,5 @@ export async function startNginx(executable: string, dir: string, lines: ConfigL
   const [command, ...args] = await nginxForeground(executable, dir, lines);
   const child = await spawnListening(command!, args, { what: `nginx (${path.basename(dir)})`, ports, timeoutMs: 5_000 });
   // nginx stops gracefully on QUIT and at once on TERM; TERM is what a run's end wants.
-  return { stop: () => child.stop(2_000) };
+  return { stop: () => child.stop(2_000), died: () => describeDeath(`nginx (${path.basename(dir)}, pid ${child.process.pid})`, child.died()) };
 }

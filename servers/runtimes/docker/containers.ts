@@ -1,7 +1,9 @@
+import os from 'node:os';
 import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
 import { defaults } from '../../../harness/config/defaults.ts';
 import type { CommandRunner } from '../../proxies/proxy.ts';
 import { RUN_LABEL, type Testcontainers } from './engine.ts';
+import { HOST_LABEL } from '../../../harness/system/lifeline.ts';
 
 export interface BindMount {
   source: string;
@@ -41,7 +43,7 @@ export class RunContainers {
       .withEntrypoint([argv[0]!])
       .withCommand(argv.slice(1))
       .withBindMounts(options.mounts)
-      .withLabels({ [RUN_LABEL]: this.runId, 'corslab.what': what.slice(0, 200) })
+      .withLabels({ [RUN_LABEL]: this.runId, [HOST_LABEL]: os.hostname(), 'corslab.what': what.slice(0, 200) })
       .withEnvironment(options.env ?? {})
       .withWaitStrategy(options.wait)
       .withStartupTimeout(defaults.containerStartMs);

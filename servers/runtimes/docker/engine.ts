@@ -1,4 +1,5 @@
 import type { ImageInfo } from '../../../harness/results/types.ts';
+import { CONTAINER_LABEL } from '../../../harness/system/lifeline.ts';
 
 /**
  * The Docker engine, reached through testcontainers. Imported lazily: the
@@ -21,8 +22,8 @@ export function testcontainers(): Promise<Testcontainers> {
   return loaded;
 }
 
-/** Label on every container a run starts: `docker ps -a --filter label=corslab.run=<id>` finds them. */
-export const RUN_LABEL = 'corslab.run';
+/** Label on every container a run starts: `docker ps -a --filter label=corslab.run=<id>` finds them (and the lifeline, and `corslab clean`). */
+export const RUN_LABEL = CONTAINER_LABEL;
 
 /** Whether an engine answers, and why not when it does not (for the tests' skip reason and the run's error). */
 export async function dockerReachable(): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {

@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot as projectFolder } from '../../../harness/system/project.ts';
-import { splitStack, type AppStackName, type ProxyName, type StackName, type ProxyVariants } from '../../../harness/core/names.ts';
+import { defaults } from '../../../harness/config/defaults.ts';
+import { runLabel, watchContainers } from '../../../harness/system/lifeline.ts';
+import { splitStack, type AppStackName, type ProxyName, type StackName } from '../../../harness/core/names.ts';
 import type { Scenario } from '../../../harness/core/format.ts';
-import { proxyDefinition, proxyNames } from '../../proxies/catalog.ts';
+import { proxyDefinition } from '../../proxies/catalog.ts';
 import { proxiesUsed } from '../../proxies/locate.ts';
 import { freePort } from '../../../harness/system/listen.ts';
 import { stackDefinition } from '../../apps/catalog.ts';
@@ -16,7 +17,7 @@ import type { Cleanup } from '../../../harness/core/cleanup.ts';
 import type { ImageInfo } from '../../../harness/results/types.ts';
 import type { ImageSetting, RuntimeSettings } from '../../../harness/config/settings.ts';
 import type { ProxyLayout, ProxyLocations } from '../../proxies/proxy.ts';
-import { RuntimeSetupError, type ConfigTestTarget, type StackRuntime } from '../runtime.ts';
+import { RuntimeSetupError, proxyVariants, type ConfigTestTarget, type StackRuntime } from '../runtime.ts';
 import type { AppContainerSpec } from './app-main.ts';
 import type { StartedTestContainer } from 'testcontainers';
 import { RunContainers, execIn, type BindMount } from './containers.ts';
@@ -57,7 +58,9 @@ export class DockerRuntimeError extends RuntimeSetupError {
 export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup): Promise<StackRuntime> {
   const reachable = await dockerReachable();
   if (!reachable.ok) throw new DockerRuntimeError(`the Docker runtime (${settings.runtimeFrom}) needs a Docker engine: ${reachable.reason}`);
-  const runId = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  // The run's label, whose value starts with this process's pid: the lifeline removes the containers if the harness dies, `corslab clean` if both did.
+  const runId = runLabel();
+  watchContainers(runId);
   const tc = await testcontainers();
   const [node] = settings.images.node ?? [];
   const nodeImage = await resolveImage(node!.ref, node!.from).catch((error: Error) => {
@@ -70,15 +73,12 @@ export async function dockerRuntime(settings: RuntimeSettings, cleanup: Cleanup)
   cleanup.add('the Docker runtime folder', () => rm(shared, { recursive: true, force: true }));
 
   const containers = new RunContainers(tc, runId);
-  cleanup.add(`the run's containers (label ${RUN_LABEL}=${runId})`, () => containers.stopAll());
+  // Waits for starts under way (up to containerStartMs), then removes every container in parallel.
+  cleanup.add(`the run's containers (label ${RUN_LABEL}=${runId})`, () => containers.stopAll(), { timeoutMs: defaults.containerStartMs + 30_000 });
 
   /** The images configured for a proxy (resolveSettings gives every proxy at least one). */
   const imagesOf = (proxy: ProxyName): ImageSetting[] => settings.images[proxy] ?? [];
-  const variants: ProxyVariants = {};
-  for (const proxy of proxyNames()) {
-    const list = imagesOf(proxy);
-    if (list.length > 1) variants[proxy] = list.map((i) => i.variant!);
-  }
+  const variants = proxyVariants(settings);
   const imageFor = (stack: StackName): InspectedImage | undefined => {
     const { proxy, variant } = splitStack(stack);
     if (!proxy) return undefined;
