@@ -1,7 +1,7 @@
 /**
  * The README screenshots of the HTML report.
  *
- *   npx tsx scripts/screenshot-report.ts [report] [out.png] [view] [--width 1440] [--height 900] [--scheme light|dark] [--at-matrix] [--full]
+ *   npx tsx scripts/screenshot-report.ts [report] [out.png] [view] [--width 1440] [--height 900] [--scheme light|dark] [--cell ID] [--at-matrix] [--full]
  *
  * report: default reports/latest/index.html (what `node bin/corslab.js run`
  * writes). out.png: default docs/report.png. view: `cell` (the default: the
@@ -10,7 +10,9 @@
  * alone), `course` or `claims`. --width and --height: the viewport in CSS
  * pixels (default 1280x900; below 640 the page is a phone's: touch, and the
  * cell is opened by a tap). --scheme: the colour scheme the page is shown in
- * (prefers-color-scheme; default light). --at-matrix: scrolled down to the
+ * (prefers-color-scheme; default light). --cell: the id of the cell the
+ * `cell` view opens (`origins/trailing-slash#0@express-cors/chromium`),
+ * instead of the telling one it picks. --at-matrix: scrolled down to the
  * matrix, which then fills the window (on a phone the run's header and the
  * filters come first). --full: the whole page, not the window. Opens the
  * report in headless Chromium and writes the PNG.
@@ -30,7 +32,7 @@ const fail = (text: string): never => {
 };
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { width: { type: 'string', default: '1280' }, height: { type: 'string', default: '900' }, scheme: { type: 'string', default: 'light' }, full: { type: 'boolean', default: false }, 'at-matrix': { type: 'boolean', default: false } },
+  options: { width: { type: 'string', default: '1280' }, height: { type: 'string', default: '900' }, scheme: { type: 'string', default: 'light' }, full: { type: 'boolean', default: false }, 'at-matrix': { type: 'boolean', default: false }, cell: { type: 'string' } },
 });
 const [reportArg = 'reports/latest/index.html', outArg = 'docs/report.png', view = 'cell'] = positionals;
 const width = Number(values.width);
@@ -58,7 +60,8 @@ try {
 
   if (values['at-matrix']) await page.locator('.matrix-scroll').evaluate((box) => box.scrollIntoView({ block: 'start' }));
   if (view === 'cell') {
-    const target = await tellingCell(page);
+    const target = values.cell ? page.locator(`button[data-open="${values.cell}"]`) : await tellingCell(page);
+    if (values.cell && (await target!.count()) === 0) fail(`the report has no cell ${values.cell}`);
     if (target) {
       // Brought into the matrix's view first, as a reader would scroll to it; then tapped or clicked.
       await target.scrollIntoViewIfNeeded();

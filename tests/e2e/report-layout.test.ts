@@ -38,6 +38,7 @@ let partialDir: string;
 let results: RunResults;
 let large: RunResults;
 let errorCell: string;
+let stoppedCell: string;
 
 /** What the page said wrong: errors and warnings on its console, and uncaught errors. */
 let problems: string[] = [];
@@ -113,9 +114,13 @@ function enlarge(base: RunResults): RunResults {
   broken.error = ERROR_MESSAGE;
   broken.differences = [];
   errorCell = broken.id;
+  // And the run stopped before its last cell (--max-failures).
+  const last = cells.pop()!;
+  stoppedCell = last.id;
+  out.notRun = { reason: '--max-failures 1: 1 cell failed or errored, so no new cell started', maxFailures: 1, cells: [{ id: last.id, scenario: last.scenario, probe: last.probe, probeName: last.probeName, stack: last.stack, engine: last.engine }] };
   out.cells = cells;
   out.engineDisagreements = engineDisagreements(cells);
-  out.summary = { ...out.summary, total: cells.length, pass: cells.filter((c) => c.verdict === 'pass').length, fail: cells.filter((c) => c.verdict === 'fail').length, error: 1 };
+  out.summary = { ...out.summary, total: cells.length, pass: cells.filter((c) => c.verdict === 'pass').length, fail: cells.filter((c) => c.verdict === 'fail').length, error: 1, notRun: 1 };
   return out;
 }
 
@@ -295,6 +300,22 @@ describe('the HTML report on a phone and on a wide screen', () => {
     const message = page.locator('dialog[open] .banner.v-error .error-message').first();
     expect(await message.innerText()).toBe(ERROR_MESSAGE);
     expect(await message.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('pre-wrap');
+    await close(page);
+  });
+});
+
+describe('a run that stopped early', () => {
+  it('shows the cells it never started as not run, with the reason', async () => {
+    const page = await openReport(largeDir, { size: WIDE });
+    expect(await page.locator('header.run .chip.not-run').textContent()).toBe('1 cell not run: --max-failures 1: 1 cell failed or errored, so no new cell started');
+    const [scenario, rest] = stoppedCell.split('#') as [string, string];
+    const [probe, column] = rest.split('@') as [string, string];
+    const columns = await page.locator('thead th.engine').count();
+    const index = large.environment.stacks.findIndex((s) => column.startsWith(`${s.name}/`)) * 3 + ['chromium', 'firefox', 'webkit'].indexOf(column.split('/')[1]!);
+    expect(columns).toBe(9);
+    const td = page.locator(`tr[data-row="${scenario}#${probe}"] td.cell`).nth(index);
+    expect(await td.getAttribute('class')).toContain('empty');
+    expect(await td.getAttribute('title')).toBe('Not run: the run stopped before this cell (--max-failures 1: 1 cell failed or errored, so no new cell started)');
     await close(page);
   });
 });

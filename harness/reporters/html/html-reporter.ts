@@ -146,7 +146,12 @@ export class HtmlReporter implements Reporter {
   }
 }
 
-/** The downloadable files in the folder that were written since the run started: a file left by an earlier run is not this run's, and gets no link. */
+/**
+ * The downloadable files in the folder that were written since the run
+ * started (`since`, ms since the epoch): a file left by an earlier run is not
+ * this run's, and gets no link. `since` NaN: every one that is there (a
+ * report rendered again from its results.json, scripts/render-report.ts).
+ */
 export async function writtenSince(dir: string, since: number): Promise<Download[]> {
   const found: Download[] = [];
   for (const name of DOWNLOADS) {

@@ -275,6 +275,8 @@ async function readPart(element) {
   const cells = results.cells;
   const cellById = new Map(cells.map((c) => [c.id, c]));
   const cellIndex = new Map(cells.map((c, i) => [c.id, i]));
+  // Cells planned but never started (the run stopped early: --max-failures); shown as not run, with the reason.
+  const notRunIds = new Set(results.notRun ? results.notRun.cells.map((c) => c.id) : []);
 
   /**
    * Every cell's evidence (embedded.ts: the details), unpacked once: after
@@ -485,6 +487,7 @@ async function readPart(element) {
       { class: 'summary', 'aria-label': 'Summary' },
       h('span', { class: 'chip total' }, plural(s.total, 'cell')),
       VERDICTS.map((v) => h('span', { class: `chip v-${v}` }, `${VERDICT[v].symbol} ${s[v]} ${VERDICT[v].label}`)),
+      results.notRun ? h('span', { class: 'chip not-run', title: results.notRun.reason }, `${plural(results.notRun.cells.length, 'cell')} not run: ${results.notRun.reason}`) : null,
       files.length ? h('span', { class: 'downloads' }, 'Download', files) : null,
     );
     const engines = h(
@@ -808,12 +811,14 @@ async function readPart(element) {
 
   /**
    * The matrix: one header table that sticks to the top of the matrix's own
-   * scroll box, then one table per chapter with the same fixed column widths.
-   * Each chapter is a block with `content-visibility: auto`, so the browser
-   * lays out and paints only the chapters in view: the default suite's
-   * matrix has some 7,000 cells, and laying them all out took over a second
-   * (issue 18). The cells stay in the document, so find-in-page and the
-   * keyboard still reach every one.
+   * scroll box, then a small table per chapter heading and per scenario,
+   * all with the same fixed column widths. Each scenario is a block with
+   * `content-visibility: auto`, so the browser lays out and paints only the
+   * scenarios near the view: the default suite's matrix has some 9,000
+   * cells, and laying them all out took over a second (issue 18). The first
+   * screenful is built at once, the rest in short tasks after it is painted;
+   * then every cell is in the document, so find-in-page and the keyboard
+   * reach every one.
    */
   function renderMatrix() {
     const cols = columns();
@@ -1015,7 +1020,10 @@ async function readPart(element) {
       const first = i % perStack === 0 ? ' first' : '';
       if (!cell) {
         const applies = row.scenario && row.scenario.stacks ? row.scenario.stacks.includes(col.stack) : false;
-        const why = applies
+        const stopped = notRunIds.has(`${row.scenario.id}#${row.probeIndex}@${col.key}`);
+        const why = stopped && results.notRun
+          ? `Not run: the run stopped before this cell (${results.notRun.reason})`
+          : applies
           ? `Not run: ${stackLabel(col.stack)} with ${col.engine} was left out of this run (filters)`
           : `Not run: this scenario has no setup for ${stackLabel(col.stack)}`;
         const td = tr.appendChild(el('td', `cell empty${first}`));
