@@ -99,7 +99,8 @@ describe.skipIf(!setup.ready)(title, () => {
       const page = await browser.newPage();
       await page.goto(pathToFileURL(path.join(dir, 'index.html')).href);
       await page.locator('html[data-ready="true"]').waitFor({ timeout: 10_000 });
-      const shown = await page.locator('ul.images li').allInnerTexts();
+      // The environment is folded under its summary line (text, not rendered text).
+      const shown = await page.locator('ul.images li').allTextContents();
       const nginx = docker.environment.stacks.find((s) => s.name.startsWith('nginx>'))!.images![0]!;
       expect(shown.some((t) => t.includes(LOCAL_IMAGES.nginx) && t.includes(nginx.id))).toBe(true);
       expect(shown.some((t) => t.includes(LOCAL_IMAGES.node))).toBe(true);
