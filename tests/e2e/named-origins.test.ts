@@ -56,7 +56,7 @@ describe('named origins in every engine', () => {
       const info = results.environment.engines.find((e) => e.name === engine)!;
       expect(info.network).toMatch(/mapping proxy \(127\.0\.0\.1:\d+/);
     }
-    expect(results.environment.network!.declared.sort()).toEqual(['http://localhost:5173', 'https://api.example.com', 'https://api.mycompany.test', 'https://app.example.com', 'https://cdn.example.net']);
+    expect(results.environment.network!.declared.sort()).toEqual(['http://api.example.com', 'http://localhost:5173', 'https://api.example.com', 'https://api.mycompany.test', 'https://app.example.com', 'https://cdn.example.net']);
   });
 });
 
