@@ -176,7 +176,7 @@ async function runCommand(args: string[]): Promise<number> {
       process.stderr.write(`corslab: stopping took longer than ${defaults.interruptGraceMs} ms: exiting now\n`);
       process.exit(code);
     }, defaults.interruptGraceMs).unref();
-    void cleanup.stopAll().finally(() => process.exit(code));
+    void cleanup.stopAll({ exiting: true }).finally(() => process.exit(code));
   };
   // `on`, not `once`: the listener must still be there while the run stops, so that
   // harness/system/children.ts sees the signal is handled and lets cleanup finish.
