@@ -102,8 +102,12 @@ async function expectStopped(fault: string, run: FaultRun, signal: NodeJS.Signal
   expect(left.folders).toEqual([]);
 }
 
-const isRenderer = (line: string) => line.includes('--type=renderer');
-const isBrowser = (name: string) => (line: string) => line.includes(name) && !line.includes('--type=') && !line.includes('-contentproc') && !line.includes('crashpad') && !line.includes('crashhelper');
+/** By the executable (the first word), not anywhere in the line: the harness's own `--engine chromium` is in its children's lines between fork and exec. */
+const executable = (line: string) => path.basename(line.split(' ')[0] ?? '');
+const CHROMIUM = /^(chromium|chrome|headless_shell)$/;
+const FIREFOX = /^firefox(-esr|-bin)?$/;
+const isRenderer = (line: string) => CHROMIUM.test(executable(line)) && line.includes('--type=renderer');
+const isBrowser = (name: RegExp) => (line: string) => name.test(executable(line)) && !line.includes('--type=') && !line.includes('-contentproc');
 
 describe.skipIf(!chromium.available || !nginx?.available)('faults in a Chromium run are bounded and leave nothing', () => {
   it('a killed renderer makes the cells on its pages errors that say so, and the run completes (issue 17: it hung)', async () => {
@@ -117,7 +121,7 @@ describe.skipIf(!chromium.available || !nginx?.available)('faults in a Chromium 
   it('a killed browser makes the rest of its cells errors that say so', async () => {
     const run = start(RUN('chromium'));
     await run.cellsDone(2);
-    const [browser] = await run.process('the Chromium browser', isBrowser('chrom'));
+    const [browser] = await run.process('the Chromium browser', isBrowser(CHROMIUM));
     process.kill(browser!.pid, 'SIGKILL');
     await expectCompleted('Chromium browser killed during cells', run, /the Chromium browser exited during the run/);
   });
@@ -187,7 +191,7 @@ describe.skipIf(!chromium.available || !nginx?.available)('faults in a Chromium 
 
     it('during engine launch', async () => {
       const run = start(RUN('chromium'));
-      await run.process('Chromium launching', isBrowser('chrom'), 60_000);
+      await run.process('Chromium launching', isBrowser(CHROMIUM), 60_000);
       run.signal(signal);
       await expectStopped(`${signal} during engine launch`, run, signal);
     });
@@ -213,7 +217,7 @@ describe.skipIf(!firefox.available || !nginx?.available)('a fault in a Firefox r
   it('a killed Firefox makes the rest of its cells errors that say so', async () => {
     const run = start(RUN('firefox'));
     await run.cellsDone(2);
-    const browsers = await run.process('the Firefox browser', isBrowser('firefox'));
+    const browsers = await run.process('the Firefox browser', isBrowser(FIREFOX));
     for (const p of browsers) process.kill(p.pid, 'SIGKILL');
     await expectCompleted('Firefox browser killed during cells', run, /the Firefox browser exited during the run/);
   });
