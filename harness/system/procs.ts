@@ -130,13 +130,16 @@ export function commandLine(pid: number): string {
   }
 }
 
-/** When the machine booted (ms since the epoch), to turn a start time in ticks into a date; undefined off Linux. */
+/**
+ * When the machine booted (ms since the epoch), to turn a start time in ticks
+ * into a date; undefined off Linux. From /proc/uptime (hundredths of a
+ * second), not /proc/stat's btime (whole seconds, too coarse to tell a
+ * folder made a moment before a process from one made after it).
+ */
 export function bootTimeMs(): number | undefined {
   try {
-    const line = readFileSync('/proc/stat', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('btime '));
-    return line ? Number(line.slice(6)) * 1000 : undefined;
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return Number.isFinite(uptime) ? Date.now() - uptime * 1000 : undefined;
   } catch {
     return undefined;
   }
