@@ -95,6 +95,9 @@ describe('the lifeline', () => {
   it('when the owner is killed with SIGKILL, ends its process groups and the process that left its tree, and removes its folder', async () => {
     const { made } = await owner('kill');
     expect(await gone([made.owned, made.daemon], 5_000)).toBe(true);
+    // The folders go after the processes (nothing may write in them any more).
+    const deadline = Date.now() + 3_000;
+    while (existsSync(made.folder) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(existsSync(made.folder)).toBe(false);
   });
 
