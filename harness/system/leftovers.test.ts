@@ -7,10 +7,18 @@ import { findLeftovers, removeLeftovers, type Leftover } from './leftovers.ts';
 import { processInfo } from './procs.ts';
 
 const started: ChildProcess[] = [];
+const containers: string[] = [];
 let root: string | undefined;
+/** A local image to run a container of (any with `sleep`), where Docker answers: the project's stand-ins (scripts/build-images.sh). */
+const image = (() => {
+  const listed = spawnSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], { encoding: 'utf8', timeout: 10_000 });
+  return listed.status === 0 ? listed.stdout.split('\n').find((ref) => ref.startsWith('corslab-local/')) : undefined;
+})();
 
 afterEach(() => {
   for (const child of started.splice(0)) child.kill('SIGKILL');
+  const left = containers.splice(0).filter(Boolean);
+  if (left.length > 0) spawnSync('docker', ['rm', '-f', ...left]);
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
@@ -79,5 +87,20 @@ describe('findLeftovers and removeLeftovers (corslab clean)', () => {
     renameSync(made, folder);
     const { leftovers } = await findLeftovers(places());
     expect(ours(leftovers, [], [folder])).toEqual([{ kind: 'folder', path: folder, owner: later.pid }]);
+  });
+
+  it.skipIf(!image)("find a dead run's Docker containers by label, on this machine only, and remove them", async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'corslab-leftovers-test-'));
+    const dead = deadPid();
+    const run = (host: string) => spawnSync('docker', ['run', '-d', '--label', `corslab.run=${dead}-deadbeef`, '--label', `corslab.host=${host}`, image!, 'sleep', '300'], { encoding: 'utf8' }).stdout.trim();
+    const here = run(os.hostname());
+    const elsewhere = run('another-machine');
+    containers.push(here, elsewhere);
+    const { leftovers } = await findLeftovers({ ...places(), docker: true });
+    const found = leftovers.filter((l) => l.kind === 'container' && [here, elsewhere].includes(l.id));
+    expect(found.map((l) => (l.kind === 'container' ? l.id : ''))).toEqual([here]);
+    const { failed } = await removeLeftovers(found);
+    expect(failed).toEqual([]);
+    expect(spawnSync('docker', ['ps', '-aq', '--no-trunc', '--filter', `id=${here}`], { encoding: 'utf8' }).stdout.trim()).toBe('');
   });
 });

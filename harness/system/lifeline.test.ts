@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,8 +13,9 @@ import { projectRoot } from './project.ts';
  * then it does what the test says: SIGKILL itself, or release cleanly.
  */
 const OWNER = `
-import { spawn } from 'node:child_process';
-import { holdLifeline } from './harness/system/lifeline.ts';
+import { execFileSync, spawn } from 'node:child_process';
+import os from 'node:os';
+import { holdLifeline, watchContainers } from './harness/system/lifeline.ts';
 import { spawnOwned } from './harness/system/children.ts';
 const hold = holdLifeline();
 const owned = spawnOwned('sleep', ['300']);
@@ -24,9 +25,14 @@ const daemon = spawn('sh', ['-c', 'sleep 300 >/dev/null 2>&1 & echo $!'], { stdi
 let out = '';
 daemon.stdout.on('data', (d) => (out += d));
 await new Promise((r) => daemon.on('close', r));
+let container = '';
+if (process.argv.includes('docker')) {
+  watchContainers(hold.label);
+  container = execFileSync('docker', ['run', '-d', '--label', 'corslab.run=' + hold.label, '--label', 'corslab.host=' + os.hostname(), process.env.CORSLAB_TEST_IMAGE, 'sleep', '300'], { encoding: 'utf8' }).trim();
+}
 // Two scans of the watchdog, so that the group and the daemon were seen.
 await new Promise((r) => setTimeout(r, 1200));
-process.stdout.write(JSON.stringify({ label: hold.label, folder: hold.folder, owned: owned.process.pid, daemon: Number(out.trim()), tmpdir: process.env.TMPDIR }) + '\\n');
+process.stdout.write(JSON.stringify({ label: hold.label, folder: hold.folder, owned: owned.process.pid, daemon: Number(out.trim()), tmpdir: process.env.TMPDIR, container }) + '\\n');
 if (process.argv.includes('release')) {
   owned.process.kill('SIGKILL');
   await hold.release({ clean: true });
@@ -42,9 +48,21 @@ interface Made {
   owned: number;
   daemon: number;
   tmpdir: string;
+  container: string;
 }
 
 const spawned: number[] = [];
+/** A local image to run a container of (any with \`sleep\`), where Docker answers: the project's stand-ins (scripts/build-images.sh). */
+const image = dockerImage();
+
+function dockerImage(): string | undefined {
+  const listed = spawnSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], { encoding: 'utf8', timeout: 10_000 });
+  return listed.status === 0 ? listed.stdout.split('\n').find((ref) => ref.startsWith('corslab-local/')) : undefined;
+}
+
+function containersOf(label: string): string[] {
+  return spawnSync('docker', ['ps', '-aq', '--filter', `label=corslab.run=${label}`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+}
 let tmp: string | undefined;
 
 afterEach(() => {
@@ -58,12 +76,12 @@ afterEach(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-async function owner(mode: 'kill' | 'release'): Promise<{ made: Made; stdout: string; stderr: string }> {
+async function owner(mode: 'kill' | 'release', ...more: string[]): Promise<{ made: Made; stdout: string; stderr: string }> {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'corslab-lifeline-test-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', OWNER, mode], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', OWNER, mode, ...more], {
     cwd: projectRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TMPDIR: tmp },
+    env: { ...process.env, TMPDIR: tmp, ...(image ? { CORSLAB_TEST_IMAGE: image } : {}) },
   });
   let stdout = '';
   let stderr = '';
@@ -108,5 +126,15 @@ describe('the lifeline', () => {
     // The daemon was the owner's to stop; a clean release says everything was, so the watchdog leaves it.
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(processInfo(made.daemon)).toBeDefined();
+  });
+
+  it.skipIf(!image)('when the owner is killed with SIGKILL, removes the Docker containers labelled with its run', async () => {
+    const { made } = await owner('kill', 'docker');
+    expect(made.container).toMatch(/^[0-9a-f]{64}$/);
+    const deadline = Date.now() + 15_000;
+    while (containersOf(made.label).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    const left = containersOf(made.label);
+    if (left.length > 0) spawnSync('docker', ['rm', '-f', ...left]);
+    expect(left).toEqual([]);
   });
 });
