@@ -69,7 +69,7 @@ function start(args: readonly string[]): FaultRun {
 }
 
 /** The run completed in spite of the fault: its reports are written, it exits 1, the fault's cells are errors that say what died. */
-async function expectCompleted(fault: string, run: FaultRun, died: RegExp): Promise<void> {
+async function expectCompleted(fault: string, run: FaultRun, died: RegExp, cells = 12): Promise<void> {
   const ended = await run.ended;
   const left = await run.leftovers();
   const results = run.results();
@@ -77,8 +77,8 @@ async function expectCompleted(fault: string, run: FaultRun, died: RegExp): Prom
   const wrong = results ? mislabeled(results) : [];
   figures.push({ fault, ended, completed: results !== undefined, cells: results?.cells.length ?? 0, errors: errors.length, mislabeled: wrong.length, left });
   expect(results, `results.json of a run that should have completed\n${run.stderr}`).toBeDefined();
-  expect(run.stdout).toMatch(/^Summary: 12 cells/m);
-  expect(results!.cells).toHaveLength(12);
+  expect(run.stdout).toMatch(new RegExp(`^Summary: ${cells} cells`, 'm'));
+  expect(results!.cells).toHaveLength(cells);
   expect(wrong).toEqual([]);
   expect(errors.length, 'the fault made at least one cell an error').toBeGreaterThan(0);
   expect(errors.filter((c) => !died.test(c.error ?? '')).map((c) => `${c.id}: ${c.error}`)).toEqual([]);
@@ -136,6 +136,19 @@ describe.skipIf(!chromium.available || !nginx?.available)('faults in a Chromium 
     process.kill(-group, 'SIGKILL');
     await expectCompleted('nginx killed during cells', run, /nginx \(corslab-nginx-\w+, pid \d+\) exited during the run \(killed by SIGKILL\)/);
     expect(run.results()!.cells.filter((c) => c.stack === 'express-manual' && c.verdict !== 'pass')).toEqual([]);
+  });
+
+  it('a killed Next.js server (the app stack in a process of its own) makes the rest of its cells errors that name it', async () => {
+    // Express and Fastify run inside the harness's process: Next's `next start` is the app server that can die alone.
+    // The first run of this fixture builds its app (about 20 s here); later runs take it from .cache/next.
+    const run = start(['tests/fixtures/faults-next', '--engine', 'chromium', '--concurrency', '1']);
+    await run.cellsDone(1);
+    // `next start` writes its title over its command line: "next-server (v16.4.6)".
+    const [server] = await run.process('next start', (line) => line.startsWith('next-server'));
+    const group = processInfo(server!.pid)!.pgrp;
+    expect(group).toBe(server!.pid);
+    process.kill(-group, 'SIGKILL');
+    await expectCompleted('Next.js server killed during cells', run, /next start \(run-\d+-[0-9a-f]+, pid \d+\) exited during the run \(killed by SIGKILL\)/, 6);
   });
 
   it('SIGKILL of the harness during cells: the lifeline ends every process and removes every folder within seconds', async () => {
