@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { defaults } from '../config/defaults.ts';
-import { withDeadline } from '../core/deadline.ts';
+import { DeadlineError, withDeadline } from '../core/deadline.ts';
 import type { EngineName } from '../core/names.ts';
 import type { EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbeContext, ProbePage } from './driver.ts';
 
@@ -55,23 +55,27 @@ export abstract class PlaywrightSession implements EngineSession {
   protected abstract wrap(page: Page, context: BrowserContext, ownContext: BrowserContext | undefined): Promise<ProbePage>;
 
   async openPage(origin: string, options: OpenPageOptions): Promise<ProbePage> {
+    let watch: PageWatch | undefined;
     try {
       const ownContext = options.freshContext ? await this.newContext() : undefined;
       const context = ownContext ?? (await this.shared());
       let page: Page | undefined;
       try {
-        page = await context.newPage();
-        const probePage = this.guarded(page, origin, await this.wrap(page, context, ownContext));
-        if (options.visitFirst) await page.goto(options.visitFirst);
-        await page.goto(`${origin}/`);
-        return probePage;
+        page = await this.newPage(context);
+        const opened = page;
+        const watching = (watch = this.watch(opened, origin));
+        // Each step races the page's loss: a DevTools command to a crashed renderer never answers.
+        const inner = await this.settingUp(this.wrap(opened, context, ownContext), watching);
+        if (options.visitFirst) await Promise.race([opened.goto(options.visitFirst), watching.gone]);
+        await Promise.race([opened.goto(`${origin}/`), watching.gone]);
+        return this.guarded(watching, inner);
       } catch (error) {
         await bounded(page?.close());
         await bounded(ownContext?.close());
         throw error;
       }
     } catch (error) {
-      throw await this.explained(error);
+      throw await this.explained(error, watch);
     }
   }
 
@@ -84,25 +88,26 @@ export abstract class PlaywrightSession implements EngineSession {
     }
     try {
       // The first-party visit happens in the page that will be the context's first probe page.
-      let spare: Page | undefined = await context.newPage();
+      let spare: Page | undefined = await this.newPage(context);
       if (options.visitFirst) await spare.goto(options.visitFirst);
       return {
         openPage: async (origin: string) => {
           let page: Page;
           try {
-            page = spare ?? (await context.newPage());
+            page = spare ?? (await this.newPage(context));
           } catch (error) {
             throw await this.explained(error);
           }
           spare = undefined;
+          const watch = this.watch(page, origin);
           try {
             // Closing a page of this context leaves the context (and its jar) to the context's owner.
-            const probePage = this.guarded(page, origin, await this.wrap(page, context, undefined));
-            await page.goto(`${origin}/`);
-            return probePage;
+            const inner = await this.settingUp(this.wrap(page, context, undefined), watch);
+            await Promise.race([page.goto(`${origin}/`), watch.gone]);
+            return this.guarded(watch, inner);
           } catch (error) {
             await bounded(page.close());
-            throw await this.explained(error);
+            throw await this.explained(error, watch);
           }
         },
         close: () => bounded(context.close()),
@@ -118,49 +123,101 @@ export abstract class PlaywrightSession implements EngineSession {
     await withDeadline(this.browser.close(), defaults.closeMs, `the ${this.label} browser did not close within ${defaults.closeMs} ms`);
   }
 
+  /** A new page; Playwright's newPage can wait forever when the page's renderer is killed while it starts. */
+  private newPage(context: BrowserContext): Promise<Page> {
+    return withDeadline(context.newPage(), PAGE_SETUP_MS, `the ${this.label} browser did not open a page within ${PAGE_SETUP_MS} ms`);
+  }
+
+  /**
+   * An engine's page set-up (listeners, DevTools sessions) takes well under a
+   * second; one that does not finish in PAGE_SETUP_MS is on a page that died
+   * before its 'crash' could be heard, and the page is dropped.
+   */
+  private async settingUp(setup: Promise<ProbePage>, watch: PageWatch): Promise<ProbePage> {
+    try {
+      return await withDeadline(Promise.race([setup, watch.gone]), PAGE_SETUP_MS, `the ${this.label} page did not finish its set-up within ${PAGE_SETUP_MS} ms (its renderer may have died)`);
+    } catch (error) {
+      // Either way the page is not used again; explained() says why.
+      if (error instanceof DeadlineError) watch.lose(error.message);
+      throw error;
+    }
+  }
+
+  /** Watches a page from its creation: `gone` rejects, with what happened, once its renderer crashed or it (or its browser) closed. */
+  private watch(page: Page, origin: string): PageWatch {
+    let lost: string | undefined;
+    let reject: (error: Error) => void = () => {};
+    const gone = new Promise<never>((_, r) => (reject = r));
+    gone.catch(() => {});
+    const lose = (reason: string) => {
+      if (lost) return;
+      lost = reason;
+      reject(new Error(lost));
+    };
+    // The browser's 'disconnected' and the page's 'close' come in the same turn; the browser's says more.
+    const later = (reason: () => string) => setImmediate(() => lose(reason()));
+    const crashed = () => this.exited ?? `the ${this.label} page at ${origin} crashed (its renderer process died)`;
+    page.once('crash', () => later(crashed));
+    page.once('close', () => later(() => this.exited ?? `the ${this.label} page at ${origin} was closed`));
+    return { gone, lost: () => lost, lose, crashed: () => lose(crashed()) };
+  }
+
   /**
    * The engine's page, with its faults bounded: once its renderer crashed or
    * the page (or its browser) closed, every probe fails at once with what
    * happened, instead of waiting for an answer that cannot come.
    */
-  private guarded(page: Page, origin: string, inner: ProbePage): ProbePage {
-    let lost: string | undefined;
-    let reject: (error: Error) => void = () => {};
-    const gone = new Promise<never>((_, r) => (reject = r));
-    gone.catch(() => {});
-    const lose = (reason: () => string) => {
-      if (lost) return;
-      // The browser's 'disconnected' and the page's 'close' come in the same turn; the browser's says more.
-      setImmediate(() => {
-        lost ??= reason();
-        reject(new Error(lost));
-      });
-    };
-    page.once('crash', () => lose(() => this.exited ?? `the ${this.label} page at ${origin} crashed (its renderer process died)`));
-    page.once('close', () => lose(() => this.exited ?? `the ${this.label} page at ${origin} was closed`));
+  private guarded(watch: PageWatch, inner: ProbePage): ProbePage {
     return {
       messageSupport: inner.messageSupport,
-      lost: () => lost,
+      lost: watch.lost,
       run: async (probe: PageProbe): Promise<PageOutcome> => {
+        const lost = watch.lost();
         if (lost) throw new Error(lost);
+        // The probe runner answers within timeoutMs in the page itself; a page that does not answer
+        // at all has died unheard (its renderer killed before the 'crash' listener was there): drop it.
+        const limit = probe.timeoutMs + UNANSWERED_GRACE_MS;
         try {
-          return await Promise.race([inner.run(probe), gone]);
+          return await withDeadline(Promise.race([inner.run(probe), watch.gone]), limit, `the ${this.label} page did not answer the probe within ${limit} ms, so it is not used again (its renderer may have died)`);
         } catch (error) {
-          throw await this.explained(error, () => lost);
+          if (error instanceof DeadlineError) watch.lose(error.message);
+          throw await this.explained(error, watch);
         }
       },
       close: () => bounded(inner.close()),
     };
   }
 
-  /** An error from Playwright, or what died if something did: "Target page, context or browser has been closed" says neither which nor why. */
-  private async explained(error: unknown, lost: () => string | undefined = () => undefined): Promise<unknown> {
-    if (!this.exited && !lost() && this.browser.isConnected()) return error;
-    await new Promise((resolve) => setImmediate(resolve));
+  /**
+   * An error from Playwright, or what died if something did: "Target page,
+   * context or browser has been closed" or "net::ERR_ABORTED" says neither
+   * which nor why. The crash or the disconnection may be heard a moment after
+   * the error it caused, so it is given that moment.
+   */
+  private async explained(error: unknown, watch?: PageWatch): Promise<unknown> {
+    // Playwright's own word for a renderer that died before the page's 'crash' was listened to.
+    if (watch && error instanceof Error && /\b(Target|Page) crashed\b/.test(error.message)) watch.crashed();
+    const lost = () => watch?.lost();
+    for (let waited = 0; waited < EXPLAIN_WAIT_MS && !this.exited && !lost(); waited += 25) await new Promise((resolve) => setTimeout(resolve, 25));
     const reason = this.exited ?? lost();
     return reason ? new Error(reason) : error;
   }
 }
+
+interface PageWatch {
+  gone: Promise<never>;
+  lost(): string | undefined;
+  lose(reason: string): void;
+  /** Marks the page crashed (Playwright said so in an error before the event came). */
+  crashed(): void;
+}
+
+/** How long an error waits for the crash or the disconnection behind it to be heard (explained). */
+const EXPLAIN_WAIT_MS = 250;
+/** How long an engine's page set-up may take (see settingUp). */
+const PAGE_SETUP_MS = 15_000;
+/** A probe's time in the page, and this on top for the answer to come back. */
+const UNANSWERED_GRACE_MS = 4_000;
 
 /** Closing what may already be gone: at most defaults.closeMs, and never an error (the browser's close, or the exit hook, ends what is left). */
 async function bounded(closing: Promise<void> | undefined): Promise<void> {

@@ -9,6 +9,7 @@ import { runOrigins } from '../run/config.ts';
 import { toolVersion } from '../system/project.ts';
 import { COMMANDS, commandHelp, helpText, parseCleanArgs, parseExplainArgs, parseValidateArgs, type CommandName } from './options.ts';
 import { describeLeftover, findLeftovers, removeLeftovers, type Leftover } from '../system/leftovers.ts';
+import { holdLifeline } from '../system/lifeline.ts';
 import { UsageError } from './flags.ts';
 import { colorEnabled } from '../system/color.ts';
 import { didYouMean } from '../core/text.ts';
@@ -142,9 +143,15 @@ async function validateCommand(args: string[]): Promise<number> {
   // The config file's origins are every scenario's too, so a name declared only there is known.
   const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir, runOrigins({}, await readConfigFile()));
   const curriculum = await curriculumFor(positionals, scenarios);
-  // The proxies' own config tests, where the proxy is installed.
+  // The proxies' own config tests, where the proxy is installed. They start processes and write
+  // folders, so they hold the lifeline: a Ctrl-C there (Node's own exit) leaves nothing either.
   const locations = await locateProxies(scenarios);
-  await checkProxyConfigs(scenarios, locations);
+  const lifeline = holdLifeline();
+  try {
+    await checkProxyConfigs(scenarios, locations);
+  } finally {
+    await lifeline.release({ clean: true });
+  }
   for (const [name, location] of Object.entries(locations)) {
     if (!location.available) process.stdout.write(`note: ${name} is not installed, so its configs were not tested: ${location.reason}\n`);
   }

@@ -100,7 +100,7 @@ export async function runCommand(args: string[]): Promise<number> {
       say(`stopping took longer than ${defaults.interruptGraceMs} ms: exiting now`);
       process.exit(code);
     }, defaults.interruptGraceMs).unref();
-    void context.current.stopAll().finally(() => process.exit(code));
+    void context.current.stopAll({ exiting: true }).finally(() => process.exit(code));
   };
   // `on`, not `once`: the listener must still be there while the run stops, so that
   // harness/system/children.ts sees the signal is handled and lets cleanup finish.

@@ -89,6 +89,8 @@ export const defaults = {
    * ended by the process's exit hook and the lifeline (harness/system/lifeline.ts).
    */
   closeMs: 10_000,
+  /** How long opening a probe page may take, its navigations included (each has its own 30 s limit), before the cell is an error. */
+  pageOpenMs: 75_000,
   /** After Ctrl-C or SIGTERM, how long stopping everything may take before the harness exits anyway (a second signal exits at once). */
   interruptGraceMs: 20_000,
   /** How often the lifeline's watchdog reads the harness's descendants from /proc. */

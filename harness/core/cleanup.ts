@@ -16,6 +16,7 @@ export class Cleanup {
   private readonly steps: { name: string; stop: () => Promise<void>; timeoutMs: number }[] = [];
   private stopping: Promise<void> | undefined;
   private failed = 0;
+  private exitingAfter = false;
 
   add(name: string, stop: () => Promise<void>, options: { timeoutMs?: number } = {}): void {
     this.steps.push({ name, stop, timeoutMs: options.timeoutMs ?? defaults.closeMs });
@@ -26,8 +27,19 @@ export class Cleanup {
     return this.failed;
   }
 
+  /**
+   * Whether the process exits as soon as the stop is done (a signal): what
+   * was still starting when it came registers its stop too late, and is
+   * ended by the exit itself (the lifeline's exit hook), so the lifeline is
+   * kept until then.
+   */
+  get exiting(): boolean {
+    return this.exitingAfter;
+  }
+
   /** Stops everything once; later calls wait for the same stop. Failures are reported, not thrown. */
-  stopAll(): Promise<void> {
+  stopAll(options: { exiting?: boolean } = {}): Promise<void> {
+    if (options.exiting) this.exitingAfter = true;
     this.stopping ??= (async () => {
       for (const step of this.steps.reverse()) {
         try {

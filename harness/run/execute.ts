@@ -1,3 +1,5 @@
+import { defaults } from '../config/defaults.ts';
+import { withDeadline } from '../core/deadline.ts';
 import type { EngineSession } from '../browsers/driver.ts';
 import type { PlannedCell } from '../plan/plan.ts';
 import type { Progress } from '../reporters/reporter.ts';
@@ -55,7 +57,9 @@ function engineWork(session: EngineSession, cells: PlannedCell[], run: PreparedR
     stopping,
     async runCell(cell, page) {
       try {
-        return await runCell(cell, await page(), context);
+        // The engines bound their own steps; this bounds whatever they did not foresee.
+        const opened = await withDeadline(page(), defaults.pageOpenMs, `${session.name} did not open the page within ${defaults.pageOpenMs} ms`);
+        return await runCell(cell, opened, context);
       } catch (error) {
         return errorCell(cell, started.lab, `${session.name} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
       }

@@ -74,7 +74,10 @@ export async function startLabRun(options: RunOptions, reporter = new ReporterMu
   const notice = (text: string) => reporter.onNotice(text);
   // First, so that it is released last: after every other step, told whether they all succeeded.
   const lifeline = holdLifeline();
-  cleanup.add("the run's lifeline and temporary folder", () => lifeline.release({ clean: cleanup.failures === 0 }));
+  cleanup.add("the run's lifeline and temporary folder", async () => {
+    // Stopped by a signal, the process exits next: its exit hook ends and removes what was still starting (harness/system/lifeline.ts).
+    if (!cleanup.exiting) await lifeline.release({ clean: cleanup.failures === 0 });
+  });
   try {
     const prepared = await prepareRun(options, { startedAt: Date.now(), cleanup, notice });
     return labRun(prepared, await startRun(prepared, notice));

@@ -1,5 +1,6 @@
-import type { Scenario } from '../core/format.ts';
 import { defaults } from '../config/defaults.ts';
+import { withDeadline } from '../core/deadline.ts';
+import type { Scenario } from '../core/format.ts';
 import type { PlannedCell } from '../plan/plan.ts';
 import type { EngineSession, ProbeContext, ProbePage } from '../browsers/driver.ts';
 import type { CellResult } from '../results/types.ts';
@@ -79,23 +80,37 @@ export function cookieVisit(lab: Lab, scenario: Scenario): { visitFirst?: string
  * One page per origin in the session's shared context, opened when a cell
  * first needs it, and opened again in place of one that was lost (its
  * renderer crashed): the cells that were on the lost page are errors, the
- * cells after them get a page that works.
+ * cells after them get a page that works. A page that could not be opened is
+ * tried once more (a renderer killed while the page loaded), then its
+ * failure stands for the origin's remaining cells.
  */
 function sharedPages(session: EngineSession): { at(origin: string): Promise<ProbePage>; closeAll(): Promise<void> } {
-  const pages = new Map<string, { page: Promise<ProbePage>; opened?: ProbePage }>();
+  interface Entry {
+    page: Promise<ProbePage>;
+    opened?: ProbePage;
+    failed?: boolean;
+    tries: number;
+  }
+  const pages = new Map<string, Entry>();
   const every: Promise<ProbePage>[] = [];
   return {
     at(origin) {
       const known = pages.get(origin);
-      if (known && !known.opened?.lost?.()) return known.page;
-      const entry: { page: Promise<ProbePage>; opened?: ProbePage } = { page: session.openPage(origin, { freshContext: false }) };
-      entry.page.then((p) => (entry.opened = p), () => {});
+      const usable = known && !known.opened?.lost?.() && !(known.failed && known.tries < 2);
+      if (known && usable) return known.page;
+      const entry: Entry = { page: session.openPage(origin, { freshContext: false }), tries: known?.failed ? known.tries + 1 : 1 };
+      entry.page.then(
+        (p) => (entry.opened = p),
+        () => (entry.failed = true),
+      );
       pages.set(origin, entry);
       every.push(entry.page);
       return entry.page;
     },
     async closeAll() {
-      await Promise.all(every.map(async (p) => (await p.catch(() => undefined))?.close().catch(() => {})));
+      // A page still opening when the cells are done is not waited for long: the browser's close ends it.
+      const settled = (p: Promise<ProbePage>) => withDeadline(p, defaults.closeMs, 'still opening').catch(() => undefined);
+      await Promise.all(every.map(async (p) => (await settled(p))?.close().catch(() => {})));
     },
   };
 }

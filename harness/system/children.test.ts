@@ -26,6 +26,17 @@ describe('spawnOwned', () => {
     expect(alive(grandchild) && !isZombie(grandchild)).toBe(false);
   });
 
+  it('says how it died when it exited without being stopped, and nothing once stopped', async () => {
+    const killed = spawnOwned('sleep', ['30']);
+    expect(killed.died()).toBeUndefined();
+    process.kill(killed.process.pid!, 'SIGKILL');
+    await new Promise((resolve) => killed.process.once('exit', resolve));
+    expect(killed.died()).toBe('killed by SIGKILL');
+    const stopped = spawnOwned('sleep', ['30']);
+    await stopped.stop(1_000);
+    expect(stopped.died()).toBeUndefined();
+  });
+
   it('keeps the last lines of stderr for error messages', async () => {
     const child = spawnOwned('sh', ['-c', 'echo "cannot open display" >&2; exit 1']);
     await new Promise((resolve) => child.process.once('close', resolve));

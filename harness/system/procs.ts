@@ -51,6 +51,41 @@ export function processTable(): ProcessInfo[] {
   });
 }
 
+/**
+ * The table, read again and again at little cost: each scan lists /proc and
+ * reads the stat of new pids only (a new process is always a new pid; a pid
+ * missing from one listing is forgotten, so a reused one is read again).
+ * Reading every stat took 56 ms for 270 processes on this project's test
+ * machine; a scan of new pids takes about one. A process is read once, when
+ * first seen: its parent and start time stay right, but its group may have
+ * changed since (a child calls setsid() right after fork), so read a
+ * process again (processInfo) before signalling its group.
+ */
+export class ProcessScanner {
+  private readonly known = new Map<number, ProcessInfo>();
+
+  scan(): ProcessInfo[] {
+    let names: string[];
+    try {
+      names = readdirSync('/proc');
+    } catch {
+      return [];
+    }
+    const present = new Set<number>();
+    for (const name of names) {
+      if (!/^\d+$/.test(name)) continue;
+      const pid = Number(name);
+      present.add(pid);
+      if (!this.known.has(pid)) {
+        const info = processInfo(pid);
+        if (info) this.known.set(pid, info);
+      }
+    }
+    for (const pid of this.known.keys()) if (!present.has(pid)) this.known.delete(pid);
+    return [...this.known.values()];
+  }
+}
+
 /** The processes below `pid` (children, their children, ...), from one reading of the table. */
 export function descendantsOf(pid: number, table: readonly ProcessInfo[] = processTable()): ProcessInfo[] {
   const children = new Map<number, ProcessInfo[]>();
@@ -95,13 +130,16 @@ export function commandLine(pid: number): string {
   }
 }
 
-/** When the machine booted (ms since the epoch), to turn a start time in ticks into a date; undefined off Linux. */
+/**
+ * When the machine booted (ms since the epoch), to turn a start time in ticks
+ * into a date; undefined off Linux. From /proc/uptime (hundredths of a
+ * second), not /proc/stat's btime (whole seconds, too coarse to tell a
+ * folder made a moment before a process from one made after it).
+ */
 export function bootTimeMs(): number | undefined {
   try {
-    const line = readFileSync('/proc/stat', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('btime '));
-    return line ? Number(line.slice(6)) * 1000 : undefined;
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return Number.isFinite(uptime) ? Date.now() - uptime * 1000 : undefined;
   } catch {
     return undefined;
   }

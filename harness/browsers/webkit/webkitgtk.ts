@@ -177,7 +177,13 @@ class WebDriverBrowser {
     readonly version: string,
   ) {
     this.miniBrowser = descendantsOf(driver.process.pid!).find((p) => p.comm === 'MiniBrowser');
+    this.driverExited = new Promise((resolve) => {
+      if (driver.process.exitCode !== null || driver.process.signalCode !== null) resolve();
+      driver.process.once('exit', () => resolve());
+    });
   }
+
+  private readonly driverExited: Promise<void>;
 
   /** What died, if the driver or its MiniBrowser went away without being asked to; undefined while both run. */
   died(): string | undefined {
@@ -281,8 +287,11 @@ class WebDriverBrowser {
       try {
         return await command();
       } catch (error) {
-        // "ECONNREFUSED" or "invalid session id" says neither what died nor that something did.
-        throw this.died() ? new Error(this.died()) : error;
+        // "ECONNREFUSED" or "invalid session id" says neither what died nor that something did; the
+        // socket can break a moment before Node hears of the driver's exit, so give that a moment.
+        if (!this.died()) await Promise.race([this.driverExited, new Promise((resolve) => setTimeout(resolve, 500))]);
+        const dead = this.died();
+        throw dead ? new Error(dead) : error;
       }
     });
     this.queue = run.catch(() => {});
