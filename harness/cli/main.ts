@@ -142,7 +142,7 @@ async function validateCommand(args: string[]): Promise<number> {
   }
   // The config file's origins are every scenario's too, so a name declared only there is known.
   const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir, runOrigins({}, await readConfigFile()));
-  const curriculum = await curriculumFor(positionals, scenarios);
+  const curriculum = await curriculumFor(positionals, scenarios, runOrigins({}, await readConfigFile()));
   // The proxies' own config tests, where the proxy is installed. They start processes and write
   // folders, so they hold the lifeline: a Ctrl-C there (Node's own exit) leaves nothing either.
   const locations = await locateProxies(scenarios);

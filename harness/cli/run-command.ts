@@ -63,7 +63,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const scenarioPaths = paths.length ? paths : [defaults.scenarioDir];
   const origins = runOrigins(config, configFile);
   const scenarios = await loadScenarios(scenarioPaths, defaults.scenarioDir, origins);
-  const curriculum = await curriculumFor(paths, scenarios);
+  const curriculum = await curriculumFor(paths, scenarios, origins);
   let onlyCells: ReadonlySet<string> | undefined;
   if (config.lastFailed) {
     const last = await lastFailed(outputDir);
@@ -195,10 +195,20 @@ async function update(scenarios: readonly Scenario[], results: RunResults, dryRu
  * checked against them) when the run reads the whole default scenario folder
  * and the curriculum folder is there. A user's own scenario files run without it.
  */
-export async function curriculumFor(positionals: string[], scenarios: Scenario[]): Promise<(Curriculum & { dir: string }) | undefined> {
-  const usesDefault = positionals.length === 0 || positionals.every((p) => path.resolve(p) === path.resolve(defaults.scenarioDir));
-  if (!usesDefault || !(await hasCurriculum(defaults.curriculumDir))) return undefined;
-  return { ...(await loadCurriculum(defaults.curriculumDir, scenarios)), dir: defaults.curriculumDir };
+export async function curriculumFor(positionals: string[], scenarios: Scenario[], origins: RunOrigins = {}): Promise<(Curriculum & { dir: string }) | undefined> {
+  const root = path.resolve(defaults.scenarioDir);
+  const usesDefault = positionals.length === 0 || positionals.every((p) => path.resolve(p) === root);
+  // A chapter or a few files of the project's own folder still get the claims index, so the report
+  // can say which claims this part of the curriculum decided and which it could not. A folder of
+  // one's own is not the curriculum's, and gets none.
+  const withinDefault = positionals.every((p) => {
+    const relative = path.relative(root, path.resolve(p));
+    return !relative.startsWith('..') && !path.isAbsolute(relative);
+  });
+  if (!withinDefault || !(await hasCurriculum(defaults.curriculumDir))) return undefined;
+  // The claims name scenarios of the whole folder: they are checked against all of it, and judged from the cells that ran.
+  const all = usesDefault ? scenarios : await loadScenarios([defaults.scenarioDir], defaults.scenarioDir, origins);
+  return { ...(await loadCurriculum(defaults.curriculumDir, all)), dir: defaults.curriculumDir };
 }
 
 /** The reports' folder can be made and written to (a file there, or a folder without write access, is refused before anything starts). */

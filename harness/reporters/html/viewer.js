@@ -1980,7 +1980,7 @@ async function readPart(element) {
         h(
           'p',
           { class: 'empty-state' },
-          'This run decided no claim: the claims index goes with the project\u2019s own scenario folder and is checked when a run reads all of it (`corslab run`, narrowed with --grep, --stack or --engine if need be), not a folder or file of its own.',
+          'This run decided no claim: the claims index goes with the project\u2019s own scenario folder (scenarios/), and is checked when a run reads it, all of it or a chapter or file inside it, not a folder of its own.',
         ),
       );
       return;
