@@ -27,12 +27,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { runLab, startLabRun } from '../harness/run/run.ts';
 import { cookieVisit, pageOriginFor, type Schedule } from '../harness/run/schedule.ts';
+import { cellPageCode } from '../harness/run/cell.ts';
 import { loadScenarios } from '../harness/scenarios/load.ts';
 import type { EngineName } from '../harness/core/names.ts';
 import { engineDriver, engineNames } from '../harness/browsers/catalog.ts';
 import { createReporters } from '../harness/reporters/catalog.ts';
 import { defaults } from '../harness/config/defaults.ts';
-import type { CellResult, RunResults } from '../harness/results/types.ts';
+import type { CellResult, RunProfile, RunResults } from '../harness/results/types.ts';
 import type { ProbePage } from '../harness/browsers/driver.ts';
 import type { Probe, Scenario } from '../harness/core/format.ts';
 import { launchReportBrowser } from '../harness/reporters/html/report-browser.ts';
@@ -94,6 +95,31 @@ const naive: Schedule = async (work) => {
   }
 };
 
+/**
+ * The floor: the matrix's allowed preflighted PUTs with nothing of the
+ * harness around them, every one in the same page in one go (one
+ * Promise.all in one evaluation), timed in the page's own clock from the
+ * harness's side. Each fetch still has its own URL, so each needs its own
+ * preflight. A cell cannot cost less than this; the harness's cost per cell
+ * is compared with it.
+ */
+function floorSchedule(into: { ms: number; fetches: number }): Schedule {
+  return async (work) => {
+    const cells = work.cells.filter((c) => c.scenario.id === 'bench/preflight-allowed');
+    const page = await work.session.openPage(pageOriginFor(work.lab, cells[0]!), { freshContext: false });
+    try {
+      const code = `Promise.all([${cells.map((c) => cellPageCode(c, work.lab)).join(',\n')}]).then((all) => all[0])`;
+      const started = performance.now();
+      const outcome = await page.run({ token: cells[0]!.token, code, timeoutMs: 60_000 });
+      into.ms = performance.now() - started;
+      into.fetches = cells.length;
+      if (outcome.js.kind !== 'response' || outcome.js.status !== 200) throw new Error(`the floor's fetches did not all work: ${JSON.stringify(outcome.js).slice(0, 300)}`);
+    } finally {
+      await page.close();
+    }
+  };
+}
+
 const perSecond = (ms: number) => (ms > 0 ? 1000 / ms : 0);
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
@@ -111,6 +137,9 @@ interface EngineFigures {
   ratio: number;
   naiveCellsMeasured: number;
   launchMs: number;
+  /** One preflighted fetch among many batched in one page (floorSchedule), and the harness's ms per cell over it. */
+  floorMsPerFetch: number;
+  harnessOverFloor: number;
 }
 
 /** One engine's matrix, the harness's way and then the naive way, on the same servers and browser. */
@@ -125,8 +154,13 @@ async function benchEngine(engine: EngineName, scenarios: Scenario[]): Promise<E
     checkVerdicts(`${engine}, the naive way`, naiveRun.cells);
     const harnessMsPerCell = harness.cellsMs[engine]! / harness.cells.length;
     const naiveMsPerCell = naiveRun.cellsMs[engine]! / naiveRun.cells.length;
+    // The floor twice, each time on new URLs: the first warms the page's connections as the harness's pass had them warm.
+    const floor = { ms: 0, fetches: 0 };
+    await run.execute(run.replan(), floorSchedule(floor));
+    await run.execute(run.replan(), floorSchedule(floor));
+    const floorMsPerFetch = floor.ms / floor.fetches;
     process.stdout.write(
-      `${engine.padEnd(9)} ${harness.cells.length} cells   harness ${fmt(harnessMsPerCell, 2)} ms/cell (${fmt(perSecond(harnessMsPerCell))} cells/s)   naive ${fmt(naiveMsPerCell)} ms/cell (${fmt(perSecond(naiveMsPerCell), 2)} cells/s, ${naiveRun.cells.length} cells)   ratio ${fmt(naiveMsPerCell / harnessMsPerCell)}x\n`,
+      `${engine.padEnd(9)} ${harness.cells.length} cells   harness ${fmt(harnessMsPerCell, 2)} ms/cell (${fmt(perSecond(harnessMsPerCell))} cells/s)   floor ${fmt(floorMsPerFetch, 2)} ms/fetch (${floor.fetches} batched in one page; harness ${fmt(harnessMsPerCell / floorMsPerFetch)}x the floor)   naive ${fmt(naiveMsPerCell)} ms/cell (${fmt(perSecond(naiveMsPerCell), 2)} cells/s, ${naiveRun.cells.length} cells)   ratio ${fmt(naiveMsPerCell / harnessMsPerCell)}x\n`,
     );
     return {
       cells: harness.cells.length,
@@ -135,6 +169,8 @@ async function benchEngine(engine: EngineName, scenarios: Scenario[]): Promise<E
       ratio: round(naiveMsPerCell / harnessMsPerCell),
       naiveCellsMeasured: naiveRun.cells.length,
       launchMs: run.timings.engineLaunchMs[engine] ?? 0,
+      floorMsPerFetch: round(floorMsPerFetch),
+      harnessOverFloor: round(harnessMsPerCell / floorMsPerFetch),
     };
   } finally {
     await run.stop();
@@ -219,12 +255,38 @@ async function benchSuite(engines: EngineName[]): Promise<{ results: RunResults;
       `  ${results.summary.total} cells, ${results.summary.pass} pass, ${results.summary.fail} fail, ${results.summary.error} error in ${fmt(wallSeconds)} s wall`,
       `  servers starting ${t.serversMs} ms; engines launching ${Object.entries(t.engineLaunchMs).map(([e, ms]) => `${e} ${ms} ms`).join(', ')} (in parallel with the servers)`,
       `  cells ${Object.entries(t.cellsMs).map(([e, ms]) => `${e} ${fmt(ms / 1000)} s`).join(', ')} (engines side by side); reports ${reportsMs} ms`,
+      ...(t.profile ? profileLines(t.profile, t.serversMs) : []),
       '',
     ].join('\n'),
   );
   const report = await benchReport(out);
   await rm(out, { recursive: true, force: true });
   return { results, wallSeconds, reportsMs, report };
+}
+
+/**
+ * Where the suite's time went (the results' profile, harness/run/profile.ts):
+ * the slowest stacks to start, and per engine its lanes (which run side by
+ * side, so the longest is the engine's critical path), the contexts and
+ * pages it opened, and its deliberate waits.
+ */
+function profileLines(profile: RunProfile, serversMs: number): string[] {
+  const s = (ms: number) => `${fmt(ms / 1000)} s`;
+  const stacks = Object.entries(profile.stacks).sort(([, a], [, b]) => b.ms - a.ms);
+  const proxies = stacks.reduce((n, [, st]) => n + st.proxies, 0);
+  const lines = [
+    `  profile: servers ${s(serversMs)} in all, ${stacks.length} stacks in parallel with ${proxies} proxy processes (one per scenario and proxied stack); slowest: ${stacks.slice(0, 4).map(([name, st]) => `${name} ${s(st.ms)}${st.proxies ? ` (${st.proxies} proxies)` : ''}`).join(', ')}`,
+  ];
+  for (const [engine, e] of Object.entries(profile.engines)) {
+    const lanes = Object.entries(e.lanes) as [string, { cells: number; ms: number }][];
+    const critical = lanes.reduce((a, b) => (b[1].ms > a[1].ms ? b : a));
+    lines.push(
+      `  ${engine.padEnd(9)} lanes ${lanes.map(([name, l]) => `${name} ${l.cells} cells ${s(l.ms)}`).join(', ')} (critical: ${critical[0]}); ` +
+        `${e.isolatedScenarios} cookie-isolated scenarios, ${e.contextsOpened} contexts opened (${s(e.contextOpenMs)} summed), ${e.pagesOpened} pages (${s(e.pageOpenMs)}); ` +
+        `deliberate waits ${s(e.waitMs)} summed, longest ${s(e.longestWaitMs)}; cell time ${s(e.cellMs)} summed${e.slowestCell ? `, slowest ${e.slowestCell.id} ${s(e.slowestCell.ms)}` : ''}`,
+    );
+  }
+  return lines;
 }
 
 async function main(): Promise<void> {

@@ -296,6 +296,35 @@ export interface Timings {
   engineLaunchMs: Record<EngineName, number>;
   /** Each engine's cells, from its first cell to its last. */
   cellsMs: Record<EngineName, number>;
+  /** Where that time went, in more detail (`npm run bench` prints it). */
+  profile?: RunProfile;
+}
+
+/** A run's profile: what each stack's start took and how each engine's cells were spent. */
+export interface RunProfile {
+  /** Each stack's start, in parallel with the others: its recorder, its app server and, for a proxied stack, one proxy per scenario. */
+  stacks: Record<StackName, { ms: number; proxies: number }>;
+  engines: Record<EngineName, EngineProfile>;
+}
+
+/** One engine's cells, by lane of the schedule (harness/run/schedule.ts); the lanes run side by side. */
+export interface EngineProfile {
+  /** From the lane's start to its last cell's end: shared pages of the lab's origins, shared pages reached through the mapping proxy, and cookie-isolated scenarios in contexts of their own. */
+  lanes: Record<'shared' | 'proxied' | 'isolated', { cells: number; ms: number }>;
+  /** Scenarios whose cookies matter, each in a context of its own. */
+  isolatedScenarios: number;
+  /** Contexts opened (a scenario's, or a new one after a Set-Cookie), and their opening time summed (they overlap). */
+  contextsOpened: number;
+  contextOpenMs: number;
+  /** Pages opened, and their opening time summed. */
+  pagesOpened: number;
+  pageOpenMs: number;
+  /** The probes' deliberate waits (`again.afterMs`): summed, and the longest (no lane can end before it). */
+  waitMs: number;
+  longestWaitMs: number;
+  /** Each cell's own time (page, probe, wire, verdict), summed over cells in flight at once; and the slowest cell. */
+  cellMs: number;
+  slowestCell?: { id: string; ms: number };
 }
 
 export interface RunResults {

@@ -182,6 +182,11 @@ function explanationOf(cell: PlannedCell, base: CellBase, observation: Observati
   });
 }
 
+/** The code a cell's page runs for its probe, its URLs tokenized (the benchmark batches many of them in one page for its floor). */
+export function cellPageCode(cell: PlannedCell, lab: Lab): string {
+  return cellBase(cell, lab).pageCode;
+}
+
 function cellBase(cell: PlannedCell, lab: Lab): CellBase {
   const stack = lab.stacks.get(cell.stack)!;
   const values = placeholderValues(stack.origins, cell.scenario.id, cell.scenario.origins);

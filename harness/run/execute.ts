@@ -1,12 +1,14 @@
 import { defaults } from '../config/defaults.ts';
 import { withDeadline } from '../core/deadline.ts';
+import type { EngineName } from '../core/names.ts';
 import type { EngineSession } from '../browsers/driver.ts';
 import type { PlannedCell } from '../plan/plan.ts';
 import type { Progress } from '../reporters/reporter.ts';
-import type { CellResult, Timings } from '../results/types.ts';
+import type { CellResult, EngineProfile, Timings } from '../results/types.ts';
 import { errorCell, runCell } from './cell.ts';
 import type { PreparedRun } from './prepare.ts';
 import type { EngineWork, Schedule } from './schedule.ts';
+import { EngineProfiler } from './profile.ts';
 import type { StartedRun } from './start.ts';
 
 /** What running a set of cells gave: their results in plan order, and each engine's time from its first cell to its last. */
@@ -15,6 +17,8 @@ export interface ExecutedCells {
   cellsMs: Timings['cellsMs'];
   /** The cells that were never started because the run stopped early (maxFailures), in plan order. */
   notRun: PlannedCell[];
+  /** Where each engine's cell time went (harness/run/profile.ts). */
+  profiles: Record<EngineName, EngineProfile>;
 }
 
 /** Hears of every cell as soon as it has its verdict, with the progress so far. */
@@ -29,6 +33,7 @@ export type CellListener = (cell: CellResult, progress: Progress) => void;
 export async function executeCells(run: PreparedRun, started: StartedRun, cells: readonly PlannedCell[], schedule: Schedule, onCell?: CellListener): Promise<ExecutedCells> {
   const { results, record, stopping } = tally(cells.length, run.startedAt, run.options.maxFailures, onCell);
   const cellsMs: Timings['cellsMs'] = {};
+  const profiles: Record<EngineName, EngineProfile> = {};
   await Promise.all(
     started.engines.map(async (engine) => {
       const engineCells = cells.filter((c) => c.engine === engine.name);
@@ -37,31 +42,45 @@ export async function executeCells(run: PreparedRun, started: StartedRun, cells:
         return;
       }
       const begun = Date.now();
-      await schedule(engineWork(engine.session, engineCells, run, started, record, stopping));
+      const profile = new EngineProfiler();
+      await schedule(engineWork(engine.session, engineCells, run, started, record, stopping, profile));
       cellsMs[engine.name] = Date.now() - begun;
+      profiles[engine.name] = profile.figures;
     }),
   );
   const order = new Map(cells.map((c, i) => [c.id, i]));
   const ran = new Set(results.map((r) => r.id));
-  return { cells: results.sort((a, b) => order.get(a.id)! - order.get(b.id)!), cellsMs, notRun: cells.filter((c) => !ran.has(c.id)) };
+  return { cells: results.sort((a, b) => order.get(a.id)! - order.get(b.id)!), cellsMs, notRun: cells.filter((c) => !ran.has(c.id)), profiles };
 }
 
-function engineWork(session: EngineSession, cells: PlannedCell[], run: PreparedRun, started: StartedRun, record: (cell: CellResult) => void, stopping: () => boolean): EngineWork {
+function engineWork(
+  session: EngineSession,
+  cells: PlannedCell[],
+  run: PreparedRun,
+  started: StartedRun,
+  record: (cell: CellResult) => void,
+  stopping: () => boolean,
+  profile: EngineProfiler,
+): EngineWork {
   const context = { lab: started.lab, probeTimeoutMs: run.limits.probeTimeoutMs };
   return {
-    session,
+    session: profile.session(session),
+    profile,
     cells,
     lab: started.lab,
     limits: run.limits,
     record,
     stopping,
     async runCell(cell, page) {
+      const begun = Date.now();
       try {
         // The engines bound their own steps; this bounds whatever they did not foresee.
         const opened = await withDeadline(page(), defaults.pageOpenMs, `${session.name} did not open the page within ${defaults.pageOpenMs} ms`);
         return await runCell(cell, opened, context);
       } catch (error) {
         return errorCell(cell, started.lab, `${session.name} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      } finally {
+        profile.cell(cell.id, Date.now() - begun, cell.probe.again?.afterMs ?? 0);
       }
     },
   };

@@ -55,7 +55,12 @@ export function runResults(run: PreparedRun, started: StartedRun, executed: Exec
       ...(executed.notRun.length > 0 ? { notRun: executed.notRun.length } : {}),
     },
     // Copies: nothing these results say changes when the same run executes cells again.
-    timings: { serversMs: started.timings.serversMs, engineLaunchMs: { ...started.timings.engineLaunchMs }, cellsMs: { ...executed.cellsMs } },
+    timings: {
+      serversMs: started.timings.serversMs,
+      engineLaunchMs: { ...started.timings.engineLaunchMs },
+      cellsMs: { ...executed.cellsMs },
+      profile: { stacks: Object.fromEntries([...started.lab.stacks].flatMap(([name, stack]) => (stack.started ? [[name, stack.started]] : []))), engines: executed.profiles },
+    },
   };
 }
 

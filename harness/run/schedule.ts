@@ -7,6 +7,7 @@ import type { CellResult } from '../results/types.ts';
 import { cookieSetupUrl } from '../../servers/page/cookies.ts';
 import { cookieOriginFor, hostPageOrigin, type Lab } from './start-servers.ts';
 import type { RunLimits } from './prepare.ts';
+import type { EngineProfiler } from './profile.ts';
 
 /** One engine's share of a run, as a schedule gets it. */
 export interface EngineWork {
@@ -27,6 +28,8 @@ export interface EngineWork {
    * cells never started as not run.
    */
   stopping(): boolean;
+  /** Counts where the time goes (lanes; the session's openings and the cells are counted already). */
+  readonly profile: EngineProfiler;
 }
 
 /**
@@ -53,10 +56,15 @@ export const batched: Schedule = async (work) => {
   const byScenario = new Map<string, PlannedCell[]>();
   for (const cell of fresh) byScenario.set(cell.scenario.id, [...(byScenario.get(cell.scenario.id) ?? []), cell]);
   const pages = sharedPages(work.session);
+  work.profile.figures.isolatedScenarios = byScenario.size;
   await Promise.all([
-    inPool(shared, work.limits.concurrencyPerPage, work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
-    inPool(proxied, Math.min(work.limits.concurrencyPerPage, defaults.concurrencyThroughProxy), work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
-    inPool([...byScenario.values()], work.limits.isolatedContexts, work.stopping, (group) => inOwnContext(work, group)),
+    work.profile.lane('shared', shared.length, () =>
+      inPool(shared, work.limits.concurrencyPerPage, work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
+    ),
+    work.profile.lane('proxied', proxied.length, () =>
+      inPool(proxied, Math.min(work.limits.concurrencyPerPage, defaults.concurrencyThroughProxy), work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
+    ),
+    work.profile.lane('isolated', fresh.length, () => inPool([...byScenario.values()], work.limits.isolatedContexts, work.stopping, (group) => inOwnContext(work, group))),
   ]);
   await pages.closeAll();
 };

@@ -37,6 +37,8 @@ export interface RunningStack {
   setupErrors: Map<string, string>;
   /** Servers in processes of their own (Next.js, a scenario's proxy) say here what died during the run: by scenario id, '' for the whole stack's app. */
   deaths?: Map<string, () => string | undefined>;
+  /** What starting the stack took (the run's profile): its time, and the proxies it started (one per scenario). */
+  started?: { ms: number; proxies: number };
 }
 
 /** What of a scenario's servers on this stack exited during the run (its app, its proxy), or undefined while they run. */
@@ -82,6 +84,7 @@ export async function startLab(
 
   const running = await Promise.all(
     [...scenariosByStack].map(async ([name, scenarios]): Promise<RunningStack> => {
+      const begun = Date.now();
       const recorder = new WireRecorder(host, startedAt);
       const port = await recorder.listen();
       cleanup.add(`the recorder for ${name}`, () => recorder.close());
@@ -98,6 +101,7 @@ export async function startLab(
       } catch (error) {
         entry.startError = `${stackLabel(name)} did not start: ${error instanceof Error ? error.message : String(error)}`;
       }
+      entry.started = { ms: Date.now() - begun, proxies: entry.started?.proxies ?? 0 };
       return entry;
     }),
   );
@@ -210,6 +214,7 @@ async function startProxied(
       }
     }),
   );
+  entry.started = { ms: 0, proxies: routes.size };
 }
 
 /**

@@ -46,6 +46,21 @@ describe('isolation between cells, in every engine', () => {
     }
   });
 
+  it("the run's profile counts every cell in one lane, and a context for every cookie-isolated scenario", () => {
+    const profile = results.timings.profile!;
+    expect(Object.keys(profile.engines)).toEqual(['chromium', 'firefox', 'webkit']);
+    for (const [engine, figures] of Object.entries(profile.engines)) {
+      const laneCells = Object.values(figures.lanes).reduce((n, lane) => n + lane.cells, 0);
+      expect(laneCells, engine).toBe(results.cells.filter((c) => c.engine === engine).length);
+      // The cookie probes carry credentials, so they run in contexts of their own: at least one per isolated scenario, one more after each Set-Cookie.
+      expect(figures.lanes.isolated.cells, engine).toBe(named('cookie').filter((c) => c.engine === engine).length);
+      expect(figures.contextsOpened, engine).toBeGreaterThanOrEqual(figures.isolatedScenarios);
+      expect(figures.isolatedScenarios, engine).toBeGreaterThan(0);
+      expect(figures.cellMs, engine).toBeGreaterThan(0);
+    }
+    expect(Object.keys(profile.stacks)).toEqual(['express-cors']);
+  });
+
   it('ran in all three engines', () => {
     expect(results.environment.engines.map((e) => e.name)).toEqual(['chromium', 'firefox', 'webkit']);
   });
