@@ -20,6 +20,8 @@
  * per-cell cost is flat, so the sample gives the same ms per cell sooner).
  * `--report <folder>` only measures the report already in that folder
  * (index.html and results.json, as `corslab run -o <folder>` writes them).
+ * `--engine <name>` benchmarks one engine's matrix; `--matrix-only` leaves
+ * out the default suite and its report.
  */
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -45,6 +47,8 @@ if (process.argv.includes('--report') && !reportOnly) {
   process.stderr.write('bench: --report needs the folder of a report (index.html and results.json)\n');
   process.exit(2);
 }
+const onlyEngine = process.argv.includes('--engine') ? process.argv[process.argv.indexOf('--engine') + 1] : undefined;
+const matrixOnly = process.argv.includes('--matrix-only');
 const REPORT_OPENINGS = 5;
 const NAIVE_SAMPLE = 40;
 
@@ -295,8 +299,13 @@ async function main(): Promise<void> {
     await benchReport(reportOnly);
     return;
   }
+  if (onlyEngine !== undefined && !engineNames().includes(onlyEngine)) {
+    process.stderr.write(`bench: --engine ${onlyEngine}: not an engine (${engineNames().join(', ')})\n`);
+    process.exit(2);
+  }
   const available: EngineName[] = [];
   for (const name of engineNames()) {
+    if (onlyEngine !== undefined && name !== onlyEngine) continue;
     const location = await engineDriver(name)?.locate();
     if (location?.available) available.push(name);
     else process.stdout.write(`note: ${name} is not available and is not benchmarked: ${location && !location.available ? location.reason : 'no driver'}\n`);
@@ -307,15 +316,18 @@ async function main(): Promise<void> {
   const engineFigures: Record<string, EngineFigures> = {};
   const scenarios = benchScenarios();
   for (const engine of available) engineFigures[engine] = await benchEngine(engine, scenarios);
-  const suite = await benchSuite(available);
+  const suite = matrixOnly ? undefined : await benchSuite(available);
 
-  const { summary, timings } = suite.results;
   const figures = {
     engines: engineFigures,
-    suiteWallSeconds: round(suite.wallSeconds),
     machine: { cores, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, quick },
-    suite: { cells: summary.total, pass: summary.pass, fail: summary.fail, error: summary.error, timings: { ...timings, reportsMs: suite.reportsMs } },
-    report: suite.report,
+    ...(suite
+      ? {
+          suiteWallSeconds: round(suite.wallSeconds),
+          suite: { cells: suite.results.summary.total, pass: suite.results.summary.pass, fail: suite.results.summary.fail, error: suite.results.summary.error, timings: { ...suite.results.timings, reportsMs: suite.reportsMs } },
+          report: suite.report,
+        }
+      : {}),
     measuredAt: new Date().toISOString(),
   };
   await mkdir('reports/bench', { recursive: true });
