@@ -67,8 +67,8 @@ export type CacheKind = 'next' | 'ca';
  * the user's projects (Next builds are keyed by their content, the node_modules
  * layout included). `CORSLAB_CACHE_DIR` overrides both: `<it>/<kind>`.
  */
-export function cacheDir(kind: CacheKind, env: NodeJS.ProcessEnv = process.env): string {
+export function cacheDir(kind: CacheKind, env: NodeJS.ProcessEnv = process.env, installed = installedAsDependency): string {
   if (env.CORSLAB_CACHE_DIR) return path.resolve(env.CORSLAB_CACHE_DIR, kind);
-  if (!installedAsDependency) return kind === 'next' ? path.join(projectRoot, '.cache', 'next') : path.join(projectRoot, '.cache', 'corslab', kind);
+  if (!installed) return kind === 'next' ? path.join(projectRoot, '.cache', 'next') : path.join(projectRoot, '.cache', 'corslab', kind);
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'corslab', kind);
 }
