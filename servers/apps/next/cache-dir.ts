@@ -32,8 +32,8 @@ export const APP_PACKAGES = ['next', 'react', 'react-dom'] as const;
  * symlinked from elsewhere.
  * https://nextjs.org/docs/app/api-reference/config/next-config-js/turbopack#root-directory
  */
-export function turbopackRoot(): string {
-  const folders = [existingRealPath(CACHE_DIR), ...APP_PACKAGES.map((name) => existingRealPath(packageDir(name)))];
+export function turbopackRoot(cache = CACHE_DIR, packages: readonly string[] = APP_PACKAGES.map((name) => packageDir(name))): string {
+  const folders = [existingRealPath(cache), ...packages.map(existingRealPath)];
   return folders.reduce(commonAncestor);
 }
 
