@@ -33,6 +33,7 @@ export const LAYERS = [
   'harness/reporters', // terminal, JSON, HTML, JUnit
   'harness/run', // a run in small parts
   'harness/cli', // the command line
+  'harness/api', // the package's programmatic API and its Vitest integration (corslab, corslab/vitest)
 ] as const;
 
 /** Folders of extensions: each member is imported only by its catalog (`<folder>/catalog.ts`). */

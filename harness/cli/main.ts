@@ -7,7 +7,8 @@ import { locateProxies } from '../../servers/proxies/locate.ts';
 import { CLAIMS_FILE } from '../curriculum/load.ts';
 import { runOrigins } from '../run/config.ts';
 import { toolVersion } from '../system/project.ts';
-import { COMMANDS, commandHelp, helpText, parseCleanArgs, parseExplainArgs, parseValidateArgs, type CommandName } from './options.ts';
+import { COMMANDS, commandHelp, helpText, parseCleanArgs, parseExplainArgs, parseInitArgs, parseValidateArgs, type CommandName } from './options.ts';
+import { initProject } from './init.ts';
 import { describeLeftover, findLeftovers, removeLeftovers, type Leftover } from '../system/leftovers.ts';
 import { holdLifeline } from '../system/lifeline.ts';
 import { UsageError } from './flags.ts';
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'validate') return await validateCommand(rest);
     if (command === 'explain') return explainCommand(rest);
     if (command === 'clean') return await cleanCommand(rest);
+    if (command === 'init') return await initCommand(rest);
     throw new UsageError(unknownCommand(command));
   } catch (error) {
     if (sayBadInput(error, isCommand(command) ? command : undefined)) return EXIT.badInput;
@@ -94,6 +96,25 @@ async function cleanCommand(args: string[]): Promise<number> {
   return failed.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
+/** `corslab init`: writes the files (harness/cli/init.ts) and says what to run next. */
+async function initCommand(args: string[]): Promise<number> {
+  const { help, config } = parseInitArgs(args);
+  if (help) {
+    process.stdout.write(commandHelp('init', colorEnabled(process.stdout)));
+    return EXIT.ok;
+  }
+  const outcome = await initProject(config);
+  for (const name of outcome.written) process.stdout.write(`wrote ${name}
+`);
+  for (const note of outcome.kept) process.stdout.write(`note: ${note}
+`);
+  process.stdout.write(`
+Next:
+${outcome.next.map((line) => `  ${line}
+`).join('')}`);
+  return EXIT.ok;
+}
+
 function countOf(leftovers: readonly Leftover[]): string {
   const count = (kind: Leftover['kind']) => leftovers.filter((l) => l.kind === kind).length;
   return `${count('process')} process(es), ${count('folder')} folder(s), ${count('container')} container(s)`;
@@ -141,8 +162,9 @@ async function validateCommand(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   // The config file's origins are every scenario's too, so a name declared only there is known.
-  const scenarios = await loadScenarios(positionals.length ? positionals : [defaults.scenarioDir], defaults.scenarioDir, runOrigins({}, await readConfigFile()));
-  const curriculum = await curriculumFor(positionals, scenarios, runOrigins({}, await readConfigFile()));
+  const configFile = await readConfigFile();
+  const scenarios = await loadScenarios(positionals.length ? positionals : (configFile?.config.scenarios ?? [defaults.scenarioDir]), defaults.scenarioDir, runOrigins({}, configFile));
+  const curriculum = await curriculumFor(positionals, scenarios, runOrigins({}, configFile));
   // The proxies' own config tests, where the proxy is installed. They start processes and write
   // folders, so they hold the lifeline: a Ctrl-C there (Node's own exit) leaves nothing either.
   const locations = await locateProxies(scenarios);

@@ -170,6 +170,29 @@ export function parseCleanArgs(args: string[]): { help: boolean; config: CleanCo
   return { help, config: help ? {} : configFrom<CleanConfig>(CLEAN_FLAGS, values) };
 }
 
+/** What `corslab init` is asked. */
+export interface InitConfig {
+  /** The user's origins by name, NAME=ORIGIN, written into the config. Default: none (the lab's own). */
+  origins?: readonly string[];
+  /** Write corslab.config.ts instead of .js. Default: when a tsconfig.json is there. */
+  typescript?: boolean;
+  /** Overwrite files that exist. Default: off. */
+  force?: boolean;
+}
+
+/** `corslab init` flags, keyed by InitConfig. */
+export const INIT_FLAGS = {
+  origins: { flag: 'origin', value: texts(), valueName: 'name=origin', help: 'an origin of yours by name, for the config (app=http://localhost:5173, api=https://api.example.com); repeat for more', default: "none: the lab's own" },
+  typescript: { flag: 'ts', value: toggle(), help: 'write corslab.config.ts instead of corslab.config.js', default: 'on when tsconfig.json is there' },
+  force: { flag: 'force', value: toggle(), help: 'overwrite the files that exist (an npm script of the same name is never replaced)', default: 'off' },
+} satisfies FlagsFor<InitConfig>;
+
+/** `corslab init`'s arguments; `help` when -h/--help was given. */
+export function parseInitArgs(args: string[]): { help: boolean; config: InitConfig } {
+  const { help, values } = parseCommand('init', args, parseArgsOptions(INIT_FLAGS), false);
+  return { help, config: help ? {} : configFrom<InitConfig>(INIT_FLAGS, values) };
+}
+
 /** The commands, as --help describes them. */
 export const COMMANDS = {
   run: {
@@ -199,6 +222,13 @@ export const COMMANDS = {
     about: 'Finds the processes, temporary folders and Docker containers that runs left behind when their harness died (by the label each carries: CORSLAB_RUN, the run folder, the corslab.run container label), and stops and removes them. A live run\'s are never touched.',
     flags: CLEAN_FLAGS as Record<string, FlagSpec<unknown>>,
     exits: 'Exit codes: 0 nothing left or all removed, 1 something could not be removed, 2 bad input.',
+  },
+  init: {
+    usage: 'corslab init [--origin NAME=ORIGIN]... [--ts] [--force]',
+    summary: 'set up CORS Lab in a project: config, a first scenario, npm script, CI',
+    about: 'Writes corslab.config.js (or .ts), a first scenario in cors/ with the schema modeline, a GitHub Actions workflow (.github/workflows/cors.yml) and, when package.json is there, the npm script test:cors. Refuses to overwrite a file that exists, unless --force.',
+    flags: INIT_FLAGS as Record<string, FlagSpec<unknown>>,
+    exits: 'Exit codes: 0 written, 2 bad input or a file exists (nothing was written).',
   },
 } as const;
 

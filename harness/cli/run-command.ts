@@ -20,6 +20,7 @@ import { UsageError } from './flags.ts';
 import { cellListText } from './list-text.ts';
 import { EXIT, coloredDiff, say, sayBadInput } from './messages.ts';
 import { commandHelp, parseRunArgs } from './options.ts';
+import { runConfigOf } from './config-file.ts';
 import { watchScenarios, type ScenarioWatcher } from './watch.ts';
 
 /** What every run of one `corslab run` shares: with --watch there are several. */
@@ -38,18 +39,20 @@ interface RunContext {
  * run the scenarios whose files change again until Ctrl-C.
  */
 export async function runCommand(args: string[]): Promise<number> {
-  const { help, paths, config } = parseRunArgs(args);
+  const parsed = parseRunArgs(args);
+  const { help, paths } = parsed;
   if (help) {
     process.stdout.write(commandHelp('run', colorEnabled(process.stdout)));
     return EXIT.ok;
   }
-  if (config.dryRun && !config.update) throw new UsageError('--dry-run goes with --update: `corslab run --update --dry-run` shows what would be written, and writes nothing');
-  if (config.list) {
-    const conflicting = [config.watch && '--watch', config.update && '--update', config.maxFailures !== undefined && '--max-failures'].filter(Boolean);
+  if (parsed.config.dryRun && !parsed.config.update) throw new UsageError('--dry-run goes with --update: `corslab run --update --dry-run` shows what would be written, and writes nothing');
+  if (parsed.config.list) {
+    const conflicting = [parsed.config.watch && '--watch', parsed.config.update && '--update', parsed.config.maxFailures !== undefined && '--max-failures'].filter(Boolean);
     if (conflicting.length > 0) throw new UsageError(`--list starts nothing, so it does not go with ${conflicting.join(' or ')}`);
   }
-  // The runtime and its images: defaults, then corslab.config.json, then the command line.
+  // The runtime and its images, and every other setting: defaults, then corslab.config.(ts|js|mjs|json), then the command line.
   const configFile = await readConfigFile();
+  const config: RunConfig = { ...runConfigOf(configFile), ...parsed.config };
   const runtime = runtimeSettings(config, configFile);
   // Images are the Docker runtime's; on this machine's processes they would be ignored without a word.
   // (--image with the local runtime is refused by the settings already.)
@@ -60,10 +63,11 @@ export async function runCommand(args: string[]): Promise<number> {
   // Validation first: on bad input nothing starts. That includes a folder the reports could not be written to.
   const outputDir = config.outputDir ?? defaults.outputDir;
   if (!config.list && (config.reporters ?? defaults.reporters).some((r) => r !== 'terminal')) await checkOutputDir(outputDir);
-  const scenarioPaths = paths.length ? paths : [defaults.scenarioDir];
+  const givenPaths = paths.length ? paths : [...(configFile?.config.scenarios ?? [])];
+  const scenarioPaths = givenPaths.length ? givenPaths : [defaults.scenarioDir];
   const origins = runOrigins(config, configFile);
   const scenarios = await loadScenarios(scenarioPaths, defaults.scenarioDir, origins);
-  const curriculum = await curriculumFor(paths, scenarios, origins);
+  const curriculum = await curriculumFor(givenPaths, scenarios, origins);
   let onlyCells: ReadonlySet<string> | undefined;
   if (config.lastFailed) {
     const last = await lastFailed(outputDir);

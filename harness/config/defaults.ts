@@ -67,6 +67,8 @@ export const defaults = {
   runtime: 'local',
   /** Read from the working directory by `corslab run` when present; command-line options win over it. */
   configFile: 'corslab.config.json',
+  /** The config files looked for in the working directory, in this order; two of them at once is refused (harness/config/settings.ts). */
+  configFileNames: ['corslab.config.ts', 'corslab.config.mts', 'corslab.config.js', 'corslab.config.mjs', 'corslab.config.json'],
   /**
    * The images of the Docker runtime: the official images a user would pull,
    * pinned to a release line. `node` runs Express, Fastify and Next.js with

@@ -53,8 +53,9 @@ describe('runtime settings', () => {
     [{ images: { redis: 'redis:7' } }, /^my.json images.redis: unknown image key `redis`/],
     [{ images: { nginx: 'NGINX:1.27' } }, /^my.json images.nginx: "NGINX:1.27" is not an image reference/],
     [{ images: { nginx: ['nginx:1.27', 42] } }, /^my.json images.nginx: must be an image reference or a list of them/],
-    [{ image: {} }, /^my.json: unknown field `image` \(allowed: runtime, images, origins\)/],
-    [[], /^my.json: must be a JSON object/],
+    [{ image: {} }, /^my.json: unknown field `image` \(allowed: scenarios, runtime, images, origins, engines, /],
+    [{ scenarios: [] }, /^my.json: scenarios must be a folder or file, or a list of them/],
+    [[], /^my.json: must be an object such as \{"runtime": "docker"\} \(a JSON object/],
   ])('refuses a bad config file, naming the file and the field: %j', (data, message) => {
     expect(() => checkConfig(data, 'my.json')).toThrow(message);
   });

@@ -1,5 +1,7 @@
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { defaults } from './defaults.ts';
 
 /**
@@ -75,35 +77,100 @@ export function imageTag(ref: string): string {
   return digest ? digest.replace('sha256:', '').slice(0, 12) : 'latest';
 }
 
+/**
+ * The keys of a run's settings (harness/run/config.ts RunConfig) a config
+ * file may set too; their values are checked by the same conversions as
+ * their flags, above this layer (harness/cli/config-file.ts). What one
+ * invocation does (--list, --watch, --update, --last-failed) is not among them.
+ */
+export const RUN_CONFIG_KEYS = ['engines', 'stacks', 'grep', 'reporters', 'outputDir', 'concurrencyPerPage', 'isolatedContexts', 'probeTimeoutMs', 'requireEngines', 'requireStacks', 'maxFailures'] as const;
+export type RunConfigKey = (typeof RUN_CONFIG_KEYS)[number];
+
+/** Every key a config file may have. */
+export const CONFIG_KEYS = ['scenarios', 'runtime', 'images', 'origins', ...RUN_CONFIG_KEYS] as const;
+
 export interface ConfigFile {
+  /** The scenario files and folders `corslab run` reads when given none. */
+  scenarios?: string[];
+  /** RunConfig's keys as the file has them, checked above this layer. */
+  run?: Partial<Record<RunConfigKey, unknown>>;
   runtime?: RuntimeName;
   images?: Partial<Record<ImageKey, string | string[]>>;
   /** Origins by name for every scenario of a run (a scenario's own win); checked as origins by harness/run/config.ts. */
   origins?: Record<string, string>;
 }
 
-/** Reads and checks the config file; undefined when there is none. */
-export async function readConfigFileFor(keys: ImageKeys, file = path.resolve(defaults.configFile)): Promise<{ file: string; config: ConfigFile } | undefined> {
+/** The nearest known key to a mistyped one, or undefined (harness/core/text.ts didYouMean, handed down: this layer imports none above it). */
+export type Suggest = (input: string, options: readonly string[]) => string | undefined;
+
+/** The config file of the working directory (the first of defaults.configFileNames there), or undefined. Two at once is refused: which one counts would be a guess. */
+export function findConfigFile(dir = process.cwd()): string | undefined {
+  const found = defaults.configFileNames.filter((name) => existsSync(path.join(dir, name)));
+  if (found.length > 1) throw new SettingsError(`${found.join(' and ')} are both in ${dir}; keep one`);
+  return found[0] === undefined ? undefined : path.join(dir, found[0]);
+}
+
+/**
+ * Reads and checks the config file (`file`, else the one findConfigFile finds);
+ * undefined when there is none. JSON is parsed; `.js` and `.mjs` are
+ * imported and their default export read (`export default defineConfig({...})`);
+ * `.ts` and `.mts` are imported through tsx's loader (`tsx/esm/api` tsImport),
+ * which comes with CORS Lab.
+ */
+export async function readConfigFileFor(keys: ImageKeys, file = findConfigFile(), suggest?: Suggest): Promise<{ file: string; config: ConfigFile } | undefined> {
+  if (file === undefined) return undefined;
+  file = path.resolve(file);
+  const name = path.relative(process.cwd(), file) || file;
+  if (!existsSync(file)) return undefined;
+  const data = /\.json$/.test(file) ? await readJson(file, name) : await importConfig(file, name);
+  return { file: name, config: checkConfig(data, name, keys, suggest) };
+}
+
+async function readJson(file: string, name: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SettingsError(`${file}: cannot read it: ${(error as Error).message}`);
+    throw new SettingsError(`${name}: cannot read it: ${(error as Error).message}`);
   }
-  const name = path.relative(process.cwd(), file) || file;
-  let data: unknown;
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new SettingsError(`${name}: not valid JSON: ${(error as Error).message}`);
   }
-  return { file: name, config: checkConfig(data, name, keys) };
 }
 
-export function checkConfig(data: unknown, name: string, keys: ImageKeys): ConfigFile {
+async function importConfig(file: string, name: string): Promise<unknown> {
+  // Modules are cached by URL: a file changed since it was last imported (by --watch, or a test) is read again.
+  const url = `${pathToFileURL(file).href}?mtime=${statSync(file).mtimeMs}`;
+  let module: { default?: unknown };
+  try {
+    if (/\.m?ts$/.test(file)) {
+      let tsImport: (specifier: string, parent: string) => Promise<unknown>;
+      try {
+        ({ tsImport } = await import('tsx/esm/api'));
+      } catch {
+        throw new SettingsError(`${name}: a TypeScript config needs tsx to load, and it does not resolve here; write corslab.config.js or corslab.config.mjs instead`);
+      }
+      module = (await tsImport(url, import.meta.url)) as { default?: unknown };
+    } else {
+      module = (await import(url)) as { default?: unknown };
+    }
+  } catch (error) {
+    if (error instanceof SettingsError) throw error;
+    throw new SettingsError(`${name}: could not be loaded: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  // A .ts file outside a `"type": "module"` package is compiled to CommonJS: its exports arrive as the default's properties.
+  if (isObject(module.default) && Object.keys(module.default).every((k) => k === 'default' || k === '__esModule') && 'default' in module.default) module = module.default as { default?: unknown };
+  if (module.default === undefined) throw new SettingsError(`${name}: has no default export; write \`export default defineConfig({ ... })\` (defineConfig from 'corslab')`);
+  return module.default;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+export function checkConfig(data: unknown, name: string, keys: ImageKeys, suggest?: Suggest): ConfigFile {
   const known = Object.keys(keys.defaults);
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SettingsError(`${name}: must be a JSON object such as {"runtime": "docker"}`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SettingsError(`${name}: must be an object such as {"runtime": "docker"} (a JSON object, or the default export of a .js/.ts config)`);
   const config: ConfigFile = {};
   for (const [key, value] of Object.entries(data)) {
     if (key === '$schema' || key === '$comment') continue;
@@ -126,8 +193,15 @@ export function checkConfig(data: unknown, name: string, keys: ImageKeys): Confi
         throw new SettingsError(`${name}: origins must be an object of names and origins such as {"app": "https://app.example.com"}`);
       }
       config.origins = value as Record<string, string>;
+    } else if (key === 'scenarios') {
+      const list = typeof value === 'string' ? [value] : value;
+      if (!Array.isArray(list) || list.length === 0 || list.some((v) => typeof v !== 'string' || v === '')) throw new SettingsError(`${name}: scenarios must be a folder or file, or a list of them, such as ["scenarios/"]`);
+      config.scenarios = list as string[];
+    } else if ((RUN_CONFIG_KEYS as readonly string[]).includes(key)) {
+      (config.run ??= {})[key as RunConfigKey] = value;
     } else {
-      throw new SettingsError(`${name}: unknown field \`${key}\` (allowed: runtime, images, origins)`);
+      const hint = suggest?.(key, CONFIG_KEYS);
+      throw new SettingsError(`${name}: unknown field \`${key}\`${hint ? `; did you mean \`${hint}\`?` : ''} (allowed: ${CONFIG_KEYS.join(', ')})`);
     }
   }
   return config;

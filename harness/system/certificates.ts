@@ -3,7 +3,7 @@ import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { projectRoot } from './project.ts';
+import { cacheDir } from './project.ts';
 
 /**
  * A certificate authority made on this machine the first time a run needs
@@ -28,7 +28,7 @@ export interface LabAuthority {
    * of the chain).
    */
   readonly spkiHashes: readonly string[];
-  /** Where the CA lives: `<projectRoot>/.cache/corslab/ca/` unless told otherwise. */
+  /** Where the CA lives: cacheDir('ca') (harness/system/project.ts) unless told otherwise. */
   readonly dir: string;
   /**
    * A TLS server context for one host name or IP literal (cached per host),
@@ -41,7 +41,7 @@ export interface LabAuthority {
   certificateFor(host: string): { certPem: string; keyPem: string };
 }
 
-export const DEFAULT_CA_DIR = path.join(projectRoot, '.cache', 'corslab', 'ca');
+export const DEFAULT_CA_DIR = cacheDir('ca');
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

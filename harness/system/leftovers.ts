@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { containersLabelled, dockerConfigured, removeContainer } from './docker-api.ts';
 import { CONTAINER_LABEL, HOST_LABEL, RUN_ENV, RUN_FOLDER_PREFIX } from './lifeline.ts';
-import { projectRoot } from './project.ts';
+import { cacheDir } from './project.ts';
 import { bootTimeMs, commandLine, descendantsOf, environmentValue, isRunning, processInfo, processTable, startedAtMs, type ProcessInfo } from './procs.ts';
 
 /**
@@ -129,7 +129,7 @@ function findFolders(places: LeftoverPlaces): Leftover[] {
     });
   return [
     ...scan(places.tmpRoot ?? os.tmpdir(), new RegExp(`^${RUN_FOLDER_PREFIX}(\\d+)-`)),
-    ...scan(places.nextCache ?? path.join(projectRoot, '.cache', 'next'), NEXT_FOLDER),
+    ...scan(places.nextCache ?? cacheDir('next'), NEXT_FOLDER),
   ];
 }
 

@@ -1,6 +1,7 @@
-import { readConfigFileFor, resolveSettingsFor, type ConfigFile, type ImageKeys, type RuntimeName, type RuntimeSettings } from '../../harness/config/settings.ts';
+import { findConfigFile, readConfigFileFor, resolveSettingsFor, type ConfigFile, type ImageKeys, type RuntimeName, type RuntimeSettings } from '../../harness/config/settings.ts';
 import { defaults } from '../../harness/config/defaults.ts';
 import type { Cleanup } from '../../harness/core/cleanup.ts';
+import { didYouMean } from '../../harness/core/text.ts';
 import { proxyDefinition, proxyNames } from '../proxies/catalog.ts';
 import { localRuntime } from './local/index.ts';
 import type { StackRuntime } from './runtime.ts';
@@ -27,9 +28,9 @@ export function imageKeys(): ImageKeys {
   };
 }
 
-/** Reads and checks corslab.config.json (or `file`) against the catalogs' image keys; undefined when there is none. */
+/** Reads and checks the working directory's corslab.config.(ts|js|mjs|json) (or `file`) against the catalogs' image keys; undefined when there is none. */
 export function readConfigFile(file?: string): Promise<{ file: string; config: ConfigFile } | undefined> {
-  return readConfigFileFor(imageKeys(), file);
+  return readConfigFileFor(imageKeys(), file ?? findConfigFile(), didYouMean);
 }
 
 /** Where the stacks run and from which images: the defaults, then the config file, then the command line (harness/config/settings.ts). */

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { firefox, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
 import { defaults } from '../../config/defaults.ts';
@@ -10,6 +9,7 @@ import { MessageBook } from '../message-book.ts';
 import { protocolMismatch, type Versions } from './protocol-mismatch.ts';
 import { PlaywrightSession } from '../playwright-session.ts';
 import { locateExecutable } from '../../system/locate.ts';
+import { packageVersion, projectRoot } from '../../system/project.ts';
 import type { EngineDriver, EngineLocation, EngineSession, LabNetwork, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
 import type { EngineMessage, JsOutcome } from '../../results/types.ts';
 
@@ -192,14 +192,13 @@ class FirefoxPage implements ProbePage {
 
 /** The playwright-core that is loaded, and the one this project's package.json pins. */
 function versions(firefoxVersion: string): Versions {
-  const require = createRequire(import.meta.url);
-  const installed = (require('playwright-core/package.json') as { version: string }).version;
+  const installed = packageVersion('playwright-core');
   let pinned = 'unknown';
   try {
-    const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { dependencies?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(`${projectRoot}package.json`, 'utf8')) as { dependencies?: Record<string, string> };
     pinned = manifest.dependencies?.['playwright-core'] ?? pinned;
   } catch {
-    // Not run from the project tree.
+    // No package.json of CORS Lab's to read.
   }
   return { firefox: firefoxVersion, playwrightCore: installed, pinned };
 }

@@ -92,7 +92,7 @@ async function runBatch(batch: Batch): Promise<void> {
       if (mounts.length === 0) break;
       const outcome = await buildApp(generated.app);
       if (outcome.ok) {
-        if (outcome.built) process.stderr.write(`corslab: built the Next.js app for ${generated.app.scenarios.size} scenario(s) in ${(outcome.ms / 1000).toFixed(1)} s (.cache/next/${outcome.key})\n`);
+        if (outcome.built) process.stderr.write(`corslab: built the Next.js app for ${generated.app.scenarios.size} scenario(s) in ${(outcome.ms / 1000).toFixed(1)} s (${path.relative(process.cwd(), outcome.dir) || outcome.dir})\n`);
         dir = outcome.dir;
         break;
       }

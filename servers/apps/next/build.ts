@@ -1,13 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { projectRoot } from '../../../harness/system/project.ts';
 import { spawnOwned } from '../../../harness/system/children.ts';
+import { packageDir, packageVersion } from '../../../harness/system/project.ts';
 import { detokenizeOrigins, partFile, type GeneratedApp } from './app.ts';
 import type { LabOrigins } from '../../../harness/core/origins.ts';
-import { CACHE_DIR } from './cache-dir.ts';
+import { CACHE_DIR, linkPackages, turbopackRoot } from './cache-dir.ts';
 import { watchFolder } from '../../../harness/system/lifeline.ts';
 
 export { CACHE_DIR };
@@ -27,13 +26,11 @@ const BUILD_TIMEOUT_MS = 300_000;
 const OWNER_PID = Number(process.env.CORSLAB_OWNER_PID) || process.pid;
 const MAY_PRUNE = !process.env.CORSLAB_OWNER_PID;
 
-const require = createRequire(import.meta.url);
-const nextPackageJson = require.resolve('next/package.json');
 /** Next's own CLI, run with this Node. */
-export const NEXT_BIN = path.join(path.dirname(nextPackageJson), 'dist', 'bin', 'next');
+export const NEXT_BIN = path.join(packageDir('next'), 'dist', 'bin', 'next');
 
 export function installedVersion(name: 'next' | 'react'): string {
-  return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+  return packageVersion(name);
 }
 
 /**
@@ -117,12 +114,13 @@ async function buildOrReuse(app: GeneratedApp, key: string): Promise<BuildOutcom
       await mkdir(path.dirname(path.join(work, name)), { recursive: true });
       await writeFile(path.join(work, name), content);
     }
+    await linkPackages(work);
     const started = Date.now();
     buildsStarted++;
     const { code, output } = await runBuild(work);
     const ms = Date.now() - started;
     if (code !== 0) {
-      const blamed = blameScenarios(output, app, path.relative(projectRoot, work));
+      const blamed = blameScenarios(output, app, path.relative(turbopackRoot(), work));
       const logFile = path.join(CACHE_DIR, `${key}.failed.log`);
       await writeFile(logFile, output);
       // Only a failure that Next pinned on scenarios' files is certain to happen again; anything else (killed, out of memory) is retried next time.

@@ -1,6 +1,7 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { projectRoot as projectFolder } from '../../../harness/system/project.ts';
 import { defaults } from '../../../harness/config/defaults.ts';
 import { runLabel, watchContainers } from '../../../harness/system/lifeline.ts';
@@ -24,6 +25,8 @@ import { RunContainers, execIn, type BindMount } from './containers.ts';
 import type { StackStartOptions, StartedStack } from '../../apps/app-stack.ts';
 
 const projectRoot = projectFolder.replace(/\/$/, '');
+/** The container's entry: from the sources through tsx, or compiled (the installed package, dist/) on plain Node. */
+const APP_MAIN = import.meta.url.endsWith('.ts') ? ['--import', 'tsx', fileURLToPath(new URL('./app-main.ts', import.meta.url))] : [fileURLToPath(new URL('./app-main.js', import.meta.url))];
 
 /** A proxy image, looked into once per run: where its binary is, its version, its layout (what the proxy definition says to look for, ProxyImage). */
 interface InspectedImage {
@@ -185,7 +188,7 @@ async function startAppContainer(
   }
   const what = `${stack} in ${image}`;
   const wait = new Reported<StartReport>(what, 'its report on the side channel that it listens', channel.started);
-  await containers.start(what, image, ['node', '--import', 'tsx', path.join(projectRoot, 'servers/runtimes/docker/app-main.ts'), specFile], {
+  await containers.start(what, image, ['node', ...APP_MAIN, specFile], {
     mounts,
     wait,
     workdir: projectRoot,
