@@ -3,6 +3,7 @@ import { defaults } from '../config/defaults.ts';
 import { stackNames } from '../../servers/labels.ts';
 import { loadScenarios } from '../scenarios/load.ts';
 import { checkProxyConfigs } from '../run/proxy-check.ts';
+import { checkOwnApps } from '../run/own-app-check.ts';
 import { locateProxies } from '../../servers/proxies/locate.ts';
 import { CLAIMS_FILE } from '../curriculum/load.ts';
 import { runOrigins } from '../run/config.ts';
@@ -149,6 +150,8 @@ async function validateCommand(args: string[]): Promise<number> {
   const lifeline = holdLifeline();
   try {
     await checkProxyConfigs(scenarios, locations);
+    // A user's app module (server.app) is loaded, which runs its code: a module that does not load is a problem at its line.
+    await checkOwnApps(scenarios);
   } finally {
     await lifeline.release({ clean: true });
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { baseStack, type AppStackName, type PageOriginName, type ProxyVariants, type StackName, type EngineName } from '../core/names.ts';
 import type { Expectation, Probe, Scenario } from '../core/format.ts';
 import { mergeExpectation } from '../scenarios/expectations.ts';
-import { appStackNames } from '../../servers/apps/catalog.ts';
+import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
 import { proxiesUsed } from '../../servers/proxies/locate.ts';
 import { proxySetupOf } from '../../servers/proxies/proxy.ts';
 
@@ -51,10 +51,13 @@ export interface PlanFilters {
  * for when it reproduces stack-specific snippets without a policy.
  */
 export function appStacksFor(scenario: Scenario): AppStackName[] {
-  const all = appStackNames();
+  // A user's own app (server.app) runs only where a scenario names it, in its file's column (`app@app.js`).
+  const own = (name: AppStackName) => stackDefinition(name).ownApp;
+  const all = appStackNames().filter((name) => !own(name));
+  const mine = appStackNames().flatMap((name) => (own(name) && scenario.server[name] !== undefined ? [own(name)!.column(scenario.server[name])] : []));
   const withCode = all.filter((name) => scenario.server[name] !== undefined);
-  if (scenario.server.policy || withCode.length === 0) return all;
-  return withCode;
+  if (scenario.server.policy || (withCode.length === 0 && mine.length === 0)) return [...all, ...mine];
+  return [...withCode, ...mine];
 }
 
 /**

@@ -142,12 +142,14 @@ async function startApp(app: AppStackName, scenarios: Scenario[], entry: Running
     const answers = resolveAnswers(expandDeep(scenario.server.response, values), expandDeep(scenario.server.responses, values));
     // The scenario's code reads its declared origins from `origins` as well (`origins.cdn`), the API's as `apiOrigin`.
     const origins = scenario.origins && { ...entry.origins, ...scenario.origins, apiOrigin: values.apiOrigin! };
-    return { scenarioId: scenario.id, prefix: mountPath(scenario.id), code: rendered, ...answers, ...(origins ? { origins } : {}) };
+    const own = stack.ownApp ? { raw: expandDeep(scenario.server[app], values), scenarioFile: scenario.file } : {};
+    return { scenarioId: scenario.id, prefix: mountPath(scenario.id), code: rendered, ...answers, ...(origins ? { origins } : {}), ...own };
   });
   const started = await runtime.startApp(entry.name, app, { host: defaults.bindAddress, mounts, handlerLog: entry.handlerLog, origins: entry.origins });
   cleanup.add(`the ${app} server`, () => started.stop());
   if (started.died) entry.deaths?.set('', started.died);
   for (const [id, error] of started.setupErrors) entry.setupErrors.set(id, `the scenario's ${app} setup threw: ${error}`);
+  for (const [id, note] of started.notes ?? []) entry.code.set(id, `${entry.code.get(id) ?? ''}\n${note}`);
   return started;
 }
 

@@ -264,7 +264,7 @@ export async function parseScenario(text: string, file: string, scenarioRoot: st
       fieldLines[`${proxy}.${level}`] = at(node.range[0]).line + (block ? 1 : 0);
     }
   }
-  for (const check of semanticProblems(data)) {
+  for (const check of semanticProblems(data, file)) {
     problems.push({ file, ...locate(check.segments), field: fieldPath(check.segments), message: check.message });
   }
   for (const check of proxyProblems(data)) {
@@ -464,7 +464,7 @@ function pageNames(declared: OriginTable | undefined): string[] {
 }
 
 /** Rules the schema cannot say: placeholders, contradictions, code that does not compile. */
-function semanticProblems(data: ScenarioFile): SemanticProblem[] {
+function semanticProblems(data: ScenarioFile, file: string): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   const placeholderCheck = (text: string, segments: (string | number)[]) => {
     for (const name of unknownPlaceholders(text, data.origins)) {
@@ -496,8 +496,9 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
   for (const stack of appStackNames()) {
     const raw = data.server[stack];
     if (raw === undefined) continue;
-    for (const problem of stackDefinition(stack).checkSetup?.(raw) ?? []) problems.push({ segments: ['server', stack, ...problem.segments], message: problem.message });
+    for (const problem of stackDefinition(stack).checkSetup?.(raw, { file }) ?? []) problems.push({ segments: ['server', stack, ...problem.segments], message: problem.message });
   }
+  problems.push(...ownAppProblems(data));
 
   const pages = pageNames(data.origins);
   data.probes.forEach((probe, i) => {
@@ -578,6 +579,28 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
       }
       consistent(mergeExpectation(probe.expect, rule.expect), [...at, 'expect']);
     });
+  });
+  return problems;
+}
+
+/**
+ * A user's own app (server.app) answers its own paths and carries its own
+ * CORS setup: a probe addresses it below {apiOrigin} (the lab's {mount},
+ * and so {api}, is no path of it), and a policy or another stack's code
+ * would not apply to it.
+ */
+function ownAppProblems(data: ScenarioFile): SemanticProblem[] {
+  const own = appStackNames().filter((name) => stackDefinition(name).ownApp && data.server[name] !== undefined);
+  if (own.length === 0) return [];
+  const problems: SemanticProblem[] = [];
+  if (data.server.policy) problems.push({ segments: ['server', 'policy'], message: `does not apply to your own app (server.${own[0]}), which runs as it is; put the CORS setup in the app` });
+  for (const field of ['response', 'responses'] as const) {
+    if (data.server[field] !== undefined) problems.push({ segments: ['server', field], message: `is what the lab's handler answers; your own app (server.${own[0]}) answers for itself` });
+  }
+  data.probes.forEach((probe, i) => {
+    for (const [url, at] of [[probe.fetch.url, ['fetch', 'url']], [probe.again?.url, ['again', 'url']]] as const) {
+      if (url !== undefined && /\{(api|mount)\}/.test(url)) problems.push({ segments: ['probes', i, ...at], message: `your own app (server.${own[0]}) answers its own paths: write \`{apiOrigin}/your/path\`; {api} and {mount} add the lab's mount path (/s/<id>), which your app does not have` });
+    }
   });
   return problems;
 }

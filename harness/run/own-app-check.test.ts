@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseScenario } from '../scenarios/load.ts';
+import { ScenarioValidationError } from '../scenarios/errors.ts';
+import { checkOwnApps } from './own-app-check.ts';
+
+let dir = '';
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = '';
+});
+
+/** A project folder with a package.json, the module files given and a scenario file naming `server.app`. */
+async function project(files: Record<string, string>, app: string): Promise<string> {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'corslab-own-app-'));
+  await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+  const scenario = path.join(dir, 's.yaml');
+  await writeFile(scenario, `title: t\nlesson: l\nserver:\n  app: ${app}\nprobes:\n  - fetch: { url: "{apiOrigin}/x" }\n    expect: { result: allowed }\n`);
+  return scenario;
+}
+
+describe("server.app is checked before anything starts, at the scenario's line and column", () => {
+  const problems = async (scenario: string) => {
+    return (await parseScenario(await readFile(scenario, 'utf8'), scenario, dir)).problems;
+  };
+
+  it('a module that does not exist', async () => {
+    const scenario = await project({}, '{ module: ./missing.js }');
+    expect(await problems(scenario)).toEqual([expect.objectContaining({ line: 4, column: 18, field: 'server.app.module', message: expect.stringMatching(/`\.\/missing\.js` does not exist/) })]);
+  });
+
+  it('a module outside the project folder', async () => {
+    const scenario = await project({}, '{ module: ../outside.js }');
+    expect(await problems(scenario)).toEqual([expect.objectContaining({ field: 'server.app.module', message: expect.stringMatching(/outside the scenario's project folder/) })]);
+  });
+
+  it('a module that is no JavaScript or TypeScript file', async () => {
+    const scenario = await project({ 'app.json': '{}' }, '{ module: ./app.json }');
+    expect(await problems(scenario)).toEqual([expect.objectContaining({ field: 'server.app.module' })]);
+  });
+
+  it('{api} in a probe: the app has no lab mount', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'corslab-own-app-'));
+    await writeFile(path.join(dir, 'app.js'), 'export default (req, res) => res.end()');
+    const scenario = path.join(dir, 's.yaml');
+    await writeFile(scenario, 'title: t\nlesson: l\nserver:\n  app: { module: ./app.js }\nprobes:\n  - fetch: { url: "{api}/x" }\n    expect: { result: allowed }\n');
+    expect(await problems(scenario)).toEqual([expect.objectContaining({ line: 6, field: 'probes[0].fetch.url', message: expect.stringMatching(/\{apiOrigin\}\/your\/path/) })]);
+  });
+
+  it('a missing export, at `export`', async () => {
+    const scenario = await project({ 'app.js': 'export const other = 1;' }, '{ module: ./app.js, export: api }');
+    const parsed = await parseScenario(await readFile(scenario, 'utf8'), scenario, dir);
+    expect(parsed.problems).toEqual([]);
+    const error = await checkOwnApps([parsed.scenario!]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ScenarioValidationError);
+    expect((error as ScenarioValidationError).problems).toEqual([
+      expect.objectContaining({ file: scenario, line: 4, column: 36, field: 'server.app.export', message: expect.stringMatching(/has no export `api` \(it exports `other`\)/) }),
+    ]);
+  });
+
+  it('an export that is no app', async () => {
+    const scenario = await project({ 'app.js': 'export default 42;' }, '{ module: ./app.js }');
+    const parsed = await parseScenario(await readFile(scenario, 'utf8'), scenario, dir);
+    const error = (await checkOwnApps([parsed.scenario!]).catch((e: unknown) => e)) as ScenarioValidationError;
+    expect(error.problems).toEqual([expect.objectContaining({ field: 'server.app.module', message: expect.stringMatching(/is a number, which is none of: an Express app/) })]);
+  });
+});
