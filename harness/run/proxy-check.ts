@@ -53,9 +53,11 @@ export async function checkProxyConfigs(
           for (const problem of await proxy.test(target.executable, dir, lines, target.run)) {
             const source = lines[problem.line - 1]?.source;
             const start = source ? scenario.fieldLines?.[source.field] : undefined;
+            // A line of the user's own config file (server.<proxy>.conf) is that file's line.
+            const own = source?.field === `${proxyName}.conf` && setup.confFile ? path.relative(process.cwd(), setup.confFile) : undefined;
             problems.push({
-              file: scenario.file,
-              line: source && start !== undefined ? start + source.line : 1,
+              file: own ?? scenario.file,
+              line: own && source ? source.line + 1 : source && start !== undefined ? start + source.line : 1,
               column: 1,
               field: source ? `server.${source.field}` : `server.${proxyName}`,
               message: `${proxy.label}${targets.length > 1 ? ` (${target.where})` : ''} refuses the config: ${problem.message}`,

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { packageVersion } from '../system/project.ts';
 import { defaults } from '../config/defaults.ts';
 import { apiOrigin, expandDeep, hostPageOf, mountPath, originTable, pageOrigins, placeholderValues, type LabOrigins, type OriginTable, type PageOrigins } from '../core/origins.ts';
-import { WireRecorder, type RecordedExchange } from '../../servers/recorder/recorder.ts';
+import { WireRecorder, cellToken, type RecordedExchange } from '../../servers/recorder/recorder.ts';
+import { originFormOf } from '../../servers/recorder/http1.ts';
 import { HandlerLog } from '../../servers/apps/handler-log.ts';
 import { PageServer } from '../../servers/page/page-server.ts';
 import { stackDefinition } from '../../servers/apps/catalog.ts';
@@ -73,6 +74,8 @@ export async function startLab(
   runtime: StackRuntime = defaultRuntime(),
   /** The hands-on lab (docker-compose.yml) serves its page on a fixed port; a run lets the OS pick. */
   page: { port?: number; server?: PageServer } = {},
+  /** The scenario a cell's token (or its control's) belongs to: routes a request to a user's own proxy config, which serves the user's paths, not the scenario's mount. */
+  scenarioOfToken: (token: string) => string | undefined = () => undefined,
 ): Promise<Lab> {
   const host = defaults.bindAddress;
   const pageServer = page.server ?? new PageServer();
@@ -93,7 +96,7 @@ export async function startLab(
           const started = await startApp(app, scenarios, entry, 'alone', cleanup, runtime);
           recorder.setUpstream(started.port);
         } else {
-          await startProxied(proxy, app, scenarios, entry, proxyLocations[proxy], cleanup, startedAt, runtime);
+          await startProxied(proxy, app, scenarios, entry, proxyLocations[proxy], cleanup, startedAt, runtime, scenarioOfToken);
         }
       } catch (error) {
         entry.startError = `${stackLabel(name)} did not start: ${error instanceof Error ? error.message : String(error)}`;
@@ -167,6 +170,7 @@ async function startProxied(
   cleanup: Cleanup,
   startedAt: number,
   runtime: StackRuntime,
+  scenarioOfToken: (token: string) => string | undefined,
 ): Promise<void> {
   if (!location?.available) throw new Error(location ? location.reason : `${proxyName} was not looked up`);
   const proxy = proxyDefinition(proxyName);
@@ -179,9 +183,12 @@ async function startProxied(
   hop.setUpstream(started.port);
 
   const routes = new Map<string, number>();
+  // A user's own config (server.<proxy>.conf) serves the user's paths: its requests go by their cell's scenario.
+  const ownConfs = new Map<string, number>();
   entry.recorder.setUpstream((target) => {
     for (const [prefix, port] of routes) if (target.startsWith(`${prefix}/`)) return port;
-    return undefined;
+    const scenario = ownConfs.size > 0 ? scenarioOfToken(cellToken(originFormOf(target))) : undefined;
+    return scenario === undefined ? undefined : ownConfs.get(scenario);
   });
   await Promise.all(
     scenarios.map(async (scenario) => {
@@ -201,12 +208,13 @@ async function startProxied(
         dir,
       };
       const appCode = entry.code.get(scenario.id) ?? '';
-      entry.code.set(scenario.id, `# ${proxy.label}, in front\n${proxy.display(input)}\n\n// ${stackDefinition(app).label}, behind it${scenario.server.upstream === 'down' ? ' (down: not listening)' : ''}\n${appCode}`);
+      entry.code.set(scenario.id, `# ${proxy.label}, in front${input.setup.confText !== undefined ? ' (your own file)' : ''}\n${proxy.display(input)}\n\n// ${stackDefinition(app).label}, behind it${scenario.server.upstream === 'down' ? ' (down: not listening)' : ''}\n${appCode}`);
       try {
         const running = await runtime.startProxy(entry.name, input, location);
         cleanup.add(`${proxyName} for ${scenario.id}`, () => running.stop());
         if (running.died) entry.deaths?.set(scenario.id, running.died);
-        routes.set(input.prefix, input.servers[0]!.listenPort);
+        if (input.setup.confText !== undefined) ownConfs.set(scenario.id, input.servers[0]!.listenPort);
+        else routes.set(input.prefix, input.servers[0]!.listenPort);
       } catch (error) {
         entry.setupErrors.set(scenario.id, `${proxy.label} did not start: ${error instanceof Error ? error.message : String(error)}`);
       }

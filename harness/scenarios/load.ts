@@ -1,4 +1,6 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { lstat, readFile, readdir, stat } from 'node:fs/promises';
+import { isInside, projectFolder } from '../system/project-folder.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -267,10 +269,11 @@ export async function parseScenario(text: string, file: string, scenarioRoot: st
   for (const check of semanticProblems(data, file)) {
     problems.push({ file, ...locate(check.segments), field: fieldPath(check.segments), message: check.message });
   }
-  for (const check of proxyProblems(data)) {
+  for (const check of proxyProblems(data, file)) {
     const start = fieldLines[check.field];
-    const position = start !== undefined && check.line !== undefined ? { line: start + check.line, column: 1 } : locate(check.segments);
-    problems.push({ file, ...position, field: fieldPath(check.segments), message: check.message });
+    // A problem inside a user's own config file (server.nginx.conf) is at that file's line.
+    const position = check.file !== undefined ? { line: check.line! + 1, column: 1 } : start !== undefined && check.line !== undefined ? { line: start + check.line, column: 1 } : locate(check.segments);
+    problems.push({ file: check.file ?? file, ...position, field: fieldPath(check.segments), message: check.message });
   }
   if (problems.length > 0) return { problems };
 
@@ -397,11 +400,39 @@ interface ProxyProblem {
   /** `nginx.location`, and the 0-based line within that snippet, when the problem is inside one. */
   field: string;
   line?: number;
+  /** A user's own config file the problem is in (`line` is then that file's, 0-based). */
+  file?: string;
   message: string;
 }
 
+/**
+ * A user's whole config file (`server.<proxy>.conf`): a file inside the
+ * scenario's project, instead of snippets, in front of the user's own app
+ * (server.app: the lab's stacks answer only below their mount, which no
+ * user's config routes to). Checked by the proxy's rewriter; once checked,
+ * its path and text go into the setup for the run (confFile, confText).
+ */
+function ownConfProblems(data: ScenarioFile, scenarioFile: string, proxy: string): ProxyProblem[] {
+  const setup = proxySetupOf(data.server, proxy)!;
+  const at = { segments: ['server', proxy, 'conf'], field: `${proxy}.conf` };
+  const definition = proxyDefinition(proxy);
+  if (!definition.ownConf) return [{ ...at, message: `${definition.label} does not take a whole config file yet; give snippets (http, server, location)` }];
+  const problems: ProxyProblem[] = [];
+  for (const level of PROXY_LEVELS) if (setup[level] !== undefined) problems.push({ segments: ['server', proxy, level], field: `${proxy}.${level}`, message: 'cannot be given with `conf`: the whole file is yours' });
+  if (data.server.policyAt !== undefined) problems.push({ segments: ['server', 'policyAt'], field: 'policyAt', message: `cannot be given with \`${proxy}.conf\`: the CORS setup is in your file` });
+  if (!appStackNames().some((name) => stackDefinition(name).ownApp && data.server[name] !== undefined)) problems.push({ ...at, message: 'runs in front of your own app: add `server.app: { module: ./your-app.js }` (the lab\'s stacks answer only below their mount, /s/<id>, which your config does not route to)' });
+  const file = path.resolve(path.dirname(scenarioFile), setup.conf!);
+  if (!isInside(projectFolder(scenarioFile), file)) return [...problems, { ...at, message: `\`${setup.conf}\` is outside the scenario's project folder ${projectFolder(scenarioFile)}` }];
+  if (!existsSync(file) || !statSync(file).isFile()) return [...problems, { ...at, message: `\`${setup.conf}\` is not a file (looked for ${file})` }];
+  const text = readFileSync(file, 'utf8');
+  const checked = definition.ownConf.rewrite(text, { listenPort: 1, upstreamPort: 2, dir: '/tmp/corslab-check', confDir: path.dirname(file) });
+  for (const p of checked.problems) problems.push({ ...at, file: path.relative(process.cwd(), file) || file, line: p.line, message: p.message });
+  if (problems.length === 0) Object.assign(setup, { confFile: file, confText: text });
+  return problems;
+}
+
 /** Proxy setups: only allowed directives in snippets, and no policy value that could break out of its config string. */
-function proxyProblems(data: ScenarioFile): ProxyProblem[] {
+function proxyProblems(data: ScenarioFile, scenarioFile: string): ProxyProblem[] {
   const problems: ProxyProblem[] = [];
   const configured = proxiesUsed([data]);
   if (configured.length === 0) {
@@ -416,6 +447,10 @@ function proxyProblems(data: ScenarioFile): ProxyProblem[] {
   }
   for (const proxy of configured) {
     const setup = proxySetupOf(data.server, proxy)!;
+    if (setup.conf !== undefined) {
+      problems.push(...ownConfProblems(data, scenarioFile, proxy));
+      continue;
+    }
     for (const level of PROXY_LEVELS) {
       const snippet = setup[level];
       if (snippet === undefined) continue;

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { isInside, projectFolder } from '../../../harness/system/project-folder.ts';
 import path from 'node:path';
 import { jsLiteral } from '../../../harness/core/js-literal.ts';
 import type { SetupProblem } from '../../../harness/core/format.ts';
@@ -55,19 +56,6 @@ export function ownAppColumn(raw: OwnAppSetup): StackName {
   return `app@${path.basename(raw.module)}${exported}`;
 }
 
-/**
- * The folder a scenario's module must stay in: the project the scenario
- * belongs to (the nearest folder above it with a package.json or .git), or
- * the scenario's own folder when there is none.
- */
-export function projectFolder(scenarioFile: string): string {
-  const start = path.resolve(path.dirname(scenarioFile));
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json')) || existsSync(path.join(dir, '.git'))) return dir;
-    if (path.dirname(dir) === dir) return start;
-  }
-}
-
 /** The module's absolute path: relative to the scenario file. */
 export function modulePath(raw: OwnAppSetup, scenarioFile: string): string {
   return path.resolve(path.dirname(scenarioFile), raw.module);
@@ -77,8 +65,7 @@ export function modulePath(raw: OwnAppSetup, scenarioFile: string): string {
 function moduleProblems(raw: OwnAppSetup, scenarioFile: string): SetupProblem[] {
   const file = modulePath(raw, scenarioFile);
   const root = projectFolder(scenarioFile);
-  const rel = path.relative(root, file);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return [{ segments: ['module'], message: `\`${raw.module}\` is outside the scenario's project folder ${root}; the app's module must be inside it` }];
+  if (!isInside(root, file)) return [{ segments: ['module'], message: `\`${raw.module}\` is outside the scenario's project folder ${root}; the app's module must be inside it` }];
   if (!existsSync(file)) return [{ segments: ['module'], message: `\`${raw.module}\` does not exist (looked for ${file})` }];
   if (!statSync(file).isFile()) return [{ segments: ['module'], message: `\`${raw.module}\` is not a file (${file})` }];
   return [];

@@ -1,6 +1,7 @@
 import { nginxConfig, nginxDisplay, nginxPolicy, unsafeConfigValue } from './config.ts';
 import { nginxImage } from './image.ts';
 import { lintSnippet } from './lint.ts';
+import { displayOwnConf, rewriteNginxConf } from './own-conf.ts';
 import { proxySetupSchema, type ProxyDefinition } from '../proxy.ts';
 
 /** Its processes (locate, config test, start) load only when one is needed: lint, config and fixes are pure. */
@@ -22,6 +23,7 @@ export const nginxProxy: ProxyDefinition = {
   unsafeValue: unsafeConfigValue,
   config: nginxConfig,
   display: nginxDisplay,
+  ownConf: { rewrite: rewriteNginxConf, display: displayOwnConf },
   renderPolicy(policy) {
     const { http, location } = nginxPolicy(policy, '$cors_allow_origin');
     return [...http, ...(http.length ? [''] : []), 'location /api/ {', ...location.map((l) => `    ${l}`), '    proxy_pass http://app;', '}'].join('\n');
