@@ -68,3 +68,41 @@ describe("server.app is checked before anything starts, at the scenario's line a
     expect(error.problems).toEqual([expect.objectContaining({ field: 'server.app.module', message: expect.stringMatching(/is a number, which is none of: an Express app/) })]);
   });
 });
+
+describe("server.nginx.conf is checked before anything starts, at the conf file's line", () => {
+  const withConf = async (conf: string, server = '  app: { module: ./app.js }\n  nginx: { conf: ./nginx.conf }\n') => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'corslab-own-conf-'));
+    await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
+    await writeFile(path.join(dir, 'app.js'), 'export default (req, res) => res.end();');
+    await writeFile(path.join(dir, 'nginx.conf'), conf);
+    const scenario = path.join(dir, 's.yaml');
+    await writeFile(scenario, `title: t\nlesson: l\nserver:\n${server}probes:\n  - fetch: { url: "{apiOrigin}/x" }\n    expect: { result: allowed }\n`);
+    return { scenario, conf: path.relative(process.cwd(), path.join(dir, 'nginx.conf')), parsed: await parseScenario(await readFile(scenario, 'utf8'), scenario, dir) };
+  };
+
+  it('a directive that reaches another host, at its line in nginx.conf', async () => {
+    const { parsed, conf } = await withConf('events {}\nhttp {\n  resolver 1.1.1.1;\n}\n');
+    expect(parsed.problems).toEqual([expect.objectContaining({ file: conf, line: 3, column: 1, field: 'server.nginx.conf', message: expect.stringMatching(/`resolver` is refused: it contacts a DNS server/) })]);
+  });
+
+  it('a conf without the user\'s own app behind it, and snippets beside it', async () => {
+    const { parsed } = await withConf('events {}\n', '  nginx: { conf: ./nginx.conf, location: "add_header X y;" }\n');
+    expect(parsed.problems.map((p) => p.field).sort()).toEqual(['server.nginx.conf', 'server.nginx.location']);
+  });
+
+  it('a conf outside the project, or Apache, which takes no whole file yet', async () => {
+    expect((await withConf('events {}\n', '  app: { module: ./app.js }\n  nginx: { conf: ../nginx.conf }\n')).parsed.problems).toEqual([expect.objectContaining({ message: expect.stringMatching(/outside the scenario's project folder/) })]);
+    expect((await withConf('events {}\n', '  app: { module: ./app.js }\n  apache: { conf: ./nginx.conf }\n')).parsed.problems).toEqual([expect.objectContaining({ field: 'server.apache.conf', message: expect.stringMatching(/does not take a whole config file yet/) })]);
+  });
+
+  it("nginx -t of the rewritten file names the user's file and line", async () => {
+    const { locateProxies } = await import('../../servers/proxies/locate.ts');
+    const { checkProxyConfigs } = await import('./proxy-check.ts');
+    const { parsed, conf } = await withConf('events {}\nhttp {\n  server {\n    listen 80;\n    no_such_directive on;\n  }\n}\n');
+    expect(parsed.problems).toEqual([]);
+    const locations = await locateProxies([parsed.scenario!]);
+    if (!locations.nginx?.available) throw new Error(`nginx is needed for this test: ${JSON.stringify(locations.nginx)}`);
+    const error = (await checkProxyConfigs([parsed.scenario!], locations).catch((e: unknown) => e)) as ScenarioValidationError;
+    expect(error.problems).toEqual([expect.objectContaining({ file: conf, line: 5, field: 'server.nginx.conf', message: expect.stringMatching(/unknown directive "no_such_directive"/) })]);
+  });
+});

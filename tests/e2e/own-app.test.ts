@@ -20,7 +20,7 @@ describe("a user's own app module", () => {
   }, 120_000);
 
   it('runs each module in a column named after its file', () => {
-    expect(results.environment.stacks.map((s) => s.name).sort()).toEqual(['app@express-app.js', 'app@fastify-plugin.js:api', 'app@handler.js']);
+    expect(results.environment.stacks.map((s) => s.name).sort()).toEqual(['app@express-app.js', 'app@fastify-plugin.js:api', 'app@handler.js', 'nginx>app@no-cors-app.js']);
     expect(results.environment.stacks.find((s) => s.name === 'app@express-app.js')!.label).toBe('express-app.js (your app)');
   });
 
@@ -28,6 +28,7 @@ describe("a user's own app module", () => {
     ['express', 3, 'app@express-app.js'],
     ['fastify', 2, 'app@fastify-plugin.js:api'],
     ['handler', 2, 'app@handler.js'],
+    ['nginx', 3, 'nginx>app@no-cors-app.js'],
   ] as const)('%s: every probe is judged as the app really answered', (scenario, probes, stack) => {
     for (let probe = 0; probe < probes; probe++) {
       const c = cell(results, scenario, probe, stack);
@@ -57,6 +58,29 @@ describe("a user's own app module", () => {
     const recorded = actual.request.headers.flat();
     expect(got.headers).toEqual(recorded);
     expect(got.headers.map((h) => h.toLowerCase())).not.toContain(defaults.exchangeHeader);
+  });
+
+  it("the user's nginx.conf answers with its own CORS lines, and the app behind it got what nginx sent", () => {
+    const preflight = exchangeAt(cell(results, 'nginx', 1, 'nginx>app@no-cors-app.js').observed, 'preflight')!;
+    // nginx's `return 204` in the user's `if`: the preflight never reached the app.
+    expect(preflight.response!.status).toBe(204);
+    expect(preflight.reachedHandler).toBe(false);
+    expect(preflight.response!.headers).toEqual(expect.arrayContaining([['Access-Control-Allow-Methods', 'GET, PUT']]));
+    const actual = exchangeAt(cell(results, 'nginx', 0, 'nginx>app@no-cors-app.js').observed, 'actual')!;
+    const got = (JSON.parse(actual.response!.body!) as { got: { url: string; headers: string[] } }).got;
+    const hop = actual.appHop!.request;
+    expect(got.url).toBe(withoutCellParam(hop.target, defaults.cellParam));
+    // What nginx sent, less the recorder's exchange header, which nginx passed on and the lab took off before the app.
+    const pairs = hop.headers.filter(([n]) => n.toLowerCase() !== defaults.exchangeHeader);
+    expect(got.headers).toEqual(pairs.flat());
+    expect(hop.headers.map(([n]) => n.toLowerCase())).toContain(defaults.exchangeHeader);
+  });
+
+  it("shows the user's nginx.conf lines, each rewritten one marked", () => {
+    const code = results.scenarios.find((s) => s.id === 'nginx')!.serverCode['nginx>app@no-cors-app.js']!;
+    expect(code).toContain('        listen 80;\n        #   ^ corslab ran (line 24): listen 127.0.0.1:');
+    expect(code).toContain('        server 127.0.0.1:3000 max_fails=3;\n        #   ^ corslab ran (line 14): server 127.0.0.1:');
+    expect(code).toContain('            proxy_pass http://backend;\n            proxy_set_header');
   });
 
   it('shows the module, what it detected and what "reached" means, in the code the report shows', () => {

@@ -171,7 +171,8 @@ export function rewriteNginxConf(text: string, target: OwnConfTarget): OwnConf {
       const file = absoluteIn(args[0] ?? s.words[0]!);
       if (unquote(args[0]?.text ?? '').includes('$')) refuse(s, 'a path with a variable could be anywhere');
       else if (!inside(target.confDir, file)) refuse(s, `\`${unquote(args[0]!.text)}\` is outside the conf's folder ${target.confDir}`);
-      else if (file !== unquote(args[0]!.text)) replaceWord(args[0]!, file);
+      // Only a relative path changes (nginx reads it relative to its prefix, the lab's folder); a trailing `/` matters to alias.
+      else if (!path.isAbsolute(unquote(args[0]!.text))) replaceWord(args[0]!, `${file}${unquote(args[0]!.text).endsWith('/') ? '/' : ''}`);
     } else if (name === 'load_module') {
       const file = path.resolve('/usr/share/nginx', unquote(args[0]?.text ?? ''));
       if (!SYSTEM_MODULE_DIRS.some((dir) => inside(dir, file))) refuse(s, `\`${unquote(args[0]?.text ?? '')}\` is not in the system's module folders (${SYSTEM_MODULE_DIRS.join(', ')})`);
