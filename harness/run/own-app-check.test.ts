@@ -90,9 +90,13 @@ describe("server.nginx.conf is checked before anything starts, at the conf file'
     expect(parsed.problems.map((p) => p.field).sort()).toEqual(['server.nginx.conf', 'server.nginx.location']);
   });
 
-  it('a conf outside the project, or Apache, which takes no whole file yet', async () => {
+  it('a conf outside the project', async () => {
     expect((await withConf('events {}\n', '  app: { module: ./app.js }\n  nginx: { conf: ../nginx.conf }\n')).parsed.problems).toEqual([expect.objectContaining({ message: expect.stringMatching(/outside the scenario's project folder/) })]);
-    expect((await withConf('events {}\n', '  app: { module: ./app.js }\n  apache: { conf: ./nginx.conf }\n')).parsed.problems).toEqual([expect.objectContaining({ field: 'server.apache.conf', message: expect.stringMatching(/does not take a whole config file yet/) })]);
+  });
+
+  it("an httpd.conf's refusal, at its line (a continued line counts from its first)", async () => {
+    const { parsed, conf } = await withConf('Listen 80\nErrorLog \\\n  "|/usr/bin/logger"\n', '  app: { module: ./app.js }\n  apache: { conf: ./nginx.conf }\n');
+    expect(parsed.problems).toEqual([expect.objectContaining({ file: conf, line: 2, field: 'server.apache.conf', message: expect.stringMatching(/a piped log runs a program/) })]);
   });
 
   it("nginx -t of the rewritten file names the user's file and line", async () => {

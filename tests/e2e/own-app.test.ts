@@ -20,7 +20,7 @@ describe("a user's own app module", () => {
   }, 120_000);
 
   it('runs each module in a column named after its file', () => {
-    expect(results.environment.stacks.map((s) => s.name).sort()).toEqual(['app@express-app.js', 'app@fastify-plugin.js:api', 'app@handler.js', 'nginx>app@no-cors-app.js']);
+    expect(results.environment.stacks.map((s) => s.name).sort()).toEqual(['apache>app@no-cors-app.js', 'app@express-app.js', 'app@fastify-plugin.js:api', 'app@handler.js', 'nginx>app@no-cors-app.js']);
     expect(results.environment.stacks.find((s) => s.name === 'app@express-app.js')!.label).toBe('express-app.js (your app)');
   });
 
@@ -29,6 +29,7 @@ describe("a user's own app module", () => {
     ['fastify', 2, 'app@fastify-plugin.js:api'],
     ['handler', 2, 'app@handler.js'],
     ['nginx', 3, 'nginx>app@no-cors-app.js'],
+    ['apache', 2, 'apache>app@no-cors-app.js'],
   ] as const)('%s: every probe is judged as the app really answered', (scenario, probes, stack) => {
     for (let probe = 0; probe < probes; probe++) {
       const c = cell(results, scenario, probe, stack);
@@ -81,6 +82,14 @@ describe("a user's own app module", () => {
     expect(code).toContain('        listen 80;\n        #   ^ corslab ran (line 24): listen 127.0.0.1:');
     expect(code).toContain('        server 127.0.0.1:3000 max_fails=3;\n        #   ^ corslab ran (line 14): server 127.0.0.1:');
     expect(code).toContain('            proxy_pass http://backend;\n            proxy_set_header');
+  });
+
+  it("the user's httpd.conf: its continued ProxyPass line rewritten on its first line, the rest as written", () => {
+    const code = results.scenarios.find((s) => s.id === 'apache')!.serverCode['apache>app@no-cors-app.js']!;
+    expect(code).toMatch(/ {4}ProxyPass "\/api\/" \\\n {4}#   \^ corslab ran \(line 23\): ProxyPass \/api\/ http:\/\/127\.0\.0\.1:\d+\/api\/\n {8}"http:\/\/127\.0\.0\.1:3000\/api\/"/);
+    expect(code).toContain('    Header always set Access-Control-Allow-Origin "%{CORS_ORIGIN}e" env=CORS_ORIGIN\n');
+    const allowed = exchangeAt(cell(results, 'apache', 0, 'apache>app@no-cors-app.js').observed, 'actual')!;
+    expect(allowed.response!.headers).toEqual(expect.arrayContaining([['Access-Control-Allow-Origin', 'https://app.mycompany.test']]));
   });
 
   it('shows the module, what it detected and what "reached" means, in the code the report shows', () => {

@@ -1,7 +1,8 @@
 import type { Policy } from '../../../harness/core/format.ts';
 import path from 'node:path';
 import type { ConfigLine, ProxyScenarioInput } from '../proxy.ts';
-import { displayOwnConf, rewriteNginxConf } from './own-conf.ts';
+import { rewriteNginxConf } from './own-conf.ts';
+import { displayOwnConf } from '../proxy.ts';
 
 /**
  * A config value that a scenario supplies (an origin, a method, a header

@@ -1,7 +1,8 @@
 import { nginxConfig, nginxDisplay, nginxPolicy, unsafeConfigValue } from './config.ts';
 import { nginxImage } from './image.ts';
 import { lintSnippet } from './lint.ts';
-import { displayOwnConf, rewriteNginxConf } from './own-conf.ts';
+import { rewriteNginxConf } from './own-conf.ts';
+import { displayOwnConf } from '../proxy.ts';
 import { proxySetupSchema, type ProxyDefinition } from '../proxy.ts';
 
 /** Its processes (locate, config test, start) load only when one is needed: lint, config and fixes are pure. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { displayOwnConf, rewriteNginxConf } from './own-conf.ts';
+import { rewriteNginxConf } from './own-conf.ts';
+import { displayOwnConf } from '../proxy.ts';
 
 const target = { listenPort: 4001, upstreamPort: 4002, dir: '/tmp/run/nginx', confDir: '/home/me/project/deploy' };
 const rewrite = (text: string) => rewriteNginxConf(text, target);

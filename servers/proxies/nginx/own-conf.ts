@@ -193,14 +193,3 @@ export function rewriteNginxConf(text: string, target: OwnConfTarget): OwnConf {
   return { text: out, rewrites, problems };
 }
 
-/** The user's file as the report shows it: their lines, each rewritten one followed by what the lab ran instead. */
-export function displayOwnConf(text: string, rewrites: readonly ConfRewrite[], file: string): string {
-  const byLine = new Map(rewrites.map((r) => [r.line, r]));
-  const out = [`# ${file}, as written; the lines marked "corslab ran" are what the lab changed`];
-  text.replace(/\n$/, '').split('\n').forEach((line, i) => {
-    out.push(line);
-    const rewrite = byLine.get(i + 1);
-    if (rewrite) out.push(`${line.match(/^\s*/)![0]}#   ^ corslab ran (line ${rewrite.line}): ${rewrite.new}`);
-  });
-  return out.join('\n');
-}
