@@ -2,7 +2,7 @@ import path from 'node:path';
 import { defaults } from '../config/defaults.ts';
 import { stackNames } from '../../servers/labels.ts';
 import { loadScenarios } from '../scenarios/load.ts';
-import { checkProxyConfigs } from '../run/proxy-check.ts';
+import { checkProxyConfigs, ownConfRewrites } from '../run/proxy-check.ts';
 import { checkOwnApps } from '../run/own-app-check.ts';
 import { locateProxies } from '../../servers/proxies/locate.ts';
 import { CLAIMS_FILE } from '../curriculum/load.ts';
@@ -158,6 +158,7 @@ async function validateCommand(args: string[]): Promise<number> {
   for (const [name, location] of Object.entries(locations)) {
     if (!location.available) process.stdout.write(`note: ${name} is not installed, so its configs were not tested: ${location.reason}\n`);
   }
+  for (const line of ownConfRewrites(scenarios)) process.stdout.write(`${line}\n`);
   const probes = scenarios.reduce((n, s) => n + s.probes.length, 0);
   process.stdout.write(`${scenarios.length} scenario files, ${probes} probes: all valid\n`);
   if (curriculum) process.stdout.write(`${curriculum.chapters.length} chapters, ${curriculum.claims.length} claims (${path.join(curriculum.dir, CLAIMS_FILE)}): all valid\n`);

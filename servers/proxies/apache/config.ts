@@ -123,7 +123,7 @@ const plain = (text: string): ConfigLine => ({ text });
  */
 export const UNPRIVILEGED_ID = 65534;
 
-const withFiles = (dir: string) => {
+export const withFiles = (dir: string): { moduleFiles?: ReadonlySet<string> } => {
   const files = moduleFiles(dir);
   return files ? { moduleFiles: files } : {};
 };

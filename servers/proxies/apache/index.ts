@@ -1,4 +1,4 @@
-import { apacheConfig, apacheDisplay, apachePolicy, modulesDir, unsafeConfigValue } from './config.ts';
+import { apacheConfig, apacheDisplay, apachePolicy, modulesDir, unsafeConfigValue, withFiles } from './config.ts';
 import { rewriteApacheConf } from './own-conf.ts';
 import { displayOwnConf } from '../proxy.ts';
 import { apacheImage } from './image.ts';
@@ -24,7 +24,7 @@ export const apacheProxy: ProxyDefinition = {
   unsafeValue: unsafeConfigValue,
   config: (input) => apacheConfig(input, input.layout ?? {}),
   display: apacheDisplay,
-  ownConf: { rewrite: (text, target) => rewriteApacheConf(text, { ...target, modulesDir: modulesDir() }), display: displayOwnConf },
+  ownConf: { rewrite: (text, target) => rewriteApacheConf(text, { ...target, modulesDir: modulesDir(), ...withFiles(modulesDir()) }), display: displayOwnConf },
   renderPolicy(policy) {
     return ['<Location "/api/">', ...apachePolicy(policy, 'CORS_ORIGIN').map((l) => `    ${l}`), '    ProxyPass "http://app/api/"', '</Location>'].join('\n');
   },
