@@ -110,3 +110,25 @@ describe("server.nginx.conf is checked before anything starts, at the conf file'
     expect(error.problems).toEqual([expect.objectContaining({ file: conf, line: 5, field: 'server.nginx.conf', message: expect.stringMatching(/unknown directive "no_such_directive"/) })]);
   });
 });
+
+describe('a file a user config includes', () => {
+  const run = async (included: string) => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'corslab-own-conf-'));
+    await writeFile(path.join(dir, 'package.json'), '{}');
+    await writeFile(path.join(dir, 'app.js'), 'export default (req, res) => res.end();');
+    await writeFile(path.join(dir, 'nginx.conf'), 'events {}\nhttp {\n  include cors.conf;\n}\n');
+    await writeFile(path.join(dir, 'cors.conf'), included);
+    const scenario = path.join(dir, 's.yaml');
+    await writeFile(scenario, 'title: t\nlesson: l\nserver:\n  app: { module: ./app.js }\n  nginx: { conf: ./nginx.conf }\nprobes:\n  - fetch: { url: "{apiOrigin}/x" }\n    expect: { result: allowed }\n');
+    return (await parseScenario(await readFile(scenario, 'utf8'), scenario, dir)).problems;
+  };
+
+  it('may hold what runs as it is (headers, a map)', async () => {
+    expect(await run('map $http_origin $o { default ""; }\nadd_header Vary Origin always;\n')).toEqual([]);
+  });
+
+  it('is refused, at the include, when it holds a line the lab would rewrite or refuse', async () => {
+    expect(await run('server {\n  listen 8080;\n}\n')).toEqual([expect.objectContaining({ line: 3, message: expect.stringMatching(/includes .*cors\.conf, whose line 2 the lab cannot leave as it is/) })]);
+    expect(await run('resolver 10.0.0.1;\n')).toEqual([expect.objectContaining({ line: 3, message: expect.stringMatching(/whose line 1 .*DNS/) })]);
+  });
+});

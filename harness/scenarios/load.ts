@@ -425,8 +425,26 @@ function ownConfProblems(data: ScenarioFile, scenarioFile: string, proxy: string
   if (!isInside(projectFolder(scenarioFile), file)) return [...problems, { ...at, message: `\`${setup.conf}\` is outside the scenario's project folder ${projectFolder(scenarioFile)}` }];
   if (!existsSync(file) || !statSync(file).isFile()) return [...problems, { ...at, message: `\`${setup.conf}\` is not a file (looked for ${file})` }];
   const text = readFileSync(file, 'utf8');
-  const checked = definition.ownConf.rewrite(text, { listenPort: 1, upstreamPort: 2, dir: '/tmp/corslab-check', confDir: path.dirname(file) });
-  for (const p of checked.problems) problems.push({ ...at, file: path.relative(process.cwd(), file) || file, line: p.line, message: p.message });
+  const target = { listenPort: 1, upstreamPort: 2, dir: '/tmp/corslab-check', confDir: path.dirname(file) };
+  const checked = definition.ownConf.rewrite(text, target);
+  const shown = (f: string) => path.relative(process.cwd(), f) || f;
+  for (const p of checked.problems) problems.push({ ...at, file: shown(file), line: p.line, message: p.message });
+  // An included file runs as it is, from where it is: it may hold nothing the lab would have to rewrite or refuse (its includes neither).
+  const pending = checked.includes.map((i) => ({ ...i, from: file }));
+  const seen = new Set<string>([file]);
+  for (let next = pending.shift(); next; next = pending.shift()) {
+    if (seen.has(next.file)) continue;
+    seen.add(next.file);
+    const where = { ...at, file: shown(next.from), line: next.line };
+    if (!existsSync(next.file) || !statSync(next.file).isFile()) {
+      problems.push({ ...where, message: `includes ${shown(next.file)}, which is not a file` });
+      continue;
+    }
+    const inner = definition.ownConf.rewrite(readFileSync(next.file, 'utf8'), target);
+    const first = inner.problems[0] ?? inner.rewrites.map((r) => ({ line: r.line - 1, message: `\`${r.old}\` would have to be rewritten` }))[0];
+    if (first) problems.push({ ...where, message: `includes ${shown(next.file)}, whose line ${first.line + 1} the lab cannot leave as it is (${first.message}); the lab rewrites only the file the scenario names: move that line into it` });
+    pending.push(...inner.includes.map((i) => ({ ...i, from: next.file })));
+  }
   if (problems.length === 0) Object.assign(setup, { confFile: file, confText: text });
   return problems;
 }

@@ -179,7 +179,10 @@ export interface ProxyDefinition {
    * snippets only.
    */
   ownConf?: {
-    rewrite(text: string, target: { listenPort: number; upstreamPort: number; dir: string; confDir: string }): { text: string; rewrites: { line: number; old: string; new: string }[]; problems: LintProblem[] };
+    rewrite(
+      text: string,
+      target: { listenPort: number; upstreamPort: number; dir: string; confDir: string },
+    ): { text: string; rewrites: { line: number; old: string; new: string }[]; problems: LintProblem[]; includes: { line: number; file: string }[] };
     display(text: string, rewrites: readonly { line: number; old: string; new: string }[], file: string): string;
   };
   /** What the report shows: the scenario's part of the config, for one app behind the proxy. */

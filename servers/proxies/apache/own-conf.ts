@@ -69,7 +69,8 @@ function labUrl(url: string, port: number): string | undefined {
   return `http://127.0.0.1:${port}${match[2]}`;
 }
 
-export function rewriteApacheConf(text: string, target: ApacheConfTarget): { text: string; rewrites: { line: number; old: string; new: string }[]; problems: LintProblem[] } {
+export function rewriteApacheConf(text: string, target: ApacheConfTarget): { text: string; rewrites: { line: number; old: string; new: string }[]; problems: LintProblem[]; includes: { line: number; file: string }[] } {
+  const includes: { line: number; file: string }[] = [];
   const physical = text.split('\n');
   const out = [...physical];
   const problems: LintProblem[] = [];
@@ -133,7 +134,11 @@ export function rewriteApacheConf(text: string, target: ApacheConfTarget): { tex
     } else if (key === 'include' || key === 'includeoptional' || key === 'alias' || key === 'aliasmatch') {
       const file = args[key.startsWith('alias') ? 1 : 0] ?? '';
       if (file.includes('${') || !inside(target.confDir, absolute(file))) refuse(`\`${name} ${file}\` is outside the conf's folder ${target.confDir}`);
-      else if (!path.isAbsolute(file)) replace([name, ...args.map((a) => (a === file ? absolute(file) : a))].map(q).join(' '));
+      else if (key.startsWith('include') && /[*?[]/.test(file)) refuse(`\`${name} ${file}\`: an include with a wildcard names files the lab cannot check one by one; name each file`);
+      else {
+        if (key.startsWith('include')) includes.push({ line: at, file: absolute(file) });
+        if (!path.isAbsolute(file)) replace([name, ...args.map((a) => (a === file ? absolute(file) : a))].map(q).join(' '));
+      }
     } else if (key === 'loadmodule') {
       const file = path.basename(args[1] ?? '');
       if (!/^mod_[a-z0-9_]+\.so$/.test(file)) refuse(`\`LoadModule ${args[1] ?? ''}\` is not a module of the system's module folder ${target.modulesDir}`);
@@ -147,5 +152,5 @@ export function rewriteApacheConf(text: string, target: ApacheConfTarget): { tex
       replace(`# (corslab: ${name} is the lab's: its mapping proxy speaks TLS for the declared origin)`);
     }
   }
-  return { text: out.join('\n'), rewrites, problems };
+  return { text: out.join('\n'), rewrites, problems, includes };
 }

@@ -51,6 +51,8 @@ export interface OwnConf {
   rewrites: ConfRewrite[];
   /** Refusals; `line` is 0-based, as the lint's. */
   problems: LintProblem[];
+  /** The files it includes (absolute, in the conf's folder), each at its 0-based line: the loader checks that they need nothing rewritten. */
+  includes: { line: number; file: string }[];
 }
 
 /** Where Debian and the official images keep nginx's dynamic modules: the only place `load_module` may load from. */
@@ -137,6 +139,7 @@ export function rewriteNginxConf(text: string, target: OwnConfTarget): OwnConf {
   const absoluteIn = (word: Token): string => path.resolve(target.confDir, unquote(word.text));
 
   const listened = new Set<number>();
+  const includes: { line: number; file: string }[] = [];
   for (const s of all) {
     const name = unquote(s.words[0]!.text).toLowerCase();
     const args = s.words.slice(1);
@@ -171,8 +174,12 @@ export function rewriteNginxConf(text: string, target: OwnConfTarget): OwnConf {
       const file = absoluteIn(args[0] ?? s.words[0]!);
       if (unquote(args[0]?.text ?? '').includes('$')) refuse(s, 'a path with a variable could be anywhere');
       else if (!inside(target.confDir, file)) refuse(s, `\`${unquote(args[0]!.text)}\` is outside the conf's folder ${target.confDir}`);
-      // Only a relative path changes (nginx reads it relative to its prefix, the lab's folder); a trailing `/` matters to alias.
-      else if (!path.isAbsolute(unquote(args[0]!.text))) replaceWord(args[0]!, `${file}${unquote(args[0]!.text).endsWith('/') ? '/' : ''}`);
+      else if (name === 'include' && /[*?[]/.test(unquote(args[0]!.text))) refuse(s, 'an include with a wildcard names files the lab cannot check one by one; name each file');
+      else {
+        if (name === 'include') includes.push({ line: s.words[0]!.line, file });
+        // Only a relative path changes (nginx reads it relative to its prefix, the lab's folder); a trailing `/` matters to alias.
+        if (!path.isAbsolute(unquote(args[0]!.text))) replaceWord(args[0]!, `${file}${unquote(args[0]!.text).endsWith('/') ? '/' : ''}`);
+      }
     } else if (name === 'load_module') {
       const file = path.resolve('/usr/share/nginx', unquote(args[0]?.text ?? ''));
       if (!SYSTEM_MODULE_DIRS.some((dir) => inside(dir, file))) refuse(s, `\`${unquote(args[0]?.text ?? '')}\` is not in the system's module folders (${SYSTEM_MODULE_DIRS.join(', ')})`);
@@ -190,6 +197,6 @@ export function rewriteNginxConf(text: string, target: OwnConfTarget): OwnConf {
   const newLines = out.split('\n');
   const changed = [...new Set(edits.map((e) => e.line))].sort((a, b) => a - b);
   const rewrites = changed.map((line) => ({ line: line + 1, old: lines[line]!.trim(), new: newLines[line]!.trim() }));
-  return { text: out, rewrites, problems };
+  return { text: out, rewrites, problems, includes };
 }
 
