@@ -32,6 +32,13 @@ describe('planning cells', () => {
     expect(stacksFor(scenario({ app: { module: './app.js' }, 'express-cors': { code: 'app.use(x)' } }))).toEqual(['express-cors', 'app@app.js']);
   });
 
+  it("puts a user's whole proxy config in front of their app, or of every lab stack that serves at the root", () => {
+    expect(stacksFor(scenario({ app: { module: './app.js' }, nginx: { conf: './nginx.conf' } }))).toEqual(['nginx>app@app.js']);
+    const behind = stacksFor(scenario({ nginx: { conf: './nginx.conf' } }));
+    expect(behind).toContain('nginx>express-cors');
+    expect(behind).not.toContain('nginx>next');
+  });
+
   it('makes one cell per probe, stack and engine, each with its own token', () => {
     const cells = planCells([scenario({}, [probe(), probe({ from: 'evil' })])], { engines: ['chromium', 'firefox'] });
     const stacks = appStackNames().length;

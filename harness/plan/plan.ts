@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { baseStack, type AppStackName, type PageOriginName, type ProxyVariants, type StackName, type EngineName } from '../core/names.ts';
+import { baseStack, splitStack, type AppStackName, type PageOriginName, type ProxyVariants, type StackName, type EngineName } from '../core/names.ts';
 import type { Expectation, Probe, Scenario } from '../core/format.ts';
 import { mergeExpectation } from '../scenarios/expectations.ts';
 import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
@@ -71,11 +71,17 @@ export function stacksFor(scenario: Scenario, variants: ProxyVariants = {}): Sta
   const proxies = proxiesUsed([scenario]);
   if (proxies.length === 0) return apps;
   return proxies.flatMap((proxy) =>
-    (proxySetupOf(scenario.server, proxy)!.apps ?? apps).flatMap((app): StackName[] => {
+    (proxySetupOf(scenario.server, proxy)!.apps ?? defaultApps(scenario, proxy, apps)).flatMap((app): StackName[] => {
       const labels = variants[proxy];
       return labels && labels.length > 1 ? labels.map((v): StackName => `${proxy}@${v}>${app}`) : [`${proxy}>${app}`];
     }),
   );
+}
+
+/** The app stacks behind a proxy by default: a user's own config (`conf`) sends its own paths, so only stacks that can serve at the root. */
+function defaultApps(scenario: Scenario, proxy: string, apps: AppStackName[]): AppStackName[] {
+  if (proxySetupOf(scenario.server, proxy)!.conf === undefined) return apps;
+  return apps.filter((app) => stackDefinition(splitStack(app).app).servesAtRoot !== false);
 }
 
 /**

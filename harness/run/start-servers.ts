@@ -135,7 +135,7 @@ function appPolicy(scenario: Scenario, layer: 'alone' | 'behind-proxy'): Policy 
 }
 
 /** One app server for the stack's scenarios, each mounted at its own path. */
-async function startApp(app: AppStackName, scenarios: Scenario[], entry: RunningStack, layer: 'alone' | 'behind-proxy', cleanup: Cleanup, runtime: StackRuntime): Promise<StartedStack> {
+async function startApp(app: AppStackName, scenarios: Scenario[], entry: RunningStack, layer: 'alone' | 'behind-proxy', cleanup: Cleanup, runtime: StackRuntime, atRoot = false): Promise<StartedStack> {
   const stack = stackDefinition(app);
   const mounts: ScenarioMount[] = scenarios.map((scenario) => {
     const values = placeholderValues(entry.origins, scenario.id, scenario.origins);
@@ -146,7 +146,8 @@ async function startApp(app: AppStackName, scenarios: Scenario[], entry: Running
     // The scenario's code reads its declared origins from `origins` as well (`origins.cdn`), the API's as `apiOrigin`.
     const origins = scenario.origins && { ...entry.origins, ...scenario.origins, apiOrigin: values.apiOrigin! };
     const own = stack.ownApp ? { raw: expandDeep(scenario.server[app], values), scenarioFile: scenario.file } : {};
-    return { scenarioId: scenario.id, prefix: mountPath(scenario.id), code: rendered, ...answers, ...(origins ? { origins } : {}), ...own };
+    // At the root: behind a user's own proxy config, which routes the user's paths, not the scenario's mount.
+    return { scenarioId: scenario.id, prefix: atRoot ? '' : mountPath(scenario.id), code: rendered, ...answers, ...(origins ? { origins } : {}), ...own };
   });
   const started = await runtime.startApp(entry.name, app, { host: defaults.bindAddress, mounts, handlerLog: entry.handlerLog, origins: entry.origins });
   cleanup.add(`the ${app} server`, () => started.stop());
@@ -179,8 +180,14 @@ async function startProxied(
   const hopPort = await hop.listen();
   cleanup.add(`the ${proxyName}>${app} hop recorder`, () => hop.close());
   entry.appHop = hop;
-  const started = await startApp(app, scenarios, entry, 'behind-proxy', cleanup, runtime);
-  hop.setUpstream(started.port);
+  // A user's own config (server.<proxy>.conf) in front of one of the lab's stacks gets an app of its own, at the root:
+  // the config sends the user's paths. The hop goes to it by the cell's scenario.
+  const ownConf = (s: Scenario) => proxySetupOf(s.server, proxyName)?.confText !== undefined && !stackDefinition(app).ownApp;
+  const shared = scenarios.filter((s) => !ownConf(s));
+  const sharedPort = shared.length > 0 ? (await startApp(app, shared, entry, 'behind-proxy', cleanup, runtime)).port : undefined;
+  const atRoot = new Map<string, number>();
+  for (const scenario of scenarios.filter(ownConf)) atRoot.set(scenario.id, (await startApp(app, [scenario], entry, 'behind-proxy', cleanup, runtime, true)).port);
+  hop.setUpstream(atRoot.size === 0 ? sharedPort! : (target) => atRoot.get(scenarioOfToken(cellToken(originFormOf(target))) ?? '') ?? sharedPort);
 
   const routes = new Map<string, number>();
   // A user's own config (server.<proxy>.conf) serves the user's paths: its requests go by their cell's scenario.

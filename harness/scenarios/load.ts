@@ -420,7 +420,16 @@ function ownConfProblems(data: ScenarioFile, scenarioFile: string, proxy: string
   const problems: ProxyProblem[] = [];
   for (const level of PROXY_LEVELS) if (setup[level] !== undefined) problems.push({ segments: ['server', proxy, level], field: `${proxy}.${level}`, message: 'cannot be given with `conf`: the whole file is yours' });
   if (data.server.policyAt !== undefined) problems.push({ segments: ['server', 'policyAt'], field: 'policyAt', message: `cannot be given with \`${proxy}.conf\`: the CORS setup is in your file` });
-  if (!appStackNames().some((name) => stackDefinition(name).ownApp && data.server[name] !== undefined)) problems.push({ ...at, message: 'runs in front of your own app: add `server.app: { module: ./your-app.js }` (the lab\'s stacks answer only below their mount, /s/<id>, which your config does not route to)' });
+  for (const [i, app] of (setup.apps ?? []).entries()) {
+    if (stackDefinition(app).servesAtRoot === false) problems.push({ segments: ['server', proxy, 'apps', i], field: `${proxy}.apps`, message: `${stackDefinition(app).label} serves a scenario only below its mount (/s/<id>), which your config does not route to` });
+  }
+  // Your config routes your paths: a probe addresses them below {apiOrigin}, as for your own app (which says so itself).
+  const ownApp = appStackNames().some((name) => stackDefinition(name).ownApp && data.server[name] !== undefined);
+  if (!ownApp) data.probes.forEach((probe, i) => {
+    for (const [url, where] of [[probe.fetch.url, ['fetch', 'url']], [probe.again?.url, ['again', 'url']]] as const) {
+      if (url !== undefined && /\{(api|mount)\}/.test(url)) problems.push({ segments: ['probes', i, ...where], field: `probes`, message: `your own ${definition.label} config routes its own paths: write \`{apiOrigin}/your/path\`; {api} and {mount} add the lab's mount path (/s/<id>), which your config does not route` });
+    }
+  });
   const file = path.resolve(path.dirname(scenarioFile), setup.conf!);
   if (!isInside(projectFolder(scenarioFile), file)) return [...problems, { ...at, message: `\`${setup.conf}\` is outside the scenario's project folder ${projectFolder(scenarioFile)}` }];
   if (!existsSync(file) || !statSync(file).isFile()) return [...problems, { ...at, message: `\`${setup.conf}\` is not a file (looked for ${file})` }];

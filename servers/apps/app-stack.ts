@@ -90,6 +90,8 @@ export interface StackDefinition<Raw = unknown> {
    * (`app@app.js`), and the app answers its own paths, so probes address
    * them below `{apiOrigin}` (the lab's `{mount}` is no path of it).
    */
+  /** False for a stack that can serve a scenario only below its mount (Next.js: a route folder per scenario), so not behind a user's own proxy config. Default: true. */
+  servesAtRoot?: boolean;
   ownApp?: {
     column(raw: Raw): StackName;
     /** Loads the app (running the user's module) and says what it is; throws, naming the module, when it cannot: before anything starts. */

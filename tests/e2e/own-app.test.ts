@@ -20,7 +20,7 @@ describe("a user's own app module", () => {
   }, 120_000);
 
   it('runs each module in a column named after its file', () => {
-    expect(results.environment.stacks.map((s) => s.name).sort()).toEqual(['apache>app@no-cors-app.js', 'app@express-app.js', 'app@fastify-plugin.js:api', 'app@handler.js', 'nginx>app@no-cors-app.js']);
+    expect(results.environment.stacks.map((s) => s.name).sort()).toEqual(['apache>app@no-cors-app.js', 'app@express-app.js', 'app@fastify-plugin.js:api', 'app@handler.js', 'nginx>app@no-cors-app.js', 'nginx>express-manual']);
     expect(results.environment.stacks.find((s) => s.name === 'app@express-app.js')!.label).toBe('express-app.js (your app)');
   });
 
@@ -30,6 +30,7 @@ describe("a user's own app module", () => {
     ['handler', 2, 'app@handler.js'],
     ['nginx', 3, 'nginx>app@no-cors-app.js'],
     ['apache', 2, 'apache>app@no-cors-app.js'],
+    ['nginx-lab', 2, 'nginx>express-manual'],
   ] as const)('%s: every probe is judged as the app really answered', (scenario, probes, stack) => {
     for (let probe = 0; probe < probes; probe++) {
       const c = cell(results, scenario, probe, stack);
