@@ -85,9 +85,14 @@ describe("server.nginx.conf is checked before anything starts, at the conf file'
     expect(parsed.problems).toEqual([expect.objectContaining({ file: conf, line: 3, column: 1, field: 'server.nginx.conf', message: expect.stringMatching(/`resolver` is refused: it contacts a DNS server/) })]);
   });
 
-  it('a conf without the user\'s own app behind it, and snippets beside it', async () => {
-    const { parsed } = await withConf('events {}\n', '  nginx: { conf: ./nginx.conf, location: "add_header X y;" }\n');
-    expect(parsed.problems.map((p) => p.field).sort()).toEqual(['server.nginx.conf', 'server.nginx.location']);
+  it('snippets beside a conf, Next.js behind it, {api} in a probe', async () => {
+    const { parsed } = await withConf('events {}\n', '  nginx: { conf: ./nginx.conf, location: "add_header X y;", apps: [next] }\n');
+    expect(parsed.problems.map((p) => p.field).sort()).toEqual(['server.nginx.apps[0]', 'server.nginx.location']);
+    dir = await mkdtemp(path.join(os.tmpdir(), 'corslab-own-conf-'));
+    await writeFile(path.join(dir, 'nginx.conf'), 'events {}\n');
+    const scenario = path.join(dir, 's.yaml');
+    await writeFile(scenario, 'title: t\nlesson: l\nserver:\n  nginx: { conf: ./nginx.conf }\nprobes:\n  - fetch: { url: "{api}/x" }\n    expect: { result: allowed }\n');
+    expect((await parseScenario(await readFile(scenario, 'utf8'), scenario, dir)).problems).toEqual([expect.objectContaining({ line: 6, field: 'probes[0].fetch.url', message: expect.stringMatching(/routes its own paths/) })]);
   });
 
   it('a conf outside the project', async () => {

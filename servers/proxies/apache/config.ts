@@ -133,7 +133,10 @@ function ownConfig(config: ProxyScenarioInput, modules: string): ConfigLine[] {
   const server = config.servers[0]!;
   const own = rewriteApacheConf(config.setup.confText!, { listenPort: server.listenPort, upstreamPort: server.upstreamPort, dir: config.dir, confDir: path.dirname(config.setup.confFile!), modulesDir: modules, ...withFiles(modules) });
   if (own.problems.length > 0) throw new Error(`refusing to run ${config.setup.confFile}: line ${own.problems[0]!.line + 1}: ${own.problems[0]!.message}`);
-  return own.text.replace(/\n$/, '').split('\n').map((text, line) => ({ text, source: { field: 'apache.conf', line } }));
+  // httpd's built-in paths (ServerRoot /etc/apache2, PidFile /run/apache2.pid on Debian) are outside the run's folder: set first, so
+  // the file's own (rewritten into the run's folder too) still win; lines without a source, so every other line names the user's.
+  const first = [`ServerRoot "${config.dir}"`, `DefaultRuntimeDir "${config.dir}"`, `PidFile "${config.dir}/httpd.pid"`, `ErrorLog "${config.dir}/error.log"`, `Mutex file:${config.dir} default`];
+  return [...first.map((text) => plain(text)), ...own.text.replace(/\n$/, '').split('\n').map((text, line) => ({ text, source: { field: 'apache.conf', line } }))];
 }
 
 /** The user's httpd.conf as the report shows it: their lines, each rewritten one marked. */

@@ -72,7 +72,11 @@ function ownConfig(config: ProxyScenarioInput): ConfigLine[] {
   const server = config.servers[0]!;
   const own = rewriteNginxConf(config.setup.confText!, { listenPort: server.listenPort, upstreamPort: server.upstreamPort, dir: config.dir, confDir: path.dirname(config.setup.confFile!) });
   if (own.problems.length > 0) throw new Error(`refusing to run ${config.setup.confFile}: line ${own.problems[0]!.line + 1}: ${own.problems[0]!.message}`);
-  return own.text.replace(/\n$/, '').split('\n').map((text, line) => ({ text, source: { field: 'nginx.conf', line } }));
+  const lines: ConfigLine[] = own.text.replace(/\n$/, '').split('\n').map((text, line) => ({ text, source: { field: 'nginx.conf', line } }));
+  // What the file leaves to nginx's built-in paths goes into the run's folder: lines without a source, so every other line still names the user's.
+  if (own.added.httpLine !== undefined) lines.splice(own.added.httpLine + 1, 0, ...own.added.http.map((text) => plain(`    ${text}  # corslab: added (your file sets none)`)));
+  lines.unshift(...own.added.main.map((text) => plain(`${text}  # corslab: added (your file sets none)`)));
+  return lines;
 }
 
 /** The whole nginx.conf for one scenario: one server block per app stack behind it; or the user's own, rewritten. */
@@ -121,7 +125,8 @@ export function nginxDisplay(config: ProxyScenarioInput): string {
   if (config.setup.confText !== undefined) {
     const server = config.servers[0]!;
     const own = rewriteNginxConf(config.setup.confText, { listenPort: server.listenPort, upstreamPort: server.upstreamPort, dir: config.dir, confDir: path.dirname(config.setup.confFile!) });
-    return displayOwnConf(config.setup.confText, own.rewrites, config.setup.conf ?? config.setup.confFile!);
+    const added = [...own.added.main, ...own.added.http];
+    return `${added.length > 0 ? `# corslab adds what your file leaves to nginx's built-in paths: ${added.join(' ')}\n` : ''}${displayOwnConf(config.setup.confText, own.rewrites, config.setup.conf ?? config.setup.confFile!)}`;
   }
   const policy = config.policy ? nginxPolicy(config.policy, '$corslab_allow_origin') : undefined;
   const out: string[] = [];

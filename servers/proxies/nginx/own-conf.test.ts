@@ -73,10 +73,32 @@ describe("rewriting a user's nginx.conf", () => {
     expect(rewrite('load_module modules/ngx_http_headers_more_filter_module.so;\nload_module /usr/lib/nginx/modules/x.so;').problems).toEqual([]);
   });
 
+  it("adds what the file leaves to nginx's built-in paths (pid, temp paths, the access log), in the run folder", () => {
+    const out = only('events {}\nhttp {\n  proxy_temp_path /var/tmp/p;\n  server { access_log off; }\n}\n');
+    expect(out.added).toEqual({
+      main: ['pid /tmp/run/nginx/own-nginx.pid;'],
+      http: ['client_body_temp_path /tmp/run/nginx/own-client_body;', 'fastcgi_temp_path /tmp/run/nginx/own-fastcgi;', 'uwsgi_temp_path /tmp/run/nginx/own-uwsgi;', 'scgi_temp_path /tmp/run/nginx/own-scgi;', 'access_log /tmp/run/nginx/own-access.log;'],
+      httpLine: 1,
+    });
+    expect(only('pid /x/p.pid;\nevents {}\n').added).toEqual({ main: [], http: [] });
+  });
+
   it("shows the user's lines, each rewritten one marked with what ran", () => {
     const text = 'events {}\nhttp {\n    server { listen 80; }\n}\n';
     expect(displayOwnConf(text, only(text).rewrites, './nginx.conf')).toBe(
       '# ./nginx.conf, as written; the lines marked "corslab ran" are what the lab changed\nevents {}\nhttp {\n    server { listen 80; }\n    #   ^ corslab ran (line 3): server { listen 127.0.0.1:4001; }\n}',
     );
+  });
+});
+
+describe("the config a user's nginx.conf runs as", () => {
+  it('keeps each line of the file as its own source, the lines the lab adds without one', async () => {
+    const { nginxConfig } = await import('./config.ts');
+    const lines = nginxConfig({ scenarioId: 's', prefix: '/s/s', setup: { conf: './nginx.conf', confFile: '/p/nginx.conf', confText: 'events {}\nhttp {\n  server { listen 80; }\n}\n' }, servers: [{ app: 'app', listenPort: 4001, upstreamPort: 4002 }], dir: '/tmp/run/nginx' });
+    expect(lines[0]).toEqual({ text: 'pid /tmp/run/nginx/own-nginx.pid;  # corslab: added (your file sets none)' });
+    expect(lines[1]).toEqual({ text: 'events {}', source: { field: 'nginx.conf', line: 0 } });
+    expect(lines[2]).toEqual({ text: 'http {', source: { field: 'nginx.conf', line: 1 } });
+    expect(lines[3]!.source).toBeUndefined();
+    expect(lines.find((l) => l.source?.line === 2)!.text).toBe('  server { listen 127.0.0.1:4001; }');
   });
 });

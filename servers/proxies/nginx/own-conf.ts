@@ -53,6 +53,13 @@ export interface OwnConf {
   problems: LintProblem[];
   /** The files it includes (absolute, in the conf's folder), each at its 0-based line: the loader checks that they need nothing rewritten. */
   includes: { line: number; file: string }[];
+  /**
+   * What the file does not set but nginx would otherwise write where it was
+   * built to (/run/nginx.pid, /var/lib/nginx/*, /var/log/nginx/access.log):
+   * directives the lab adds at the top (`main`) and inside the `http` block
+   * (after the 0-based line `httpLine` its `{` is on), in the run's folder.
+   */
+  added: { main: string[]; http: string[]; httpLine?: number };
 }
 
 /** Where Debian and the official images keep nginx's dynamic modules: the only place `load_module` may load from. */
@@ -70,6 +77,9 @@ const REFUSED: Record<string, string> = {
   proxy_store: 'it writes responses to the disk',
   auth_basic_user_file: 'it reads a file the lab cannot check',
 };
+
+/** What nginx writes below `http` when the config does not say where (the built-in paths, outside the run's folder). */
+const HTTP_DEFAULT_PATHS = ['client_body_temp_path', 'proxy_temp_path', 'fastcgi_temp_path', 'uwsgi_temp_path', 'scgi_temp_path', 'access_log'];
 
 const WRITES_PATH = new Set(['pid', 'error_log', 'access_log', 'client_body_temp_path', 'proxy_temp_path', 'fastcgi_temp_path', 'uwsgi_temp_path', 'scgi_temp_path', 'proxy_cache_path']);
 const DROPPED = new Set(['daemon', 'master_process', 'ssl_certificate', 'ssl_certificate_key', 'ssl_trusted_certificate', 'ssl_client_certificate', 'ssl_dhparam', 'ssl_stapling_file', 'ssl_password_file']);
@@ -197,6 +207,14 @@ export function rewriteNginxConf(text: string, target: OwnConfTarget): OwnConf {
   const newLines = out.split('\n');
   const changed = [...new Set(edits.map((e) => e.line))].sort((a, b) => a - b);
   const rewrites = changed.map((line) => ({ line: line + 1, old: lines[line]!.trim(), new: newLines[line]!.trim() }));
-  return { text: out, rewrites, problems, includes };
+  const top = new Set(all.filter((st) => st.block === -1).map((st) => unquote(st.words[0]!.text).toLowerCase()));
+  const httpOpen = all.find((st) => st.block === -1 && st.end.kind === 'open' && unquote(st.words[0]!.text).toLowerCase() === 'http');
+  const inHttp = new Set(httpOpen ? all.filter((st) => st.block === all.indexOf(httpOpen)).map((st) => unquote(st.words[0]!.text).toLowerCase()) : []);
+  const added = {
+    main: top.has('pid') ? [] : [`pid ${path.join(target.dir, 'own-nginx.pid')};`],
+    http: httpOpen ? HTTP_DEFAULT_PATHS.filter((name) => !inHttp.has(name)).map((name) => `${name} ${path.join(target.dir, `own-${name === 'access_log' ? 'access.log' : name.replace('_temp_path', '')}`)};`) : [],
+    ...(httpOpen ? { httpLine: httpOpen.end.line } : {}),
+  };
+  return { text: out, rewrites, problems, includes, added };
 }
 
