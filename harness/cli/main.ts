@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { defaults } from '../config/defaults.ts';
 import { stackNames } from '../../servers/labels.ts';
+import { stackDefinition } from '../../servers/apps/catalog.ts';
+import { splitStack } from '../core/names.ts';
 import { loadScenarios } from '../scenarios/load.ts';
 import { checkProxyConfigs, ownConfRewrites } from '../run/proxy-check.ts';
 import { checkOwnApps } from '../run/own-app-check.ts';
@@ -125,7 +127,8 @@ function explainCommand(args: string[]): number {
         ...(config.mode ? { mode: config.mode } : {}),
       },
       config.read ?? [],
-      config.stacks ?? stackNames(),
+      // A user's own app (server.app) is no stack explain can name a fix in, unless asked for.
+      config.stacks ?? stackNames().filter((name) => !stackDefinition(splitStack(name).app).ownApp),
     );
     process.stdout.write(text);
     return EXIT.ok;
