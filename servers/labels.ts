@@ -10,7 +10,7 @@ export function stackNames(): StackName[] {
 
 /** A matrix column's name: "Express + cors", or "nginx → Express + cors" for a proxy in front of one ("nginx 1.27 → Express + cors" for one of two nginx images). */
 export function stackLabel(name: StackName): string {
-  const { proxy, app, variant } = splitStack(name);
-  const appLabel = stackDefinition(app).label;
+  const { proxy, app, variant, module } = splitStack(name);
+  const appLabel = module ? `${module} (${stackDefinition(app).label.toLowerCase()})` : stackDefinition(app).label;
   return proxy ? `${proxyDefinition(proxy).label}${variant ? ` ${variant}` : ''} → ${appLabel}` : appLabel;
 }

@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { defaults } from '../config/defaults.ts';
 import { stackNames } from '../../servers/labels.ts';
+import { stackDefinition } from '../../servers/apps/catalog.ts';
+import { splitStack } from '../core/names.ts';
 import { loadScenarios } from '../scenarios/load.ts';
-import { checkProxyConfigs } from '../run/proxy-check.ts';
+import { checkProxyConfigs, ownConfRewrites } from '../run/proxy-check.ts';
+import { checkOwnApps } from '../run/own-app-check.ts';
 import { locateProxies } from '../../servers/proxies/locate.ts';
 import { CLAIMS_FILE } from '../curriculum/load.ts';
 import { runOrigins } from '../run/config.ts';
@@ -145,7 +148,8 @@ function explainCommand(args: string[]): number {
         ...(config.mode ? { mode: config.mode } : {}),
       },
       config.read ?? [],
-      config.stacks ?? stackNames(),
+      // A user's own app (server.app) is no stack explain can name a fix in, unless asked for.
+      config.stacks ?? stackNames().filter((name) => !stackDefinition(splitStack(name).app).ownApp),
     );
     process.stdout.write(text);
     return EXIT.ok;
@@ -171,12 +175,15 @@ async function validateCommand(args: string[]): Promise<number> {
   const lifeline = holdLifeline();
   try {
     await checkProxyConfigs(scenarios, locations);
+    // A user's app module (server.app) is loaded, which runs its code: a module that does not load is a problem at its line.
+    await checkOwnApps(scenarios);
   } finally {
     await lifeline.release({ clean: true });
   }
   for (const [name, location] of Object.entries(locations)) {
     if (!location.available) process.stdout.write(`note: ${name} is not installed, so its configs were not tested: ${location.reason}\n`);
   }
+  for (const line of ownConfRewrites(scenarios)) process.stdout.write(`${line}\n`);
   const probes = scenarios.reduce((n, s) => n + s.probes.length, 0);
   process.stdout.write(`${scenarios.length} scenario files, ${probes} probes: all valid\n`);
   if (curriculum) process.stdout.write(`${curriculum.chapters.length} chapters, ${curriculum.claims.length} claims (${path.join(curriculum.dir, CLAIMS_FILE)}): all valid\n`);

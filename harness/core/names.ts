@@ -28,16 +28,27 @@ export type ProxyName = string;
  */
 export type StackName = string;
 
-/** The parts of a stack name: the app, the proxy in front of it, if any, and which of the proxy's images (Docker runtime). */
-export function splitStack(name: StackName): { proxy?: ProxyName; app: AppStackName; variant?: string } {
+/**
+ * The parts of a stack name: the app, the proxy in front of it, if any, and
+ * which of the proxy's images (Docker runtime). A user's own app module
+ * (`server.app`) is a column of its own named after its file: `app@app.js`
+ * (`app@app.js:router` for a named export), whose app stack is `app` and
+ * whose `module` is the rest.
+ */
+export function splitStack(name: StackName): { proxy?: ProxyName; app: AppStackName; variant?: string; module?: string } {
   const [first, second] = name.split('>') as [string, string | undefined];
-  if (second === undefined) return { app: first };
+  if (second === undefined) return withModule({}, first);
   const at = first.indexOf('@');
-  if (at === -1) return { proxy: first, app: second };
-  return { proxy: first.slice(0, at), app: second, variant: first.slice(at + 1) };
+  if (at === -1) return withModule({ proxy: first }, second);
+  return withModule({ proxy: first.slice(0, at), variant: first.slice(at + 1) }, second);
 }
 
-/** The name without an image variant: what scenarios, `--stack` and `expectFor` speak of. */
+function withModule<T extends object>(parts: T, app: string): T & { app: AppStackName; module?: string } {
+  const at = app.indexOf('@');
+  return at === -1 ? { ...parts, app } : { ...parts, app: app.slice(0, at), module: app.slice(at + 1) };
+}
+
+/** The name without an image variant or a module's file: what scenarios, `--stack` and `expectFor` speak of. */
 export function baseStack(name: StackName): StackName {
   const { proxy, app } = splitStack(name);
   return proxy ? `${proxy}>${app}` : app;

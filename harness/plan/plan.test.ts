@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { expectationFor, planCells, stacksFor } from './plan.ts';
 import type { Probe, Scenario } from '../core/format.ts';
-import { appStackNames } from '../../servers/apps/catalog.ts';
+import { appStackNames as allAppStacks, stackDefinition } from '../../servers/apps/catalog.ts';
+
+/** The stacks a policy runs on: every one but a user's own app (server.app), which runs only where a scenario names it. */
+const appStackNames = () => allAppStacks().filter((n) => !stackDefinition(n).ownApp);
 
 const probe = (over: Partial<Probe> = {}): Probe => ({ fetch: { url: '{api}/x' }, expect: { result: 'allowed', status: 200 }, ...over });
 const scenario = (server: Scenario['server'], probes: Probe[] = [probe()]): Scenario => ({
@@ -21,6 +24,19 @@ describe('planning cells', () => {
     expect(stacksFor(scenario({}))).toEqual(appStackNames());
     expect(appStackNames()).toEqual(expect.arrayContaining(['express-cors', 'express-manual', 'fastify-cors', 'next']));
     expect(stacksFor(scenario({ 'express-manual': { code: 'app.use(x)' } }))).toEqual(['express-manual']);
+  });
+
+  it("runs a user's own app module only in its file's column", () => {
+    expect(stacksFor(scenario({ app: { module: './src/app.js' } }))).toEqual(['app@app.js']);
+    expect(stacksFor(scenario({ app: { module: './src/app.ts', export: 'router' } }))).toEqual(['app@app.ts:router']);
+    expect(stacksFor(scenario({ app: { module: './app.js' }, 'express-cors': { code: 'app.use(x)' } }))).toEqual(['express-cors', 'app@app.js']);
+  });
+
+  it("puts a user's whole proxy config in front of their app, or of every lab stack that serves at the root", () => {
+    expect(stacksFor(scenario({ app: { module: './app.js' }, nginx: { conf: './nginx.conf' } }))).toEqual(['nginx>app@app.js']);
+    const behind = stacksFor(scenario({ nginx: { conf: './nginx.conf' } }));
+    expect(behind).toContain('nginx>express-cors');
+    expect(behind).not.toContain('nginx>next');
   });
 
   it('makes one cell per probe, stack and engine, each with its own token', () => {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { baseStack, type AppStackName, type PageOriginName, type ProxyVariants, type StackName, type EngineName } from '../core/names.ts';
+import { baseStack, splitStack, type AppStackName, type PageOriginName, type ProxyVariants, type StackName, type EngineName } from '../core/names.ts';
 import type { Expectation, Probe, Scenario } from '../core/format.ts';
 import { mergeExpectation } from '../scenarios/expectations.ts';
-import { appStackNames } from '../../servers/apps/catalog.ts';
+import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
 import { proxiesUsed } from '../../servers/proxies/locate.ts';
 import { proxySetupOf } from '../../servers/proxies/proxy.ts';
 
@@ -51,10 +51,13 @@ export interface PlanFilters {
  * for when it reproduces stack-specific snippets without a policy.
  */
 export function appStacksFor(scenario: Scenario): AppStackName[] {
-  const all = appStackNames();
+  // A user's own app (server.app) runs only where a scenario names it, in its file's column (`app@app.js`).
+  const own = (name: AppStackName) => stackDefinition(name).ownApp;
+  const all = appStackNames().filter((name) => !own(name));
+  const mine = appStackNames().flatMap((name) => (own(name) && scenario.server[name] !== undefined ? [own(name)!.column(scenario.server[name])] : []));
   const withCode = all.filter((name) => scenario.server[name] !== undefined);
-  if (scenario.server.policy || withCode.length === 0) return all;
-  return withCode;
+  if (scenario.server.policy || (withCode.length === 0 && mine.length === 0)) return [...all, ...mine];
+  return [...withCode, ...mine];
 }
 
 /**
@@ -68,11 +71,17 @@ export function stacksFor(scenario: Scenario, variants: ProxyVariants = {}): Sta
   const proxies = proxiesUsed([scenario]);
   if (proxies.length === 0) return apps;
   return proxies.flatMap((proxy) =>
-    (proxySetupOf(scenario.server, proxy)!.apps ?? apps).flatMap((app): StackName[] => {
+    (proxySetupOf(scenario.server, proxy)!.apps ?? defaultApps(scenario, proxy, apps)).flatMap((app): StackName[] => {
       const labels = variants[proxy];
       return labels && labels.length > 1 ? labels.map((v): StackName => `${proxy}@${v}>${app}`) : [`${proxy}>${app}`];
     }),
   );
+}
+
+/** The app stacks behind a proxy by default: a user's own config (`conf`) sends its own paths, so only stacks that can serve at the root. */
+function defaultApps(scenario: Scenario, proxy: string, apps: AppStackName[]): AppStackName[] {
+  if (proxySetupOf(scenario.server, proxy)!.conf === undefined) return apps;
+  return apps.filter((app) => stackDefinition(splitStack(app).app).servesAtRoot !== false);
 }
 
 /**

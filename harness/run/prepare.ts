@@ -8,7 +8,8 @@ import type { EngineDriver, EngineLocation } from '../browsers/driver.ts';
 import type { ProxyLocations } from '../../servers/proxies/proxy.ts';
 import { RuntimeSetupError, type StackRuntime } from '../../servers/runtimes/runtime.ts';
 import { resolveSettings, runtimes } from '../../servers/runtimes/catalog.ts';
-import { checkProxyConfigs } from './proxy-check.ts';
+import { checkProxyConfigs, ownConfRewrites } from './proxy-check.ts';
+import { checkOwnApps } from './own-app-check.ts';
 import type { RunOptions } from './config.ts';
 
 /** Bad options found before anything starts (exit code 2 in the CLI). */
@@ -149,6 +150,8 @@ async function withProxies(
     notice(`${m.name} is not available, so the ${planned.length - cells.length} cells behind it are skipped: ${m.reason}`);
   }
   await checkProxyConfigs(inPlay, proxyLocations, (proxy) => runtime.configTests(proxy));
+  await checkOwnApps(inPlay);
+  for (const line of ownConfRewrites(inPlay)) notice(line);
   if (cells.length === 0) throw new RunSetupError('no cell is left to run once the missing proxies are skipped');
   return { cells, proxyLocations };
 }

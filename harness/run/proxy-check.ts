@@ -53,9 +53,11 @@ export async function checkProxyConfigs(
           for (const problem of await proxy.test(target.executable, dir, lines, target.run)) {
             const source = lines[problem.line - 1]?.source;
             const start = source ? scenario.fieldLines?.[source.field] : undefined;
+            // A line of the user's own config file (server.<proxy>.conf) is that file's line.
+            const own = source?.field === `${proxyName}.conf` && setup.confFile ? path.relative(process.cwd(), setup.confFile) : undefined;
             problems.push({
-              file: scenario.file,
-              line: source && start !== undefined ? start + source.line : 1,
+              file: own ?? scenario.file,
+              line: own && source ? source.line + 1 : source && start !== undefined ? start + source.line : 1,
               column: 1,
               field: source ? `server.${source.field}` : `server.${proxyName}`,
               message: `${proxy.label}${targets.length > 1 ? ` (${target.where})` : ''} refuses the config: ${problem.message}`,
@@ -68,4 +70,29 @@ export async function checkProxyConfigs(
     }
   }
   if (problems.length > 0) throw new ScenarioValidationError(problems);
+}
+
+/**
+ * What the lab rewrites in each user's own config file (`server.<proxy>.conf`),
+ * line by line, old and new, for the terminal: ports and the run's folder are
+ * named, since they are picked when the run starts (the report holds the real ones).
+ */
+export function ownConfRewrites(scenarios: readonly Scenario[]): string[] {
+  const out: string[] = [];
+  const [listenPort, upstreamPort] = [65531, 65532];
+  const seen = new Set<string>();
+  for (const scenario of scenarios) {
+    for (const proxyName of proxyNames()) {
+      const setup = proxySetupOf(scenario.server, proxyName);
+      const own = proxyDefinition(proxyName).ownConf;
+      if (!own || setup?.confText === undefined || !setup.confFile || seen.has(setup.confFile)) continue;
+      seen.add(setup.confFile);
+      const { rewrites } = own.rewrite(setup.confText, { listenPort, upstreamPort, dir: '<run folder>', confDir: path.dirname(setup.confFile) });
+      const file = path.relative(process.cwd(), setup.confFile);
+      const named = (text: string) => text.replaceAll(`127.0.0.1:${listenPort}`, `127.0.0.1:<${proxyName}'s port>`).replaceAll(`127.0.0.1:${upstreamPort}`, "127.0.0.1:<your app's port>");
+      out.push(`${file}: the lab rewrites ${rewrites.length} line${rewrites.length === 1 ? '' : 's'} (the rest runs as written):`);
+      for (const r of rewrites) out.push(`  ${file}:${r.line}  ${r.old}  ->  ${named(r.new)}`);
+    }
+  }
+  return out;
 }

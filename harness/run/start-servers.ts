@@ -4,7 +4,8 @@ import path from 'node:path';
 import { packageVersion } from '../system/project.ts';
 import { defaults } from '../config/defaults.ts';
 import { apiOrigin, expandDeep, hostPageOf, mountPath, originTable, pageOrigins, placeholderValues, type LabOrigins, type OriginTable, type PageOrigins } from '../core/origins.ts';
-import { WireRecorder, type RecordedExchange } from '../../servers/recorder/recorder.ts';
+import { WireRecorder, cellToken, type RecordedExchange } from '../../servers/recorder/recorder.ts';
+import { originFormOf } from '../../servers/recorder/http1.ts';
 import { HandlerLog } from '../../servers/apps/handler-log.ts';
 import { PageServer } from '../../servers/page/page-server.ts';
 import { stackDefinition } from '../../servers/apps/catalog.ts';
@@ -75,6 +76,8 @@ export async function startLab(
   runtime: StackRuntime = defaultRuntime(),
   /** The hands-on lab (docker-compose.yml) serves its page on a fixed port; a run lets the OS pick. */
   page: { port?: number; server?: PageServer } = {},
+  /** The scenario a cell's token (or its control's) belongs to: routes a request to a user's own proxy config, which serves the user's paths, not the scenario's mount. */
+  scenarioOfToken: (token: string) => string | undefined = () => undefined,
 ): Promise<Lab> {
   const host = defaults.bindAddress;
   const pageServer = page.server ?? new PageServer();
@@ -96,7 +99,7 @@ export async function startLab(
           const started = await startApp(app, scenarios, entry, 'alone', cleanup, runtime);
           recorder.setUpstream(started.port);
         } else {
-          await startProxied(proxy, app, scenarios, entry, proxyLocations[proxy], cleanup, startedAt, runtime);
+          await startProxied(proxy, app, scenarios, entry, proxyLocations[proxy], cleanup, startedAt, runtime, scenarioOfToken);
         }
       } catch (error) {
         entry.startError = `${stackLabel(name)} did not start: ${error instanceof Error ? error.message : String(error)}`;
@@ -136,7 +139,7 @@ function appPolicy(scenario: Scenario, layer: 'alone' | 'behind-proxy'): Policy 
 }
 
 /** One app server for the stack's scenarios, each mounted at its own path. */
-async function startApp(app: AppStackName, scenarios: Scenario[], entry: RunningStack, layer: 'alone' | 'behind-proxy', cleanup: Cleanup, runtime: StackRuntime): Promise<StartedStack> {
+async function startApp(app: AppStackName, scenarios: Scenario[], entry: RunningStack, layer: 'alone' | 'behind-proxy', cleanup: Cleanup, runtime: StackRuntime, atRoot = false): Promise<StartedStack> {
   const stack = stackDefinition(app);
   const mounts: ScenarioMount[] = scenarios.map((scenario) => {
     const values = placeholderValues(entry.origins, scenario.id, scenario.origins);
@@ -146,12 +149,15 @@ async function startApp(app: AppStackName, scenarios: Scenario[], entry: Running
     const answers = resolveAnswers(expandDeep(scenario.server.response, values), expandDeep(scenario.server.responses, values));
     // The scenario's code reads its declared origins from `origins` as well (`origins.cdn`), the API's as `apiOrigin`.
     const origins = scenario.origins && { ...entry.origins, ...scenario.origins, apiOrigin: values.apiOrigin! };
-    return { scenarioId: scenario.id, prefix: mountPath(scenario.id), code: rendered, ...answers, ...(origins ? { origins } : {}) };
+    const own = stack.ownApp ? { raw: expandDeep(scenario.server[app], values), scenarioFile: scenario.file } : {};
+    // At the root: behind a user's own proxy config, which routes the user's paths, not the scenario's mount.
+    return { scenarioId: scenario.id, prefix: atRoot ? '' : mountPath(scenario.id), code: rendered, ...answers, ...(origins ? { origins } : {}), ...own };
   });
   const started = await runtime.startApp(entry.name, app, { host: defaults.bindAddress, mounts, handlerLog: entry.handlerLog, origins: entry.origins });
   cleanup.add(`the ${app} server`, () => started.stop());
   if (started.died) entry.deaths?.set('', started.died);
   for (const [id, error] of started.setupErrors) entry.setupErrors.set(id, `the scenario's ${app} setup threw: ${error}`);
+  for (const [id, note] of started.notes ?? []) entry.code.set(id, `${entry.code.get(id) ?? ''}\n${note}`);
   return started;
 }
 
@@ -169,6 +175,7 @@ async function startProxied(
   cleanup: Cleanup,
   startedAt: number,
   runtime: StackRuntime,
+  scenarioOfToken: (token: string) => string | undefined,
 ): Promise<void> {
   if (!location?.available) throw new Error(location ? location.reason : `${proxyName} was not looked up`);
   const proxy = proxyDefinition(proxyName);
@@ -177,13 +184,22 @@ async function startProxied(
   const hopPort = await hop.listen();
   cleanup.add(`the ${proxyName}>${app} hop recorder`, () => hop.close());
   entry.appHop = hop;
-  const started = await startApp(app, scenarios, entry, 'behind-proxy', cleanup, runtime);
-  hop.setUpstream(started.port);
+  // A user's own config (server.<proxy>.conf) in front of one of the lab's stacks gets an app of its own, at the root:
+  // the config sends the user's paths. The hop goes to it by the cell's scenario.
+  const ownConf = (s: Scenario) => proxySetupOf(s.server, proxyName)?.confText !== undefined && !stackDefinition(app).ownApp;
+  const shared = scenarios.filter((s) => !ownConf(s));
+  const sharedPort = shared.length > 0 ? (await startApp(app, shared, entry, 'behind-proxy', cleanup, runtime)).port : undefined;
+  const atRoot = new Map<string, number>();
+  for (const scenario of scenarios.filter(ownConf)) atRoot.set(scenario.id, (await startApp(app, [scenario], entry, 'behind-proxy', cleanup, runtime, true)).port);
+  hop.setUpstream(atRoot.size === 0 ? sharedPort! : (target) => atRoot.get(scenarioOfToken(cellToken(originFormOf(target))) ?? '') ?? sharedPort);
 
   const routes = new Map<string, number>();
+  // A user's own config (server.<proxy>.conf) serves the user's paths: its requests go by their cell's scenario.
+  const ownConfs = new Map<string, number>();
   entry.recorder.setUpstream((target) => {
     for (const [prefix, port] of routes) if (target.startsWith(`${prefix}/`)) return port;
-    return undefined;
+    const scenario = ownConfs.size > 0 ? scenarioOfToken(cellToken(originFormOf(target))) : undefined;
+    return scenario === undefined ? undefined : ownConfs.get(scenario);
   });
   await Promise.all(
     scenarios.map(async (scenario) => {
@@ -203,12 +219,13 @@ async function startProxied(
         dir,
       };
       const appCode = entry.code.get(scenario.id) ?? '';
-      entry.code.set(scenario.id, `# ${proxy.label}, in front\n${proxy.display(input)}\n\n// ${stackDefinition(app).label}, behind it${scenario.server.upstream === 'down' ? ' (down: not listening)' : ''}\n${appCode}`);
+      entry.code.set(scenario.id, `# ${proxy.label}, in front${input.setup.confText !== undefined ? ' (your own file)' : ''}\n${proxy.display(input)}\n\n// ${stackDefinition(app).label}, behind it${scenario.server.upstream === 'down' ? ' (down: not listening)' : ''}\n${appCode}`);
       try {
         const running = await runtime.startProxy(entry.name, input, location);
         cleanup.add(`${proxyName} for ${scenario.id}`, () => running.stop());
         if (running.died) entry.deaths?.set(scenario.id, running.died);
-        routes.set(input.prefix, input.servers[0]!.listenPort);
+        if (input.setup.confText !== undefined) ownConfs.set(scenario.id, input.servers[0]!.listenPort);
+        else routes.set(input.prefix, input.servers[0]!.listenPort);
       } catch (error) {
         entry.setupErrors.set(scenario.id, `${proxy.label} did not start: ${error instanceof Error ? error.message : String(error)}`);
       }

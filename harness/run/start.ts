@@ -5,6 +5,7 @@ import { startLab, type Lab } from './start-servers.ts';
 import type { PreparedRun } from './prepare.ts';
 import { startNetwork, type RunNetwork } from './network.ts';
 import type { LabNetwork } from '../browsers/driver.ts';
+import { controlToken, proxyControlToken } from '../probes/fetch-probe.ts';
 
 /** One engine of a started run: its browser, or why it did not launch (its cells become errors). */
 export type LaunchedEngine = { name: EngineName; session: EngineSession } | { name: EngineName; launchError: string };
@@ -54,7 +55,9 @@ export async function startRun(run: PreparedRun, notice: (text: string) => void)
 }
 
 async function startServers(run: PreparedRun): Promise<{ lab: Lab; serversMs: number }> {
-  const lab = await startLab(run.scenariosByStack, run.cleanup, run.startedAt, run.proxyLocations, run.runtime);
+  const scenarioOf = new Map<string, string>();
+  for (const cell of run.cells) for (const token of [cell.token, controlToken(cell.token), proxyControlToken(cell.token)]) scenarioOf.set(token, cell.scenario.id);
+  const lab = await startLab(run.scenariosByStack, run.cleanup, run.startedAt, run.proxyLocations, run.runtime, {}, (token) => scenarioOf.get(token));
   return { lab, serversMs: Date.now() - run.startedAt };
 }
 

@@ -1,4 +1,6 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { lstat, readFile, readdir, stat } from 'node:fs/promises';
+import { isInside, projectFolder } from '../system/project-folder.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -264,13 +266,14 @@ export async function parseScenario(text: string, file: string, scenarioRoot: st
       fieldLines[`${proxy}.${level}`] = at(node.range[0]).line + (block ? 1 : 0);
     }
   }
-  for (const check of semanticProblems(data)) {
+  for (const check of semanticProblems(data, file)) {
     problems.push({ file, ...locate(check.segments), field: fieldPath(check.segments), message: check.message });
   }
-  for (const check of proxyProblems(data)) {
+  for (const check of proxyProblems(data, file)) {
     const start = fieldLines[check.field];
-    const position = start !== undefined && check.line !== undefined ? { line: start + check.line, column: 1 } : locate(check.segments);
-    problems.push({ file, ...position, field: fieldPath(check.segments), message: check.message });
+    // A problem inside a user's own config file (server.nginx.conf) is at that file's line.
+    const position = check.file !== undefined ? { line: check.line! + 1, column: 1 } : start !== undefined && check.line !== undefined ? { line: start + check.line, column: 1 } : locate(check.segments);
+    problems.push({ file: check.file ?? file, ...position, field: fieldPath(check.segments), message: check.message });
   }
   if (problems.length > 0) return { problems };
 
@@ -397,11 +400,66 @@ interface ProxyProblem {
   /** `nginx.location`, and the 0-based line within that snippet, when the problem is inside one. */
   field: string;
   line?: number;
+  /** A user's own config file the problem is in (`line` is then that file's, 0-based). */
+  file?: string;
   message: string;
 }
 
+/**
+ * A user's whole config file (`server.<proxy>.conf`): a file inside the
+ * scenario's project, instead of snippets, in front of the user's own app
+ * (server.app: the lab's stacks answer only below their mount, which no
+ * user's config routes to). Checked by the proxy's rewriter; once checked,
+ * its path and text go into the setup for the run (confFile, confText).
+ */
+function ownConfProblems(data: ScenarioFile, scenarioFile: string, proxy: string): ProxyProblem[] {
+  const setup = proxySetupOf(data.server, proxy)!;
+  const at = { segments: ['server', proxy, 'conf'], field: `${proxy}.conf` };
+  const definition = proxyDefinition(proxy);
+  if (!definition.ownConf) return [{ ...at, message: `${definition.label} does not take a whole config file yet; give snippets (http, server, location)` }];
+  const problems: ProxyProblem[] = [];
+  for (const level of PROXY_LEVELS) if (setup[level] !== undefined) problems.push({ segments: ['server', proxy, level], field: `${proxy}.${level}`, message: 'cannot be given with `conf`: the whole file is yours' });
+  if (data.server.policyAt !== undefined) problems.push({ segments: ['server', 'policyAt'], field: 'policyAt', message: `cannot be given with \`${proxy}.conf\`: the CORS setup is in your file` });
+  for (const [i, app] of (setup.apps ?? []).entries()) {
+    if (stackDefinition(app).servesAtRoot === false) problems.push({ segments: ['server', proxy, 'apps', i], field: `${proxy}.apps`, message: `${stackDefinition(app).label} serves a scenario only below its mount (/s/<id>), which your config does not route to` });
+  }
+  // Your config routes your paths: a probe addresses them below {apiOrigin}, as for your own app (which says so itself).
+  const ownApp = appStackNames().some((name) => stackDefinition(name).ownApp && data.server[name] !== undefined);
+  if (!ownApp) data.probes.forEach((probe, i) => {
+    for (const [url, where] of [[probe.fetch.url, ['fetch', 'url']], [probe.again?.url, ['again', 'url']]] as const) {
+      if (url !== undefined && /\{(api|mount)\}/.test(url)) problems.push({ segments: ['probes', i, ...where], field: `probes`, message: `your own ${definition.label} config routes its own paths: write \`{apiOrigin}/your/path\`; {api} and {mount} add the lab's mount path (/s/<id>), which your config does not route` });
+    }
+  });
+  const file = path.resolve(path.dirname(scenarioFile), setup.conf!);
+  if (!isInside(projectFolder(scenarioFile), file)) return [...problems, { ...at, message: `\`${setup.conf}\` is outside the scenario's project folder ${projectFolder(scenarioFile)}` }];
+  if (!existsSync(file) || !statSync(file).isFile()) return [...problems, { ...at, message: `\`${setup.conf}\` is not a file (looked for ${file})` }];
+  const text = readFileSync(file, 'utf8');
+  const target = { listenPort: 1, upstreamPort: 2, dir: '/tmp/corslab-check', confDir: path.dirname(file) };
+  const checked = definition.ownConf.rewrite(text, target);
+  const shown = (f: string) => path.relative(process.cwd(), f) || f;
+  for (const p of checked.problems) problems.push({ ...at, file: shown(file), line: p.line, message: p.message });
+  // An included file runs as it is, from where it is: it may hold nothing the lab would have to rewrite or refuse (its includes neither).
+  const pending = checked.includes.map((i) => ({ ...i, from: file }));
+  const seen = new Set<string>([file]);
+  for (let next = pending.shift(); next; next = pending.shift()) {
+    if (seen.has(next.file)) continue;
+    seen.add(next.file);
+    const where = { ...at, file: shown(next.from), line: next.line };
+    if (!existsSync(next.file) || !statSync(next.file).isFile()) {
+      problems.push({ ...where, message: `includes ${shown(next.file)}, which is not a file` });
+      continue;
+    }
+    const inner = definition.ownConf.rewrite(readFileSync(next.file, 'utf8'), target);
+    const first = inner.problems[0] ?? inner.rewrites.map((r) => ({ line: r.line - 1, message: `\`${r.old}\` would have to be rewritten` }))[0];
+    if (first) problems.push({ ...where, message: `includes ${shown(next.file)}, whose line ${first.line + 1} the lab cannot leave as it is (${first.message}); the lab rewrites only the file the scenario names: move that line into it` });
+    pending.push(...inner.includes.map((i) => ({ ...i, from: next.file })));
+  }
+  if (problems.length === 0) Object.assign(setup, { confFile: file, confText: text });
+  return problems;
+}
+
 /** Proxy setups: only allowed directives in snippets, and no policy value that could break out of its config string. */
-function proxyProblems(data: ScenarioFile): ProxyProblem[] {
+function proxyProblems(data: ScenarioFile, scenarioFile: string): ProxyProblem[] {
   const problems: ProxyProblem[] = [];
   const configured = proxiesUsed([data]);
   if (configured.length === 0) {
@@ -416,6 +474,10 @@ function proxyProblems(data: ScenarioFile): ProxyProblem[] {
   }
   for (const proxy of configured) {
     const setup = proxySetupOf(data.server, proxy)!;
+    if (setup.conf !== undefined) {
+      problems.push(...ownConfProblems(data, scenarioFile, proxy));
+      continue;
+    }
     for (const level of PROXY_LEVELS) {
       const snippet = setup[level];
       if (snippet === undefined) continue;
@@ -464,7 +526,7 @@ function pageNames(declared: OriginTable | undefined): string[] {
 }
 
 /** Rules the schema cannot say: placeholders, contradictions, code that does not compile. */
-function semanticProblems(data: ScenarioFile): SemanticProblem[] {
+function semanticProblems(data: ScenarioFile, file: string): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   const placeholderCheck = (text: string, segments: (string | number)[]) => {
     for (const name of unknownPlaceholders(text, data.origins)) {
@@ -496,8 +558,9 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
   for (const stack of appStackNames()) {
     const raw = data.server[stack];
     if (raw === undefined) continue;
-    for (const problem of stackDefinition(stack).checkSetup?.(raw) ?? []) problems.push({ segments: ['server', stack, ...problem.segments], message: problem.message });
+    for (const problem of stackDefinition(stack).checkSetup?.(raw, { file }) ?? []) problems.push({ segments: ['server', stack, ...problem.segments], message: problem.message });
   }
+  problems.push(...ownAppProblems(data));
 
   const pages = pageNames(data.origins);
   data.probes.forEach((probe, i) => {
@@ -578,6 +641,28 @@ function semanticProblems(data: ScenarioFile): SemanticProblem[] {
       }
       consistent(mergeExpectation(probe.expect, rule.expect), [...at, 'expect']);
     });
+  });
+  return problems;
+}
+
+/**
+ * A user's own app (server.app) answers its own paths and carries its own
+ * CORS setup: a probe addresses it below {apiOrigin} (the lab's {mount},
+ * and so {api}, is no path of it), and a policy or another stack's code
+ * would not apply to it.
+ */
+function ownAppProblems(data: ScenarioFile): SemanticProblem[] {
+  const own = appStackNames().filter((name) => stackDefinition(name).ownApp && data.server[name] !== undefined);
+  if (own.length === 0) return [];
+  const problems: SemanticProblem[] = [];
+  if (data.server.policy) problems.push({ segments: ['server', 'policy'], message: `does not apply to your own app (server.${own[0]}), which runs as it is; put the CORS setup in the app` });
+  for (const field of ['response', 'responses'] as const) {
+    if (data.server[field] !== undefined) problems.push({ segments: ['server', field], message: `is what the lab's handler answers; your own app (server.${own[0]}) answers for itself` });
+  }
+  data.probes.forEach((probe, i) => {
+    for (const [url, at] of [[probe.fetch.url, ['fetch', 'url']], [probe.again?.url, ['again', 'url']]] as const) {
+      if (url !== undefined && /\{(api|mount)\}/.test(url)) problems.push({ segments: ['probes', i, ...at], message: `your own app (server.${own[0]}) answers its own paths: write \`{apiOrigin}/your/path\`; {api} and {mount} add the lab's mount path (/s/<id>), which your app does not have` });
+    }
   });
   return problems;
 }

@@ -1,6 +1,6 @@
 import { defaults } from '../../harness/config/defaults.ts';
 import type { LabOrigins } from '../../harness/core/origins.ts';
-import type { AppStackName } from '../../harness/core/names.ts';
+import type { AppStackName, StackName } from '../../harness/core/names.ts';
 import type { HandlerResponse, Policy, SetupProblem, SetupSchema } from '../../harness/core/format.ts';
 import type { HandlerLog } from './handler-log.ts';
 
@@ -32,6 +32,10 @@ export interface ScenarioMount extends HandlerAnswers {
   code: string;
   /** What the scenario's code sees as `origins`, when the scenario declares its own: the lab's with them over (`{ app, evil, apiOrigin, cdn, ... }`). */
   origins?: Readonly<Record<string, string>>;
+  /** The scenario's part for this stack (`server.<name>`), placeholders expanded: for a stack that reads it when it starts (a user's app module). */
+  raw?: unknown;
+  /** The scenario file, for a stack whose setup names files relative to it (`server.app.module`). */
+  scenarioFile?: string;
 }
 
 export interface StackStartOptions {
@@ -55,6 +59,8 @@ export interface StartedStack {
   stop(): Promise<void>;
   /** For a server in a process of its own (Next.js): what died, once it exited during the run without being stopped. */
   died?(): string | undefined;
+  /** What the stack found out when it started, by scenario id, for the code the report shows (a user's app: what kind of app it is). */
+  notes?: Map<string, string>;
 }
 
 /**
@@ -76,8 +82,21 @@ export interface StackDefinition<Raw = unknown> {
   writableDirs?: string[];
   /** What it adds to the scenario schema: the schema of `server.<name>`, and the definitions it refers to. */
   setupSchema: SetupSchema;
-  /** Problems with a raw setup that the schema cannot see (code that does not compile), at their path below `server.<name>`. */
-  checkSetup?(raw: Raw): SetupProblem[];
+  /** Problems with a raw setup that the schema cannot see (code that does not compile, a module file that is not there), at their path below `server.<name>`. */
+  checkSetup?(raw: Raw, context: { file: string }): SetupProblem[];
+  /**
+   * A stack that serves a user's own app (`server.app`): it runs only the
+   * scenarios that configure it, each in the column `column(raw)` names
+   * (`app@app.js`), and the app answers its own paths, so probes address
+   * them below `{apiOrigin}` (the lab's `{mount}` is no path of it).
+   */
+  /** False for a stack that can serve a scenario only below its mount (Next.js: a route folder per scenario), so not behind a user's own proxy config. Default: true. */
+  servesAtRoot?: boolean;
+  ownApp?: {
+    column(raw: Raw): StackName;
+    /** Loads the app (running the user's module) and says what it is; throws, naming the module, when it cannot: before anything starts. */
+    check(raw: Raw, scenarioFile: string): Promise<string>;
+  };
   render(setup: StackSetup<Raw>): string;
   /** A policy in this stack's idiom without the catch-all routes, for fixes (a fix never changes the routes). */
   renderPolicy(policy: Policy): string;

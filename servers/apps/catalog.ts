@@ -2,6 +2,7 @@ import { expressCors } from './express-cors/index.ts';
 import { expressManual } from './express-manual/index.ts';
 import { fastifyCorsStack } from './fastify-cors/index.ts';
 import { nextStack } from './next/index.ts';
+import { ownAppStack } from './own-app/index.ts';
 import { Catalog } from '../../harness/core/catalog.ts';
 import type { AppStackName } from '../../harness/core/names.ts';
 import type { StackDefinition } from './app-stack.ts';
@@ -13,7 +14,7 @@ import type { StackDefinition } from './app-stack.ts';
  * fixes all ask this catalog. Importing it loads no server framework: each
  * stack's server loads when it starts.
  */
-const stacks = new Catalog<StackDefinition>('app stack', [expressCors, expressManual, fastifyCorsStack, nextStack]);
+const stacks = new Catalog<StackDefinition>('app stack', [expressCors, expressManual, fastifyCorsStack, nextStack, ownAppStack]);
 
 /** Every app stack's name, in the matrix's order. */
 export const appStackNames = (): AppStackName[] => stacks.names();

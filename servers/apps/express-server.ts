@@ -32,7 +32,9 @@ export async function startExpress(options: StackStartOptions, corsLibrary: unkn
     try {
       const handler = expressHandler(options.handlerLog, mount);
       await stackCodeFunction(mount.code)(app, corsLibrary, handler, mount.origins ?? options.origins);
-      root.use(mount.prefix, app);
+      // No prefix: the scenario's app at the root (behind a user's own proxy config, which sends the user's paths).
+      if (mount.prefix) root.use(mount.prefix, app);
+      else root.use(app);
     } catch (error) {
       setupErrors.set(mount.scenarioId, error instanceof Error ? error.message : String(error));
     }

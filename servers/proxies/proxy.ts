@@ -15,6 +15,11 @@ export interface ProxySetup {
   location?: string;
   /** The app stacks to put behind it (default: every app stack the scenario's app setup applies to). */
   apps?: AppStackName[];
+  /** The user's whole config file instead of snippets, relative to the scenario file (`./nginx.conf`). */
+  conf?: string;
+  /** Set by the loader once `conf` is checked: the file's absolute path and its text (what runs, rewritten; what the report shows). */
+  confFile?: string;
+  confText?: string;
 }
 
 export const PROXY_LEVELS = ['http', 'server', 'location'] as const;
@@ -48,6 +53,11 @@ export function proxySetupSchema(proxy: { name: ProxyName; label: string }, text
         minProperties: 1,
         properties: {
           ...levels,
+          conf: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9._/-]+$',
+            description: `Your whole ${proxy.label} config file, relative to the scenario file, run as it is but for its listen lines, upstreams and the paths it writes (which the lab rewrites and says so). Instead of the snippets.`,
+          },
           apps: {
             type: 'array',
             minItems: 1,
@@ -162,6 +172,19 @@ export interface ProxyDefinition {
   /** Why a value (an origin, a method) cannot be written into this proxy's config, or undefined when it can. */
   unsafeValue(value: string): string | undefined;
   config(input: ProxyScenarioInput): ConfigLine[];
+  /**
+   * A user's whole config file (`server.<proxy>.conf`): what the lab rewrites
+   * in it for a run (`target`'s ports and folder) and what it refuses, and
+   * the user's lines as the report shows them. Absent: the proxy takes
+   * snippets only.
+   */
+  ownConf?: {
+    rewrite(
+      text: string,
+      target: { listenPort: number; upstreamPort: number; dir: string; confDir: string },
+    ): { text: string; rewrites: { line: number; old: string; new: string }[]; problems: LintProblem[]; includes: { line: number; file: string }[] };
+    display(text: string, rewrites: readonly { line: number; old: string; new: string }[], file: string): string;
+  };
   /** What the report shows: the scenario's part of the config, for one app behind the proxy. */
   display(input: ProxyScenarioInput): string;
   /** A policy in this proxy's idiom, for fixes. */
@@ -176,4 +199,16 @@ export interface ProxyDefinition {
   foreground(executable: string, dir: string, lines: ConfigLine[]): Promise<string[]>;
   /** Starts it and resolves once every listen port accepts connections. */
   start(executable: string, dir: string, lines: ConfigLine[], ports: number[]): Promise<StartedProxy>;
+}
+
+/** The user's file as the report shows it: their lines, each rewritten one followed by what the lab ran instead. */
+export function displayOwnConf(text: string, rewrites: readonly { line: number; new: string }[], file: string): string {
+  const byLine = new Map(rewrites.map((r) => [r.line, r]));
+  const out = [`# ${file}, as written; the lines marked "corslab ran" are what the lab changed`];
+  text.replace(/\n$/, '').split('\n').forEach((line, i) => {
+    out.push(line);
+    const rewrite = byLine.get(i + 1);
+    if (rewrite) out.push(`${line.match(/^\s*/)![0]}#   ^ corslab ran (line ${rewrite.line}): ${rewrite.new}`);
+  });
+  return out.join('\n');
 }

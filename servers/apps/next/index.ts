@@ -9,6 +9,8 @@ export const nextStack: StackDefinition<NextSetup> = {
   packages: ['next', 'react'],
   // Next builds into, and runs from, the project's build cache.
   writableDirs: [CACHE_DIR],
+  // Each scenario is a route folder below its mount (app/s/<id>/), so a user's own proxy config, which sends its own paths, cannot reach it.
+  servesAtRoot: false,
   setupSchema: NEXT_SETUP_SCHEMA,
   render: renderNext,
   // The route handler is the whole of it: the lab adds no catch-all routes to a Next policy.

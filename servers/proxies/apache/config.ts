@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import type { Policy } from '../../../harness/core/format.ts';
-import type { ConfigLine, ProxyScenarioInput } from '../proxy.ts';
+import path from 'node:path';
+import { displayOwnConf, type ConfigLine, type ProxyScenarioInput } from '../proxy.ts';
+import { rewriteApacheConf } from './own-conf.ts';
 
 /**
  * A config value that a scenario supplies (an origin, a method, a header
@@ -90,6 +92,11 @@ export function apachePolicy(policy: Policy, variable: string): string[] {
 /** Where Debian (and other layouts) keep httpd's modules; CORSLAB_APACHE_MODULES points elsewhere. */
 const MODULE_DIRS = ['/usr/lib/apache2/modules', '/usr/lib64/httpd/modules', '/usr/lib/httpd/modules', '/usr/local/apache2/modules'];
 
+/** The module files the lab's httpd has (a user's LoadModule of another one is commented out). */
+export function moduleFiles(dir: string): ReadonlySet<string> | undefined {
+  return existsSync(dir) ? new Set(readdirSync(dir)) : undefined;
+}
+
 export function modulesDir(): string {
   return process.env.CORSLAB_APACHE_MODULES ?? MODULE_DIRS.find((d) => existsSync(d)) ?? MODULE_DIRS[0]!;
 }
@@ -116,8 +123,33 @@ const plain = (text: string): ConfigLine => ({ text });
  */
 export const UNPRIVILEGED_ID = 65534;
 
-/** The whole httpd.conf for one scenario: a self-contained config, one <VirtualHost> per app stack behind it. */
+export const withFiles = (dir: string): { moduleFiles?: ReadonlySet<string> } => {
+  const files = moduleFiles(dir);
+  return files ? { moduleFiles: files } : {};
+};
+
+/** The user's own httpd.conf (server.apache.conf), rewritten for this run: line for line, each line its own source, so httpd -t names the user's line. */
+function ownConfig(config: ProxyScenarioInput, modules: string): ConfigLine[] {
+  const server = config.servers[0]!;
+  const own = rewriteApacheConf(config.setup.confText!, { listenPort: server.listenPort, upstreamPort: server.upstreamPort, dir: config.dir, confDir: path.dirname(config.setup.confFile!), modulesDir: modules, ...withFiles(modules) });
+  if (own.problems.length > 0) throw new Error(`refusing to run ${config.setup.confFile}: line ${own.problems[0]!.line + 1}: ${own.problems[0]!.message}`);
+  // httpd's built-in paths (ServerRoot /etc/apache2, PidFile /run/apache2.pid on Debian) are outside the run's folder: set first, so
+  // the file's own (rewritten into the run's folder too) still win; lines without a source, so every other line names the user's.
+  const first = [`ServerRoot "${config.dir}"`, `DefaultRuntimeDir "${config.dir}"`, `PidFile "${config.dir}/httpd.pid"`, `ErrorLog "${config.dir}/error.log"`, `Mutex file:${config.dir} default`];
+  return [...first.map((text) => plain(text)), ...own.text.replace(/\n$/, '').split('\n').map((text, line) => ({ text, source: { field: 'apache.conf', line } }))];
+}
+
+/** The user's httpd.conf as the report shows it: their lines, each rewritten one marked. */
+export function apacheOwnDisplay(config: ProxyScenarioInput): string {
+  const server = config.servers[0]!;
+  const modules = config.layout?.modulesDir ?? modulesDir();
+  const own = rewriteApacheConf(config.setup.confText!, { listenPort: server.listenPort, upstreamPort: server.upstreamPort, dir: config.dir, confDir: path.dirname(config.setup.confFile!), modulesDir: modules, ...withFiles(modules) });
+  return displayOwnConf(config.setup.confText!, own.rewrites, config.setup.conf ?? config.setup.confFile!);
+}
+
+/** The whole httpd.conf for one scenario: a self-contained config, one <VirtualHost> per app stack behind it; or the user's own, rewritten. */
 export function apacheConfig(config: ProxyScenarioInput, options: { asRoot?: boolean; modulesDir?: string } = {}): ConfigLine[] {
+  if (config.setup.confText !== undefined) return ownConfig(config, options.modulesDir ?? modulesDir());
   const asRoot = options.asRoot ?? process.getuid?.() === 0;
   const dir = config.dir;
   const modules = options.modulesDir ?? modulesDir();
@@ -172,6 +204,7 @@ export function apacheConfig(config: ProxyScenarioInput, options: { asRoot?: boo
 
 /** What the report shows for one app behind httpd: the parts of the config the scenario shaped, and the <Location>. */
 export function apacheDisplay(config: ProxyScenarioInput): string {
+  if (config.setup.confText !== undefined) return apacheOwnDisplay(config);
   const policy = config.policy ? apachePolicy(config.policy, 'CORSLAB_ORIGIN') : [];
   const indent = (text: string, by: string) => text.trimEnd().split('\n').map((l) => `${by}${l}`);
   const out: string[] = [];

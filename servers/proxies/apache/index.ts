@@ -1,4 +1,6 @@
-import { apacheConfig, apacheDisplay, apachePolicy, unsafeConfigValue } from './config.ts';
+import { apacheConfig, apacheDisplay, apachePolicy, modulesDir, unsafeConfigValue, withFiles } from './config.ts';
+import { rewriteApacheConf } from './own-conf.ts';
+import { displayOwnConf } from '../proxy.ts';
 import { apacheImage } from './image.ts';
 import { lintSnippet } from './lint.ts';
 import { proxySetupSchema, type ProxyDefinition } from '../proxy.ts';
@@ -22,6 +24,7 @@ export const apacheProxy: ProxyDefinition = {
   unsafeValue: unsafeConfigValue,
   config: (input) => apacheConfig(input, input.layout ?? {}),
   display: apacheDisplay,
+  ownConf: { rewrite: (text, target) => rewriteApacheConf(text, { ...target, modulesDir: modulesDir(), ...withFiles(modulesDir()) }), display: displayOwnConf },
   renderPolicy(policy) {
     return ['<Location "/api/">', ...apachePolicy(policy, 'CORS_ORIGIN').map((l) => `    ${l}`), '    ProxyPass "http://app/api/"', '</Location>'].join('\n');
   },

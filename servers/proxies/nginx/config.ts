@@ -1,5 +1,8 @@
 import type { Policy } from '../../../harness/core/format.ts';
+import path from 'node:path';
 import type { ConfigLine, ProxyScenarioInput } from '../proxy.ts';
+import { rewriteNginxConf } from './own-conf.ts';
+import { displayOwnConf } from '../proxy.ts';
 
 /**
  * A config value that a scenario supplies (an origin, a method, a header
@@ -64,8 +67,21 @@ function snippetLines(text: string | undefined, field: string, indent: string): 
 
 const plain = (text: string): ConfigLine => ({ text });
 
-/** The whole nginx.conf for one scenario: one server block per app stack behind it. */
+/** The user's own nginx.conf (server.nginx.conf), rewritten for this run: line for line, each line its own source, so nginx -t names the user's line. */
+function ownConfig(config: ProxyScenarioInput): ConfigLine[] {
+  const server = config.servers[0]!;
+  const own = rewriteNginxConf(config.setup.confText!, { listenPort: server.listenPort, upstreamPort: server.upstreamPort, dir: config.dir, confDir: path.dirname(config.setup.confFile!) });
+  if (own.problems.length > 0) throw new Error(`refusing to run ${config.setup.confFile}: line ${own.problems[0]!.line + 1}: ${own.problems[0]!.message}`);
+  const lines: ConfigLine[] = own.text.replace(/\n$/, '').split('\n').map((text, line) => ({ text, source: { field: 'nginx.conf', line } }));
+  // What the file leaves to nginx's built-in paths goes into the run's folder: lines without a source, so every other line still names the user's.
+  if (own.added.httpLine !== undefined) lines.splice(own.added.httpLine + 1, 0, ...own.added.http.map((text) => plain(`    ${text}  # corslab: added (your file sets none)`)));
+  lines.unshift(...own.added.main.map((text) => plain(`${text}  # corslab: added (your file sets none)`)));
+  return lines;
+}
+
+/** The whole nginx.conf for one scenario: one server block per app stack behind it; or the user's own, rewritten. */
 export function nginxConfig(config: ProxyScenarioInput): ConfigLine[] {
+  if (config.setup.confText !== undefined) return ownConfig(config);
   const policy = config.policy ? nginxPolicy(config.policy, '$corslab_allow_origin') : undefined;
   const lines: ConfigLine[] = [
     plain(`# CORS Lab: ${config.scenarioId}`),
@@ -104,8 +120,14 @@ export function nginxConfig(config: ProxyScenarioInput): ConfigLine[] {
   return lines;
 }
 
-/** What the report shows for one app behind nginx: the parts of the config the scenario shaped, and the location. */
+/** What the report shows for one app behind nginx: the parts of the config the scenario shaped, and the location; or the user's own file, its rewritten lines marked. */
 export function nginxDisplay(config: ProxyScenarioInput): string {
+  if (config.setup.confText !== undefined) {
+    const server = config.servers[0]!;
+    const own = rewriteNginxConf(config.setup.confText, { listenPort: server.listenPort, upstreamPort: server.upstreamPort, dir: config.dir, confDir: path.dirname(config.setup.confFile!) });
+    const added = [...own.added.main, ...own.added.http];
+    return `${added.length > 0 ? `# corslab adds what your file leaves to nginx's built-in paths: ${added.join(' ')}\n` : ''}${displayOwnConf(config.setup.confText, own.rewrites, config.setup.conf ?? config.setup.confFile!)}`;
+  }
   const policy = config.policy ? nginxPolicy(config.policy, '$corslab_allow_origin') : undefined;
   const out: string[] = [];
   if (config.setup.http) out.push(config.setup.http.trimEnd());

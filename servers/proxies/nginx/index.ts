@@ -1,6 +1,8 @@
 import { nginxConfig, nginxDisplay, nginxPolicy, unsafeConfigValue } from './config.ts';
 import { nginxImage } from './image.ts';
 import { lintSnippet } from './lint.ts';
+import { rewriteNginxConf } from './own-conf.ts';
+import { displayOwnConf } from '../proxy.ts';
 import { proxySetupSchema, type ProxyDefinition } from '../proxy.ts';
 
 /** Its processes (locate, config test, start) load only when one is needed: lint, config and fixes are pure. */
@@ -22,6 +24,7 @@ export const nginxProxy: ProxyDefinition = {
   unsafeValue: unsafeConfigValue,
   config: nginxConfig,
   display: nginxDisplay,
+  ownConf: { rewrite: rewriteNginxConf, display: displayOwnConf },
   renderPolicy(policy) {
     const { http, location } = nginxPolicy(policy, '$cors_allow_origin');
     return [...http, ...(http.length ? [''] : []), 'location /api/ {', ...location.map((l) => `    ${l}`), '    proxy_pass http://app;', '}'].join('\n');

@@ -70,13 +70,16 @@ const REFUSED: Record<string, string> = {
   resolver: 'it contacts a DNS server',
 };
 
-interface Token {
+/** A token of an nginx config as nginx reads it, with its 0-based line and its offsets in the text (a user's whole nginx.conf is rewritten in place by them, own-conf.ts). */
+export interface Token {
   text: string;
   line: number;
   kind: 'word' | 'open' | 'close' | 'end';
+  start: number;
+  end: number;
 }
 
-function tokenize(snippet: string, problems: LintProblem[]): Token[] {
+export function tokenize(snippet: string, problems: LintProblem[]): Token[] {
   const tokens: Token[] = [];
   let line = 0;
   let i = 0;
@@ -90,7 +93,7 @@ function tokenize(snippet: string, problems: LintProblem[]): Token[] {
     } else if (c === '#') {
       while (i < snippet.length && snippet[i] !== '\n') i++;
     } else if (c === '{' || c === '}' || c === ';') {
-      tokens.push({ text: c, line, kind: c === '{' ? 'open' : c === '}' ? 'close' : 'end' });
+      tokens.push({ text: c, line, kind: c === '{' ? 'open' : c === '}' ? 'close' : 'end', start: i, end: i + 1 });
       i++;
     } else if (c === '"' || c === "'") {
       const start = line;
@@ -101,7 +104,7 @@ function tokenize(snippet: string, problems: LintProblem[]): Token[] {
         j++;
       }
       if (j >= snippet.length) problems.push({ line: start, message: `a quote (${c}) is never closed` });
-      tokens.push({ text: snippet.slice(i, j + 1), line: start, kind: 'word' });
+      tokens.push({ text: snippet.slice(i, j + 1), line: start, kind: 'word', start: i, end: Math.min(j + 1, snippet.length) });
       i = j + 1;
     } else {
       // A word as nginx reads it (ngx_conf_read_token): it ends only at white space, `;` or `{`
@@ -112,7 +115,7 @@ function tokenize(snippet: string, problems: LintProblem[]): Token[] {
         else if (snippet[j] === '$' && snippet[j + 1] === '{') j++;
         j++;
       }
-      tokens.push({ text: snippet.slice(i, j), line, kind: 'word' });
+      tokens.push({ text: snippet.slice(i, j), line, kind: 'word', start: i, end: j });
       i = j;
     }
   }
@@ -211,6 +214,6 @@ function redirectStaysInLab(target: string, isRewrite: boolean, origins: OriginT
   return staysInLab(known, origins);
 }
 
-function unquote(text: string): string {
+export function unquote(text: string): string {
   return /^(["']).*\1$/s.test(text) ? text.slice(1, -1) : text;
 }
