@@ -7,6 +7,7 @@ import { imageKeys } from '../../servers/runtimes/catalog.ts';
 import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import type { RunConfig } from '../run/config.ts';
 import type { StackName } from '../core/names.ts';
+import { parseTarget } from '../core/target.ts';
 import { styled, STYLE } from '../system/color.ts';
 import { UsageError, configFrom, flagLine, names, oneOf, parseArgsOptions, parseCommand, pattern, specLine, text, texts, toggle, wholeNumber, type FlagSpec, type FlagValue, type FlagsFor } from './flags.ts';
 
@@ -59,6 +60,14 @@ export const RUN_FLAGS = {
     help: 'an origin by name for every scenario, NAME=ORIGIN (app=https://app.example.com, api=https://api.example.com, or any other name); repeat for more. It wins over a scenario\'s own origins:',
     default: `the scenario's origins:, then "origins" in ${defaults.configFile}, then the lab's own (http://app.example.localhost:PORT, ...)`,
   },
+  // A server the user runs (issue #14): harness/core/target.ts.
+  target: {
+    flag: 'target',
+    value: targetUrl(),
+    valueName: 'url',
+    help: 'run every scenario against a server you run on this machine (http://127.0.0.1:3000, with an optional base path for {api}), in place of the lab\'s stacks; with --stack, beside those',
+    default: 'none: the lab starts its own stacks',
+  },
   list: { flag: 'list', value: toggle(), help: 'print the cells the run would execute (scenario, probe, stack, engine), grouped and counted, and start nothing', default: 'off' },
   maxFailures: {
     flag: 'max-failures',
@@ -78,6 +87,20 @@ export const RUN_FLAGS = {
   },
   dryRun: { flag: 'dry-run', value: toggle(), help: 'with --update: show the diffs and write nothing', default: 'off' },
 } satisfies RunFlags;
+
+/** A server the user runs: loopback, http, a port (harness/core/target.ts); a bad one is a usage error naming the flag. */
+export function targetUrl(): FlagValue<string> {
+  return {
+    type: 'string',
+    multiple: false,
+    convert(raw, flag) {
+      const value = String(Array.isArray(raw) ? raw.at(-1) : raw);
+      const { target, problem } = parseTarget(value);
+      if (problem !== undefined) throw new UsageError(`--${flag}: ${problem}`);
+      return target.url;
+    },
+  };
+}
 
 /** `corslab run` options for node:util parseArgs, keyed by flag name. */
 export const RUN_OPTIONS = parseArgsOptions(RUN_FLAGS);

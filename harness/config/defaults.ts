@@ -38,6 +38,8 @@ export const defaults = {
   isolatedContexts: 4,
   /** How long one probe may take in the page before the cell is an error (never "blocked"). */
   probeTimeoutMs: 10_000,
+  /** A server the user runs (`server.url`, `--target`): how long the one connection tried before the cells may take (harness/run/start-servers.ts). */
+  targetConnectMs: 2_000,
   /** Whether a missing engine is an error instead of a notice (`--require-engines`, for CI). */
   requireEngines: false,
   /** Whether a missing proxy (nginx, Apache httpd) is an error instead of a notice (`--require-stacks`, for CI). */
