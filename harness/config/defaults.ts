@@ -9,6 +9,8 @@ export const defaults = {
   curriculumDir: 'curriculum',
   /** Where reports are written (`results.json`, `index.html`, `junit.xml`). */
   outputDir: 'reports/latest',
+  /** Where `corslab audit` writes its reports when `--output` is not given. */
+  auditOutputDir: 'reports/audit',
   /** Reporters used when `--reporter` is not given. */
   reporters: ['terminal', 'json', 'html', 'junit'] as const,
   /** Host names of the three origins. `*.localhost` resolves to 127.0.0.1 in every engine without DNS changes. */

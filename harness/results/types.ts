@@ -424,7 +424,15 @@ export interface Fix {
 }
 
 /** An unsafe configuration, found from what a server answered or from its code; reported apart from pass/fail. */
-export interface SecurityFinding extends Finding {
+/**
+ * What the preflights of a server the user runs show (harness/explanations/preflight-hygiene.ts):
+ * an OPTIONS that needs authentication, a preflight answered with a status that is not ok,
+ * a max-age missing or above what browsers keep.
+ */
+export type PreflightHygieneId = 'preflight-behind-auth' | 'preflight-not-ok' | 'max-age-missing' | 'max-age-over-cap';
+
+export interface SecurityFinding extends Omit<Finding, 'id'> {
+  id: Finding['id'] | PreflightHygieneId;
   scenario: string;
   stack: StackName;
   /** The cells whose exchanges show it. */
