@@ -67,7 +67,7 @@ function answer(kind: UserServerKind, allowed: readonly string[], head: string):
   if (kind !== 'options-auth') cors.push('Vary: Origin');
   if (method === 'OPTIONS') {
     if (kind === 'options-auth' && !loggedIn) return response('401 Unauthorized', ['WWW-Authenticate: Bearer'], 'log in first');
-    const preflight = allow === undefined ? [] : ['Access-Control-Allow-Methods: GET, PUT, DELETE', 'Access-Control-Allow-Headers: Content-Type', 'Access-Control-Max-Age: 600'];
+    const preflight = allow === undefined ? [] : ['Access-Control-Allow-Methods: GET, PUT, DELETE', 'Access-Control-Allow-Headers: Content-Type, X-Trace', 'Access-Control-Max-Age: 600'];
     return response('204 No Content', [...cors, ...preflight], '');
   }
   return response('200 OK', [...cors, 'Content-Type: application/json', 'X-Total-Count: 3'], '{"items":[1,2,3]}');
