@@ -285,7 +285,8 @@ export async function cellExchanges(stack: RunningStack, token: string): Promise
     const hop = hops.find((h) => exchangeHeader(h) === String(e.seq));
     // A server the user runs is not the lab's: whether its handler ran is not known.
     const reachedHandler = stack.target ? null : stack.handlerLog.reached(e.seq);
-    const answeredBy = !e.response ? undefined : reachedHandler ? 'handler' : stack.appHop && !hop?.response ? 'proxy' : 'app';
+    // A server the user runs answers by itself, layers unknown: no `answeredBy`.
+    const answeredBy = !e.response || stack.target ? undefined : reachedHandler ? 'handler' : stack.appHop && !hop?.response ? 'proxy' : 'app';
     return { ...e, reachedHandler, ...(answeredBy ? { answeredBy } : {}), ...(hop ? { appHop: hopPart(hop) } : {}) };
   });
 }

@@ -1349,7 +1349,7 @@ async function readPart(element) {
   function pagePart(cell) {
     return section(
       'The page',
-      h('p', null, `This code runs in a page at `, h('span', { class: 'mono' }, cell.pageOrigin), ` (the ${cell.from === 'evil' ? 'cross-site "evil"' : '"app"'} page):`),
+      h('p', null, `This code runs in a page at `, h('span', { class: 'mono' }, cell.pageOrigin), ` (the ${cell.from === 'evil' ? 'cross-site "evil"' : `"${cell.from}"`} page):`),
       pre(cell.pageCode),
     );
   }
@@ -1368,7 +1368,8 @@ async function readPart(element) {
         'p',
         null,
         `${stackLabel(cell.stack)}`,
-        info ? h('span', { class: 'muted' }, ` (${Object.entries(info.packages).map(([n, ver]) => `${n} ${ver}`).join(', ')})`) : null,
+        // A server the user runs has no packages the lab knows of.
+        info && Object.keys(info.packages).length > 0 ? h('span', { class: 'muted' }, ` (${Object.entries(info.packages).map(([n, ver]) => `${n} ${ver}`).join(', ')})`) : null,
         api ? [' at ', h('span', { class: 'mono' }, api)] : null,
         ', set up with:',
       ),
