@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { apiOriginFor, attackerPages, auditProblem, auditScenarioText, type AuditRequest } from './audit-scenario.ts';
 import { parseScenario } from './load.ts';
 import { originProblem } from '../core/origins.ts';
+import { isTrustedPage, trustedOrigins } from '../explanations/security.ts';
 
 const request: AuditRequest = { target: 'http://127.0.0.1:3000/api/items', origins: ['https://app.mycompany.com'], credentials: true, methods: ['PUT'], headers: [['Content-Type', 'application/json']], read: ['X-Total-Count'] };
 
@@ -62,5 +63,14 @@ describe('the audit scenario', () => {
     expect(auditProblem({ ...request, target: 'http://192.168.1.2:3000' })).toMatch(/^--target: 192\.168\.1\.2 is not this machine/);
     expect(auditProblem({ ...request, methods: ['P UT'] })).toMatch(/^-X P UT: not a method token/);
     expect(auditProblem({ ...request, apiOrigin: 'https://app.mycompany.com' })).toMatch(/^--api-origin .*is one of the pages' origins/);
+  });
+});
+
+describe("the audit's own pages", () => {
+  it('are app, app2, app3…, which the security findings trust; every other page is an attacker', () => {
+    expect(['app', 'app2', 'app10'].every(isTrustedPage)).toBe(true);
+    expect(['app1', 'app0', 'apps', 'evil', 'suffix', 'sandboxed'].some(isTrustedPage)).toBe(false);
+    expect(trustedOrigins({ app: 'https://a.example', app2: 'https://b.example', evil: 'https://attacker.test' }, 'http://app.example.localhost:1')).toEqual(['https://a.example', 'https://b.example']);
+    expect(trustedOrigins(undefined, 'http://app.example.localhost:1')).toEqual(['http://app.example.localhost:1']);
   });
 });

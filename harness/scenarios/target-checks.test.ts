@@ -49,6 +49,11 @@ describe('server.url', () => {
     expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].expect.reachedHandler', line: 8, message: expect.stringMatching(/not known for a server the lab does not run/) })]);
   });
 
+  it("refuses a warm-up, the lab's own request with a header of the lab's", async () => {
+    const problems = await problemsOf(scenario('  url: http://127.0.0.1:3000', '{ result: allowed }\n    warmUp: { from: app }'));
+    expect(problems).toEqual([expect.objectContaining({ field: 'probes[0].warmUp', line: 9, message: expect.stringMatching(/x-corslab-setup/) })]);
+  });
+
   it('rejects nothing else when server.url is absent', async () => {
     expect(await problemsOf(scenario('  policy: { origin: "{app}" }', '{ result: allowed, reachedHandler: true }'))).toEqual([]);
   });

@@ -32,6 +32,8 @@ export function targetProblems(data: ScenarioFile): TargetProblem[] {
       }
     };
     check(probe.expect, ['probes', i, 'expect']);
+    // The warm-up is the harness's own request, marked with the lab's setup header: it would reach the user's server with it.
+    if (probe.warmUp !== undefined) problems.push({ segments: ['probes', i, 'warmUp'], message: "is the lab's own request, marked with a header of the lab's (x-corslab-setup), which your server would receive as it is; with server.url, make the other page's request a probe of its own (from: that page)" });
     probe.expectFor?.forEach((rule, j) => check(rule.expect, ['probes', i, 'expectFor', j, 'expect']));
   });
   return problems;
