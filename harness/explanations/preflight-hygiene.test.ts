@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CellResult, RawHeader } from '../results/types.ts';
 import { preflightFindings } from './preflight-hygiene.ts';
+import { isTrustedPage, trustedOrigins } from './security.ts';
 
 const APP = 'https://app.mycompany.com';
 const TARGET = 'url:127.0.0.1:3000';
@@ -32,5 +33,14 @@ describe('preflight hygiene of a server the user runs', () => {
 
   it("looks only at the stacks it is given (the lab's own answer preflights as scenarios make them on purpose)", () => {
     expect(ids([cell('a', 401, [], 'express-cors')])).toEqual([]);
+  });
+});
+
+describe("the audit's own pages", () => {
+  it('are app, app2, app3…, which the security findings trust; every other page is an attacker', () => {
+    expect(['app', 'app2', 'app10'].every(isTrustedPage)).toBe(true);
+    expect(['app1', 'app0', 'apps', 'evil', 'suffix', 'sandboxed'].some(isTrustedPage)).toBe(false);
+    expect(trustedOrigins({ app: 'https://a.example', app2: 'https://b.example', evil: 'https://attacker.test' }, 'http://app.example.localhost:1')).toEqual(['https://a.example', 'https://b.example']);
+    expect(trustedOrigins(undefined, 'http://app.example.localhost:1')).toEqual(['http://app.example.localhost:1']);
   });
 });

@@ -3,7 +3,6 @@ import { parse } from 'yaml';
 import { apiOriginFor, attackerPages, auditProblem, auditScenarioText, type AuditRequest } from './audit-scenario.ts';
 import { parseScenario } from './load.ts';
 import { originProblem } from '../core/origins.ts';
-import { isTrustedPage, trustedOrigins } from '../explanations/security.ts';
 
 const request: AuditRequest = { target: 'http://127.0.0.1:3000/api/items', origins: ['https://app.mycompany.com'], credentials: true, methods: ['PUT'], headers: [['Content-Type', 'application/json']], read: ['X-Total-Count'] };
 
@@ -66,11 +65,3 @@ describe('the audit scenario', () => {
   });
 });
 
-describe("the audit's own pages", () => {
-  it('are app, app2, app3…, which the security findings trust; every other page is an attacker', () => {
-    expect(['app', 'app2', 'app10'].every(isTrustedPage)).toBe(true);
-    expect(['app1', 'app0', 'apps', 'evil', 'suffix', 'sandboxed'].some(isTrustedPage)).toBe(false);
-    expect(trustedOrigins({ app: 'https://a.example', app2: 'https://b.example', evil: 'https://attacker.test' }, 'http://app.example.localhost:1')).toEqual(['https://a.example', 'https://b.example']);
-    expect(trustedOrigins(undefined, 'http://app.example.localhost:1')).toEqual(['http://app.example.localhost:1']);
-  });
-});
