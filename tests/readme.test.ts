@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../harness/cli/main.ts';
 import { parseScenario } from '../harness/scenarios/load.ts';
-import { EXPLAIN_OPTIONS, RUN_OPTIONS } from '../harness/cli/options.ts';
+import { AUDIT_FLAGS, EXPLAIN_OPTIONS, RUN_OPTIONS } from '../harness/cli/options.ts';
 import { appStackNames } from '../servers/apps/catalog.ts';
 import { proxyNames } from '../servers/proxies/catalog.ts';
 
@@ -77,7 +77,7 @@ describe('the README', () => {
     expect(stderr).toBe(`${shown![2]}\n`);
   });
 
-  it('documents every option of corslab run and corslab explain', () => {
-    for (const name of [...Object.keys(RUN_OPTIONS), ...Object.keys(EXPLAIN_OPTIONS)]) expect(readme).toContain(`--${name}`);
+  it('documents every option of corslab run, corslab explain and corslab audit', () => {
+    for (const name of [...Object.keys(RUN_OPTIONS), ...Object.keys(EXPLAIN_OPTIONS), ...Object.values(AUDIT_FLAGS).map((f) => f.flag)]) expect(readme).toContain(`--${name}`);
   });
 });

@@ -22,6 +22,7 @@ import { ModelInputError } from '../model/index.ts';
 import { readConfigFile } from '../../servers/runtimes/catalog.ts';
 import { EXIT, sayBadInput } from './messages.ts';
 import { curriculumFor, runCommand } from './run-command.ts';
+import { auditCommand } from './audit-command.ts';
 
 export { EXIT, say } from './messages.ts';
 
@@ -48,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'explain') return explainCommand(rest);
     if (command === 'clean') return await cleanCommand(rest);
     if (command === 'init') return await initCommand(rest);
+    if (command === 'audit') return await auditCommand(rest);
     throw new UsageError(unknownCommand(command));
   } catch (error) {
     if (sayBadInput(error, isCommand(command) ? command : undefined)) return EXIT.badInput;

@@ -7,6 +7,7 @@ import { imageKeys } from '../../servers/runtimes/catalog.ts';
 import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import type { RunConfig } from '../run/config.ts';
 import type { StackName } from '../core/names.ts';
+import { parseTarget } from '../core/target.ts';
 import { styled, STYLE } from '../system/color.ts';
 import { UsageError, configFrom, flagLine, names, oneOf, parseArgsOptions, parseCommand, pattern, specLine, text, texts, toggle, wholeNumber, type FlagSpec, type FlagValue, type FlagsFor } from './flags.ts';
 
@@ -59,6 +60,14 @@ export const RUN_FLAGS = {
     help: 'an origin by name for every scenario, NAME=ORIGIN (app=https://app.example.com, api=https://api.example.com, or any other name); repeat for more. It wins over a scenario\'s own origins:',
     default: `the scenario's origins:, then "origins" in ${defaults.configFile}, then the lab's own (http://app.example.localhost:PORT, ...)`,
   },
+  // A server the user runs (issue #14): harness/core/target.ts.
+  target: {
+    flag: 'target',
+    value: targetUrl(),
+    valueName: 'url',
+    help: 'run every scenario against a server you run on this machine (http://127.0.0.1:3000, with an optional base path for {api}), in place of the lab\'s stacks; with --stack, beside those',
+    default: 'none: the lab starts its own stacks',
+  },
   list: { flag: 'list', value: toggle(), help: 'print the cells the run would execute (scenario, probe, stack, engine), grouped and counted, and start nothing', default: 'off' },
   maxFailures: {
     flag: 'max-failures',
@@ -78,6 +87,20 @@ export const RUN_FLAGS = {
   },
   dryRun: { flag: 'dry-run', value: toggle(), help: 'with --update: show the diffs and write nothing', default: 'off' },
 } satisfies RunFlags;
+
+/** A server the user runs: loopback, http, a port (harness/core/target.ts); a bad one is a usage error naming the flag. */
+export function targetUrl(): FlagValue<string> {
+  return {
+    type: 'string',
+    multiple: false,
+    convert(raw, flag) {
+      const value = String(Array.isArray(raw) ? raw.at(-1) : raw);
+      const { target, problem } = parseTarget(value);
+      if (problem !== undefined) throw new UsageError(`--${flag}: ${problem}`);
+      return target.url;
+    },
+  };
+}
 
 /** `corslab run` options for node:util parseArgs, keyed by flag name. */
 export const RUN_OPTIONS = parseArgsOptions(RUN_FLAGS);
@@ -145,6 +168,52 @@ export const EXPLAIN_OPTIONS = parseArgsOptions(EXPLAIN_FLAGS);
 export function parseExplainArgs(args: string[]): { help: boolean; config: ExplainConfig } {
   const { help, values } = parseCommand('explain', args, EXPLAIN_OPTIONS, false);
   return { help, config: help ? {} : configFrom<ExplainConfig>(EXPLAIN_FLAGS, values) };
+}
+
+// `corslab audit` (issue #14): harness/cli/audit-command.ts.
+
+/** What `corslab audit` is asked: the user's running server, the pages it must let in, their requests, and where the reports go. */
+export interface AuditConfig {
+  /** The server the user runs, with the path the pages fetch. Required. */
+  target?: string;
+  /** The origins of the pages that must be let in. At least one. */
+  origins?: readonly string[];
+  /** The API's origin as the browser sees it. Default: `api.` in place of the first page's first label. */
+  apiOrigin?: string;
+  /** The pages send cookies (credentials: include). Default: off. */
+  credentials?: boolean;
+  /** The methods the pages use. Default: GET. */
+  methods?: readonly string[];
+  /** Request headers the pages set. Default: none. */
+  headers?: readonly [name: string, value: string][];
+  /** Response headers the pages must read. Default: none. */
+  read?: readonly string[];
+  /** Write the scenario that reproduces the audit here. Default: none. */
+  save?: string;
+  /** Engines to run. Default: every available engine. */
+  engines?: readonly string[];
+  /** Where reports go. Default: defaults.auditOutputDir. */
+  outputDir?: string;
+}
+
+/** `corslab audit` flags, as data keyed by AuditConfig, like RUN_FLAGS. */
+export const AUDIT_FLAGS = {
+  target: { flag: 'target', value: targetUrl(), valueName: 'url', help: 'your running server and the path the pages fetch, on this machine: http://127.0.0.1:3000/api/items (required)' },
+  origins: { flag: 'origin', value: texts(), valueName: 'origin', help: 'the origin of a page that must be let in, as the browser writes it (https://app.mycompany.com); repeat for more (at least one)' },
+  apiOrigin: { flag: 'api-origin', value: text(), valueName: 'origin', help: "the API's origin as the pages see it", default: "`api.` in place of the first page's first label (https://api.mycompany.com)" },
+  credentials: { flag: 'credentials', value: toggle(), help: "the pages send cookies (credentials: include); a session cookie is set on the API's host first", default: 'off' },
+  methods: { flag: 'method', short: 'X', value: texts(), valueName: 'method', help: 'a method the pages use; repeat for more', default: 'GET' },
+  headers: { flag: 'header', short: 'H', value: headerLines(), valueName: 'name: value', help: 'a request header the pages set; repeat for more' },
+  read: { flag: 'read', value: texts(), valueName: 'header', help: 'a response header the pages must be able to read; repeat for more' },
+  save: { flag: 'save', value: text(), valueName: 'file', help: 'write the scenario that reproduces the audit (with server.url), for `corslab run`', default: 'none: nothing is written but the reports' },
+  engines: { flag: 'engine', short: 'e', value: names(engineNames, 'engine'), valueName: 'names', help: `engines to run (${engineNames().join(', ')}); repeat or comma-separate`, default: 'every available engine' },
+  outputDir: { flag: 'output', short: 'o', value: text(), valueName: 'folder', help: 'folder for results.json, index.html and junit.xml', default: defaults.auditOutputDir },
+} satisfies FlagsFor<AuditConfig>;
+
+/** `corslab audit`'s arguments (UsageError on a bad value); `help` when -h/--help was given. */
+export function parseAuditArgs(args: string[]): { help: boolean; config: AuditConfig } {
+  const { help, values } = parseCommand('audit', args, parseArgsOptions(AUDIT_FLAGS), false);
+  return { help, config: help ? {} : configFrom<AuditConfig>(AUDIT_FLAGS, values) };
 }
 
 /** `corslab validate`'s arguments: the scenario paths; `help` when -h/--help was given. */
@@ -215,6 +284,14 @@ export const COMMANDS = {
     about: 'Says what a request needs from the server, and the fix in each stack\'s idiom, from the Fetch standard model alone: offline, no browser, no server.',
     flags: EXPLAIN_FLAGS as Record<string, FlagSpec<unknown>>,
     exits: 'Exit codes: 0 explained, 2 bad input.',
+  },
+  audit: {
+    usage: 'corslab audit --target URL --origin O [options]',
+    summary: "check your running server's CORS in real browsers, no YAML needed",
+    about:
+      'Audits a server you run on this machine, in real browsers: the pages of the given origins make their requests (each method, header and credentials mode given) and must be allowed and able to read what they ask; then an attacker battery (a cross-site page, a sandboxed frame, look-alikes of each origin, http, subdomains, special characters) makes the same request with credentials and must be blocked; then the preflights are checked (OPTIONS behind authentication, statuses, Vary: Origin, max-age). Writes the usual reports; --save writes the scenario that reproduces it.',
+    flags: AUDIT_FLAGS as Record<string, FlagSpec<unknown>>,
+    exits: 'Exit codes: 0 the declared requests work and no finding is exploitable, 1 a declared request failed or an attacker page read a credentialed response, 2 bad input (nothing was started), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.',
   },
   clean: {
     usage: 'corslab clean [--dry-run]',

@@ -9,6 +9,8 @@ export const defaults = {
   curriculumDir: 'curriculum',
   /** Where reports are written (`results.json`, `index.html`, `junit.xml`). */
   outputDir: 'reports/latest',
+  /** Where `corslab audit` writes its reports when `--output` is not given. */
+  auditOutputDir: 'reports/audit',
   /** Reporters used when `--reporter` is not given. */
   reporters: ['terminal', 'json', 'html', 'junit'] as const,
   /** Host names of the three origins. `*.localhost` resolves to 127.0.0.1 in every engine without DNS changes. */
@@ -38,6 +40,8 @@ export const defaults = {
   isolatedContexts: 4,
   /** How long one probe may take in the page before the cell is an error (never "blocked"). */
   probeTimeoutMs: 10_000,
+  /** A server the user runs (`server.url`, `--target`): how long the one connection tried before the cells may take (harness/run/start-servers.ts). */
+  targetConnectMs: 2_000,
   /** Whether a missing engine is an error instead of a notice (`--require-engines`, for CI). */
   requireEngines: false,
   /** Whether a missing proxy (nginx, Apache httpd) is an error instead of a notice (`--require-stacks`, for CI). */

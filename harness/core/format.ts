@@ -54,12 +54,18 @@ export interface ServerSetup {
    * parameter itself, so the redirect's next hop is the same cell's.
    */
   responses?: Record<string, HandlerResponse>;
+  /**
+   * A server the user runs, on loopback (`http://127.0.0.1:3000`, with an
+   * optional base path that `{api}` points at): the lab relays to it from
+   * the recorder instead of starting a stack (harness/core/target.ts).
+   */
+  url?: string;
   /** An app stack's or a proxy's own setup, under its name. */
   [stackOrProxy: string]: unknown;
 }
 
 /** The fields of `server:` that every scenario may use; its other keys are app stacks' and proxies' names. */
-export const COMMON_SERVER_FIELDS = ['policy', 'response', 'responses', 'policyAt', 'upstream'] as const;
+export const COMMON_SERVER_FIELDS = ['policy', 'response', 'responses', 'policyAt', 'upstream', 'url'] as const;
 
 /**
  * A key of `server.responses`: a path below the scenario's mount, written as

@@ -76,10 +76,11 @@ export function originTable(origins: LabOrigins, pages: PageOrigins, declared: O
  * `{apiOrigin}` (the API's origin), `{mount}` (the scenario's path on the
  * stack's server) and `{api}` (the two together: the scenario's API base URL).
  */
-export function placeholderValues(origins: LabOrigins, scenarioId: string, declared?: OriginTable): PlaceholderValues {
+export function placeholderValues(origins: LabOrigins, scenarioId: string, declared?: OriginTable, mount: string = mountPath(scenarioId)): PlaceholderValues {
   const api = declared?.api ?? origins.apiOrigin;
   const named = Object.fromEntries(Object.entries(declared ?? {}).filter(([name]) => ORIGIN_NAME.test(name)));
-  return { app: origins.app, evil: origins.evil, ...named, apiOrigin: api, mount: mountPath(scenarioId), api: api + mountPath(scenarioId) };
+  // `mount` is the scenario's path on the lab's stack, or on a server the user runs the base path of its `server.url`.
+  return { app: origins.app, evil: origins.evil, ...named, apiOrigin: api, mount, api: api + mount };
 }
 
 /** Replaces every `{name}` that has a value; leaves every other brace alone (code has plenty). */

@@ -15,11 +15,14 @@ import { originPatterns, readsRequestOrigin } from './origin-checks.ts';
  */
 export function securityFindings(
   cells: readonly CellResult[],
-  /** The site's own page: one origin for every scenario, or each scenario's (a scenario may declare its own `app`). */
-  trusted: string | ((scenario: string) => string),
+  /** The site's own pages: one origin for every scenario, or each scenario's (a scenario may declare its own `app`, and more: see trustedOrigins). */
+  trusted: string | ((scenario: string) => string | readonly string[]),
   serverCode: ReadonlyMap<string, Partial<Record<StackName, string>>>,
 ): SecurityFinding[] {
-  const trustedOrigin = (scenario: string) => (typeof trusted === 'string' ? trusted : trusted(scenario));
+  const trustedOrigin = (scenario: string): string[] => {
+    const given = typeof trusted === 'string' ? trusted : trusted(scenario);
+    return typeof given === 'string' ? [given] : [...given];
+  };
   const found = new Map<string, SecurityFinding>();
   const add = (scenario: string, stack: StackName, finding: Finding, cell?: CellResult) => {
     // One finding per origin it names: which origin got in, and with what, is the point.
@@ -35,7 +38,7 @@ export function securityFindings(
     for (const exchange of cell.observed?.exchanges ?? []) {
       const origin = exchange.request.headers.find(([n]) => n.toLowerCase() === 'origin')?.[1];
       if (!origin || !exchange.response) continue;
-      for (const finding of findUnsafeCorsConfig({ requestOrigin: origin, headers: exchange.response.headers }, [trustedOrigin(cell.scenario)])) {
+      for (const finding of findUnsafeCorsConfig({ requestOrigin: origin, headers: exchange.response.headers }, trustedOrigin(cell.scenario))) {
         add(cell.scenario, cell.stack, finding, cell);
       }
     }
@@ -43,11 +46,26 @@ export function securityFindings(
   for (const [scenario, byStack] of serverCode) {
     for (const [stack, code] of Object.entries(byStack) as [StackName, string][]) {
       for (const pattern of originPatterns(code)) {
-        for (const finding of checkOriginPattern(pattern.source, { flags: pattern.flags, allowed: trustedOrigin(scenario) })) add(scenario, stack, finding);
+        for (const finding of checkOriginPattern(pattern.source, { flags: pattern.flags, allowed: trustedOrigin(scenario)[0]! })) add(scenario, stack, finding);
       }
     }
   }
   return [...found.values()].filter((f) => f.id !== 'reflected-origin-without-vary' || dependsOnOrigin(cells, f.scenario, f.stack, serverCode.get(f.scenario)?.[f.stack]));
+}
+
+/**
+ * The site's own pages are `app` and, where a scenario trusts more than one
+ * origin (an audit of several `--origin`s), `app2`, `app3`, …; every other
+ * page is an attacker's.
+ */
+export function isTrustedPage(name: string): boolean {
+  return /^app(?:[2-9]|[1-9][0-9]+)?$/.test(name);
+}
+
+/** The origins a scenario trusts: its pages that isTrustedPage names, `app` (the lab's own when not declared) first. */
+export function trustedOrigins(origins: Readonly<Record<string, string>> | undefined, labApp: string): string[] {
+  const declared = Object.entries(origins ?? {}).filter(([name]) => name !== 'app' && isTrustedPage(name)).map(([, origin]) => origin);
+  return [origins?.app ?? labApp, ...declared];
 }
 
 /**
@@ -60,7 +78,7 @@ export function securityFindings(
  */
 export function attackerRead(cell: CellResult): 'private' | 'without-cookie' | 'nothing' {
   const observed = cell.observed;
-  if (cell.from === 'app' || cell.request.credentials !== 'include' || observed?.result !== 'allowed') return 'nothing';
+  if (isTrustedPage(cell.from) || cell.request.credentials !== 'include' || observed?.result !== 'allowed') return 'nothing';
   if (observed.js.kind !== 'response' || observed.js.body.length === 0) return 'nothing';
   return (observed.cookiesSent?.length ?? 0) > 0 ? 'private' : 'without-cookie';
 }

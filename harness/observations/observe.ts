@@ -55,7 +55,7 @@ export function observe(input: ObserveInput): { observation: Observation; error?
     preflight: preflightAt === -1 ? null : preflightAt,
     actual: actual ? actualAt : null,
     exchanges,
-    reachedHandler: exchanges.some((e) => e.kind === 'actual' && e.reachedHandler),
+    reachedHandler: handlerReached(exchanges),
     cookiesSent: actual ? actual.request.headers.filter(([n]) => n.toLowerCase() === 'cookie').flatMap(([, v]) => cookieNames(v)) : null,
     js,
     messages: input.messages,
@@ -197,4 +197,16 @@ function cookieNames(header: string): string[] {
     .split(';')
     .map((pair) => pair.trim().split('=')[0]!)
     .filter(Boolean);
+}
+
+/**
+ * Whether the actual request reached the app's handler: true when one did;
+ * null when one reached a server whose handler the lab cannot see (a server
+ * the user runs) and none is known to have; false otherwise (nothing reached
+ * the server at all, or the lab's handler did not mark it).
+ */
+function handlerReached(exchanges: readonly Exchange[]): boolean | null {
+  const actual = exchanges.filter((e) => e.kind === 'actual');
+  if (actual.some((e) => e.reachedHandler === true)) return true;
+  return actual.some((e) => e.reachedHandler === null) ? null : false;
 }

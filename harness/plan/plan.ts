@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { baseStack, splitStack, type AppStackName, type PageOriginName, type ProxyVariants, type StackName, type EngineName } from '../core/names.ts';
 import type { Expectation, Probe, Scenario } from '../core/format.ts';
 import { mergeExpectation } from '../scenarios/expectations.ts';
+import { isTargetStack, parseTarget, targetStackName } from '../core/target.ts';
 import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
 import { proxiesUsed } from '../../servers/proxies/locate.ts';
 import { proxySetupOf } from '../../servers/proxies/proxy.ts';
@@ -43,6 +44,11 @@ export interface PlanFilters {
   variants?: ProxyVariants;
   /** Only cells with these ids (`--last-failed`). */
   only?: ReadonlySet<string>;
+  /**
+   * `--target`: the scenarios' `server.url` was set by the run, and the lab's
+   * stacks named by `stacks` run beside it (without `stacks`, the target alone).
+   */
+  labStacksBesideTarget?: boolean;
 }
 
 /**
@@ -67,6 +73,20 @@ export function appStacksFor(scenario: Scenario): AppStackName[] {
  * run on the bare apps.
  */
 export function stacksFor(scenario: Scenario, variants: ProxyVariants = {}): StackName[] {
+  const target = targetColumn(scenario);
+  if (target) return [target];
+  return labStacksFor(scenario, variants);
+}
+
+/** The column of the server the user runs that a scenario's `server.url` names, if it names one. */
+export function targetColumn(scenario: Scenario): StackName | undefined {
+  const url = scenario.server.url;
+  const parsed = url === undefined ? undefined : parseTarget(url).target;
+  return parsed && targetStackName(parsed);
+}
+
+/** The lab's own columns for a scenario, whatever its `server.url`. */
+function labStacksFor(scenario: Scenario, variants: ProxyVariants): StackName[] {
   const apps = appStacksFor(scenario);
   const proxies = proxiesUsed([scenario]);
   if (proxies.length === 0) return apps;
@@ -90,8 +110,10 @@ function defaultApps(scenario: Scenario, proxy: string, apps: AppStackName[]): A
  * that mentions cookies at all counts, to be safe). A request only carries
  * them with credentials: include (the first request's or `again`'s).
  */
-export function needsOwnContext(scenario: Scenario, probe: Probe): boolean {
+export function needsOwnContext(scenario: Scenario, probe: Probe, stack?: StackName): boolean {
   if (scenario.cookies !== undefined) return true;
+  // A server the user runs gets the same URLs in every cell (no token), so nothing may be cached across cells: see schedule.ts.
+  if (stack !== undefined && isTargetStack(stack)) return true;
   const credentialed = probe.fetch.credentials === 'include' || probe.again?.credentials === 'include';
   return credentialed && /cookie/i.test(JSON.stringify(scenario.server));
 }
@@ -123,7 +145,10 @@ export function planCells(scenarios: readonly Scenario[], filters: PlanFilters):
   let counter = 0;
   const cells: PlannedCell[] = [];
   for (const scenario of scenarios) {
-    const stacks = stacksFor(scenario, filters.variants).filter((s) => !filters.stacks || filters.stacks.includes(baseStack(s)));
+    const target = targetColumn(scenario);
+    const lab = target && !(filters.labStacksBesideTarget && filters.stacks) ? [] : labStacksFor(scenario, filters.variants ?? {});
+    // The server the user runs is no lab stack: --stack names the lab's columns only.
+    const stacks = [...(target ? [target] : []), ...lab.filter((s) => !filters.stacks || filters.stacks.includes(baseStack(s)))];
     scenario.probes.forEach((probe, probeIndex) => {
       const name = probeName(probe);
       if (filters.grep && !filters.grep.test(`${scenario.id} ${scenario.title} ${name}`)) return;
@@ -131,7 +156,7 @@ export function planCells(scenarios: readonly Scenario[], filters: PlanFilters):
         for (const engine of filters.engines) {
           const id = `${scenario.id}#${probeIndex}@${stack}/${engine}`;
           if (filters.only && !filters.only.has(id)) continue;
-          const { expected, because } = expectationFor(probe, stack, engine);
+          const { expected, because } = target === stack ? withoutHandler(expectationFor(probe, stack, engine)) : expectationFor(probe, stack, engine);
           cells.push({
             id,
             token: `${nonce}${(counter++).toString(36)}`,
@@ -144,11 +169,19 @@ export function planCells(scenarios: readonly Scenario[], filters: PlanFilters):
             from: probe.from ?? 'app',
             expected,
             ...(because ? { expectedBecause: because } : {}),
-            freshContext: needsOwnContext(scenario, probe),
+            freshContext: needsOwnContext(scenario, probe, stack),
           });
         }
       }
     });
   }
   return cells;
+}
+
+/** A server the user runs is not marked by the lab, so an expectation about its handler (a scenario run with --target) is left out, saying why. */
+function withoutHandler({ expected, because }: { expected: Expectation; because?: string }): { expected: Expectation; because?: string } {
+  if (expected.reachedHandler === undefined) return because ? { expected, because } : { expected };
+  const { reachedHandler: _unknown, ...rest } = expected;
+  const why = 'Whether the handler ran is not known for a server the lab does not run, so reachedHandler is not checked.';
+  return { expected: rest, because: because ? `${because} ${why}` : why };
 }

@@ -83,8 +83,8 @@ export interface Exchange {
   };
   /** The app behind the recorder could not be reached or broke off; nothing was invented in its place. */
   upstreamError?: string;
-  /** The app's handler ran for this request (side effects happened). */
-  reachedHandler: boolean;
+  /** The app's handler ran for this request (side effects happened); null when it cannot be known (a server the user runs, which the lab does not mark: harness/core/target.ts). */
+  reachedHandler: boolean | null;
   /**
    * Which layer gave the answer the browser got, read from the two
    * recorders and the handler's mark: `handler` (the scenario's handler ran),
@@ -183,7 +183,8 @@ export interface Observation {
   actual: ExchangeIndex | null;
   /** Every exchange attributed to the cell, in the order the recorder saw them. */
   exchanges: Exchange[];
-  reachedHandler: boolean;
+  /** null: not known (a server the user runs; see Exchange.reachedHandler). */
+  reachedHandler: boolean | null;
   /** Names of the cookies the actual request carried (null when no actual request went out). */
   cookiesSent: string[] | null;
   js: JsOutcome;
@@ -452,7 +453,15 @@ export interface Fix {
 }
 
 /** An unsafe configuration, found from what a server answered or from its code; reported apart from pass/fail. */
-export interface SecurityFinding extends Finding {
+/**
+ * What the preflights of a server the user runs show (harness/explanations/preflight-hygiene.ts):
+ * an OPTIONS that needs authentication, a preflight answered with a status that is not ok,
+ * a max-age missing or above what browsers keep.
+ */
+export type PreflightHygieneId = 'preflight-behind-auth' | 'preflight-not-ok' | 'max-age-missing' | 'max-age-over-cap';
+
+export interface SecurityFinding extends Omit<Finding, 'id'> {
+  id: Finding['id'] | PreflightHygieneId;
   scenario: string;
   stack: StackName;
   /** The cells whose exchanges show it. */
@@ -471,7 +480,7 @@ export interface SecurityFinding extends Finding {
 export interface EngineOutcome {
   result?: string;
   preflight: boolean;
-  reachedHandler: boolean;
+  reachedHandler: boolean | null;
   status?: number;
   cookiesSent: string[] | null;
   readable: string[];

@@ -1,6 +1,6 @@
 import { againFetch } from '../core/format.ts';
 import { withDeadline } from '../core/deadline.ts';
-import { expandDeep, placeholderValues } from '../core/origins.ts';
+import { expandDeep } from '../core/origins.ts';
 import { stacksFor, type PlannedCell } from '../plan/plan.ts';
 import { controlCode, controlToken, fetchCode, proxyControlToken, withCellToken } from '../probes/fetch-probe.ts';
 import { observe, type ControlRequest } from '../observations/observe.ts';
@@ -9,7 +9,8 @@ import { explainCell } from '../explanations/explain-cell.ts';
 import { judge } from '../verdicts/judge.ts';
 import type { PageOutcome, ProbePage } from '../browsers/driver.ts';
 import type { CellExplanation, CellResult, Exchange, Observation } from '../results/types.ts';
-import { cellExchanges, scenarioOrigins, serverDeath, type Lab, type RunningStack } from './start-servers.ts';
+import { cellExchanges, scenarioOrigins, scenarioValues, serverDeath, type Lab, type RunningStack } from './start-servers.ts';
+import { isTargetStack } from '../core/target.ts';
 import { harnessGet, warmUp } from './warm-up.ts';
 import { modelRequest } from '../observations/model-request.ts';
 import { prepareRequest } from '../model/request.ts';
@@ -31,9 +32,25 @@ type CellBase = Omit<CellResult, 'verdict' | 'differences'>;
  * observation, the verdict and the model's explanation. Anything the harness
  * could not observe makes the cell an error, never a CORS outcome.
  */
-export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTimeoutMs }: CellContext): Promise<CellResult> {
+export async function runCell(cell: PlannedCell, page: ProbePage, context: CellContext): Promise<CellResult> {
+  const target = context.lab.stacks.get(cell.stack)!.target;
+  if (!target) return runCellOnPage(cell, page, context);
+  // A server the user runs: no token in its URLs, so its recorder attributes what arrives to the cell that runs now,
+  // and only one cell runs at a time, whichever engine (see WireRecorder.claim).
+  return target.oneAtATime.run(async () => {
+    try {
+      return await runCellOnPage(cell, page, context);
+    } finally {
+      context.lab.stacks.get(cell.stack)!.recorder.claim('');
+    }
+  });
+}
+
+async function runCellOnPage(cell: PlannedCell, page: ProbePage, { lab, probeTimeoutMs }: CellContext): Promise<CellResult> {
   const stack = lab.stacks.get(cell.stack)!;
   const base = cellBase(cell, lab);
+  const withCellToken = urlFor(stack);
+  stack.recorder.claim(cell.token);
   const cannotRun = stack.startError || stack.setupErrors.get(cell.scenario.id) || serverDeath(stack, cell.scenario.id);
   if (cannotRun) return { ...base, verdict: 'error', differences: [], error: cannotRun };
 
@@ -73,6 +90,7 @@ export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTi
       proxyControl = await controlFromHarness(stack, base.request.url, cell.token, probeTimeoutMs, lab.mappingProxy);
     }
     // Read again: a request of the probe's that was still on its way would have arrived by now.
+    stack.recorder.claim(cell.token);
     exchanges = await cellExchanges(stack, cell.token);
   }
   const observed = observe({
@@ -89,6 +107,16 @@ export async function runCell(cell: PlannedCell, page: ProbePage, { lab, probeTi
 }
 
 /**
+ * How a cell's URLs carry its token: in the query (`withCellToken`), so the
+ * recorder attributes each exchange by it; not at all in front of a server
+ * the user runs, which must get its own URLs as they are (its recorder
+ * attributes by claim instead).
+ */
+function urlFor(stack: RunningStack): (url: string, token: string) => string {
+  return stack.target ? (url) => url : withCellToken;
+}
+
+/**
  * A rejection with nothing of the browser's on the wire, not there at once,
  * is silent: it could be the browser refusing the request, or a connection
  * that failed. A control request tells the two apart (see observe.ts).
@@ -99,7 +127,8 @@ function needsControl(js: PageOutcome['js'], exchanges: readonly Exchange[]): bo
 
 async function controlRequest(page: ProbePage, stack: RunningStack, url: string, token: string, timeoutMs: number): Promise<ControlRequest> {
   const ctl = controlToken(token);
-  const target = withCellToken(url, ctl);
+  const target = urlFor(stack)(url, ctl);
+  stack.recorder.claim(ctl);
   const code = controlCode(target);
   const outcome = await withDeadline(page.run({ token: ctl, code, timeoutMs }), timeoutMs + 5_000, `the engine did not return from the control request within ${timeoutMs + 5_000} ms`).catch(
     (error: unknown): PageOutcome => ({ js: { kind: 'error', name: 'HarnessError', message: error instanceof Error ? error.message : String(error) }, messages: [] }),
@@ -136,7 +165,8 @@ function isMixedContent(request: FetchSpec, pageOrigin: string): boolean {
  */
 async function controlFromHarness(stack: RunningStack, url: string, token: string, timeoutMs: number, viaProxy?: string): Promise<ControlRequest> {
   const ctl = viaProxy ? proxyControlToken(token) : controlToken(token);
-  const target = withCellToken(url, ctl);
+  const target = urlFor(stack)(url, ctl);
+  stack.recorder.claim(ctl);
   const code = viaProxy ? `GET ${target} through the lab's mapping proxy, made by the harness itself` : `GET ${target}, made by the harness itself (a request from the page would be mixed content too)`;
   let js: PageOutcome['js'];
   try {
@@ -175,10 +205,11 @@ function explanationOf(cell: PlannedCell, base: CellBase, observation: Observati
     stack: cell.stack,
     observed: observation,
     expected: base.expected,
-    policy: cell.scenario.server.policy && expandDeep(cell.scenario.server.policy, placeholderValues(stack.origins, cell.scenario.id, cell.scenario.origins)),
-    stacks: stacksFor(cell.scenario, lab.variants),
+    // A server the user runs has its own code: the lab's policy does not describe it, and no lab stack's idiom is its.
+    policy: stack.target ? undefined : cell.scenario.server.policy && expandDeep(cell.scenario.server.policy, scenarioValues(stack, cell.scenario)),
+    stacks: stack.target ? [] : stacksFor(cell.scenario, lab.variants).filter((s) => !isTargetStack(s)),
     deviations: cell.probe.deviations ?? [],
-    ...(cell.probe.again ? { again: { afterMs: cell.probe.again.afterMs, request: againFetch(base.request, expandDeep(cell.probe.again, placeholderValues(stack.origins, cell.scenario.id, cell.scenario.origins))) } } : {}),
+    ...(cell.probe.again ? { again: { afterMs: cell.probe.again.afterMs, request: againFetch(base.request, expandDeep(cell.probe.again, scenarioValues(stack, cell.scenario))) } } : {}),
   });
 }
 
@@ -189,7 +220,8 @@ export function cellPageCode(cell: PlannedCell, lab: Lab): string {
 
 function cellBase(cell: PlannedCell, lab: Lab): CellBase {
   const stack = lab.stacks.get(cell.stack)!;
-  const values = placeholderValues(stack.origins, cell.scenario.id, cell.scenario.origins);
+  const values = scenarioValues(stack, cell.scenario);
+  const withCellToken = urlFor(stack);
   const request = expandDeep(cell.probe.fetch, values);
   // The second request of `again`, placeholders expanded and its URL (if it has one of its own) tokenized like the first's.
   const again = cell.probe.again && expandDeep(cell.probe.again, values);

@@ -49,6 +49,8 @@ export interface RunConfig {
   maxFailures?: number;
   /** Run only the cells that failed or errored in the previous `results.json` of outputDir. Default: false. */
   lastFailed?: boolean;
+  /** Every scenario runs against this server the user runs (`http://127.0.0.1:3000`), in place of the lab's stacks, or beside those `stacks` names. Default: none. */
+  target?: string;
   /** After the run, watch the scenario paths and run again the scenarios whose files change, until interrupted. Default: false. */
   watch?: boolean;
   /** After the run, write each failed cell's observation into its scenario file as the expectation, showing the diff first. Default: false. */
@@ -58,7 +60,7 @@ export interface RunConfig {
 }
 
 /** What a run takes: RunConfig's settings made into what the run uses, and what only a program can pass. */
-export interface RunOptions extends Pick<RunConfig, 'stacks' | 'requireEngines' | 'requireStacks' | 'concurrencyPerPage' | 'isolatedContexts' | 'probeTimeoutMs' | 'maxFailures'> {
+export interface RunOptions extends Pick<RunConfig, 'stacks' | 'target' | 'requireEngines' | 'requireStacks' | 'concurrencyPerPage' | 'isolatedContexts' | 'probeTimeoutMs' | 'maxFailures'> {
   scenarios: Scenario[];
   /** RunConfig's engines, always given. */
   engines: NonNullable<RunConfig['engines']>;
@@ -123,7 +125,8 @@ export function runOrigins(config: RunConfig, file: { file: string; config: Conf
 export function runOptions(config: RunConfig, inputs: RunInputs): RunOptions {
   const concurrency = config.concurrencyPerPage;
   return {
-    scenarios: inputs.scenarios,
+    scenarios: config.target === undefined ? inputs.scenarios : inputs.scenarios.map((s) => ({ ...s, server: { ...s.server, url: config.target } })),
+    ...(config.target !== undefined ? { target: config.target } : {}),
     engines: config.engines ?? engineNames(),
     stacks: config.stacks,
     grep: config.grep ? new RegExp(config.grep, 'i') : undefined,

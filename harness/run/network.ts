@@ -8,6 +8,7 @@ import type { PlannedCell } from '../plan/plan.ts';
 import { controlToken, proxyControlToken } from '../probes/fetch-probe.ts';
 import { LabGateway, type GatewayRefusal } from '../../servers/gateway/gateway.ts';
 import { cellToken } from '../../servers/recorder/recorder.ts';
+import { COOKIE_SETUP_PATH } from '../../servers/page/cookies.ts';
 import type { Lab } from './start-servers.ts';
 
 /**
@@ -64,8 +65,12 @@ export async function startNetwork(scenarios: readonly Scenario[], cleanup: Clea
         stackOf.set(proxyControlToken(cell.token), cell.stack);
       }
       const pagePort = Number(new URL(lab.cookieOrigin).port);
-      route = (_origin, target) => {
+      const targets = targetRoutes(lab, cells);
+      route = (origin, target) => {
         const token = cellToken(target);
+        // A server the user runs is reached by its declared API origin (its URLs carry no token), all but the lab's cookie visit.
+        const relay = targets.get(origin);
+        if (relay !== undefined && (token === '' || !stackOf.has(token)) && !target.startsWith(COOKIE_SETUP_PATH)) return relay;
         if (token === '') return pagePort;
         const stack = stackOf.get(token);
         const recorder = stack && lab.stacks.get(stack);
@@ -75,4 +80,19 @@ export async function startNetwork(scenarios: readonly Scenario[], cleanup: Clea
     refusalsFor: (token) => gateway.refusals().filter((r) => r.target !== undefined && cellToken(r.target) === token),
     refusals: () => gateway.refusals(),
   };
+}
+
+/**
+ * The declared API origins of the cells that run against a server the user
+ * runs, each to the port of the recorder that relays to it. One origin can
+ * lead to one server only (prepare.ts refuses two).
+ */
+export function targetRoutes(lab: Lab, cells: readonly PlannedCell[]): Map<string, number> {
+  const routes = new Map<string, number>();
+  for (const cell of cells) {
+    const stack = lab.stacks.get(cell.stack);
+    const api = cell.scenario.origins?.api;
+    if (stack?.target && api !== undefined) routes.set(api, Number(new URL(stack.origins.apiOrigin).port));
+  }
+  return routes;
 }

@@ -2,6 +2,7 @@ import { defaults } from '../config/defaults.ts';
 import type { Cleanup } from '../core/cleanup.ts';
 import type { Scenario } from '../core/format.ts';
 import { splitStack, type EngineName, type StackName } from '../core/names.ts';
+import { isTargetStack, targetStackOrigin } from '../core/target.ts';
 import { planCells, type PlanFilters, type PlannedCell } from '../plan/plan.ts';
 import { engineDriver } from '../browsers/catalog.ts';
 import type { EngineDriver, EngineLocation } from '../browsers/driver.ts';
@@ -67,6 +68,7 @@ export async function prepareRun(options: RunOptions, run: RunContext): Promise<
   const runtime = await makeRuntime(options, run.cleanup);
   const planned = planCells(options.scenarios, planFilters(options, engines, runtime));
   if (planned.length === 0) throw new RunSetupError(noCellMessage(options));
+  checkTargets(options, planned, run.notice);
   const { cells, proxyLocations } = await withProxies(options, planned, runtime, run.notice);
   return {
     options,
@@ -99,7 +101,36 @@ export function replanCells(run: PreparedRun): PlannedCell[] {
 }
 
 function planFilters(options: RunOptions, engines: readonly FoundEngine[], runtime: StackRuntime): PlanFilters {
-  return { engines: engines.map((e) => e.name), stacks: options.stacks, grep: options.grep, variants: runtime.variants, ...(options.onlyCells ? { only: options.onlyCells } : {}) };
+  return {
+    engines: engines.map((e) => e.name),
+    stacks: options.stacks,
+    grep: options.grep,
+    variants: runtime.variants,
+    ...(options.onlyCells ? { only: options.onlyCells } : {}),
+    ...(options.target !== undefined ? { labStacksBesideTarget: true } : {}),
+  };
+}
+
+/**
+ * Servers the user runs: a declared API origin leads to one of them only
+ * (the lab's mapping proxy routes it by origin), and under --target what
+ * the scenarios say of the lab's own stacks (a policy, stack code) is not
+ * what that server runs, which a notice says.
+ */
+function checkTargets(options: RunOptions, cells: readonly PlannedCell[], notice: (text: string) => void): void {
+  const byOrigin = new Map<string, { stack: StackName; scenario: string }>();
+  for (const cell of cells) {
+    const api = cell.scenario.origins?.api;
+    if (!isTargetStack(cell.stack) || api === undefined) continue;
+    const seen = byOrigin.get(api);
+    if (seen && seen.stack !== cell.stack) throw new RunSetupError(`${cell.scenario.file} and the scenario ${seen.scenario} declare the API origin ${api} for two servers (${targetStackOrigin(seen.stack)}, ${targetStackOrigin(cell.stack)}); give each server an API origin of its own`);
+    byOrigin.set(api, { stack: cell.stack, scenario: cell.scenario.id });
+  }
+  if (options.target === undefined) return;
+  const labSetup = options.scenarios.filter((s) => Object.keys(s.server).some((k) => k !== 'url'));
+  if (labSetup.length > 0) {
+    notice(`--target ${options.target}: ${labSetup.length} scenario(s) configure the lab's stacks (policy, answers or stack code); your server does not run that setup and answers as it is, so their expectations are checked against what it does`);
+  }
 }
 
 /** A missing engine is said once and skipped (an error with requireEngines); at least one must be there. */

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { packageVersion, toolVersion } from '../system/project.ts';
 import { probeName, stacksFor } from '../plan/plan.ts';
 import { engineDisagreements } from '../observations/engine-differences.ts';
-import { securityFindings } from '../explanations/security.ts';
+import { securityFindings, trustedOrigins } from '../explanations/security.ts';
+import { preflightFindings } from '../explanations/preflight-hygiene.ts';
+import { isTargetStack } from '../core/target.ts';
 import { claimCounts, claimVerdicts } from '../curriculum/verdicts.ts';
 import { ARTICLE_TOPICS, CLAIMS_FILE } from '../curriculum/load.ts';
 import type { Curriculum } from '../curriculum/types.ts';
@@ -44,7 +46,11 @@ export function runResults(run: PreparedRun, started: StartedRun, executed: Exec
     cells,
     ...(executed.notRun.length > 0 ? { notRun: notRun(executed, options.maxFailures!) } : {}),
     engineDisagreements: engineDisagreements(cells),
-    securityFindings: securityFindings(cells, (id) => options.scenarios.find((s) => s.id === id)?.origins?.app ?? lab.pageOrigins.app, new Map(scenarioInfos.map((s) => [s.id, s.serverCode]))),
+    securityFindings: [
+      ...securityFindings(cells, (id) => trustedOrigins(options.scenarios.find((s) => s.id === id)?.origins, lab.pageOrigins.app), new Map(scenarioInfos.map((s) => [s.id, s.serverCode]))),
+      // A server the user runs: what its preflights show (the lab's own stacks answer preflights as scenarios make them on purpose).
+      ...preflightFindings(cells, isTargetStack),
+    ],
     ...(options.curriculum ? { curriculum: curriculumResults(options.curriculum, cells) } : {}),
     summary: {
       total: cells.length,

@@ -1,6 +1,7 @@
 import { defaults } from '../config/defaults.ts';
 import { withDeadline } from '../core/deadline.ts';
 import type { Scenario } from '../core/format.ts';
+import { isTargetStack } from '../core/target.ts';
 import type { PlannedCell } from '../plan/plan.ts';
 import type { EngineSession, ProbeContext, ProbePage } from '../browsers/driver.ts';
 import type { CellResult } from '../results/types.ts';
@@ -157,7 +158,10 @@ async function inOwnContext(work: EngineWork, cells: PlannedCell[]): Promise<voi
       if (work.stopping()) break;
       const result = await work.runCell(cell, () => pageFor(cell));
       work.record(result);
-      if (jarMayHaveChanged(result)) await drop();
+      // A server the user runs sees the same URLs from every cell (no token in them), so each cell gets a
+      // new context: no preflight or response one cell's context cached can answer another's
+      // (the preflight cache lives in the context: https://fetch.spec.whatwg.org/#cors-preflight-cache).
+      if (jarMayHaveChanged(result) || isTargetStack(cell.stack)) await drop();
     }
   } finally {
     await drop();

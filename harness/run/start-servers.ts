@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageVersion } from '../system/project.ts';
 import { defaults } from '../config/defaults.ts';
-import { apiOrigin, expandDeep, hostPageOf, mountPath, originTable, pageOrigins, placeholderValues, type LabOrigins, type OriginTable, type PageOrigins } from '../core/origins.ts';
+import { connect } from 'node:net';
+import { apiOrigin, expandDeep, hostPageOf, mountPath, originTable, pageOrigins, placeholderValues, type LabOrigins, type OriginTable, type PageOrigins, type PlaceholderValues } from '../core/origins.ts';
+import { isTargetStack, parseTarget, targetStackOrigin, type TargetServer } from '../core/target.ts';
 import { WireRecorder, cellToken, type RecordedExchange } from '../../servers/recorder/recorder.ts';
 import { originFormOf } from '../../servers/recorder/http1.ts';
 import { HandlerLog } from '../../servers/apps/handler-log.ts';
@@ -40,6 +42,28 @@ export interface RunningStack {
   deaths?: Map<string, () => string | undefined>;
   /** What starting the stack took (the run's profile): its time, and the proxies it started (one per scenario). */
   started?: { ms: number; proxies: number };
+  /**
+   * A server the user runs (`server.url`, `--target`): the recorder relays to
+   * it and attributes exchanges by claim, so its cells run one at a time
+   * (`oneAtATime`), whatever the engine; its handler is not marked.
+   */
+  target?: { server: TargetServer; oneAtATime: OneAtATime };
+}
+
+/** Runs one task at a time, in the order they asked. */
+export class OneAtATime {
+  private last: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.last.then(task, task);
+    this.last = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** The placeholders of a scenario on a stack: its mount there, or the base path of the server the user runs. */
+export function scenarioValues(stack: RunningStack, scenario: Scenario): PlaceholderValues {
+  const own = stack.target && scenario.server.url ? parseTarget(scenario.server.url).target : undefined;
+  return placeholderValues(stack.origins, scenario.id, scenario.origins, own ? own.basePath : undefined);
 }
 
 /** What of a scenario's servers on this stack exited during the run (its app, its proxy), or undefined while they run. */
@@ -88,27 +112,61 @@ export async function startLab(
   const running = await Promise.all(
     [...scenariosByStack].map(async ([name, scenarios]): Promise<RunningStack> => {
       const begun = Date.now();
-      const recorder = new WireRecorder(host, startedAt);
+      // A server the user runs gets a recorder that relays to it (startTarget).
+      const target = isTargetStack(name) ? parseTarget(scenarios[0]!.server.url!).target! : undefined;
+      const recorder = new WireRecorder(host, startedAt, target ? { relay: { upstreamHost: target.host } } : {});
       const port = await recorder.listen();
       cleanup.add(`the recorder for ${name}`, () => recorder.close());
       const origins: LabOrigins = { app: pages.app, evil: pages.evil, apiOrigin: apiOrigin(port) };
       const entry: RunningStack = { name, origins, recorder, handlerLog: new HandlerLog(), code: new Map(), setupErrors: new Map(), deaths: new Map() };
       const { proxy, app } = splitStack(name);
       try {
-        if (!proxy) {
+        if (target) {
+          await startTarget(entry, target, scenarios);
+        } else if (!proxy) {
           const started = await startApp(app, scenarios, entry, 'alone', cleanup, runtime);
           recorder.setUpstream(started.port);
         } else {
           await startProxied(proxy, app, scenarios, entry, proxyLocations[proxy], cleanup, startedAt, runtime, scenarioOfToken);
         }
       } catch (error) {
-        entry.startError = `${stackLabel(name)} did not start: ${error instanceof Error ? error.message : String(error)}`;
+        // The lab does not start a server the user runs: it only found nothing answering there.
+        entry.startError = `${stackLabel(name)} ${target ? 'cannot be reached' : 'did not start'}: ${error instanceof Error ? error.message : String(error)}`;
       }
       entry.started = { ms: Date.now() - begun, proxies: entry.started?.proxies ?? 0 };
       return entry;
     }),
   );
   return { pageOrigins: pages, cookieOrigin: apiOrigin(pagePort), stacks: new Map(running.map((r) => [r.name, r])), variants: runtime.variants };
+}
+
+/**
+ * A server the user runs, behind a recorder that relays to it byte for
+ * byte. It must already be up: a TCP connection to it is tried once, before
+ * any cell, and when nothing answers the whole column is an error that says
+ * so (never "blocked"). The lab does not start it, stop it or mark its
+ * handler.
+ */
+async function startTarget(entry: RunningStack, server: TargetServer, scenarios: Scenario[]): Promise<void> {
+  entry.target = { server, oneAtATime: new OneAtATime() };
+  entry.recorder.setUpstream(server.port);
+  for (const scenario of scenarios) entry.code.set(scenario.id, `// ${scenario.server.url}: a server you run; the lab relays to it and does not know its code`);
+  const refused = await nobodyListens(server.host, server.port, defaults.targetConnectMs);
+  if (refused) throw new Error(`nothing answers at ${targetStackOrigin(entry.name)} (${refused}): start your server first, then run again`);
+}
+
+/** Why a TCP connection to host:port could not be made within timeoutMs, or undefined when it could. */
+function nobodyListens(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (why: string | undefined) => {
+      socket.destroy();
+      resolve(why);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no connection within ${timeoutMs} ms`));
+    socket.once('connect', () => done(undefined));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+  });
 }
 
 /** One scenario's origins on one stack, by name: the lab's defaults with the scenario's own over them. */
@@ -247,8 +305,10 @@ export async function cellExchanges(stack: RunningStack, token: string): Promise
   }
   return stack.recorder.exchangesFor(token).map((e) => {
     const hop = hops.find((h) => exchangeHeader(h) === String(e.seq));
-    const reachedHandler = stack.handlerLog.reached(e.seq);
-    const answeredBy = !e.response ? undefined : reachedHandler ? 'handler' : stack.appHop && !hop?.response ? 'proxy' : 'app';
+    // A server the user runs is not the lab's: whether its handler ran is not known.
+    const reachedHandler = stack.target ? null : stack.handlerLog.reached(e.seq);
+    // A server the user runs answers by itself, layers unknown: no `answeredBy`.
+    const answeredBy = !e.response || stack.target ? undefined : reachedHandler ? 'handler' : stack.appHop && !hop?.response ? 'proxy' : 'app';
     return { ...e, reachedHandler, ...(answeredBy ? { answeredBy } : {}), ...(hop ? { appHop: hopPart(hop) } : {}) };
   });
 }
@@ -262,6 +322,7 @@ function hopPart(e: RecordedExchange): NonNullable<Exchange['appHop']> {
 }
 
 export function stackInfo(name: StackName, proxyLocations: ProxyLocations = {}, runtime: StackRuntime = defaultRuntime()): StackInfo {
+  if (isTargetStack(name)) return { name, label: stackLabel(name), packages: {} };
   const { proxy, app } = splitStack(name);
   const packages: Record<string, string> = {};
   const { proxyVersion, images } = runtime.describe(name, proxyLocations);

@@ -16,6 +16,7 @@ import { appStackNames, stackDefinition } from '../../servers/apps/catalog.ts';
 import type { Expectation, HandlerResponse, Scenario, ScenarioFile, WireHeaders } from '../core/format.ts';
 import { READ_FIELDS, impliedResult, mergeExpectation } from './expectations.ts';
 import { scenarioSchema } from './schema.ts';
+import { targetProblems } from './target-checks.ts';
 import { didYouMean } from '../core/text.ts';
 import { SOURCE_TODO } from './update.ts';
 
@@ -267,6 +268,9 @@ export async function parseScenario(text: string, file: string, scenarioRoot: st
     }
   }
   for (const check of semanticProblems(data, file)) {
+    problems.push({ file, ...locate(check.segments), field: fieldPath(check.segments), message: check.message });
+  }
+  for (const check of targetProblems(data)) {
     problems.push({ file, ...locate(check.segments), field: fieldPath(check.segments), message: check.message });
   }
   for (const check of proxyProblems(data, file)) {

@@ -21,7 +21,7 @@ describe('the published JSON Schema', () => {
     const from = new RegExp(schema.definitions.probe.properties.from.pattern);
     for (const page of PAGE_ORIGINS) expect(from.test(page)).toBe(true);
     // The order of server's keys is the order an unknown key's error lists them in.
-    expect(Object.keys(schema.definitions.server.properties)).toEqual(['policy', 'response', 'responses', ...appStackNames(), 'policyAt', 'upstream', ...proxyNames()]);
+    expect(Object.keys(schema.definitions.server.properties)).toEqual(['policy', 'response', 'responses', 'url', ...appStackNames(), 'policyAt', 'upstream', ...proxyNames()]);
   });
 
   it('describes every field, so editors can explain them', () => {

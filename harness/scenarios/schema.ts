@@ -222,6 +222,11 @@ const SERVER_FIELDS: Record<string, JsonSchema> = {
     description:
       `What the app's handler answers on one path below the scenario's mount, by that path exactly (/old answers {api}/old), instead of response; each entry has response's defaults. A Location it sends gets the request's query appended unless it has ${defaults.cellParam}, so a redirect's next hop is the same cell's.`,
   },
+  url: {
+    type: 'string',
+    description:
+      'A server you run yourself, on this machine: http://127.0.0.1:PORT, http://[::1]:PORT or http://localhost:PORT, with an optional base path that {api} points at. The lab relays to it byte for byte through its recorder instead of starting a stack; policy, response, responses and stack or proxy code do not apply to it.',
+  },
 };
 const PROXY_FIELDS: Record<string, JsonSchema> = {
   policyAt: {

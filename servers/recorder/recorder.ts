@@ -36,6 +36,13 @@ export type Upstream = number | ((target: string) => number | undefined);
  * Behind a proxy a second recorder taps the hop between proxy and app. It
  * adds nothing: the header the first one added passes through the proxy, so
  * each hop's exchange names the browser-facing exchange it belongs to.
+ *
+ * In front of a server the user runs (`relay`, harness/core/target.ts) it
+ * adds nothing either, so that server gets exactly the bytes the browser
+ * sent (only an absolute-form request is passed on in origin form, as a
+ * server reached directly gets it), and no cell's token can be in the URL:
+ * exchanges are attributed to the cell that claim() names while it runs,
+ * and the run lets one such cell run at a time.
  */
 export class WireRecorder {
   private readonly server: Server;
@@ -43,16 +50,20 @@ export class WireRecorder {
   private readonly connections = new Set<BrowserConnection>();
   private upstream: Upstream | undefined;
   private seq = 0;
+  private readonly relay: boolean;
+  /** Relay: the cell whose exchanges arrive now (claim()). */
+  private claimed = '';
 
   constructor(
     private readonly host: string,
     private readonly startedAt: number,
-    options: { tap?: boolean } = {},
+    options: { tap?: boolean; relay?: { upstreamHost: string } } = {},
   ) {
+    this.relay = options.relay !== undefined;
     // allowHalfOpen: a browser that stops sending still gets the rest of its answer.
     // noDelay: a head and its body may go out in two writes, and Nagle's algorithm
     // would hold the second until the first is acknowledged (~40 ms with delayed ACKs).
-    const wire: Wire = { host, tap: options.tap === true, record: (head, raw) => this.record(head, raw), route: (target) => this.route(target) };
+    const wire: Wire = { host: options.relay?.upstreamHost ?? host, tap: options.tap === true, relay: this.relay, record: (head, raw) => this.record(head, raw), route: (target) => this.route(target) };
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       const connection = new BrowserConnection(wire, socket);
       this.connections.add(connection);
@@ -75,7 +86,21 @@ export class WireRecorder {
     this.upstream = upstream;
   }
 
-  /** Exchanges attributed to a cell (by its token in the URL), in order of arrival. */
+  /**
+   * Relay: every exchange that arrives from now on is the cell's with this
+   * token, until the next claim ('' for none). The run makes sure no other
+   * cell's requests are on their way to this recorder meanwhile.
+   */
+  claim(token: string): void {
+    this.claimed = token;
+  }
+
+  /** Relay: what arrived while no cell claimed the recorder (a request the browser made on its own, or late). */
+  unclaimed(): RecordedExchange[] {
+    return this.exchangesFor('');
+  }
+
+  /** Exchanges attributed to a cell (by its token in the URL, or by claim() in front of a relay), in order of arrival. */
   exchangesFor(token: string): RecordedExchange[] {
     return this.byCell.get(token) ?? [];
   }
@@ -117,7 +142,7 @@ export class WireRecorder {
         ...(head.notes.length > 0 ? { notes: [...head.notes] } : {}),
       },
     };
-    const token = cellToken(originFormOf(target));
+    const token = this.relay ? this.claimed : cellToken(originFormOf(target));
     const list = this.byCell.get(token) ?? [];
     list.push(exchange);
     this.byCell.set(token, list);
@@ -192,6 +217,8 @@ interface Wire {
   host: string;
   /** Behind a proxy: add nothing on the way upstream. */
   tap: boolean;
+  /** In front of a server the user runs: add no header, pass an absolute-form request on in origin form. */
+  relay: boolean;
   record(head: ParsedHead, raw: Buffer): RecordedExchange;
   route(target: string): number | string;
 }
@@ -339,7 +366,8 @@ class BrowserConnection {
     else {
       const direct = directHead(raw, head);
       if (direct.note) note(exchange.request, direct.note);
-      upstream.socket.write(Buffer.concat([direct.startLine, Buffer.from(`${defaults.exchangeHeader}: ${exchange.seq}\r\n`, 'latin1'), direct.rest]));
+      const mark = this.wire.relay ? [] : [Buffer.from(`${defaults.exchangeHeader}: ${exchange.seq}\r\n`, 'latin1')];
+      upstream.socket.write(Buffer.concat([direct.startLine, ...mark, direct.rest]));
     }
     if (framing.kind === 'tunnel') {
       this.tunnel = upstream;

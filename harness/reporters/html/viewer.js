@@ -1121,7 +1121,7 @@ async function readPart(element) {
    */
   const pre = (text, cls) => h('pre', { class: cls || 'code' }, h('code', null, text));
   /** @param {boolean | undefined} value */
-  const yesNo = (value) => (value === undefined ? '\u2014' : value ? 'yes' : 'no');
+  const yesNo = (value) => (value === undefined ? '\u2014' : value === null ? 'unknown' : value ? 'yes' : 'no');
 
   /** Cells in the order the matrix shows them, for previous / next. */
   function shownCellIds() {
@@ -1349,7 +1349,7 @@ async function readPart(element) {
   function pagePart(cell) {
     return section(
       'The page',
-      h('p', null, `This code runs in a page at `, h('span', { class: 'mono' }, cell.pageOrigin), ` (the ${cell.from === 'evil' ? 'cross-site "evil"' : '"app"'} page):`),
+      h('p', null, `This code runs in a page at `, h('span', { class: 'mono' }, cell.pageOrigin), ` (the ${cell.from === 'evil' ? 'cross-site "evil"' : `"${cell.from}"`} page):`),
       pre(cell.pageCode),
     );
   }
@@ -1368,7 +1368,8 @@ async function readPart(element) {
         'p',
         null,
         `${stackLabel(cell.stack)}`,
-        info ? h('span', { class: 'muted' }, ` (${Object.entries(info.packages).map(([n, ver]) => `${n} ${ver}`).join(', ')})`) : null,
+        // A server the user runs has no packages the lab knows of.
+        info && Object.keys(info.packages).length > 0 ? h('span', { class: 'muted' }, ` (${Object.entries(info.packages).map(([n, ver]) => `${n} ${ver}`).join(', ')})`) : null,
         api ? [' at ', h('span', { class: 'mono' }, api)] : null,
         ', set up with:',
       ),
@@ -1456,8 +1457,9 @@ async function readPart(element) {
         h('span', { class: 'muted' }, ` at +${formatMs(ex.at)} (#${ex.seq} at this stack's recorder)`),
         h(
           'span',
-          { class: `badge handler ${ex.reachedHandler ? 'reached' : 'not-reached'}` },
-          ex.reachedHandler ? '\u25cf reached the app\u2019s handler' : '\u25cb did not reach the app\u2019s handler',
+          { class: `badge handler ${ex.reachedHandler === null ? 'not-reached' : ex.reachedHandler ? 'reached' : 'not-reached'}` },
+          // null: a server the user runs, whose handler the lab cannot see.
+          ex.reachedHandler === null ? '? handler unknown (a server you run)' : ex.reachedHandler ? '\u25cf reached the app\u2019s handler' : '\u25cb did not reach the app\u2019s handler',
         ),
         ex.answeredBy ? h('span', { class: 'badge answered-by' }, `answered by ${ANSWERED_BY[ex.answeredBy]}`) : null,
       ),

@@ -52,7 +52,8 @@ export class TerminalReporter implements Reporter {
 
   onRunStart(info: RunStartInfo): void {
     const engines = info.engines.map((e) => `${e.name} ${e.version}`).join(', ') || 'none';
-    const stacks = info.stacks.map((s) => `${s.label} (${Object.entries(s.packages).map(([p, v]) => `${p} ${v}`).join(', ')})`).join('; ');
+    // A server the user runs has no packages the lab knows of.
+    const stacks = info.stacks.map((s) => (Object.keys(s.packages).length === 0 ? s.label : `${s.label} (${Object.entries(s.packages).map(([p, v]) => `${p} ${v}`).join(', ')})`)).join('; ');
     this.write(`CORS Lab: ${info.total} cells from ${info.scenarios} scenarios\n  engines: ${engines}\n  stacks:  ${stacks}\n`);
   }
 
