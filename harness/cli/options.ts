@@ -7,6 +7,7 @@ import { imageKeys } from '../../servers/runtimes/catalog.ts';
 import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import type { RunConfig } from '../run/config.ts';
 import type { StackName } from '../core/names.ts';
+import { parseShard, type Shard } from '../plan/shard.ts';
 import { styled, STYLE } from '../system/color.ts';
 import { UsageError, configFrom, flagLine, names, oneOf, parseArgsOptions, parseCommand, pattern, specLine, text, texts, toggle, wholeNumber, type FlagSpec, type FlagValue, type FlagsFor } from './flags.ts';
 
@@ -77,7 +78,28 @@ export const RUN_FLAGS = {
     default: 'off',
   },
   dryRun: { flag: 'dry-run', value: toggle(), help: 'with --update: show the diffs and write nothing', default: 'off' },
+  // Shards and remote browsers (issue 19): their values are read by the functions after this object.
+  shard: {
+    flag: 'shard',
+    value: shardValue(),
+    valueName: 'i/n',
+    help: 'run only part i of n of the planned cells (from 1): the parts are disjoint and together the whole run, split by what is scheduled together and balanced by expected cost; corslab merge joins their results',
+    default: 'the whole run',
+  },
 } satisfies RunFlags;
+
+/** `--shard 2/4`. */
+function shardValue(): FlagValue<Shard> {
+  return {
+    type: 'string',
+    multiple: false,
+    convert(raw, flag) {
+      const parsed = parseShard(String(Array.isArray(raw) ? raw.at(-1) : raw));
+      if ('problem' in parsed) throw new UsageError(`--${flag} ${parsed.problem}`);
+      return parsed;
+    },
+  };
+}
 
 /** `corslab run` options for node:util parseArgs, keyed by flag name. */
 export const RUN_OPTIONS = parseArgsOptions(RUN_FLAGS);

@@ -10,6 +10,7 @@ import { engineNames } from '../browsers/catalog.ts';
 import type { Curriculum } from '../curriculum/types.ts';
 import { createReporters, type ReporterName } from '../reporters/catalog.ts';
 import type { Reporter } from '../reporters/reporter.ts';
+import type { Shard } from '../plan/shard.ts';
 
 /**
  * A run's settings as plain data: what `corslab run`'s flags set (each key
@@ -55,10 +56,13 @@ export interface RunConfig {
   update?: boolean;
   /** With update: show the diffs, write nothing. Default: false. */
   dryRun?: boolean;
+  // Shards and remote browsers (issue 19).
+  /** Only this part of the planned cells (harness/plan/shard.ts): disjoint from the other parts, together the whole run. Default: every cell. */
+  shard?: Shard;
 }
 
 /** What a run takes: RunConfig's settings made into what the run uses, and what only a program can pass. */
-export interface RunOptions extends Pick<RunConfig, 'stacks' | 'requireEngines' | 'requireStacks' | 'concurrencyPerPage' | 'isolatedContexts' | 'probeTimeoutMs' | 'maxFailures'> {
+export interface RunOptions extends Pick<RunConfig, 'stacks' | 'requireEngines' | 'requireStacks' | 'concurrencyPerPage' | 'isolatedContexts' | 'probeTimeoutMs' | 'maxFailures' | 'shard'> {
   scenarios: Scenario[];
   /** RunConfig's engines, always given. */
   engines: NonNullable<RunConfig['engines']>;
@@ -135,6 +139,7 @@ export function runOptions(config: RunConfig, inputs: RunInputs): RunOptions {
     isolatedContexts: config.isolatedContexts ?? (concurrency === undefined ? undefined : Math.min(concurrency, defaults.isolatedContexts)),
     probeTimeoutMs: config.probeTimeoutMs,
     maxFailures: config.maxFailures,
+    ...(config.shard ? { shard: config.shard } : {}),
     cleanup: inputs.cleanup,
     runtime: inputs.runtime,
     ...(inputs.curriculum ? { curriculum: inputs.curriculum } : {}),

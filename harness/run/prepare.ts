@@ -3,6 +3,7 @@ import type { Cleanup } from '../core/cleanup.ts';
 import type { Scenario } from '../core/format.ts';
 import { splitStack, type EngineName, type StackName } from '../core/names.ts';
 import { planCells, type PlanFilters, type PlannedCell } from '../plan/plan.ts';
+import { cellsOfShard } from '../plan/shard.ts';
 import { engineDriver } from '../browsers/catalog.ts';
 import type { EngineDriver, EngineLocation } from '../browsers/driver.ts';
 import type { ProxyLocations } from '../../servers/proxies/proxy.ts';
@@ -64,7 +65,7 @@ export interface RunContext {
 export async function prepareRun(options: RunOptions, run: RunContext): Promise<PreparedRun> {
   const { engines, missingEngines } = await locateEngines(options, run.notice);
   const runtime = await makeRuntime(options, run.cleanup);
-  const planned = planCells(options.scenarios, planFilters(options, engines, runtime));
+  const planned = inShard(options, planCells(options.scenarios, planFilters(options, engines, runtime)), runtime.variants);
   if (planned.length === 0) throw new RunSetupError(noCellMessage(options));
   const { cells, proxyLocations } = await withProxies(options, planned, runtime, run.notice);
   return {
@@ -85,8 +86,22 @@ export async function prepareRun(options: RunOptions, run: RunContext): Promise<
   };
 }
 
+/**
+ * With `--shard`, only the shard's cells. The split is made over the cells the
+ * options ask for (every engine named, every proxy), not over those this
+ * machine can run, so that every machine of a CI matrix splits the same
+ * plan; an engine or proxy missing here then skips its cells of this shard only.
+ */
+export function inShard(options: Pick<RunOptions, 'shard' | 'scenarios' | 'engines' | 'stacks' | 'grep' | 'onlyCells'>, cells: PlannedCell[], variants: PlanFilters['variants']): PlannedCell[] {
+  if (!options.shard) return cells;
+  const whole = planCells(options.scenarios, { engines: options.engines, stacks: options.stacks, grep: options.grep, variants, ...(options.onlyCells ? { only: options.onlyCells } : {}) });
+  const mine = new Set(cellsOfShard(whole, options.shard).map((c) => c.id));
+  return cells.filter((c) => mine.has(c.id));
+}
+
 /** Why a run has nothing to do: its filters, or the cells --last-failed named, match no cell. */
-export function noCellMessage(options: Pick<RunOptions, 'onlyCells'>): string {
+export function noCellMessage(options: Pick<RunOptions, 'onlyCells' | 'shard'>): string {
+  if (options.shard) return `--shard ${options.shard.index}/${options.shard.total}: this shard has no cell (the scenarios and filters plan fewer units of scheduling than shards; a scenario, or a scenario on one stack, is never split)`;
   if (options.onlyCells) return `--last-failed: none of the ${options.onlyCells.size} cells that failed or errored last time is planned by these scenarios and filters`;
   return 'no cell matches the given scenarios and filters';
 }
