@@ -18,6 +18,7 @@ import { ModelInputError } from '../model/index.ts';
 import { readConfigFile } from '../../servers/runtimes/catalog.ts';
 import { EXIT, sayBadInput } from './messages.ts';
 import { curriculumFor, runCommand } from './run-command.ts';
+import { mergeCommand } from './merge-command.ts';
 
 export { EXIT, say } from './messages.ts';
 
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'validate') return await validateCommand(rest);
     if (command === 'explain') return explainCommand(rest);
     if (command === 'clean') return await cleanCommand(rest);
+    if (command === 'merge') return await mergeCommand(rest);
     throw new UsageError(unknownCommand(command));
   } catch (error) {
     if (sayBadInput(error, isCommand(command) ? command : undefined)) return EXIT.badInput;

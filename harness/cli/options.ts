@@ -1,7 +1,7 @@
 import { defaults } from '../config/defaults.ts';
 import { stackNames } from '../../servers/labels.ts';
 import { engineNames } from '../browsers/catalog.ts';
-import { reporterNames } from '../reporters/catalog.ts';
+import { reporterNames, type ReporterName } from '../reporters/catalog.ts';
 import { RUNTIMES } from '../config/settings.ts';
 import { imageKeys } from '../../servers/runtimes/catalog.ts';
 import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
@@ -192,6 +192,28 @@ export function parseCleanArgs(args: string[]): { help: boolean; config: CleanCo
   return { help, config: help ? {} : configFrom<CleanConfig>(CLEAN_FLAGS, values) };
 }
 
+// `corslab merge` (issue 19).
+
+/** What `corslab merge` is asked, besides the folders it reads. */
+export interface MergeConfig {
+  /** Where the merged reports go. Default: defaults.outputDir. */
+  outputDir?: string;
+  /** Reporters. Default: defaults.reporters. */
+  reporters?: readonly ReporterName[];
+}
+
+/** `corslab merge` flags, keyed by MergeConfig. */
+export const MERGE_FLAGS = {
+  outputDir: { flag: 'output', short: 'o', value: text(), valueName: 'folder', help: 'folder for the merged results.json, index.html and junit.xml', default: defaults.outputDir },
+  reporters: { flag: 'reporter', short: 'r', value: names(reporterNames, 'reporter'), valueName: 'names', help: `reporters (${reporterNames().join(', ')})`, default: defaults.reporters.join(',') },
+} satisfies FlagsFor<MergeConfig>;
+
+/** `corslab merge`'s arguments: the folders, and the configuration; `help` when -h/--help was given. */
+export function parseMergeArgs(args: string[]): { help: boolean; dirs: string[]; config: MergeConfig } {
+  const { help, values, positionals } = parseCommand('merge', args, parseArgsOptions(MERGE_FLAGS), true);
+  return { help, dirs: positionals, config: help ? {} : configFrom<MergeConfig>(MERGE_FLAGS, values) };
+}
+
 /** The commands, as --help describes them. */
 export const COMMANDS = {
   run: {
@@ -214,6 +236,14 @@ export const COMMANDS = {
     about: 'Says what a request needs from the server, and the fix in each stack\'s idiom, from the Fetch standard model alone: offline, no browser, no server.',
     flags: EXPLAIN_FLAGS as Record<string, FlagSpec<unknown>>,
     exits: 'Exit codes: 0 explained, 2 bad input.',
+  },
+  merge: {
+    usage: 'corslab merge DIR... [-o OUT] [-r names]',
+    summary: 'merge the results of shards (or of other machines) into one report',
+    about:
+      'Reads DIR/results.json of each folder given (the shards of a run, --shard i/n, or runs of the same scenarios on other machines or images), checks that they come from the same corslab version and the same scenario set and hold no cell twice, and writes one results.json, index.html and junit.xml. Each cell keeps where it ran: its shard, machine and folder, and the versions of its engine and images there.',
+    flags: MERGE_FLAGS as Record<string, FlagSpec<unknown>>,
+    exits: 'Exit codes: 0 merged and every cell as expected, 1 merged and a cell failed or errored (or a report could not be written), 2 bad input (inputs that cannot be merged; nothing was written).',
   },
   clean: {
     usage: 'corslab clean [--dry-run]',

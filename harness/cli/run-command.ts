@@ -202,7 +202,7 @@ export async function curriculumFor(positionals: string[], scenarios: Scenario[]
 }
 
 /** The reports' folder can be made and written to (a file there, or a folder without write access, is refused before anything starts). */
-async function checkOutputDir(dir: string): Promise<void> {
+export async function checkOutputDir(dir: string): Promise<void> {
   const probe = path.join(dir, `.corslab-write-check-${process.pid}`);
   try {
     await mkdir(dir, { recursive: true });
