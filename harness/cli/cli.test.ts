@@ -96,7 +96,7 @@ describe('a mistyped command or option', () => {
     [['run', '--engine', '--grep', 'x'], 'corslab: --engine needs a value, got the option --grep (write --engine=--grep if that is the value); see `corslab run --help`\n'],
     [['run', '--require-engines=yes'], 'corslab: --require-engines is a switch and takes no value, got "yes"; see `corslab run --help`\n'],
     [['explain', 'extra'], 'corslab: explain takes no paths or other arguments, got "extra"; see `corslab explain --help`\n'],
-    [['rn'], 'corslab: unknown command "rn" (did you mean `corslab run`?); the commands are run, validate, explain, merge, clean; see `corslab --help`\n'],
+    [['rn'], 'corslab: unknown command "rn" (did you mean `corslab run`?); the commands are run, validate, explain, merge, browser-server, clean; see `corslab --help`\n'],
     [['--engine', 'chromium'], 'corslab: --engine is not a command; it is an option of run: `corslab run --engine ...`; see `corslab --help`\n'],
   ])('corslab %j says so in one line, with the nearest name, and exits 2', async (args, message) => {
     const result = await corslab(args);

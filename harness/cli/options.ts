@@ -86,6 +86,20 @@ export const RUN_FLAGS = {
     help: 'run only part i of n of the planned cells (from 1): the parts are disjoint and together the whole run, split by what is scheduled together and balanced by expected cost; corslab merge joins their results',
     default: 'the whole run',
   },
+  connect: {
+    flag: 'connect',
+    value: texts(),
+    valueName: 'engine=ws-url',
+    help: "connect to a browser started elsewhere behind Playwright's browser server (launchServer), e.g. chromium=ws://127.0.0.1:9222/x (`corslab browser-server chromium` starts one); repeat per engine; loopback only here",
+    default: 'every engine launched by the run',
+  },
+  webdriver: {
+    flag: 'webdriver',
+    value: texts(),
+    valueName: 'engine=url',
+    help: 'drive WebKit through a W3C WebDriver endpoint started elsewhere (a WebKitWebDriver), e.g. webkit=http://127.0.0.1:4444; loopback only here',
+    default: 'WebKitWebDriver started by the run',
+  },
 } satisfies RunFlags;
 
 /** `--shard 2/4`. */
@@ -214,6 +228,23 @@ export function parseMergeArgs(args: string[]): { help: boolean; dirs: string[];
   return { help, dirs: positionals, config: help ? {} : configFrom<MergeConfig>(MERGE_FLAGS, values) };
 }
 
+/** What `corslab browser-server` is asked, besides the engine. */
+export interface BrowserServerConfig {
+  /** The port it listens on (on 127.0.0.1). Default: one the OS picks. */
+  port?: number;
+}
+
+/** `corslab browser-server` flags, keyed by BrowserServerConfig. */
+export const BROWSER_SERVER_FLAGS = {
+  port: { flag: 'port', value: wholeNumber(1), valueName: 'n', help: 'the port the browser server listens on, on 127.0.0.1', default: 'one the OS picks' },
+} satisfies FlagsFor<BrowserServerConfig>;
+
+/** `corslab browser-server ENGINE`'s arguments; `help` when -h/--help was given. */
+export function parseBrowserServerArgs(args: string[]): { help: boolean; engines: string[]; config: BrowserServerConfig } {
+  const { help, values, positionals } = parseCommand('browser-server', args, parseArgsOptions(BROWSER_SERVER_FLAGS), true);
+  return { help, engines: positionals, config: help ? {} : configFrom<BrowserServerConfig>(BROWSER_SERVER_FLAGS, values) };
+}
+
 /** The commands, as --help describes them. */
 export const COMMANDS = {
   run: {
@@ -244,6 +275,14 @@ export const COMMANDS = {
       'Reads DIR/results.json of each folder given (the shards of a run, --shard i/n, or runs of the same scenarios on other machines or images), checks that they come from the same corslab version and the same scenario set and hold no cell twice, and writes one results.json, index.html and junit.xml. Each cell keeps where it ran: its shard, machine and folder, and the versions of its engine and images there.',
     flags: MERGE_FLAGS as Record<string, FlagSpec<unknown>>,
     exits: 'Exit codes: 0 merged and every cell as expected, 1 merged and a cell failed or errored (or a report could not be written), 2 bad input (inputs that cannot be merged; nothing was written).',
+  },
+  'browser-server': {
+    usage: 'corslab browser-server ENGINE [--port N]',
+    summary: "start a Playwright browser server set up for the lab, for --connect",
+    about:
+      "Starts Playwright's browser server (launchServer) for chromium or firefox on 127.0.0.1, launched as a run launches the engine (the same flags; Chromium trusting the lab's CA by its key hash), prints its ws:// endpoint and the --connect flag to give a run, and runs until Ctrl-C. A run connected to it gives each browser context the lab's mapping proxy.",
+    flags: BROWSER_SERVER_FLAGS as Record<string, FlagSpec<unknown>>,
+    exits: 'Exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 the browser did not start, 2 bad input.',
   },
   clean: {
     usage: 'corslab clean [--dry-run]',

@@ -113,6 +113,8 @@ export const defaults = {
     /** Starting an app stack once per run, when the shard has a cell on it: in-process stacks cost nothing; Next.js is a child process (next start, its build cached). */
     stackStartMs: { next: 4_000 } as Record<string, number>,
   },
+  /** How long connecting to a remote browser (`--connect`, `--webdriver`) may take. */
+  remoteConnectMs: 30_000,
   /** Request header on requests the harness makes itself (a probe's warm-up), so they are never mistaken for the browser's. */
   setupHeader: 'x-corslab-setup',
 } as const;

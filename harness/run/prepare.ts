@@ -5,7 +5,7 @@ import { splitStack, type EngineName, type StackName } from '../core/names.ts';
 import { planCells, type PlanFilters, type PlannedCell } from '../plan/plan.ts';
 import { cellsOfShard } from '../plan/shard.ts';
 import { engineDriver } from '../browsers/catalog.ts';
-import type { EngineDriver, EngineLocation } from '../browsers/driver.ts';
+import type { EngineDriver, EngineLocation, RemoteBrowser } from '../browsers/driver.ts';
 import type { ProxyLocations } from '../../servers/proxies/proxy.ts';
 import { RuntimeSetupError, type StackRuntime } from '../../servers/runtimes/runtime.ts';
 import { resolveSettings, runtimes } from '../../servers/runtimes/catalog.ts';
@@ -21,8 +21,11 @@ export class RunSetupError extends Error {
 export interface FoundEngine {
   name: EngineName;
   driver: EngineDriver;
+  /** The browser's executable; for a remote one, its endpoint. */
   executable: string;
-  source: (EngineLocation & { available: true })['source'];
+  source: (EngineLocation & { available: true })['source'] | 'remote';
+  /** Connected to, not launched (`--connect`, `--webdriver`). */
+  remote?: RemoteBrowser;
 }
 
 /** The options' limits, with the defaults (harness/config/defaults.ts) filled in. */
@@ -121,17 +124,23 @@ async function locateEngines(options: RunOptions, notice: (text: string) => void
   const located = await Promise.all(
     options.engines.map(async (name) => {
       const driver = engineDriver(name);
+      const remote = options.remotes?.[name];
+      // A remote browser is there or not when the run connects to it: a failed connection is said then, as a failed launch is.
+      if (driver && remote) return { name, driver, remote, location: { available: true, executable: remote.endpoint, source: 'remote' } as const };
       const location: EngineLocation = driver ? await driver.locate() : { available: false, reason: `${name} is not supported yet` };
       return { name, driver, location };
     }),
   );
+  for (const name of Object.keys(options.remotes ?? {})) {
+    if (!options.engines.includes(name)) notice(`${name} has a remote browser (--connect or --webdriver), but this run does not run ${name} (--engine ${options.engines.join(',')}); it is not connected to`);
+  }
   const missingEngines = located.flatMap((l) => (l.location.available ? [] : [{ name: l.name, reason: l.location.reason }]));
   if (missingEngines.length > 0 && options.requireEngines) {
     throw new RunSetupError(missingEngines.map((m) => `${m.name}: ${m.reason}`).join('\n'));
   }
   for (const m of missingEngines) notice(`${m.name} is not available and is skipped: ${m.reason}`);
-  const engines = located.flatMap(({ name, driver, location }) =>
-    location.available && driver ? [{ name, driver, executable: location.executable, source: location.source }] : [],
+  const engines = located.flatMap((l): FoundEngine[] =>
+    l.location.available && l.driver ? [{ name: l.name, driver: l.driver, executable: l.location.executable, source: l.location.source, ...('remote' in l && l.remote ? { remote: l.remote } : {}) }] : [],
   );
   if (engines.length === 0) throw new RunSetupError('no engine is available to run the cells');
   return { engines, missingEngines };
