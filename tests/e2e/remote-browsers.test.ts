@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -139,6 +139,7 @@ describe('remote browsers on loopback', () => {
       // The same browsers as the local run's, as their versions say.
       expect(r.environment.engines.map((e) => e.version)).toEqual(l.environment.engines.map((e) => e.version));
       expect(l.environment.engines.every((e) => e.remote === undefined)).toBe(true);
+      await rm(base, { recursive: true, force: true });
     },
   );
 

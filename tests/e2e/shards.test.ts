@@ -5,10 +5,10 @@
  * of the whole, cell for cell, and inputs that are not one run's are refused.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile, mkdir, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile, mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CellResult, RunResults } from '../../harness/results/types.ts';
 
 const FIXTURE = 'tests/fixtures/shards';
@@ -69,6 +69,7 @@ let base: string;
 beforeAll(async () => {
   base = await mkdtemp(path.join(os.tmpdir(), 'corslab-shards-'));
 }, 10_000);
+afterAll(() => rm(base, { recursive: true, force: true }));
 
 describe('two shards of a run, merged', () => {
   it('are disjoint, together the whole run, and merged equal one run of the whole cell for cell', { timeout: 240_000 }, async () => {
