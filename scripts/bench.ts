@@ -254,7 +254,7 @@ async function benchShards(scenarioPath: string, engines: EngineName[]): Promise
   const single = figures[0]!.sumSeconds;
   for (const f of figures) {
     const each = f.runs.map((r) => `${r.shard}: ${r.cells} cells ${fmt(r.wallSeconds)} s`).join(', ');
-    const versus = f.shards === 1 ? '' : `; sum ${fmt(f.sumSeconds)} s = one run + ${fmt(f.sumSeconds - single)} s (${fmt(((f.sumSeconds - single) / single) * 100, 0)} %), longest shard ${fmt(f.longestSeconds)} s`;
+    const versus = f.shards === 1 ? '' : `; sum ${fmt(f.sumSeconds)} s = one run ${f.sumSeconds >= single ? '+' : '-'} ${fmt(Math.abs(f.sumSeconds - single))} s (${f.sumSeconds >= single ? '+' : '-'}${fmt((Math.abs(f.sumSeconds - single) / single) * 100, 0)} %), longest shard ${fmt(f.longestSeconds)} s`;
     process.stdout.write(`  ${f.shards === 1 ? 'one run' : `${f.shards} shards`}: ${each}${versus}\n`);
   }
   await mkdir('reports/bench', { recursive: true });

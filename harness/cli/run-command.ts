@@ -44,6 +44,8 @@ export async function runCommand(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (config.dryRun && !config.update) throw new UsageError('--dry-run goes with --update: `corslab run --update --dry-run` shows what would be written, and writes nothing');
+  // A changed file's scenarios are a plan of their own, whose split says nothing of the shard's.
+  if (config.shard && config.watch) throw new UsageError(`--shard ${config.shard.index}/${config.shard.total} does not go with --watch: a rerun of the changed files is not a part of the first run's plan; watch without --shard`);
   if (config.list) {
     const conflicting = [config.watch && '--watch', config.update && '--update', config.maxFailures !== undefined && '--max-failures'].filter(Boolean);
     if (conflicting.length > 0) throw new UsageError(`--list starts nothing, so it does not go with ${conflicting.join(' or ')}`);

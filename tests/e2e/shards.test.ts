@@ -9,6 +9,8 @@ import { mkdtemp, readFile, rm, writeFile, mkdir, stat } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { launchReportBrowser } from '../../harness/reporters/html/report-browser.ts';
 import type { CellResult, RunResults } from '../../harness/results/types.ts';
 
 const FIXTURE = 'tests/fixtures/shards';
@@ -109,6 +111,21 @@ describe('two shards of a run, merged', () => {
     for (const file of ['index.html', 'junit.xml']) expect((await stat(path.join(merged, file))).size).toBeGreaterThan(0);
     const junit = await readFile(path.join(merged, 'junit.xml'), 'utf8');
     expect(junit.match(/<testcase /g)).toHaveLength(w.cells.length);
+    // The merged report's cell drawer says where the cell ran, and with what there.
+    const browser = await launchReportBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      await page.goto(pathToFileURL(path.join(merged, 'index.html')).href);
+      await page.locator('html[data-ready="true"]').waitFor({ timeout: 60_000 });
+      const second = m.cells.find((c) => c.source === 1)!;
+      await page.locator(`button[data-open="${second.id}"]`).click();
+      const engine = b.environment.engines.find((e) => e.name === second.engine)!;
+      await expect.poll(() => page.locator('dialog[open] .ran-where').innerText(), { timeout: 30_000 }).toBe(
+        `Ran in shard 2/2 on ${os.hostname()} (${b.environment.machine.os}, ${b.environment.machine.cpus} CPUs), from ${two}; there: ${engine.name} ${engine.version}; ${Object.entries(b.environment.stacks.find((s) => s.name === second.stack)!.packages).map(([n, v]) => `${n} ${v}`).join(', ')}.`,
+      );
+    } finally {
+      await browser.close();
+    }
 
     // The same cell twice (a shard and the whole run) is refused, naming both folders, and nothing is written.
     const twice = corslab(['merge', one, whole, '-o', path.join(base, 'twice')]);
