@@ -77,7 +77,10 @@ export async function runCommand(args: string[]): Promise<number> {
     onlyCells = last.ids;
   }
   if (config.list) {
-    process.stdout.write(cellListText(listCells(runOptions({ ...config, reporters: [] }, { scenarios, runtime, ...(onlyCells ? { onlyCells } : {}) }))));
+    const inputs = { scenarios, runtime, ...(onlyCells ? { onlyCells } : {}) };
+    const cells = listCells(runOptions({ ...config, reporters: [] }, inputs));
+    const { shard } = config;
+    process.stdout.write(cellListText(cells, shard && { ...shard, of: listCells(runOptions({ ...config, shard: undefined, reporters: [] }, inputs)).length }));
     return EXIT.ok;
   }
 
