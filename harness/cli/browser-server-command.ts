@@ -2,6 +2,7 @@ import { defaults } from '../config/defaults.ts';
 import { engineDriver, engineNames } from '../browsers/catalog.ts';
 import { didYouMean } from '../core/text.ts';
 import { labAuthority } from '../system/certificates.ts';
+import { holdLifeline } from '../system/lifeline.ts';
 import { colorEnabled } from '../system/color.ts';
 import { UsageError } from './flags.ts';
 import { EXIT, say } from './messages.ts';
@@ -37,12 +38,20 @@ export async function browserServerCommand(args: string[]): Promise<number> {
     return EXIT.failed;
   }
   const { spkiHashes } = await labAuthority();
-  const server = await driver.serve(location.executable, { host: defaults.bindAddress, ...(config.port !== undefined ? { port: config.port } : {}), spkiHashes });
-  process.stdout.write(`${driver.label} (${location.executable}) is served at ${server.wsEndpoint}\nrun with: corslab run --connect ${name}=${server.wsEndpoint}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await server.close();
+  // As a run's browsers: if this process dies (even by SIGKILL), its watchdog ends the browser and removes its profile.
+  const lifeline = holdLifeline();
+  let clean = false;
+  try {
+    const server = await driver.serve(location.executable, { host: defaults.bindAddress, ...(config.port !== undefined ? { port: config.port } : {}), spkiHashes });
+    process.stdout.write(`${driver.label} (${location.executable}) is served at ${server.wsEndpoint}\nrun with: corslab run --connect ${name}=${server.wsEndpoint}\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await server.close();
+    clean = true;
+  } finally {
+    await lifeline.release({ clean });
+  }
   return EXIT.ok;
 }

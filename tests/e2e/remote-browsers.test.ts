@@ -15,8 +15,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResults } from '../../harness/results/types.ts';
 
 const FIXTURE = 'tests/fixtures/shards';
-// No cookie-isolated scenario: WebKitWebDriver gives one session per process, and an isolated context is a second one (see README).
-const FILTERS = ['-s', 'express-cors', '-g', '^shards/(allow-list|trailing-slash|put-needs-preflight|wildcard-with-credentials) '];
+// Scenarios on the lab's own names, and on declared origins (https, localhost) that the remote browsers reach through the run's
+// mapping proxy, given per context. No cookie-isolated scenario: WebKitWebDriver gives one session per process, and an isolated
+// context is a second one (see README).
+const FOLDERS = [FIXTURE, 'tests/fixtures/named-origins'];
+const FILTERS = ['-s', 'express-cors', '-g', '^(shards/(allow-list|trailing-slash|put-needs-preflight|wildcard-with-credentials)|named-origins/(?!secure-cookies)[a-z-]+) '];
 const WEBKIT_WEBDRIVER = '/usr/bin/WebKitWebDriver';
 const XVFB = '/usr/bin/Xvfb';
 
@@ -122,13 +125,15 @@ describe('remote browsers on loopback', () => {
 
       const base = await mkdtemp(path.join(os.tmpdir(), 'corslab-remote-'));
       const [remoteDir, localDir] = [path.join(base, 'remote'), path.join(base, 'local')];
-      const remote = corslab(['run', FIXTURE, ...FILTERS, '--connect', chromium.match[1]!, '--connect', firefox.match[1]!, '--webdriver', `webkit=${webdriver}`, '-r', 'json', '-o', remoteDir, '--require-engines']);
+      const remote = corslab(['run', ...FOLDERS, ...FILTERS, '--connect', chromium.match[1]!, '--connect', firefox.match[1]!, '--webdriver', `webkit=${webdriver}`, '-r', 'json', '-o', remoteDir, '--require-engines']);
       expect(remote.status, `${remote.stdout}\n${remote.stderr}`).toBe(0);
-      const local = corslab(['run', FIXTURE, ...FILTERS, '-r', 'json', '-o', localDir, '--require-engines']);
+      const local = corslab(['run', ...FOLDERS, ...FILTERS, '-r', 'json', '-o', localDir, '--require-engines']);
       expect(local.status, `${local.stdout}\n${local.stderr}`).toBe(0);
 
       const [r, l] = [await results(remoteDir), await results(localDir)];
       expect(r.cells.length).toBe(l.cells.length);
+      expect(r.cells.filter((c) => c.scenario.startsWith('named-origins/')).length).toBe(21);
+      expect(r.summary.error).toBe(0);
       expect(new Set(r.cells.map((c) => c.engine))).toEqual(new Set(['chromium', 'firefox', 'webkit']));
       expect(verdicts(r)).toEqual(verdicts(l));
       expect(r.environment.engines.map((e) => [e.name, e.source, e.remote])).toEqual([

@@ -100,15 +100,15 @@ export const firefoxDriver: EngineDriver = {
   /**
    * A Firefox behind Playwright's browser server (`corslab browser-server
    * firefox` starts a stock Firefox over BiDi, as launch does). The lab's
-   * proxy goes with each context (Playwright's `proxy` of newContext): over
-   * BiDi that is the http proxy only (see proxyPrefs), so an https origin a
-   * scenario declares is not reached through it, and such a cell is an error.
+   * proxy goes with each context (Playwright's `proxy` of newContext), for
+   * http and https (measured with tests/fixtures/named-origins); localhost
+   * goes through it only with the hijacking prefs firefoxServerOptions sets.
    */
   async connect(remote, network) {
     const browser = await firefox.connect(remote.endpoint, { timeout: defaults.remoteConnectMs });
     const routing =
       network &&
-      `Firefox (remote, ${remote.endpoint}): every host but the lab's own *.localhost names through the lab's mapping proxy (${network.proxy}), given per browser context (Playwright's \`proxy\` of newContext, which over BiDi covers http only: a declared https origin is not reached), since the launch options are the browser server's; the run's certificates accepted per context (acceptInsecureCerts).`;
+      `Firefox (remote, ${remote.endpoint}): every host but the lab's own *.localhost names through the lab's mapping proxy (${network.proxy}), given per browser context (Playwright's \`proxy\` of newContext; localhost too when the server was started with the hijacking prefs, as \`corslab browser-server firefox\` does), since the launch options are the browser server's; the run's certificates accepted per context (acceptInsecureCerts).`;
     const session = new FirefoxSession(browser, remote.endpoint, 'remote', BIDI_MESSAGE_SUPPORT, network, routing).connectedTo(remote, network);
     try {
       await session.ready();
@@ -125,7 +125,9 @@ export function firefoxServerOptions(executable: string): LaunchOptions {
   return {
     executablePath: executable,
     headless: true,
-    firefoxUserPrefs: { ...FIREFOX_PREFS },
+    // The proxy itself comes per context (its port is each run's); these two let it take localhost and
+    // 127.0.0.1 too, a secure context still, as proxyPrefs does for a Firefox the run launches.
+    firefoxUserPrefs: { ...FIREFOX_PREFS, 'network.proxy.allow_hijacking_localhost': true, 'network.proxy.testing_localhost_is_secure_when_hijacked': true },
     env: { ...process.env, HOME: os.userInfo().homedir },
     channel: 'moz-firefox',
     handleSIGINT: false,
