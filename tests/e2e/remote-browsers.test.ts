@@ -24,7 +24,9 @@ const WEBKIT_WEBDRIVER = '/usr/bin/WebKitWebDriver';
 const XVFB = '/usr/bin/Xvfb';
 
 const started: ChildProcess[] = [];
+let base: string | undefined;
 afterAll(async () => {
+  if (base) await rm(base, { recursive: true, force: true });
   // Each was started as the leader of its own process group: the group goes with it (a browser server's browser, Xvfb's clients).
   for (const child of started.reverse()) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
@@ -123,7 +125,7 @@ describe('remote browsers on loopback', () => {
       await startUntil(WEBKIT_WEBDRIVER, ['--host=127.0.0.1', `--port=${port}`], /./, { DISPLAY: display }).catch(() => undefined);
       await waitForStatus(webdriver);
 
-      const base = await mkdtemp(path.join(os.tmpdir(), 'corslab-remote-'));
+      base = await mkdtemp(path.join(os.tmpdir(), 'corslab-remote-'));
       const [remoteDir, localDir] = [path.join(base, 'remote'), path.join(base, 'local')];
       const remote = corslab(['run', ...FOLDERS, ...FILTERS, '--connect', chromium.match[1]!, '--connect', firefox.match[1]!, '--webdriver', `webkit=${webdriver}`, '-r', 'json', '-o', remoteDir, '--require-engines']);
       expect(remote.status, `${remote.stdout}\n${remote.stderr}`).toBe(0);
@@ -144,7 +146,6 @@ describe('remote browsers on loopback', () => {
       // The same browsers as the local run's, as their versions say.
       expect(r.environment.engines.map((e) => e.version)).toEqual(l.environment.engines.map((e) => e.version));
       expect(l.environment.engines.every((e) => e.remote === undefined)).toBe(true);
-      await rm(base, { recursive: true, force: true });
     },
   );
 
