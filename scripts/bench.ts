@@ -22,6 +22,12 @@
  * (index.html and results.json, as `corslab run -o <folder>` writes them).
  * `--engine <name>` benchmarks one engine's matrix; `--matrix-only` leaves
  * out the default suite and its report.
+ * `--shards [path]` only runs the scenarios of path (default: the default
+ * suite) as 1, then 2, then 4 shards (`--shard i/n`), one run after another,
+ * and prints each run's wall time and each shard count's sum against the
+ * single run: the sum less the single run is what the shards cost in
+ * start-ups (servers, engines, Next.js), which a CI matrix pays once per
+ * machine, in parallel. Written to reports/bench/shards.json.
  */
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -49,6 +55,9 @@ if (process.argv.includes('--report') && !reportOnly) {
 }
 const onlyEngine = process.argv.includes('--engine') ? process.argv[process.argv.indexOf('--engine') + 1] : undefined;
 const matrixOnly = process.argv.includes('--matrix-only');
+const shardsAt = process.argv.indexOf('--shards');
+const shardsPath = shardsAt === -1 ? undefined : process.argv[shardsAt + 1] && !process.argv[shardsAt + 1]!.startsWith('-') ? process.argv[shardsAt + 1]! : defaults.scenarioDir;
+const SHARD_COUNTS = [1, 2, 4];
 const REPORT_OPENINGS = 5;
 const NAIVE_SAMPLE = 40;
 
@@ -293,6 +302,32 @@ function profileLines(profile: RunProfile, serversMs: number): string[] {
   return lines;
 }
 
+/** The scenarios as 1, 2 and 4 shards, one run after another: each run's wall time, and each count's sum against one run. */
+async function benchShards(scenarioPath: string, engines: EngineName[]): Promise<void> {
+  const scenarios = await loadScenarios([scenarioPath], scenarioPath === defaults.scenarioDir ? defaults.scenarioDir : scenarioPath);
+  process.stdout.write(`${scenarioPath} as ${SHARD_COUNTS.join(', ')} shards, one run after another (${engines.join(', ')}):\n`);
+  const figures: { shards: number; runs: { shard: string; cells: number; wallSeconds: number }[]; sumSeconds: number; longestSeconds: number }[] = [];
+  for (const total of SHARD_COUNTS) {
+    const runs: { shard: string; cells: number; wallSeconds: number }[] = [];
+    for (let index = 1; index <= total; index++) {
+      const started = Date.now();
+      const results = await runLab({ scenarios, engines, reporters: [], ...(total > 1 ? { shard: { index, total } } : {}) });
+      runs.push({ shard: `${index}/${total}`, cells: results.summary.total, wallSeconds: round((Date.now() - started) / 1000) });
+    }
+    const sum = runs.reduce((s, r) => s + r.wallSeconds, 0);
+    figures.push({ shards: total, runs, sumSeconds: round(sum), longestSeconds: Math.max(...runs.map((r) => r.wallSeconds)) });
+  }
+  const single = figures[0]!.sumSeconds;
+  for (const f of figures) {
+    const each = f.runs.map((r) => `${r.shard}: ${r.cells} cells ${fmt(r.wallSeconds)} s`).join(', ');
+    const versus = f.shards === 1 ? '' : `; sum ${fmt(f.sumSeconds)} s = one run ${f.sumSeconds >= single ? '+' : '-'} ${fmt(Math.abs(f.sumSeconds - single))} s (${f.sumSeconds >= single ? '+' : '-'}${fmt((Math.abs(f.sumSeconds - single) / single) * 100, 0)} %), longest shard ${fmt(f.longestSeconds)} s`;
+    process.stdout.write(`  ${f.shards === 1 ? 'one run' : `${f.shards} shards`}: ${each}${versus}\n`);
+  }
+  await mkdir('reports/bench', { recursive: true });
+  await writeFile('reports/bench/shards.json', `${JSON.stringify({ path: scenarioPath, engines, cores: os.cpus().length, figures, measuredAt: new Date().toISOString() }, null, 2)}\n`);
+  process.stdout.write('Wrote reports/bench/shards.json\n');
+}
+
 async function main(): Promise<void> {
   if (reportOnly !== undefined) {
     process.stdout.write(`The report in ${reportOnly}:\n`);
@@ -309,6 +344,10 @@ async function main(): Promise<void> {
     const location = await engineDriver(name)?.locate();
     if (location?.available) available.push(name);
     else process.stdout.write(`note: ${name} is not available and is not benchmarked: ${location && !location.available ? location.reason : 'no driver'}\n`);
+  }
+  if (shardsPath !== undefined) {
+    await benchShards(shardsPath, available);
+    return;
   }
   const cores = os.cpus().length;
   process.stdout.write(`CORS Lab benchmark on ${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${quick ? 'quick: the naive way on a sample' : 'full'}\n\n`);

@@ -30,10 +30,14 @@ const html = renderReport(results, await readViewerAssets(), { downloads: await 
 const file = await writeReportFile(outDir, 'index.html', html);
 process.stdout.write(`wrote ${path.relative(process.cwd(), file)} (${html.length} bytes) from ${path.relative(process.cwd(), source)} in ${Date.now() - started} ms\n`);
 
-/** Version 3 kept a copy of the preflight and the actual exchange; version 4 points into `exchanges`. */
+/**
+ * Version 3 kept a copy of the preflight and the actual exchange; version 4 points into `exchanges`.
+ * Version 5 only added fields (the scenario set's hash, the shard, the machine, merged sources), which the report reads when they are there.
+ */
 function upgrade(value: { schemaVersion: number }): RunResults {
   if (value.schemaVersion === RESULTS_SCHEMA_VERSION) return value as RunResults;
-  if (value.schemaVersion !== 3) throw new Error(`render-report: results schema version ${value.schemaVersion} is neither 3 nor ${RESULTS_SCHEMA_VERSION}`);
+  if (value.schemaVersion === 4) return { ...(value as unknown as RunResults), schemaVersion: RESULTS_SCHEMA_VERSION };
+  if (value.schemaVersion !== 3) throw new Error(`render-report: results schema version ${value.schemaVersion} is not 3, 4 or ${RESULTS_SCHEMA_VERSION}`);
   type V3Observation = { exchanges: Exchange[]; preflight: Exchange | number | null; actual: Exchange | number | null };
   const old = value as unknown as { cells: { observed?: V3Observation }[] };
   for (const { observed } of old.cells) {

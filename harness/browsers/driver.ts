@@ -20,6 +20,35 @@ export interface EngineDriver {
   locate(): Promise<EngineLocation>;
   /** Launches the browser; with `network`, routed through the lab's mapping proxy and trusting the run's CA. */
   launch(executable: string, source: string, network?: LabNetwork): Promise<EngineSession>;
+  /** The ways a browser started elsewhere can be reached (`--connect`: Playwright's browser server; `--webdriver`: a W3C WebDriver endpoint). Absent: none. */
+  readonly remoteProtocols?: readonly RemoteBrowser['protocol'][];
+  /**
+   * Connects to a browser started elsewhere (one of remoteProtocols). Its
+   * launch options are its server's, so the lab's network is given per
+   * context where the protocol allows (Playwright's `proxy` of newContext)
+   * and otherwise per session (WebDriver capabilities); see README "Shards
+   * and remote browsers".
+   */
+  connect?(remote: RemoteBrowser, network?: LabNetwork): Promise<EngineSession>;
+  /**
+   * Starts Playwright's browser server for this engine, launched as the lab
+   * launches it (the same flags, and trust for the lab's CA where that is a
+   * launch option), for `--connect` (`corslab browser-server`). Absent: the
+   * engine has none (WebKitGTK: start WebKitWebDriver instead).
+   */
+  serve?(executable: string, options: { host: string; port?: number; spkiHashes: readonly string[] }): Promise<BrowserServerHandle>;
+}
+
+/** A browser server that `serve` started. */
+export interface BrowserServerHandle {
+  wsEndpoint: string;
+  close(): Promise<void>;
+}
+
+/** A browser that runs elsewhere, reached by URL: `--connect chromium=ws://…` (playwright) or `--webdriver webkit=http://…` (webdriver). */
+export interface RemoteBrowser {
+  protocol: 'playwright' | 'webdriver';
+  endpoint: string;
 }
 
 /**
@@ -46,6 +75,8 @@ export interface EngineSession {
   readonly source: string;
   /** How it was routed to the lab and how it trusts the run's certificates, in a sentence for the report; undefined when launched without a LabNetwork. */
   readonly network?: string;
+  /** The browser runs elsewhere and the run connected to it. */
+  readonly remote?: RemoteBrowser;
   /**
    * A page at `origin`. `freshContext` gives the page its own browser context
    * (own cookie jar and caches) for cells whose cookie state matters; without

@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { defaults } from '../config/defaults.ts';
 import { DeadlineError, withDeadline } from '../core/deadline.ts';
 import type { EngineName } from '../core/names.ts';
-import type { EngineSession, OpenPageOptions, PageOutcome, PageProbe, ProbeContext, ProbePage } from './driver.ts';
+import type { EngineSession, LabNetwork, OpenPageOptions, RemoteBrowser, PageOutcome, PageProbe, ProbeContext, ProbePage } from './driver.ts';
 
 /**
  * The part every Playwright-driven engine shares: one browser per run, one
@@ -40,9 +40,30 @@ export abstract class PlaywrightSession implements EngineSession {
     });
   }
 
+  /** Set for a browser the run connected to (`--connect`): the lab's network then goes with each context (see remoteContextOptions). */
+  remote?: RemoteBrowser;
+  protected remoteNetwork?: LabNetwork;
+
+  /** A browser started elsewhere: its launch options are its server's, so the lab's mapping proxy is given to every context instead. */
+  connectedTo(remote: RemoteBrowser, network: LabNetwork | undefined): this {
+    this.remote = remote;
+    this.remoteNetwork = network;
+    return this;
+  }
+
+  /** Playwright's per-context proxy (Chromium and Firefox take it), with the lab's own names direct, as the launch option would have given. */
+  protected remoteContextOptions(): { proxy?: { server: string; bypass: string } } {
+    const network = this.remoteNetwork;
+    return network ? { proxy: { server: `http://${network.proxy}`, bypass: this.remoteBypass(network) } } : {};
+  }
+
+  protected remoteBypass(network: LabNetwork): string {
+    return network.direct.join(',');
+  }
+
   /** A new context; an engine may translate what goes wrong (Firefox: a protocol mismatch). */
   protected newContext(): Promise<BrowserContext> {
-    return this.browser.newContext();
+    return this.browser.newContext(this.remoteContextOptions());
   }
 
   /** The context every shared page of the run lives in. */

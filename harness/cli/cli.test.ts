@@ -96,7 +96,7 @@ describe('a mistyped command or option', () => {
     [['run', '--engine', '--grep', 'x'], 'corslab: --engine needs a value, got the option --grep (write --engine=--grep if that is the value); see `corslab run --help`\n'],
     [['run', '--require-engines=yes'], 'corslab: --require-engines is a switch and takes no value, got "yes"; see `corslab run --help`\n'],
     [['explain', 'extra'], 'corslab: explain takes no paths or other arguments, got "extra"; see `corslab explain --help`\n'],
-    [['rn'], 'corslab: unknown command "rn" (did you mean `corslab run`?); the commands are run, validate, explain, audit, clean, init; see `corslab --help`\n'],
+    [['rn'], 'corslab: unknown command "rn" (did you mean `corslab run`?); the commands are run, validate, explain, audit, merge, browser-server, clean, init; see `corslab --help`\n'],
     [['--engine', 'chromium'], 'corslab: --engine is not a command; it is an option of run: `corslab run --engine ...`; see `corslab --help`\n'],
   ])('corslab %j says so in one line, with the nearest name, and exits 2', async (args, message) => {
     const result = await corslab(args);
@@ -187,10 +187,39 @@ describe('corslab run --last-failed', () => {
   });
 });
 
+describe('corslab run --list --shard', () => {
+  it('lists each shard with its count out of the whole, the shards adding up to it, and starts nothing', async () => {
+    const listen = vi.spyOn(PageServer.prototype, 'listen');
+    const count = (text: string) => Number(/^(\d+) cells?\b/m.exec(text.split('\n').at(-3)!)![1]);
+    const whole = await corslab(['run', 'scenarios/origins', '--list']);
+    const shards = [];
+    for (const i of [1, 2, 3]) shards.push(await corslab(['run', 'scenarios/origins', '--list', '--shard', `${i}/3`]));
+    expect(listen).not.toHaveBeenCalled();
+    expect(shards.map((s) => s.status)).toEqual([0, 0, 0]);
+    expect(shards.reduce((n, s) => n + count(s.stdout), 0)).toBe(count(whole.stdout));
+    expect(shards[1]!.stdout).toContain(`(shard 2/3 of ${count(whole.stdout)} planned cells)`);
+  });
+
+  it.each([
+    ['0/2', 'corslab: --shard must have an INDEX from 1 to 2 (shards are counted from 1), got "0/2" (did you mean 1/2?)\n'],
+    ['3/2', 'corslab: --shard must have an INDEX from 1 to 2 (shards are counted from 1), got "3/2" (did you mean 2/2?)\n'],
+    ['a/b', 'corslab: --shard must be INDEX/TOTAL with whole numbers, such as 1/4, got "a/b"\n'],
+  ])('refuses --shard %s as bad input', async (value, message) => {
+    expect(await corslab(['run', 'scenarios/origins', '--list', '--shard', value])).toMatchObject({ status: 2, stderr: message });
+  });
+
+  it('says so when a shard has no cell', async () => {
+    const result = await corslab(['run', 'scenarios/origins/trailing-slash.yaml', '-s', 'express-cors', '-e', 'chromium', '--list', '--shard', '2/2']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--shard 2/2: this shard has no cell');
+  });
+});
+
 describe('flags that do not go together', () => {
   it.each([
     [['--list', '--watch'], 'corslab: --list starts nothing, so it does not go with --watch\n'],
     [['--list', '--update', '--max-failures', '2'], 'corslab: --list starts nothing, so it does not go with --update or --max-failures\n'],
+    [['--shard', '1/2', '--watch'], 'corslab: --shard 1/2 does not go with --watch: a rerun of the changed files is not a part of the first run\'s plan; watch without --shard\n'],
     [['--dry-run'], 'corslab: --dry-run goes with --update: `corslab run --update --dry-run` shows what would be written, and writes nothing\n'],
   ])('corslab run %j is bad input', async (args, message) => {
     expect(await corslab(['run', 'scenarios/origins', ...args])).toMatchObject({ status: 2, stderr: message });

@@ -11,7 +11,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  *   scenarios/origins/trailing-slash.yaml (origins/trailing-slash)
  *     :14  GET {api}/items  [express-cors, next] x [chromium, firefox]  4 cells
  */
-export function cellListText(cells: readonly PlannedCell[]): string {
+export function cellListText(cells: readonly PlannedCell[], shard?: { index: number; total: number; of: number }): string {
   const lines: string[] = [];
   const byScenario = new Map<string, PlannedCell[]>();
   for (const cell of cells) byScenario.set(cell.scenario.id, [...(byScenario.get(cell.scenario.id) ?? []), cell]);
@@ -30,7 +30,7 @@ export function cellListText(cells: readonly PlannedCell[]): string {
   const distinct = (pick: (c: PlannedCell) => string) => new Set(cells.map(pick)).size;
   lines.push(
     '',
-    `${plural(cells.length, 'cell')}: ${plural(byScenario.size, 'scenario')}, ${plural(probes, 'probe')}, ${plural(distinct((c) => c.stack), 'stack')}, ${plural(distinct((c) => c.engine), 'engine')}.`,
+    `${plural(cells.length, 'cell')}${shard ? ` (shard ${shard.index}/${shard.total} of ${plural(shard.of, 'planned cell')})` : ''}: ${plural(byScenario.size, 'scenario')}, ${plural(probes, 'probe')}, ${plural(distinct((c) => c.stack), 'stack')}, ${plural(distinct((c) => c.engine), 'engine')}.`,
     'Nothing was started; an engine or a proxy that is missing here is skipped (with a notice) when the run starts.',
   );
   return `${printable(lines.join('\n'))}\n`;

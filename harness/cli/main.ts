@@ -23,6 +23,8 @@ import { readConfigFile } from '../../servers/runtimes/catalog.ts';
 import { EXIT, sayBadInput } from './messages.ts';
 import { curriculumFor, runCommand } from './run-command.ts';
 import { auditCommand } from './audit-command.ts';
+import { mergeCommand } from './merge-command.ts';
+import { browserServerCommand } from './browser-server-command.ts';
 
 export { EXIT, say } from './messages.ts';
 
@@ -50,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'clean') return await cleanCommand(rest);
     if (command === 'init') return await initCommand(rest);
     if (command === 'audit') return await auditCommand(rest);
+    if (command === 'merge') return await mergeCommand(rest);
+    if (command === 'browser-server') return await browserServerCommand(rest);
     throw new UsageError(unknownCommand(command));
   } catch (error) {
     if (sayBadInput(error, isCommand(command) ? command : undefined)) return EXIT.badInput;

@@ -1,13 +1,14 @@
 import { defaults } from '../config/defaults.ts';
 import { stackNames } from '../../servers/labels.ts';
 import { engineNames } from '../browsers/catalog.ts';
-import { reporterNames } from '../reporters/catalog.ts';
+import { reporterNames, type ReporterName } from '../reporters/catalog.ts';
 import { RUNTIMES } from '../config/settings.ts';
 import { imageKeys } from '../../servers/runtimes/catalog.ts';
 import { proxyDefinition, proxyNames } from '../../servers/proxies/catalog.ts';
 import type { RunConfig } from '../run/config.ts';
 import type { StackName } from '../core/names.ts';
 import { parseTarget } from '../core/target.ts';
+import { parseShard, type Shard } from '../plan/shard.ts';
 import { styled, STYLE } from '../system/color.ts';
 import { UsageError, configFrom, flagLine, names, oneOf, parseArgsOptions, parseCommand, pattern, specLine, text, texts, toggle, wholeNumber, type FlagSpec, type FlagValue, type FlagsFor } from './flags.ts';
 
@@ -86,6 +87,28 @@ export const RUN_FLAGS = {
     default: 'off',
   },
   dryRun: { flag: 'dry-run', value: toggle(), help: 'with --update: show the diffs and write nothing', default: 'off' },
+  // Shards and remote browsers (issue 19): their values are read by the functions after this object.
+  shard: {
+    flag: 'shard',
+    value: shardValue(),
+    valueName: 'i/n',
+    help: 'run only part i of n of the planned cells (from 1): the parts are disjoint and together the whole run, split by what is scheduled together and balanced by expected cost; corslab merge joins their results',
+    default: 'the whole run',
+  },
+  connect: {
+    flag: 'connect',
+    value: texts(),
+    valueName: 'engine=ws-url',
+    help: "connect to a browser started elsewhere behind Playwright's browser server (launchServer), e.g. chromium=ws://127.0.0.1:9222/x (`corslab browser-server chromium` starts one); repeat per engine; loopback only here",
+    default: 'every engine launched by the run',
+  },
+  webdriver: {
+    flag: 'webdriver',
+    value: texts(),
+    valueName: 'engine=url',
+    help: 'drive WebKit through a W3C WebDriver endpoint started elsewhere (a WebKitWebDriver), e.g. webkit=http://127.0.0.1:4444; loopback only here',
+    default: 'WebKitWebDriver started by the run',
+  },
 } satisfies RunFlags;
 
 /** A server the user runs: loopback, http, a port (harness/core/target.ts); a bad one is a usage error naming the flag. */
@@ -98,6 +121,19 @@ export function targetUrl(): FlagValue<string> {
       const { target, problem } = parseTarget(value);
       if (problem !== undefined) throw new UsageError(`--${flag}: ${problem}`);
       return target.url;
+    },
+  };
+}
+
+/** `--shard 2/4`. */
+function shardValue(): FlagValue<Shard> {
+  return {
+    type: 'string',
+    multiple: false,
+    convert(raw, flag) {
+      const parsed = parseShard(String(Array.isArray(raw) ? raw.at(-1) : raw));
+      if ('problem' in parsed) throw new UsageError(`--${flag} ${parsed.problem}`);
+      return parsed;
     },
   };
 }
@@ -262,6 +298,45 @@ export function parseInitArgs(args: string[]): { help: boolean; config: InitConf
   return { help, config: help ? {} : configFrom<InitConfig>(INIT_FLAGS, values) };
 }
 
+// `corslab merge` (issue 19).
+
+/** What `corslab merge` is asked, besides the folders it reads. */
+export interface MergeConfig {
+  /** Where the merged reports go. Default: defaults.outputDir. */
+  outputDir?: string;
+  /** Reporters. Default: defaults.reporters. */
+  reporters?: readonly ReporterName[];
+}
+
+/** `corslab merge` flags, keyed by MergeConfig. */
+export const MERGE_FLAGS = {
+  outputDir: { flag: 'output', short: 'o', value: text(), valueName: 'folder', help: 'folder for the merged results.json, index.html and junit.xml', default: defaults.outputDir },
+  reporters: { flag: 'reporter', short: 'r', value: names(reporterNames, 'reporter'), valueName: 'names', help: `reporters (${reporterNames().join(', ')})`, default: defaults.reporters.join(',') },
+} satisfies FlagsFor<MergeConfig>;
+
+/** `corslab merge`'s arguments: the folders, and the configuration; `help` when -h/--help was given. */
+export function parseMergeArgs(args: string[]): { help: boolean; dirs: string[]; config: MergeConfig } {
+  const { help, values, positionals } = parseCommand('merge', args, parseArgsOptions(MERGE_FLAGS), true);
+  return { help, dirs: positionals, config: help ? {} : configFrom<MergeConfig>(MERGE_FLAGS, values) };
+}
+
+/** What `corslab browser-server` is asked, besides the engine. */
+export interface BrowserServerConfig {
+  /** The port it listens on (on 127.0.0.1). Default: one the OS picks. */
+  port?: number;
+}
+
+/** `corslab browser-server` flags, keyed by BrowserServerConfig. */
+export const BROWSER_SERVER_FLAGS = {
+  port: { flag: 'port', value: wholeNumber(1), valueName: 'n', help: 'the port the browser server listens on, on 127.0.0.1', default: 'one the OS picks' },
+} satisfies FlagsFor<BrowserServerConfig>;
+
+/** `corslab browser-server ENGINE`'s arguments; `help` when -h/--help was given. */
+export function parseBrowserServerArgs(args: string[]): { help: boolean; engines: string[]; config: BrowserServerConfig } {
+  const { help, values, positionals } = parseCommand('browser-server', args, parseArgsOptions(BROWSER_SERVER_FLAGS), true);
+  return { help, engines: positionals, config: help ? {} : configFrom<BrowserServerConfig>(BROWSER_SERVER_FLAGS, values) };
+}
+
 /** The commands, as --help describes them. */
 export const COMMANDS = {
   run: {
@@ -292,6 +367,22 @@ export const COMMANDS = {
       'Audits a server you run on this machine, in real browsers: the pages of the given origins make their requests (each method, header and credentials mode given) and must be allowed and able to read what they ask; then an attacker battery (a cross-site page, a sandboxed frame, look-alikes of each origin, http, subdomains, special characters) makes the same request with credentials and must be blocked; then the preflights are checked (OPTIONS behind authentication, statuses, Vary: Origin, max-age). Writes the usual reports; --save writes the scenario that reproduces it.',
     flags: AUDIT_FLAGS as Record<string, FlagSpec<unknown>>,
     exits: 'Exit codes: 0 the declared requests work and no finding is exploitable, 1 a declared request failed or an attacker page read a credentialed response, 2 bad input (nothing was started), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.',
+  },
+  merge: {
+    usage: 'corslab merge DIR... [-o OUT] [-r names]',
+    summary: 'merge the results of shards (or of other machines) into one report',
+    about:
+      'Reads DIR/results.json of each folder given (the shards of a run, --shard i/n, or runs of the same scenarios on other machines or images), checks that they come from the same corslab version and the same scenario set and hold no cell twice, and writes one results.json, index.html and junit.xml. Each cell keeps where it ran: its shard, machine and folder, and the versions of its engine and images there.',
+    flags: MERGE_FLAGS as Record<string, FlagSpec<unknown>>,
+    exits: 'Exit codes: 0 merged and every cell as expected, 1 merged and a cell failed or errored (or a report could not be written), 2 bad input (inputs that cannot be merged; nothing was written).',
+  },
+  'browser-server': {
+    usage: 'corslab browser-server ENGINE [--port N]',
+    summary: "start a Playwright browser server set up for the lab, for --connect",
+    about:
+      "Starts Playwright's browser server (launchServer) for chromium or firefox on 127.0.0.1, launched as a run launches the engine (the same flags; Chromium trusting the lab's CA by its key hash), prints its ws:// endpoint and the --connect flag to give a run, and runs until Ctrl-C. A run connected to it gives each browser context the lab's mapping proxy.",
+    flags: BROWSER_SERVER_FLAGS as Record<string, FlagSpec<unknown>>,
+    exits: 'Exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 the browser did not start, 2 bad input.',
   },
   clean: {
     usage: 'corslab clean [--dry-run]',

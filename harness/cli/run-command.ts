@@ -46,6 +46,8 @@ export async function runCommand(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (parsed.config.dryRun && !parsed.config.update) throw new UsageError('--dry-run goes with --update: `corslab run --update --dry-run` shows what would be written, and writes nothing');
+  // A changed file's scenarios are a plan of their own, whose split says nothing of the shard's.
+  if (parsed.config.shard && parsed.config.watch) throw new UsageError(`--shard ${parsed.config.shard.index}/${parsed.config.shard.total} does not go with --watch: a rerun of the changed files is not a part of the first run's plan; watch without --shard`);
   if (parsed.config.list) {
     const conflicting = [parsed.config.watch && '--watch', parsed.config.update && '--update', parsed.config.maxFailures !== undefined && '--max-failures'].filter(Boolean);
     if (conflicting.length > 0) throw new UsageError(`--list starts nothing, so it does not go with ${conflicting.join(' or ')}`);
@@ -79,7 +81,10 @@ export async function runCommand(args: string[]): Promise<number> {
     onlyCells = last.ids;
   }
   if (config.list) {
-    process.stdout.write(cellListText(listCells(runOptions({ ...config, reporters: [] }, { scenarios, runtime, ...(onlyCells ? { onlyCells } : {}) }))));
+    const inputs = { scenarios, runtime, ...(onlyCells ? { onlyCells } : {}) };
+    const cells = listCells(runOptions({ ...config, reporters: [] }, inputs));
+    const { shard } = config;
+    process.stdout.write(cellListText(cells, shard && { ...shard, of: listCells(runOptions({ ...config, shard: undefined, reporters: [] }, inputs)).length }));
     return EXIT.ok;
   }
 
@@ -216,7 +221,7 @@ export async function curriculumFor(positionals: string[], scenarios: Scenario[]
 }
 
 /** The reports' folder can be made and written to (a file there, or a folder without write access, is refused before anything starts). */
-async function checkOutputDir(dir: string): Promise<void> {
+export async function checkOutputDir(dir: string): Promise<void> {
   const probe = path.join(dir, `.corslab-write-check-${process.pid}`);
   try {
     await mkdir(dir, { recursive: true });

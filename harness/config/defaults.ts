@@ -101,6 +101,26 @@ export const defaults = {
   interruptGraceMs: 20_000,
   /** How often the lifeline's watchdog reads the harness's descendants from /proc. */
   lifelineScanMs: 500,
+  /**
+   * `--shard i/n`: the expected cost of each part of a run, in ms of wall
+   * time on a 2-core machine (measured: machine-notes and `npm run bench`),
+   * so shards are balanced by what they cost, not by how many cells they
+   * hold. Only the ratios matter.
+   */
+  shardCost: {
+    /** A cell on a shared page: many in flight at once (about 6 ms each in the bench). */
+    sharedCellMs: 6,
+    /** A cookie-isolated cell: one after another in its scenario's context. */
+    isolatedCellMs: 60,
+    /** A cookie-isolated scenario's browser context, per engine (for WebKitGTK a browser of its own). */
+    isolatedContextMs: { default: 300, webkit: 500 } as Record<string, number>,
+    /** A proxy process (nginx, Apache), one per scenario and proxy column. */
+    proxyProcessMs: 250,
+    /** Starting an app stack once per run, when the shard has a cell on it: in-process stacks cost nothing; Next.js is a child process (next start, its build cached). */
+    stackStartMs: { next: 4_000 } as Record<string, number>,
+  },
+  /** How long connecting to a remote browser (`--connect`, `--webdriver`) may take. */
+  remoteConnectMs: 30_000,
   /** Request header on requests the harness makes itself (a probe's warm-up), so they are never mistaken for the browser's. */
   setupHeader: 'x-corslab-setup',
 } as const;

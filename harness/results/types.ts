@@ -8,12 +8,15 @@ import type { Policy, Deviation, Expectation, ExpectationOverride, FetchSpec, Ha
 import type { EngineName, PageOriginName, StackName } from '../core/names.ts';
 
 /**
+ * 5: `scenarioSetHash`, `shard` and `environment.machine` in every run;
+ * `merged` and each cell's `source` in what `corslab merge` writes; an
+ * engine's `remote` (issue 19). Nothing of version 4 changed meaning.
  * 4: `Observation.preflight` and `Observation.actual` are indexes into
  * `Observation.exchanges` (or null), no longer copies of those exchanges, so
  * each exchange is stored once (issue 18).
  * 3: a request's `target` may be in absolute form (an http origin reached through the lab's mapping proxy); `environment.network`; an engine's `network`.
  */
-export const RESULTS_SCHEMA_VERSION = 4;
+export const RESULTS_SCHEMA_VERSION = 5;
 
 /**
  * A header as it crossed the wire: name with its original case; the value as
@@ -223,6 +226,8 @@ export interface CellResult {
   error?: string;
   /** The Fetch standard model's reading of the wire exchange: the reason, agreement with the engine, and a fix. */
   explanation?: CellExplanation;
+  /** In merged results: which of `merged.sources` ran this cell (an index). Absent in a single run's results. */
+  source?: number;
   /** The code the page ran, with the run's real URLs. */
   pageCode: string;
   /** The request as the scenario wrote it, placeholders expanded. */
@@ -258,6 +263,31 @@ export interface EngineInfo {
   source: string;
   /** How the engine reached the lab (the mapping proxy, which hosts went direct) and how it trusted the run's certificates. */
   network?: string;
+  /** The browser ran elsewhere and the run connected to it (`--connect`, `--webdriver`): how, and where. Absent for a browser the run launched. */
+  remote?: { protocol: 'playwright' | 'webdriver'; endpoint: string };
+}
+
+/** The machine a run ran on. */
+export interface MachineInfo {
+  hostname: string;
+  /** `os.type() os.release() os.arch()`. */
+  os: string;
+  cpus: number;
+}
+
+/** One run that `corslab merge` read: where it ran and what with, as recorded there. */
+export interface RunSource {
+  /** The folder its results.json was read from. */
+  dir: string;
+  shard?: { index: number; total: number };
+  machine: MachineInfo;
+  startedAt: string;
+  durationMs: number;
+  runtime?: 'local' | 'docker';
+  /** Each engine's exact version, as it was where the run ran. */
+  engines: EngineInfo[];
+  /** Each stack's package versions and images, as they were where the run ran. */
+  stacks: StackInfo[];
 }
 
 /** The lab's network in a run: the mapping proxy every engine used for every host but the lab's own names. */
@@ -331,9 +361,21 @@ export interface EngineProfile {
 export interface RunResults {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
   tool: { name: 'corslab'; version: string };
+  /**
+   * SHA-256 (hex) of every scenario the run loaded, as validated (whatever
+   * its filters or shard ran of them): runs with the same hash planned from
+   * the same scenarios, which `corslab merge` requires.
+   */
+  scenarioSetHash: string;
+  /** The part of the planned cells this run ran (`--shard`). Absent for a whole run. */
+  shard?: { index: number; total: number };
+  /** Present in what `corslab merge` wrote: the runs it read, in order (each cell's `source` indexes them). */
+  merged?: { sources: RunSource[] };
   startedAt: string;
   durationMs: number;
   environment: {
+    /** Where the run ran (in merged results: the machine of the first input; each source has its own). */
+    machine: MachineInfo;
     node: string;
     platform: string;
     playwright: string;

@@ -6,10 +6,13 @@ import { resolveSettings } from '../../servers/runtimes/catalog.ts';
 import type { Cleanup } from '../core/cleanup.ts';
 import type { Scenario } from '../core/format.ts';
 import type { EngineName, StackName } from '../core/names.ts';
-import { engineNames } from '../browsers/catalog.ts';
+import { engineDriver, engineNames } from '../browsers/catalog.ts';
+import type { RemoteBrowser } from '../browsers/driver.ts';
+import { didYouMean } from '../core/text.ts';
 import type { Curriculum } from '../curriculum/types.ts';
 import { createReporters, type ReporterName } from '../reporters/catalog.ts';
 import type { Reporter } from '../reporters/reporter.ts';
+import type { Shard } from '../plan/shard.ts';
 
 /**
  * A run's settings as plain data: what `corslab run`'s flags set (each key
@@ -57,10 +60,65 @@ export interface RunConfig {
   update?: boolean;
   /** With update: show the diffs, write nothing. Default: false. */
   dryRun?: boolean;
+  // Shards and remote browsers (issue 19).
+  /** Only this part of the planned cells (harness/plan/shard.ts): disjoint from the other parts, together the whole run. Default: every cell. */
+  shard?: Shard;
+  /** Browsers started elsewhere behind Playwright's browser server, `ENGINE=ws://HOST:PORT/…`; on this machine only loopback. Default: none (every engine is launched). */
+  connect?: readonly string[];
+  /** W3C WebDriver endpoints of browsers started elsewhere, `webkit=http://HOST:PORT`; on this machine only loopback. Default: none. */
+  webdriver?: readonly string[];
+}
+
+/** The hosts a remote browser's endpoint may have here: this machine's loopback, so that everything the browser does stays on it. */
+export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'] as const;
+
+/**
+ * `--connect` and `--webdriver`, checked: a known engine that can be reached
+ * that way, at most one endpoint per engine, a ws:// (Playwright) or http://
+ * (WebDriver) URL, and a loopback host. A browser on another machine would
+ * resolve the lab's *.localhost names to itself, and its traffic would leave
+ * this machine, so it is refused here; the flag is named.
+ */
+export function remoteBrowsers(config: Pick<RunConfig, 'connect' | 'webdriver'>): Partial<Record<EngineName, RemoteBrowser>> {
+  const remotes: Partial<Record<EngineName, RemoteBrowser>> = {};
+  const read = (flag: 'connect' | 'webdriver', protocol: RemoteBrowser['protocol'], schemes: readonly string[], example: string) => {
+    for (const option of config[flag] ?? []) {
+      const where = `--${flag} ${option}`;
+      const eq = option.indexOf('=');
+      if (eq <= 0) throw new SettingsError(`${where}: expected ENGINE=URL, e.g. --${flag} ${example}`);
+      const [engine, endpoint] = [option.slice(0, eq), option.slice(eq + 1)];
+      const driver = engineDriver(engine);
+      if (!driver) {
+        const hint = didYouMean(engine, engineNames());
+        throw new SettingsError(`${where}: unknown engine \`${engine}\`${hint ? ` (did you mean ${hint}?)` : ''}; known: ${engineNames().join(', ')}`);
+      }
+      if (!driver.connect || !driver.remoteProtocols?.includes(protocol)) {
+        const other = flag === 'connect' ? 'webdriver' : 'connect';
+        throw new SettingsError(`${where}: ${driver.label} cannot be reached by ${protocol === 'playwright' ? "Playwright's browser server" : 'W3C WebDriver'}${driver.remoteProtocols?.length ? ` (use --${other})` : ''}`);
+      }
+      let url: URL;
+      try {
+        url = new URL(endpoint);
+      } catch {
+        throw new SettingsError(`${where}: \`${endpoint}\` is not a URL; expected ${example.slice(example.indexOf('=') + 1)}`);
+      }
+      if (!schemes.includes(url.protocol)) throw new SettingsError(`${where}: the URL must start with ${schemes.map((s) => `${s}//`).join(' or ')}, got ${url.protocol}//`);
+      if (!(LOOPBACK_HOSTS as readonly string[]).includes(url.hostname)) {
+        throw new SettingsError(
+          `${where}: ${url.hostname} is not this machine's loopback (${LOOPBACK_HOSTS.slice(0, 3).join(', ')}): a browser elsewhere would reach the lab's *.localhost names on its own machine and send the run's traffic off this one, so only a browser on this machine is connected to (start it with \`corslab browser-server ${engine}\`)`,
+        );
+      }
+      if (remotes[engine]) throw new SettingsError(`${where}: ${engine} is already connected to ${remotes[engine]!.endpoint}; give one endpoint per engine`);
+      remotes[engine] = { protocol, endpoint };
+    }
+  };
+  read('connect', 'playwright', ['ws:', 'wss:'], 'chromium=ws://127.0.0.1:9222/abc');
+  read('webdriver', 'webdriver', ['http:', 'https:'], 'webkit=http://127.0.0.1:4444');
+  return remotes;
 }
 
 /** What a run takes: RunConfig's settings made into what the run uses, and what only a program can pass. */
-export interface RunOptions extends Pick<RunConfig, 'stacks' | 'target' | 'requireEngines' | 'requireStacks' | 'concurrencyPerPage' | 'isolatedContexts' | 'probeTimeoutMs' | 'maxFailures'> {
+export interface RunOptions extends Pick<RunConfig, 'stacks' | 'target' | 'requireEngines' | 'requireStacks' | 'concurrencyPerPage' | 'isolatedContexts' | 'probeTimeoutMs' | 'maxFailures' | 'shard'> {
   scenarios: Scenario[];
   /** RunConfig's engines, always given. */
   engines: NonNullable<RunConfig['engines']>;
@@ -76,6 +134,8 @@ export interface RunOptions extends Pick<RunConfig, 'stacks' | 'target' | 'requi
   curriculum?: Curriculum & { dir: string };
   /** Only the cells with these ids (`scenario#probe@stack/engine`), as well as the other filters: what lastFailed found. */
   onlyCells?: ReadonlySet<string>;
+  /** Engines whose browser runs elsewhere and is connected to instead of launched (RunConfig's connect and webdriver, checked). */
+  remotes?: Partial<Record<EngineName, RemoteBrowser>>;
 }
 
 /** What a run needs besides its configuration: the scenarios (validated) and what a program hands over. */
@@ -138,6 +198,8 @@ export function runOptions(config: RunConfig, inputs: RunInputs): RunOptions {
     isolatedContexts: config.isolatedContexts ?? (concurrency === undefined ? undefined : Math.min(concurrency, defaults.isolatedContexts)),
     probeTimeoutMs: config.probeTimeoutMs,
     maxFailures: config.maxFailures,
+    ...(config.shard ? { shard: config.shard } : {}),
+    ...(config.connect?.length || config.webdriver?.length ? { remotes: remoteBrowsers(config) } : {}),
     cleanup: inputs.cleanup,
     runtime: inputs.runtime,
     ...(inputs.curriculum ? { curriculum: inputs.curriculum } : {}),

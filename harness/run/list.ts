@@ -2,7 +2,7 @@ import { planCells, type PlannedCell } from '../plan/plan.ts';
 import { resolveSettings } from '../../servers/runtimes/catalog.ts';
 import { proxyVariants } from '../../servers/runtimes/runtime.ts';
 import type { RunOptions } from './config.ts';
-import { RunSetupError, noCellMessage } from './prepare.ts';
+import { RunSetupError, inShard, noCellMessage } from './prepare.ts';
 
 /**
  * The cells a run with these options would execute (`corslab run --list`),
@@ -13,13 +13,15 @@ import { RunSetupError, noCellMessage } from './prepare.ts';
  */
 export function listCells(options: RunOptions): PlannedCell[] {
   const settings = options.runtime ?? resolveSettings(undefined, {});
-  const cells = planCells(options.scenarios, {
+  const variants = proxyVariants(settings);
+  const planned = planCells(options.scenarios, {
     engines: options.engines,
     stacks: options.stacks,
     grep: options.grep,
-    variants: proxyVariants(settings),
+    variants,
     ...(options.onlyCells ? { only: options.onlyCells } : {}),
   });
+  const cells = inShard(options, planned, variants);
   if (cells.length === 0) throw new RunSetupError(noCellMessage(options));
   return cells;
 }

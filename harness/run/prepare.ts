@@ -4,8 +4,9 @@ import type { Scenario } from '../core/format.ts';
 import { splitStack, type EngineName, type StackName } from '../core/names.ts';
 import { isTargetStack, targetStackOrigin } from '../core/target.ts';
 import { planCells, type PlanFilters, type PlannedCell } from '../plan/plan.ts';
+import { cellsOfShard } from '../plan/shard.ts';
 import { engineDriver } from '../browsers/catalog.ts';
-import type { EngineDriver, EngineLocation } from '../browsers/driver.ts';
+import type { EngineDriver, EngineLocation, RemoteBrowser } from '../browsers/driver.ts';
 import type { ProxyLocations } from '../../servers/proxies/proxy.ts';
 import { RuntimeSetupError, type StackRuntime } from '../../servers/runtimes/runtime.ts';
 import { resolveSettings, runtimes } from '../../servers/runtimes/catalog.ts';
@@ -22,8 +23,11 @@ export class RunSetupError extends Error {
 export interface FoundEngine {
   name: EngineName;
   driver: EngineDriver;
+  /** The browser's executable; for a remote one, its endpoint. */
   executable: string;
-  source: (EngineLocation & { available: true })['source'];
+  source: (EngineLocation & { available: true })['source'] | 'remote';
+  /** Connected to, not launched (`--connect`, `--webdriver`). */
+  remote?: RemoteBrowser;
 }
 
 /** The options' limits, with the defaults (harness/config/defaults.ts) filled in. */
@@ -66,7 +70,7 @@ export interface RunContext {
 export async function prepareRun(options: RunOptions, run: RunContext): Promise<PreparedRun> {
   const { engines, missingEngines } = await locateEngines(options, run.notice);
   const runtime = await makeRuntime(options, run.cleanup);
-  const planned = planCells(options.scenarios, planFilters(options, engines, runtime));
+  const planned = inShard(options, planCells(options.scenarios, planFilters(options, engines, runtime)), runtime.variants);
   if (planned.length === 0) throw new RunSetupError(noCellMessage(options));
   checkTargets(options, planned, run.notice);
   const { cells, proxyLocations } = await withProxies(options, planned, runtime, run.notice);
@@ -88,8 +92,22 @@ export async function prepareRun(options: RunOptions, run: RunContext): Promise<
   };
 }
 
+/**
+ * With `--shard`, only the shard's cells. The split is made over the cells the
+ * options ask for (every engine named, every proxy), not over those this
+ * machine can run, so that every machine of a CI matrix splits the same
+ * plan; an engine or proxy missing here then skips its cells of this shard only.
+ */
+export function inShard(options: Pick<RunOptions, 'shard' | 'scenarios' | 'engines' | 'stacks' | 'grep' | 'onlyCells'>, cells: PlannedCell[], variants: PlanFilters['variants']): PlannedCell[] {
+  if (!options.shard) return cells;
+  const whole = planCells(options.scenarios, { engines: options.engines, stacks: options.stacks, grep: options.grep, variants, ...(options.onlyCells ? { only: options.onlyCells } : {}) });
+  const mine = new Set(cellsOfShard(whole, options.shard).map((c) => c.id));
+  return cells.filter((c) => mine.has(c.id));
+}
+
 /** Why a run has nothing to do: its filters, or the cells --last-failed named, match no cell. */
-export function noCellMessage(options: Pick<RunOptions, 'onlyCells'>): string {
+export function noCellMessage(options: Pick<RunOptions, 'onlyCells' | 'shard'>): string {
+  if (options.shard) return `--shard ${options.shard.index}/${options.shard.total}: this shard has no cell (the scenarios and filters plan fewer units of scheduling than shards; a scenario, or a scenario on one stack, is never split)`;
   if (options.onlyCells) return `--last-failed: none of the ${options.onlyCells.size} cells that failed or errored last time is planned by these scenarios and filters`;
   return 'no cell matches the given scenarios and filters';
 }
@@ -138,17 +156,23 @@ async function locateEngines(options: RunOptions, notice: (text: string) => void
   const located = await Promise.all(
     options.engines.map(async (name) => {
       const driver = engineDriver(name);
+      const remote = options.remotes?.[name];
+      // A remote browser is there or not when the run connects to it: a failed connection is said then, as a failed launch is.
+      if (driver && remote) return { name, driver, remote, location: { available: true, executable: remote.endpoint, source: 'remote' } as const };
       const location: EngineLocation = driver ? await driver.locate() : { available: false, reason: `${name} is not supported yet` };
       return { name, driver, location };
     }),
   );
+  for (const name of Object.keys(options.remotes ?? {})) {
+    if (!options.engines.includes(name)) notice(`${name} has a remote browser (--connect or --webdriver), but this run does not run ${name} (--engine ${options.engines.join(',')}); it is not connected to`);
+  }
   const missingEngines = located.flatMap((l) => (l.location.available ? [] : [{ name: l.name, reason: l.location.reason }]));
   if (missingEngines.length > 0 && options.requireEngines) {
     throw new RunSetupError(missingEngines.map((m) => `${m.name}: ${m.reason}`).join('\n'));
   }
   for (const m of missingEngines) notice(`${m.name} is not available and is skipped: ${m.reason}`);
-  const engines = located.flatMap(({ name, driver, location }) =>
-    location.available && driver ? [{ name, driver, executable: location.executable, source: location.source }] : [],
+  const engines = located.flatMap((l): FoundEngine[] =>
+    l.location.available && l.driver ? [{ name: l.name, driver: l.driver, executable: l.location.executable, source: l.location.source, ...('remote' in l && l.remote ? { remote: l.remote } : {}) }] : [],
   );
   if (engines.length === 0) throw new RunSetupError('no engine is available to run the cells');
   return { engines, missingEngines };

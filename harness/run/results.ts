@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { packageVersion, toolVersion } from '../system/project.ts';
@@ -11,7 +12,7 @@ import { ARTICLE_TOPICS, CLAIMS_FILE } from '../curriculum/load.ts';
 import type { Curriculum } from '../curriculum/types.ts';
 import type { Scenario } from '../core/format.ts';
 import type { RunStartInfo } from '../reporters/reporter.ts';
-import { RESULTS_SCHEMA_VERSION, type CellResult, type NetworkInfo, type NotRun, type RunResults, type ScenarioInfo, type StackInfo } from '../results/types.ts';
+import { RESULTS_SCHEMA_VERSION, type CellResult, type MachineInfo, type NetworkInfo, type NotRun, type RunResults, type ScenarioInfo, type StackInfo } from '../results/types.ts';
 import type { GatewayRefusal } from '../../servers/gateway/gateway.ts';
 import { resolveAnswers } from '../../servers/apps/app-stack.ts';
 import type { StackRuntime } from '../../servers/runtimes/runtime.ts';
@@ -34,6 +35,8 @@ export function runResults(run: PreparedRun, started: StartedRun, executed: Exec
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'corslab', version: toolVersion() },
+    scenarioSetHash: scenarioSetHash(options.scenarios),
+    ...(options.shard ? { shard: { index: options.shard.index, total: options.shard.total } } : {}),
     startedAt: new Date(run.startedAt).toISOString(),
     durationMs: Date.now() - run.startedAt,
     environment: environment(run, started),
@@ -70,6 +73,22 @@ export function runResults(run: PreparedRun, started: StartedRun, executed: Exec
   };
 }
 
+/** This machine, for the results (a shard's results say where they ran). */
+export function machineInfo(): MachineInfo {
+  return { hostname: os.hostname(), os: `${os.type()} ${os.release()} ${os.arch()}`, cpus: os.availableParallelism?.() ?? os.cpus().length };
+}
+
+/**
+ * A fingerprint of the scenarios a run loaded, as validated, in id order:
+ * two runs (shards, other machines) planned from the same scenario set have
+ * the same one, whatever they ran of it.
+ */
+export function scenarioSetHash(scenarios: readonly Scenario[]): string {
+  const hash = createHash('sha256');
+  for (const scenario of [...scenarios].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) hash.update(JSON.stringify(scenario)).update('\n');
+  return hash.digest('hex');
+}
+
 /** The cells the run stopped before: only maxFailures stops a run early. */
 function notRun(executed: ExecutedCells, maxFailures: number): NotRun {
   const stoppedBy = executed.cells.filter((c) => c.verdict !== 'pass').length;
@@ -83,6 +102,7 @@ function notRun(executed: ExecutedCells, maxFailures: number): NotRun {
 function environment(run: PreparedRun, started: StartedRun): RunResults['environment'] {
   const { pageOrigins, stacks } = started.lab;
   return {
+    machine: machineInfo(),
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     playwright: packageVersion('playwright-core'),

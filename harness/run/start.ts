@@ -46,9 +46,9 @@ export async function startRun(run: PreparedRun, notice: (text: string) => void)
     engines: engines.launched,
     engineInfos: engines.launched.flatMap(({ name, ...l }) => {
       if (!('session' in l)) return [];
-      const { version, executable, source, network: routing } = l.session;
+      const { version, executable, source, network: routing, remote } = l.session;
       const driver = run.engines.find((e) => e.name === name)!.driver;
-      return [{ name, version, shortVersion: driver.shortVersion(version), executable, source, ...(routing ? { network: routing } : {}) }];
+      return [{ name, version, shortVersion: driver.shortVersion(version), executable, source, ...(routing ? { network: routing } : {}), ...(remote ? { remote: { ...remote } } : {}) }];
     }),
     timings: { serversMs: servers.serversMs, engineLaunchMs: engines.launchMs },
   };
@@ -65,15 +65,15 @@ async function startServers(run: PreparedRun): Promise<{ lab: Lab; serversMs: nu
 async function launchEngines(run: PreparedRun, network: LabNetwork, notice: (text: string) => void): Promise<{ launched: LaunchedEngine[]; launchMs: Timings['engineLaunchMs'] }> {
   const launchMs: Timings['engineLaunchMs'] = {};
   const launched = await Promise.all(
-    run.engines.map(async ({ name, driver, executable, source }): Promise<LaunchedEngine> => {
+    run.engines.map(async ({ name, driver, executable, source, remote }): Promise<LaunchedEngine> => {
       const launchStarted = Date.now();
       try {
-        const session = await driver.launch(executable, source, network);
+        const session = remote ? await driver.connect!(remote, network) : await driver.launch(executable, source, network);
         run.cleanup.add(`the ${name} browser`, () => session.close());
         launchMs[name] = Date.now() - launchStarted;
         return { name, session };
       } catch (error) {
-        const reason = `${name} did not launch: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+        const reason = `${name} ${remote ? `could not be connected to at ${remote.endpoint}` : 'did not launch'}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
         notice(reason);
         return { name, launchError: reason };
       }

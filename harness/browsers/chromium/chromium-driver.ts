@@ -60,6 +60,30 @@ export const chromiumDriver: EngineDriver = {
     });
     return new ChromiumSession(browser, executable, source, network && chromiumRouting(network));
   },
+
+  remoteProtocols: ['playwright'],
+
+  async serve(executable, { host, port, spkiHashes }) {
+    const server = await chromium.launchServer({
+      executablePath: executable,
+      args: [...CHROMIUM_LAUNCH_ARGS, ...chromiumTrustArgs({ spkiHashes })],
+      headless: true,
+      host,
+      ...(port !== undefined ? { port } : {}),
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
+    return { wsEndpoint: server.wsEndpoint(), close: () => server.close() };
+  },
+
+  async connect(remote, network) {
+    const browser = await chromium.connect(remote.endpoint, { timeout: defaults.remoteConnectMs });
+    const routing =
+      network &&
+      `Chromium (remote, ${remote.endpoint}): every host but the lab's own *.localhost names through the lab's mapping proxy (${network.proxy}), given per browser context (Playwright's \`proxy\` of newContext, <-loopback> first), since the launch options are the browser server's; the run's CA trusted by its key hash only if the server was started with it (\`corslab browser-server chromium\` does: --ignore-certificate-errors-spki-list).`;
+    return new ChromiumSession(browser, remote.endpoint, 'remote', routing).connectedTo(remote, network);
+  },
 };
 
 /**
@@ -70,7 +94,7 @@ export const chromiumDriver: EngineDriver = {
  * blocked. Nothing is installed in a system store, and no other certificate
  * error is ignored. (It needs a --user-data-dir, which Playwright always gives.)
  */
-function chromiumTrustArgs(network: LabNetwork): string[] {
+export function chromiumTrustArgs(network: Pick<LabNetwork, 'spkiHashes'>): string[] {
   return [`--ignore-certificate-errors-spki-list=${network.spkiHashes.join(',')}`];
 }
 
@@ -92,6 +116,10 @@ function chromiumRouting(network: LabNetwork): string {
 class ChromiumSession extends PlaywrightSession {
   protected readonly label = 'Chromium';
   readonly name = 'chromium' as const;
+
+  protected override remoteBypass(network: LabNetwork): string {
+    return chromiumBypass(network);
+  }
 
   protected async wrap(page: Page, context: BrowserContext, ownContext: BrowserContext | undefined): Promise<ProbePage> {
     const probePage = new ChromiumPage(page, await context.newCDPSession(page), ownContext);

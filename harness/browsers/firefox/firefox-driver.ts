@@ -88,7 +88,53 @@ export const firefoxDriver: EngineDriver = {
       throw error;
     }
   },
+
+  remoteProtocols: ['playwright'],
+
+  async serve(executable, { host, port }) {
+    // The run's certificates are accepted per context (acceptInsecureCerts), as for a launched Firefox: nothing to add here.
+    const server = await firefox.launchServer({ ...firefoxServerOptions(executable), host, ...(port !== undefined ? { port } : {}) });
+    return { wsEndpoint: server.wsEndpoint(), close: () => server.close() };
+  },
+
+  /**
+   * A Firefox behind Playwright's browser server (`corslab browser-server
+   * firefox` starts a stock Firefox over BiDi, as launch does). The lab's
+   * proxy goes with each context (Playwright's `proxy` of newContext), for
+   * http and https (measured with tests/fixtures/named-origins); localhost
+   * goes through it only with the hijacking prefs firefoxServerOptions sets.
+   */
+  async connect(remote, network) {
+    const browser = await firefox.connect(remote.endpoint, { timeout: defaults.remoteConnectMs });
+    const routing =
+      network &&
+      `Firefox (remote, ${remote.endpoint}): every host but the lab's own *.localhost names through the lab's mapping proxy (${network.proxy}), given per browser context (Playwright's \`proxy\` of newContext; localhost too when the server was started with the hijacking prefs, as \`corslab browser-server firefox\` does), since the launch options are the browser server's; the run's certificates accepted per context (acceptInsecureCerts).`;
+    const session = new FirefoxSession(browser, remote.endpoint, 'remote', BIDI_MESSAGE_SUPPORT, network, routing).connectedTo(remote, network);
+    try {
+      await session.ready();
+      return session;
+    } catch (error) {
+      await withDeadline(browser.close(), defaults.closeMs, 'Firefox did not close').catch(() => {});
+      throw error;
+    }
+  },
 };
+
+/** What `corslab browser-server firefox` launches: a stock Firefox over BiDi with the lab's prefs (the proxy comes per context). */
+export function firefoxServerOptions(executable: string): LaunchOptions {
+  return {
+    executablePath: executable,
+    headless: true,
+    // The proxy itself comes per context (its port is each run's); these two let it take localhost and
+    // 127.0.0.1 too, a secure context still, as proxyPrefs does for a Firefox the run launches.
+    firefoxUserPrefs: { ...FIREFOX_PREFS, 'network.proxy.allow_hijacking_localhost': true, 'network.proxy.testing_localhost_is_secure_when_hijacked': true },
+    env: { ...process.env, HOME: os.userInfo().homedir },
+    channel: 'moz-firefox',
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  };
+}
 
 /**
  * The lab's mapping proxy for http and https (Firefox's manual proxy
@@ -134,8 +180,9 @@ class FirefoxSession extends PlaywrightSession {
     source: string,
     private readonly messageSupport: string,
     private readonly labNetwork?: LabNetwork,
+    routing = labNetwork && firefoxRouting(labNetwork),
   ) {
-    super(browser, executable, source, labNetwork && firefoxRouting(labNetwork));
+    super(browser, executable, source, routing);
   }
 
   async ready(): Promise<void> {
@@ -144,7 +191,7 @@ class FirefoxSession extends PlaywrightSession {
 
   protected override async newContext(): Promise<BrowserContext> {
     try {
-      return await this.browser.newContext(this.labNetwork ? { ignoreHTTPSErrors: true } : {});
+      return await this.browser.newContext({ ...(this.labNetwork ? { ignoreHTTPSErrors: true } : {}), ...this.remoteContextOptions() });
     } catch (error) {
       throw protocolMismatch(error, 'newContext', versions(this.browser.version())) ?? error;
     }

@@ -3,7 +3,7 @@ import { defaults } from '../../config/defaults.ts';
 import { probeRunnerCall } from '../page-runtime.ts';
 import { MessageBook } from '../message-book.ts';
 import { PlaywrightSession } from '../playwright-session.ts';
-import type { EngineSession, LabNetwork, PageOutcome, PageProbe, ProbePage } from '../driver.ts';
+import type { EngineSession, LabNetwork, PageOutcome, PageProbe, ProbePage, RemoteBrowser } from '../driver.ts';
 import type { JsOutcome } from '../../results/types.ts';
 
 /**
@@ -30,6 +30,13 @@ export async function launchPlaywrightWebKit(executable: string, source: string,
   return new PlaywrightWebKitSession(browser, executable, source, routing, network !== undefined);
 }
 
+/** Playwright's own WebKit behind its browser server (`--connect webkit=ws://…`): the lab's proxy goes with each context. */
+export async function connectPlaywrightWebKit(remote: RemoteBrowser, network?: LabNetwork): Promise<EngineSession> {
+  const browser = await webkit.connect(remote.endpoint, { timeout: defaults.remoteConnectMs });
+  const routing = network && `Playwright's WebKit (remote, ${remote.endpoint}): every host but the lab's own *.localhost names through the lab's mapping proxy (${network.proxy}), given per browser context (Playwright's \`proxy\` of newContext); the run's certificates accepted per context (ignoreHTTPSErrors).`;
+  return new PlaywrightWebKitSession(browser, remote.endpoint, 'remote', routing, network !== undefined).connectedTo(remote, network);
+}
+
 class PlaywrightWebKitSession extends PlaywrightSession {
   protected readonly label = 'WebKit';
   readonly name = 'webkit' as const;
@@ -39,7 +46,7 @@ class PlaywrightWebKitSession extends PlaywrightSession {
   }
 
   protected override newContext(): Promise<BrowserContext> {
-    return this.browser.newContext(this.acceptLabCertificates ? { ignoreHTTPSErrors: true } : {});
+    return this.browser.newContext({ ...(this.acceptLabCertificates ? { ignoreHTTPSErrors: true } : {}), ...this.remoteContextOptions() });
   }
 
   protected async wrap(page: Page, _context: BrowserContext, ownContext: BrowserContext | undefined): Promise<ProbePage> {

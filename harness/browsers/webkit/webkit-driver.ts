@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { webkit } from 'playwright-core';
-import { launchPlaywrightWebKit } from './playwright-webkit.ts';
-import { launchWebKitGtk, WEBKIT_WEBDRIVER } from './webkitgtk.ts';
+import { connectPlaywrightWebKit, launchPlaywrightWebKit } from './playwright-webkit.ts';
+import { connectWebKitGtk, launchWebKitGtk, WEBKIT_WEBDRIVER } from './webkitgtk.ts';
 import { XVFB } from './xvfb.ts';
 import type { EngineDriver, EngineLocation, EngineSession, LabNetwork } from '../driver.ts';
 
@@ -50,6 +50,21 @@ export const webkitDriver: EngineDriver = {
 
   launch(executable: string, source: string, network?: LabNetwork): Promise<EngineSession> {
     return isMiniBrowser(executable) ? launchWebKitGtk(executable, source, network) : launchPlaywrightWebKit(executable, source, network);
+  },
+
+  remoteProtocols: ['webdriver', 'playwright'],
+
+  /**
+   * `--webdriver webkit=URL`: a WebKitWebDriver (or any W3C WebDriver endpoint
+   * that runs WebKitGTK's MiniBrowser) started elsewhere; the session asks for
+   * the MiniBrowser this machine has, or CORSLAB_WEBKIT_PATH's, which is where
+   * the endpoint's runs when it is on loopback. `--connect webkit=ws://…`:
+   * Playwright's own WebKit behind its browser server.
+   */
+  async connect(remote, network) {
+    if (remote.protocol === 'playwright') return connectPlaywrightWebKit(remote, network);
+    const miniBrowser = process.env.CORSLAB_WEBKIT_PATH ?? SYSTEM_MINIBROWSER.find((p) => existsSync(p)) ?? SYSTEM_MINIBROWSER[0]!;
+    return connectWebKitGtk(remote, miniBrowser, network);
   },
 };
 

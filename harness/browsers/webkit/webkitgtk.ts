@@ -5,7 +5,7 @@ import { spawnOwned, type OwnedChild } from '../../system/children.ts';
 import { descendantsOf, isRunning, type ProcessInfo } from '../../system/procs.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
 import { ProbePump } from './probe-pump.ts';
-import type { EngineSession, LabNetwork, OpenPageOptions, PageOutcome, PageProbe, ProbeContext, ProbePage } from '../driver.ts';
+import type { EngineSession, LabNetwork, OpenPageOptions, RemoteBrowser, PageOutcome, PageProbe, ProbeContext, ProbePage } from '../driver.ts';
 
 export const WEBKIT_WEBDRIVER = '/usr/bin/WebKitWebDriver';
 
@@ -28,12 +28,30 @@ const DRIVER_READY_MS = 10_000;
 export async function launchWebKitGtk(miniBrowser: string, source: string, network?: LabNetwork): Promise<EngineSession> {
   const display = await acquireDisplay();
   try {
-    const main = await WebDriverBrowser.start(miniBrowser, display.name, network);
-    return new WebKitGtkSession(main, display, miniBrowser, source, network);
+    const browser = () => WebDriverBrowser.start(miniBrowser, display.name, network);
+    return new WebKitGtkSession(await browser(), browser, display, miniBrowser, source, network);
   } catch (error) {
     await display.stop();
     throw error;
   }
+}
+
+/**
+ * A WebKitWebDriver started elsewhere (`--webdriver webkit=http://127.0.0.1:4444`),
+ * reached by URL: the same sessions and capabilities as a driver of the run's
+ * own (MiniBrowser, its --proxy to the lab's mapping proxy and
+ * --ignore-tls-errors go in the session's capabilities, so the lab's network
+ * comes with every session); only the endpoint changes. Its display is the
+ * driver's. A cookie-isolated cell needs a browser of its own, which is a
+ * second session: WebKitWebDriver gives one per process, so such cells are
+ * errors that say so unless the endpoint gives several (Selenium Grid).
+ */
+export async function connectWebKitGtk(remote: RemoteBrowser, miniBrowser: string, network?: LabNetwork): Promise<EngineSession> {
+  const browser = () => WebDriverBrowser.attach(remote.endpoint, miniBrowser, network);
+  const noDisplay: XDisplay = { name: '', owned: false, stop: async () => {} };
+  const session = new WebKitGtkSession(await browser(), browser, noDisplay, remote.endpoint, 'remote', network);
+  session.remote = remote;
+  return session;
 }
 
 class WebKitGtkSession implements EngineSession {
@@ -43,12 +61,16 @@ class WebKitGtkSession implements EngineSession {
   private sharedWindows = 0;
   private closing: Promise<void> | undefined;
 
+  remote?: RemoteBrowser;
+
   constructor(
     private readonly main: WebDriverBrowser,
+    /** Another browser with a jar of its own: a new driver and MiniBrowser (or, remote, a new session). */
+    private readonly newBrowser: () => Promise<WebDriverBrowser>,
     private readonly display: XDisplay,
     readonly executable: string,
     readonly source: string,
-    private readonly labNetwork?: LabNetwork,
+    labNetwork?: LabNetwork,
   ) {
     this.version = main.version;
     this.network = labNetwork && `WebKitGTK: every host but the lab's own *.localhost names through the lab's mapping proxy (${labNetwork.proxy}; MiniBrowser's --proxy and --ignore-host, since the WebDriver proxy capability speaks TLS to an https proxy); the run's certificates accepted by MiniBrowser's --ignore-tls-errors, which leaves isSecureContext, Secure cookies and mixed-content blocking as they are.`;
@@ -64,7 +86,7 @@ class WebKitGtkSession implements EngineSession {
       // 0.45 s with the first probe, measured here). MiniBrowser --automation keeps website
       // data in memory, so it starts with no cookies, cache or storage and shares none
       // with other pages.
-      const browser = await WebDriverBrowser.start(this.executable, this.display.name, this.labNetwork);
+      const browser = await this.newBrowser();
       this.freshBrowsers.add(browser);
       try {
         if (this.closing) throw new Error('the WebKit session is closed');
@@ -92,7 +114,7 @@ class WebKitGtkSession implements EngineSession {
   async openContext(options: { visitFirst?: string }): Promise<ProbeContext> {
     if (this.closing) throw new Error('the WebKit session is closed');
     // As for a fresh page: a browser of its own is the only jar of its own WebKitWebDriver offers.
-    const browser = await WebDriverBrowser.start(this.executable, this.display.name, this.labNetwork);
+    const browser = await this.newBrowser();
     this.freshBrowsers.add(browser);
     const stop = async () => {
       this.freshBrowsers.delete(browser);
@@ -172,12 +194,14 @@ class WebDriverBrowser {
   private readonly miniBrowser: ProcessInfo | undefined;
 
   private constructor(
-    private readonly driver: OwnedChild,
+    /** The run's own WebKitWebDriver; undefined for one started elsewhere (its processes are not the run's to watch or stop). */
+    private readonly driver: OwnedChild | undefined,
     private readonly client: Client,
     readonly version: string,
   ) {
-    this.miniBrowser = descendantsOf(driver.process.pid!).find((p) => p.comm === 'MiniBrowser');
+    this.miniBrowser = driver ? descendantsOf(driver.process.pid!).find((p) => p.comm === 'MiniBrowser') : undefined;
     this.driverExited = new Promise((resolve) => {
+      if (!driver) return;
       if (driver.process.exitCode !== null || driver.process.signalCode !== null) resolve();
       driver.process.once('exit', () => resolve());
     });
@@ -187,7 +211,7 @@ class WebDriverBrowser {
 
   /** What died, if the driver or its MiniBrowser went away without being asked to; undefined while both run. */
   died(): string | undefined {
-    if (this.stopping) return undefined;
+    if (this.stopping || !this.driver) return undefined;
     const { exitCode, signalCode, pid } = this.driver.process;
     if (exitCode !== null || signalCode !== null) return `WebKitWebDriver (pid ${pid}) exited during the run (${signalCode ?? `exit code ${exitCode}`})`;
     const mini = this.miniBrowser;
@@ -198,12 +222,33 @@ class WebDriverBrowser {
   static async start(miniBrowser: string, display: string, network?: LabNetwork): Promise<WebDriverBrowser> {
     const { driver, port } = await startDriver(display);
     try {
+      return await WebDriverBrowser.session(driver, { hostname: defaults.bindAddress, port, protocol: 'http', path: '/' }, miniBrowser, network);
+    } catch (error) {
+      await driver.stop();
+      throw new Error(`WebKitWebDriver could not start MiniBrowser: ${firstLine(error)}${stderrHint(driver)}`);
+    }
+  }
+
+  /** A session on a WebDriver endpoint started elsewhere. */
+  static async attach(endpoint: string, miniBrowser: string, network?: LabNetwork): Promise<WebDriverBrowser> {
+    const url = new URL(endpoint);
+    try {
+      return await WebDriverBrowser.session(
+        undefined,
+        { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80), protocol: url.protocol.slice(0, -1), path: url.pathname || '/' },
+        miniBrowser,
+        network,
+      );
+    } catch (error) {
+      throw new Error(`the WebDriver endpoint ${endpoint} gave no session: ${firstLine(error)} (WebKitWebDriver gives one session per process, so a second browser, for cookie-isolated cells, needs an endpoint that gives several, such as Selenium Grid)`);
+    }
+  }
+
+  private static async session(driver: OwnedChild | undefined, where: { hostname: string; port: number; protocol: string; path: string }, miniBrowser: string, network?: LabNetwork): Promise<WebDriverBrowser> {
+    {
       const { default: WebDriver } = await loadWebDriver();
       const client = await WebDriver.newSession({
-        hostname: defaults.bindAddress,
-        port,
-        protocol: 'http',
-        path: '/',
+        ...where,
         logLevel: 'silent',
         // Never re-send a command: a re-sent script would run its probes twice.
         connectionRetryCount: 0,
@@ -217,9 +262,6 @@ class WebDriverBrowser {
       browser.currentWindow = first;
       browser.openWindows.add(first);
       return browser;
-    } catch (error) {
-      await driver.stop();
-      throw new Error(`WebKitWebDriver could not start MiniBrowser: ${firstLine(error)}${stderrHint(driver)}`);
     }
   }
 
@@ -268,7 +310,7 @@ class WebDriverBrowser {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await withTimeout(this.client.deleteSession(), 5_000).catch(() => {});
-      await this.driver.stop();
+      await this.driver?.stop();
     })();
     return this.stopping;
   }

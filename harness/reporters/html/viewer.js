@@ -1208,8 +1208,35 @@ async function readPart(element) {
       messagesPart(cell),
       expectationPart(cell),
       enginesPart(cell, row),
+      ranWherePart(cell),
     );
     return h('div', { class: 'detail-inner' }, top, body);
+  }
+
+  /**
+   * Where the cell ran: in merged results (corslab merge) its source's shard,
+   * machine and folder, with the engine's and its stack's versions as they
+   * were there; in a shard's own results, the shard and the machine.
+   * @param {CellResult} cell
+   */
+  function ranWherePart(cell) {
+    const sources = results.merged ? results.merged.sources : undefined;
+    const source = sources && cell.source !== undefined ? sources[cell.source] : undefined;
+    const shard = source ? source.shard : results.shard;
+    const machine = source ? source.machine : env.machine;
+    if (!source && !shard) return null;
+    const engine = (source ? source.engines : env.engines).find((e) => e.name === cell.engine);
+    const stack = (source ? source.stacks : env.stacks).find((s) => s.name === cell.stack);
+    const versions = [
+      engine ? `${engine.name} ${engine.version}${engine.remote ? ` (remote, ${engine.remote.protocol} at ${engine.remote.endpoint})` : ''}` : '',
+      stack ? Object.entries(stack.packages).map(([name, version]) => `${name} ${version}`).join(', ') : '',
+      stack && stack.images ? stack.images.map((i) => `${i.ref} (${i.digest || i.id})`).join(', ') : '',
+    ].filter(Boolean);
+    return h(
+      'p',
+      { class: 'muted ran-where' },
+      `Ran ${shard ? `in shard ${shard.index}/${shard.total} ` : ''}${machine ? `on ${machine.hostname} (${machine.os}, ${machine.cpus} CPUs)` : ''}${source ? `, from ${source.dir}` : ''}${versions.length ? `; there: ${versions.join('; ')}` : ''}.`,
+    );
   }
 
   /**

@@ -98,7 +98,7 @@ export class TerminalReporter implements Reporter {
     if (results.notRun) this.write(`\n${this.paint(33, 'Stopped early')}: ${results.notRun.reason}; ${results.notRun.cells.length} cells not run.\n`);
     const notRun = results.notRun ? `, ${this.paint(33, `${results.notRun.cells.length} not run`)}` : '';
     this.write(
-      `\n${this.paint(1, 'Summary')}: ${total} cells, ${this.paint(32, `${pass} pass`)}, ${this.paint(31, `${fail} fail`)}, ${this.paint(35, `${error} error`)}${notRun} in ${seconds(results.durationMs)}\n`,
+      `\n${this.paint(1, 'Summary')}: ${total} cells, ${this.paint(32, `${pass} pass`)}, ${this.paint(31, `${fail} fail`)}, ${this.paint(35, `${error} error`)}${notRun} in ${seconds(results.durationMs)}${results.shard ? ` (shard ${results.shard.index}/${results.shard.total})` : ''}${results.merged ? ` (merged from ${results.merged.sources.length} runs)` : ''}\n`,
     );
     const images = imageLines(results.environment.stacks);
     if (images.length > 0) this.write(`Images (Docker runtime):\n${images.map((l) => `  ${l}\n`).join('')}`);
