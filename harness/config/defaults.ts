@@ -95,6 +95,17 @@ export const defaults = {
   interruptGraceMs: 20_000,
   /** How often the lifeline's watchdog reads the harness's descendants from /proc. */
   lifelineScanMs: 500,
+  /**
+   * An app stack that runs a scenario's code (Express, Fastify) runs in a
+   * child process of its own (servers/runtimes/local/app-child.ts): how long
+   * it may take to load and run every scenario's setup and listen (Node and
+   * the framework take 0.5 to 1.5 s here), and how long its event loop may
+   * stay blocked (it says it is alive every `appBeatMs`) before it is killed
+   * and its cells are errors: an endless loop in a scenario's code.
+   */
+  appStartMs: 30_000,
+  appStallMs: 5_000,
+  appBeatMs: 250,
   /** Request header on requests the harness makes itself (a probe's warm-up), so they are never mistaken for the browser's. */
   setupHeader: 'x-corslab-setup',
 } as const;

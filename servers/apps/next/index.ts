@@ -9,6 +9,7 @@ export const nextStack: StackDefinition<NextSetup> = {
   packages: ['next', 'react'],
   // Next builds into, and runs from, the project's build cache.
   writableDirs: [CACHE_DIR],
+  startsOwnProcess: true,
   setupSchema: NEXT_SETUP_SCHEMA,
   render: renderNext,
   // The route handler is the whole of it: the lab adds no catch-all routes to a Next policy.
