@@ -10,6 +10,7 @@
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
+import { syncBuiltinESMExports } from 'node:module';
 
 /** The refusal every wrapped call throws, naming what was asked for. */
 export class LoopbackOnlyError extends Error {
@@ -115,4 +116,6 @@ export function allowLoopbackOnly(): void {
       if (/^(resolve|reverse)/.test(name) && typeof target[name] === 'function') wrap(target, name, refuse(name));
     }
   }
+  // `import { lookup } from 'node:dns'` reads the module's named exports, which are copies until synced.
+  syncBuiltinESMExports();
 }
