@@ -46,11 +46,11 @@ export class FaultRun {
   private readonly started = Date.now();
   private endedAt = 0;
 
-  constructor(args: readonly string[]) {
+  constructor(args: readonly string[], command: 'run' | 'validate' = 'run') {
     this.tmp = mkdtempSync(path.join(os.tmpdir(), 'corslab-faults-'));
     this.output = path.join(this.tmp, '..', `${path.basename(this.tmp)}-reports`);
     const { CORSLAB_RUN: _, ...env } = process.env;
-    this.child = spawn(process.execPath, [BIN, 'run', ...args, '--output', this.output], {
+    this.child = spawn(process.execPath, [BIN, command, ...args, ...(command === 'run' ? ['--output', this.output] : [])], {
       cwd: root,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

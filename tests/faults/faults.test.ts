@@ -63,8 +63,8 @@ afterAll(() => {
   );
 });
 
-function start(args: readonly string[]): FaultRun {
-  current = new FaultRun(args);
+function start(args: readonly string[], command: 'run' | 'validate' = 'run'): FaultRun {
+  current = new FaultRun(args, command);
   return current;
 }
 
@@ -138,8 +138,29 @@ describe.skipIf(!chromium.available || !nginx?.available)('faults in a Chromium 
     expect(run.results()!.cells.filter((c) => c.stack === 'express-manual' && c.verdict !== 'pass')).toEqual([]);
   });
 
+  it("a killed Express process (an app stack's child process) makes the rest of its cells errors that name it", async () => {
+    const run = start(RUN('chromium'));
+    await run.cellsDone(1);
+    const [app] = await run.process("the express-manual stack's process", (line) => line.includes('servers/runtimes/local/app-main.ts'));
+    process.kill(app!.pid, 'SIGKILL');
+    await expectCompleted('Express process killed during cells', run, /the express-manual stack's process \(pid \d+\) was killed by SIGKILL during the run/);
+  });
+
+  it("a scenario's code that exits its process, or loops forever in a handler, makes that stack's cells errors; the run completes (issue 17: it exited 0, or hung)", async () => {
+    const run = start(['tests/fixtures/faults-code', '--engine', 'chromium', '--concurrency', '1']);
+    await expectCompleted(
+      "a scenario's code exits, another loops",
+      run,
+      /the express-manual stack's process \(pid \d+\) exited with code 0 during the run|the fastify-cors stack's process \(pid \d+\) stopped answering: its event loop was blocked for more than \d+ ms/,
+      8,
+    );
+    const results = run.results()!;
+    // The two requests before the fault were answered as usual.
+    expect(results.cells.filter((c) => c.verdict === 'pass').map((c) => `${c.stack} ${c.probeName}`).sort()).toEqual(['express-manual one', 'express-manual two', 'fastify-cors one', 'fastify-cors two']);
+    expect(results.environment.confinement?.apps).toMatch(/^a child process per stack/);
+  });
+
   it('a killed Next.js server (the app stack in a process of its own) makes the rest of its cells errors that name it', async () => {
-    // Express and Fastify run inside the harness's process: Next's `next start` is the app server that can die alone.
     // The first run of this fixture builds its app (about 20 s here); later runs take it from .cache/next.
     const run = start(['tests/fixtures/faults-next', '--engine', 'chromium', '--concurrency', '1']);
     await run.cellsDone(1);
@@ -183,6 +204,22 @@ describe.skipIf(!chromium.available || !nginx?.available)('faults in a Chromium 
     expect(left.processes).toEqual([]);
     expect(left.folders).toEqual([]);
     expect((await clean('--dry-run')).stdout).toContain('nothing is left');
+  });
+
+  describe.each(['SIGINT', 'SIGTERM'] as const)('%s during `corslab validate` stops it and leaves nothing', (signal) => {
+    it('while it reads the scenario files', async () => {
+      const run = start([], 'validate');
+      await run.until('a scenario file being read', () => /\/(scenarios|curriculum)\/.+\.yaml$/m.test(openFiles(run.pid)));
+      run.signal(signal);
+      await expectStopped(`${signal} during validate (reading files)`, run, signal);
+    });
+
+    it("while it runs the proxies' config tests", async () => {
+      const run = start([], 'validate');
+      await run.process('a config test', (line) => / -t /.test(line) && /nginx|apache2|httpd/.test(line), 60_000);
+      run.signal(signal);
+      await expectStopped(`${signal} during validate (config tests)`, run, signal);
+    });
   });
 
   describe.each(['SIGINT', 'SIGTERM'] as const)('%s at each phase stops the run and leaves nothing', (signal) => {
