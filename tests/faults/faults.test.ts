@@ -141,7 +141,7 @@ describe.skipIf(!chromium.available || !nginx?.available)('faults in a Chromium 
   it("a killed Express process (an app stack's child process) makes the rest of its cells errors that name it", async () => {
     const run = start(RUN('chromium'));
     await run.cellsDone(1);
-    const [app] = await run.process("the express-manual stack's process", (line) => line.includes('servers/runtimes/local/app-main.ts'));
+    const [app] = await run.process("the express-manual stack's process", (line) => /\/app-main(-[0-9a-f]+\.mjs|\.ts)\b/.test(line));
     process.kill(app!.pid, 'SIGKILL');
     await expectCompleted('Express process killed during cells', run, /the express-manual stack's process \(pid \d+\) was killed by SIGKILL during the run/);
   });

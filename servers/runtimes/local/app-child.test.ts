@@ -1,4 +1,7 @@
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaults } from '../../../harness/config/defaults.ts';
 import { HandlerLog } from '../../apps/handler-log.ts';
@@ -103,6 +106,34 @@ describe("a scenario's stack code runs in a child process of its own", () => {
   it('process.exit during setup: the start fails with the exit code, not the run', async () => {
     const error = await start('express-cors', [mount('exits', 'process.exit(0)')]).catch((e: Error) => e);
     expect((error as Error).message).toMatch(/^the express-cors stack's process \(pid \d+\) exited with code 0 before it listened/);
+  });
+
+  it("under Node's permission model the code can read no file outside node_modules, write none outside the run's folder, and start no process or worker", async () => {
+    const code = [
+      "const fs = await import('node:fs');",
+      "const os = await import('node:os');",
+      "const cp = await import('node:child_process');",
+      "const wt = await import('node:worker_threads');",
+      'const tries = {',
+      "  passwd: () => fs.readFileSync('/etc/passwd', 'utf8'),",
+      "  project: () => fs.readFileSync(process.cwd() + '/package.json', 'utf8'),",
+      "  home: () => fs.readdirSync('/root'),",
+      "  write: () => fs.writeFileSync(process.cwd() + '/escaped.txt', 'x'),",
+      "  spawn: () => cp.execSync('id'),",
+      "  worker: () => new wt.Worker('1', { eval: true }),",
+      "  binding: () => process.binding('fs'),",
+      "  tmp: () => fs.writeFileSync(os.tmpdir() + '/corslab-app-child-test.txt', 'x'),",
+      "  modules: () => fs.readFileSync(process.cwd() + '/node_modules/express/package.json', 'utf8'),",
+      '};',
+      'const seen = {};',
+      "for (const [k, f] of Object.entries(tries)) { try { await f(); seen[k] = 'allowed'; } catch (e) { seen[k] = e.code ?? e.message; } }",
+      "app.get('/x', (req, res) => res.json(seen))",
+    ].join('\n');
+    const stack = await start('express-cors', [mount('fs', code)]);
+    const seen = JSON.parse((await get(stack.port, '/s/fs/x')).body) as Record<string, string>;
+    const denied = 'ERR_ACCESS_DENIED';
+    rmSync(path.join(os.tmpdir(), 'corslab-app-child-test.txt'), { force: true });
+    expect(seen).toEqual({ passwd: denied, project: denied, home: denied, write: denied, spawn: denied, worker: denied, binding: denied, tmp: 'allowed', modules: 'allowed' });
   });
 
   it('listening on anything but 127.0.0.1, and connecting to anything but loopback, are refused in the child', async () => {

@@ -1,4 +1,6 @@
+import os from 'node:os';
 import path from 'node:path';
+import { appMainBundle } from './app-bundle.ts';
 import { spawnOwned } from '../../../harness/system/children.ts';
 import { projectRoot } from '../../../harness/system/project.ts';
 import { defaults } from '../../../harness/config/defaults.ts';
@@ -21,8 +23,40 @@ export type FromChild =
 
 const APP_MAIN = path.join(projectRoot, 'servers/runtimes/local/app-main.ts');
 
+/** Node 20 and 22 call it --experimental-permission; later Nodes --permission. */
+const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+
+/**
+ * The child's command line: the bundled entry (app-bundle.ts) under Node's
+ * permission model (https://nodejs.org/docs/latest-v20.x/api/permissions.html):
+ * it may read the project's node_modules and the bundle, write only in the
+ * run's temporary folder, and start no process and no worker (no
+ * --allow-child-process, no --allow-worker). Where the bundle cannot be made,
+ * the entry through tsx, without the permission model (childConfinement says so).
+ */
+async function childArgs(): Promise<string[]> {
+  const bundle = await appMainBundle().catch((error: Error) => {
+    permissionModel = `not under Node's permission model: the entry could not be bundled (${error.message.split('\n')[0]})`;
+    return undefined;
+  });
+  if (!bundle) return ['--import', 'tsx', APP_MAIN];
+  permissionModel = `under Node's permission model (${PERMISSION_FLAG}: reads node_modules and its own code, writes the run's temporary folder only, starts no process or worker)`;
+  return [
+    PERMISSION_FLAG,
+    `--allow-fs-read=${path.join(projectRoot, 'node_modules')}/*`,
+    `--allow-fs-read=${bundle}`,
+    `--allow-fs-write=${os.tmpdir()}/*`,
+    '--disable-warning=ExperimentalWarning',
+    bundle,
+  ];
+}
+
+let permissionModel = '';
+
 /** How the app stacks' code is confined, for the results' environment. */
-export const APP_CONFINEMENT = `a child process per stack (limits: ${defaults.appStartMs} ms to start, ${defaults.appStallMs} ms of blocked event loop), listening on 127.0.0.1 and connecting to loopback only (Node's net, dgram and dns wrapped before the scenario's code loads); not an OS sandbox: it reads what the harness's user reads`;
+export function appConfinement(): string {
+  return `a child process per stack (limits: ${defaults.appStartMs} ms to start, ${defaults.appStallMs} ms of blocked event loop), ${permissionModel}, listening on 127.0.0.1 and connecting to loopback only (Node's net, dgram and dns wrapped before the scenario's code loads); not an OS sandbox`;
+}
 
 /**
  * Starts an app stack that runs a scenario's code (Express, Fastify) in a
@@ -42,7 +76,7 @@ export const APP_CONFINEMENT = `a child process per stack (limits: ${defaults.ap
  */
 export async function startAppChild(app: AppStackName, options: StackStartOptions): Promise<StartedStack> {
   const { handlerLog, ...data } = options;
-  const child = spawnOwned(process.execPath, ['--import', 'tsx', APP_MAIN], {
+  const child = spawnOwned(process.execPath, await childArgs(), {
     cwd: projectRoot,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

@@ -1,6 +1,6 @@
 import { splitStack } from '../../../harness/core/names.ts';
 import { isOwnAppStack, stackDefinition } from '../../apps/catalog.ts';
-import { APP_CONFINEMENT, startAppChild } from './app-child.ts';
+import { appConfinement, startAppChild } from './app-child.ts';
 import { proxyDefinition } from '../../proxies/catalog.ts';
 import { locateProxies } from '../../proxies/locate.ts';
 import type { ProxyLocations } from '../../proxies/proxy.ts';
@@ -21,7 +21,7 @@ export function localRuntime(): StackRuntime {
     },
     confinement() {
       const proxies = Object.keys(located).length > 0 && proxyConfinement ? { proxies: proxyConfinement.describe } : {};
-      return { ...proxies, ...(appsInChildren ? { apps: APP_CONFINEMENT } : {}) };
+      return { ...proxies, ...(appsInChildren ? { apps: appConfinement() } : {}) };
     },
     configTests(proxy) {
       const location = located[proxy];
