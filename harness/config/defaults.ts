@@ -106,6 +106,8 @@ export const defaults = {
   appStartMs: 30_000,
   appStallMs: 5_000,
   appBeatMs: 250,
+  /** Its JavaScript heap, in MB: code that allocates without end makes that process die (its cells errors), not the machine's memory run out. */
+  appHeapMb: 1024,
   /** Request header on requests the harness makes itself (a probe's warm-up), so they are never mistaken for the browser's. */
   setupHeader: 'x-corslab-setup',
 } as const;

@@ -39,7 +39,8 @@ async function childArgs(): Promise<string[]> {
     permissionModel = `not under Node's permission model: the entry could not be bundled (${error.message.split('\n')[0]})`;
     return undefined;
   });
-  if (!bundle) return ['--import', 'tsx', APP_MAIN];
+  const heap = `--max-old-space-size=${defaults.appHeapMb}`;
+  if (!bundle) return [heap, '--import', 'tsx', APP_MAIN];
   permissionModel = `under Node's permission model (${PERMISSION_FLAG}: reads node_modules and its own code, writes the run's temporary folder only, starts no process or worker)`;
   return [
     PERMISSION_FLAG,
@@ -47,6 +48,7 @@ async function childArgs(): Promise<string[]> {
     `--allow-fs-read=${bundle}`,
     `--allow-fs-write=${os.tmpdir()}/*`,
     '--disable-warning=ExperimentalWarning',
+    heap,
     bundle,
   ];
 }
@@ -55,7 +57,7 @@ let permissionModel = '';
 
 /** How the app stacks' code is confined, for the results' environment. */
 export function appConfinement(): string {
-  return `a child process per stack (limits: ${defaults.appStartMs} ms to start, ${defaults.appStallMs} ms of blocked event loop), ${permissionModel}, listening on 127.0.0.1 and connecting to loopback only (Node's net, dgram and dns wrapped before the scenario's code loads); not an OS sandbox`;
+  return `a child process per stack (limits: ${defaults.appStartMs} ms to start, ${defaults.appStallMs} ms of blocked event loop, ${defaults.appHeapMb} MB of heap), ${permissionModel}, listening on 127.0.0.1 and connecting to loopback only (Node's net, dgram and dns wrapped before the scenario's code loads); not an OS sandbox`;
 }
 
 /**
