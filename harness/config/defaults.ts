@@ -48,6 +48,8 @@ export const defaults = {
   maxScenarioBytes: 256 * 1024,
   /** How many times YAML aliases may be expanded in one file (bounds a "billion laughs" file). */
   maxYamlAliases: 200,
+  /** How deeply a scenario file's mappings and lists may nest (the format needs about 10; deeper would overflow the reader's stack). */
+  maxYamlDepth: 64,
   /** How many problems one file reports before the rest are counted, not listed. */
   maxProblemsPerFile: 20,
   /** How many bytes of a body are kept in the evidence. */

@@ -2,7 +2,7 @@ import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import { defaults } from '../config/defaults.ts';
 import { ScenarioValidationError, fieldPath, type ScenarioProblem } from './errors.ts';
 import { ORIGIN_NAME, RESERVED_ORIGIN_NAMES, expandPlaceholders, mountPath, originProblem, sampleValues, staysInLab, unknownPlaceholders, type OriginTable } from '../core/origins.ts';
@@ -215,12 +215,20 @@ export function checkYaml(text: string, file: string, validate: ReturnType<Ajv['
       doc,
       at,
       locate,
-      problems: doc.errors.map((e) => {
+      problems: doc.errors.flatMap((e, i) => {
+        // The reader's own stack ran out (thousands of nested `[`): said once, in the file's terms.
+        if (e.code === 'RESOURCE_EXHAUSTION' && /call stack/i.test(e.message)) {
+          return doc.errors.findIndex((f) => f.code === e.code) === i ? [{ file, ...at(e.pos[0]), field: '', message: `YAML: nested too deeply to read (more than ${defaults.maxYamlDepth} levels); a scenario is a few levels deep` }] : [];
+        }
         // An unclosed quote is reported where the file ends; the quote that opened it is more use.
         const opened = e.code === 'MISSING_CHAR' ? scalarStartingBefore(doc, e.pos[0]) : undefined;
-        return { file, ...at(opened ?? e.pos[0]), field: '', message: `YAML: ${e.message.split('\n')[0]}${opened !== undefined ? ' (opened here)' : ''}` };
+        return [{ file, ...at(opened ?? e.pos[0]), field: '', message: `YAML: ${e.message.split('\n')[0]}${opened !== undefined ? ' (opened here)' : ''}` }];
       }),
     };
+  }
+  const deep = tooDeep(doc, defaults.maxYamlDepth);
+  if (deep !== undefined) {
+    return { doc, at, locate, problems: [{ file, ...at(deep), field: '', message: `YAML: nested more than ${defaults.maxYamlDepth} levels deep here; a scenario is a few levels deep` }] };
   }
   let value: unknown;
   try {
@@ -240,6 +248,25 @@ export function checkYaml(text: string, file: string, validate: ReturnType<Ajv['
     return { doc, at, locate, problems };
   }
   return { value, doc, at, locate, problems };
+}
+
+/**
+ * Where the document first nests deeper than `limit` mappings and lists, or
+ * undefined. Walked with a stack of its own, not by recursion: reading a
+ * file of 100,000 `[` would otherwise overflow the call stack.
+ */
+function tooDeep(doc: Document, limit: number): number | undefined {
+  const stack: [unknown, number][] = [[doc.contents, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > limit) return node.range?.[0] ?? 0;
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) stack.push([item.key, depth + 1], [item.value, depth + 1]);
+      else stack.push([item, depth + 1]);
+    }
+  }
+  return undefined;
 }
 
 export async function parseScenario(text: string, file: string, scenarioRoot: string, runOrigins: RunOrigins = {}): Promise<ParseResult> {
