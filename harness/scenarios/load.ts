@@ -211,19 +211,19 @@ export function checkYaml(text: string, file: string, validate: ReturnType<Ajv['
   };
   const locate = (segments: (string | number)[], key?: string) => at(nodeOffset(doc, segments, key));
   if (doc.errors.length > 0) {
+    // The reader's own stack ran out (thousands of nested `[`): said once, in the file's terms; what else it reported follows from it.
+    const exhausted = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION' && /call stack/i.test(e.message));
     return {
       doc,
       at,
       locate,
-      problems: doc.errors.flatMap((e, i) => {
-        // The reader's own stack ran out (thousands of nested `[`): said once, in the file's terms.
-        if (e.code === 'RESOURCE_EXHAUSTION' && /call stack/i.test(e.message)) {
-          return doc.errors.findIndex((f) => f.code === e.code) === i ? [{ file, ...at(e.pos[0]), field: '', message: `YAML: nested too deeply to read (more than ${defaults.maxYamlDepth} levels); a scenario is a few levels deep` }] : [];
-        }
-        // An unclosed quote is reported where the file ends; the quote that opened it is more use.
-        const opened = e.code === 'MISSING_CHAR' ? scalarStartingBefore(doc, e.pos[0]) : undefined;
-        return [{ file, ...at(opened ?? e.pos[0]), field: '', message: `YAML: ${e.message.split('\n')[0]}${opened !== undefined ? ' (opened here)' : ''}` }];
-      }),
+      problems: exhausted
+        ? [{ file, ...at(exhausted.pos[0]), field: '', message: `YAML: nested too deeply to read (more than ${defaults.maxYamlDepth} levels); a scenario is a few levels deep` }]
+        : doc.errors.map((e) => {
+            // An unclosed quote is reported where the file ends; the quote that opened it is more use.
+            const opened = e.code === 'MISSING_CHAR' ? scalarStartingBefore(doc, e.pos[0]) : undefined;
+            return { file, ...at(opened ?? e.pos[0]), field: '', message: `YAML: ${e.message.split('\n')[0]}${opened !== undefined ? ' (opened here)' : ''}` };
+          }),
     };
   }
   const deep = tooDeep(doc, defaults.maxYamlDepth);
