@@ -46,7 +46,7 @@ export class FaultRun {
   private readonly started = Date.now();
   private endedAt = 0;
 
-  constructor(args: readonly string[], command: 'run' | 'validate' = 'run') {
+  constructor(args: readonly string[], command: 'run' | 'validate' = 'run', extraEnv: Record<string, string> = {}) {
     this.tmp = mkdtempSync(path.join(os.tmpdir(), 'corslab-faults-'));
     this.output = path.join(this.tmp, '..', `${path.basename(this.tmp)}-reports`);
     const { CORSLAB_RUN: _, ...env } = process.env;
@@ -54,7 +54,7 @@ export class FaultRun {
       cwd: root,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...env, TMPDIR: this.tmp, NO_COLOR: '1' },
+      env: { ...env, TMPDIR: this.tmp, NO_COLOR: '1', ...extraEnv },
     });
     this.pid = this.child.pid!;
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));

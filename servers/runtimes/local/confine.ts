@@ -65,11 +65,14 @@ export function forgetConfinementProbe(): void {
  * read-only (and the merged-/usr links), `readOnly` paths outside it bound
  * read-only at the same place, `writable` folders read-write, a minimal /dev
  * and an empty /tmp; new user, IPC and UTS namespaces; the host's network;
- * the same pid namespace and process group (so a group kill and the run's
- * lifeline still reach the proxy), and death with its parent.
+ * the same process group (so a group kill still reaches the proxy; the
+ * run's lifeline sees its processes in /proc by their pids here), a pid
+ * namespace of its own, and death with its parent.
  */
 export function confinedArgv(bwrap: string, argv: readonly string[], paths: { writable: readonly string[]; readOnly: readonly string[] }): string[] {
-  const args = [bwrap, '--unshare-user', '--uid', UNPRIVILEGED_ID, '--gid', UNPRIVILEGED_ID, '--unshare-ipc', '--unshare-uts', '--die-with-parent'];
+  // A pid namespace of its own: when bubblewrap goes (it dies with its parent, the harness, even after SIGKILL), the kernel ends every
+  // process in it, nginx's workers too, which would otherwise outlive their master and keep the ports.
+  const args = [bwrap, '--unshare-user', '--uid', UNPRIVILEGED_ID, '--gid', UNPRIVILEGED_ID, '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent'];
   for (const entry of SYSTEM_PATHS) {
     const stat = lstatOrUndefined(entry);
     if (!stat) continue;
