@@ -28,6 +28,7 @@ export const DEBIAN_PACKAGES = {
   nginx: 'nginx, the reverse proxy in front of the apps',
   'apache2-bin': 'Apache httpd, the other reverse proxy in front of the apps',
   openssl: "openssl, the TLS client the mapping proxy's tests use to see an untrusted certificate refused",
+  bubblewrap: 'bubblewrap (bwrap), the mount namespace nginx and Apache run in (servers/runtimes/local/confine.ts)',
 };
 
 if (process.env.CORSLAB_SKIP_SETUP === '1') process.exit(0);

@@ -52,6 +52,8 @@ export const defaults = {
   maxScenarioBytes: 256 * 1024,
   /** How many times YAML aliases may be expanded in one file (bounds a "billion laughs" file). */
   maxYamlAliases: 200,
+  /** How deeply a scenario file's mappings and lists may nest (the format needs about 10; deeper would overflow the reader's stack). */
+  maxYamlDepth: 64,
   /** How many problems one file reports before the rest are counted, not listed. */
   maxProblemsPerFile: 20,
   /** How many bytes of a body are kept in the evidence. */
@@ -121,6 +123,19 @@ export const defaults = {
   },
   /** How long connecting to a remote browser (`--connect`, `--webdriver`) may take. */
   remoteConnectMs: 30_000,
+  /**
+   * An app stack that runs a scenario's code (Express, Fastify) runs in a
+   * child process of its own (servers/runtimes/local/app-child.ts): how long
+   * it may take to load and run every scenario's setup and listen (Node and
+   * the framework take 0.5 to 1.5 s here), and how long its event loop may
+   * stay blocked (it says it is alive every `appBeatMs`) before it is killed
+   * and its cells are errors: an endless loop in a scenario's code.
+   */
+  appStartMs: 30_000,
+  appStallMs: 5_000,
+  appBeatMs: 250,
+  /** Its JavaScript heap, in MB: code that allocates without end makes that process die (its cells errors), not the machine's memory run out. */
+  appHeapMb: 1024,
   /** Request header on requests the harness makes itself (a probe's warm-up), so they are never mistaken for the browser's. */
   setupHeader: 'x-corslab-setup',
 } as const;

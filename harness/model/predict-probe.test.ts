@@ -40,6 +40,14 @@ describe('how long a preflight cache entry lives (https://fetch.spec.whatwg.org/
   });
 });
 
+describe('a probe whose second request throws before it is sent (issue 17: it was reported as an engine deviation)', () => {
+  it('a second URL with a username or password: fetch() throws a TypeError, nothing second goes out, and the model says why', () => {
+    const p = predictProbe(put(), [preflight(0), actual(10)], again(0, { url: `http://app.example.localhost:4000:80@api.example.localhost:4001/items/1` }));
+    expect(p).toMatchObject({ result: 'blocked', preflights: 1, actuals: 1 });
+    expect(p.explanation).toContain('contains a username or password, which fetch() refuses');
+  });
+});
+
 describe('a probe that asks twice: Access-Control-Max-Age (https://fetch.spec.whatwg.org/#http-access-control-max-age)', () => {
   it('-1 is not delta-seconds, so the standard caches the answer for the 5-second default and the second PUT is not preflighted', () => {
     const p = predictProbe(put(), wire(0, [['Access-Control-Max-Age', '-1']], true), again(0));

@@ -358,6 +358,14 @@ export interface EngineProfile {
   slowestCell?: { id: string; ms: number };
 }
 
+/** What a run confined, in words (servers/runtimes/local/confine.ts): each kind present only when the run started one. */
+export interface ConfinementInfo {
+  /** nginx and Apache httpd: "bubblewrap (...)", or "not confined: <why>". */
+  proxies?: string;
+  /** The app stacks that run a scenario's code (Express, Fastify): their child process and its limits. */
+  apps?: string;
+}
+
 export interface RunResults {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
   tool: { name: 'corslab'; version: string };
@@ -388,6 +396,8 @@ export interface RunResults {
     origins: { app: string; evil: string; lookalikeSuffix?: string; lookalikePrefix?: string; api: Partial<Record<StackName, string>> };
     /** The mapping proxy and what it refused (absent in results written before it existed). */
     network?: NetworkInfo;
+    /** How the servers that run a scenario's config or code were confined, or "not confined: <why>" (absent in results written before it was recorded). */
+    confinement?: ConfinementInfo;
   };
   /** What this run was asked for: an empty cell in the matrix may have been filtered out. */
   filters: { engines: EngineName[]; stacks?: StackName[]; grep?: string };

@@ -122,7 +122,13 @@ function environment(run: PreparedRun, started: StartedRun): RunResults['environ
       declared: [...started.network.declared],
       refused: refusedRequests(started.network.refusals()),
     },
+    ...confinementOf(run),
   };
+}
+
+function confinementOf(run: PreparedRun): Pick<RunResults['environment'], 'confinement'> {
+  const confinement = run.runtime.confinement?.();
+  return confinement && Object.keys(confinement).length > 0 ? { confinement } : {};
 }
 
 /** The proxy's refusals, each kind once with how often (a browser that retries says the same thing many times). */

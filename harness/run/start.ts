@@ -34,6 +34,8 @@ export async function startRun(run: PreparedRun, notice: (text: string) => void)
   const network = await startNetwork([...new Set([...run.scenariosByStack.values()].flat())], run.cleanup);
   const [servers, engines] = await Promise.all([startServers(run), launchEngines(run, network.engines, notice)]);
   for (const stack of servers.lab.stacks.values()) if (stack.startError) notice(stack.startError);
+  // Said once, never silently (issue 17): a server that runs a scenario's config or code with no confinement.
+  for (const [what, how] of Object.entries(run.runtime.confinement?.() ?? {})) if (how.startsWith('not confined')) notice(`${CONFINED[what as keyof typeof CONFINED]} run ${how}`);
   network.connect(servers.lab, run.cells);
   const lab: Lab = {
     ...servers.lab,
@@ -53,6 +55,8 @@ export async function startRun(run: PreparedRun, notice: (text: string) => void)
     timings: { serversMs: servers.serversMs, engineLaunchMs: engines.launchMs },
   };
 }
+
+const CONFINED = { proxies: 'nginx and Apache httpd', apps: "the app stacks (a scenario's code)" } as const;
 
 async function startServers(run: PreparedRun): Promise<{ lab: Lab; serversMs: number }> {
   const scenarioOf = new Map<string, string>();

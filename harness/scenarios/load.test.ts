@@ -262,6 +262,19 @@ describe('files that are not scenario text', () => {
     expect(problems.every((p) => !p.message.includes('    at '))).toBe(true);
   });
 
+  it('refuses a file nested deeper than the limit where it gets too deep, and one the reader cannot nest, without a stack trace', async () => {
+    const nested = (depth: number) => `title: x\nlesson: ${'['.repeat(depth)}${']'.repeat(depth)}\n`;
+    const problems = await problemsIn(async (dir) => {
+      const { writeFile } = await fs();
+      await writeFile(`${dir}/a-deep.yaml`, nested(200));
+      await writeFile(`${dir}/b-deeper.yaml`, nested(20_000));
+    });
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 2, column: 72, message: 'YAML: nested more than 64 levels deep here; a scenario is a few levels deep' }),
+      expect.objectContaining({ line: 2, message: 'YAML: nested too deeply to read (more than 64 levels); a scenario is a few levels deep' }),
+    ]);
+  });
+
   it('lists at most 20 problems of a file of junk and counts the rest', async () => {
     const probes = Array.from({ length: 200 }, (_, i) => `  - fetch: { url: 5 }\n    expect: { result: nope${i} }`).join('\n');
     const problems = await problemsIn(async (dir) => (await fs()).writeFile(`${dir}/junk.yaml`, `title: x\nlesson: y\nserver: {}\nprobes:\n${probes}\n`));

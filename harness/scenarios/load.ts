@@ -4,7 +4,7 @@ import { isInside, projectFolder } from '../system/project-folder.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import { defaults } from '../config/defaults.ts';
 import { ScenarioValidationError, fieldPath, type ScenarioProblem } from './errors.ts';
 import { ORIGIN_NAME, RESERVED_ORIGIN_NAMES, expandPlaceholders, mountPath, originProblem, sampleValues, staysInLab, unknownPlaceholders, type OriginTable } from '../core/origins.ts';
@@ -214,16 +214,24 @@ export function checkYaml(text: string, file: string, validate: ReturnType<Ajv['
   };
   const locate = (segments: (string | number)[], key?: string) => at(nodeOffset(doc, segments, key));
   if (doc.errors.length > 0) {
+    // The reader's own stack ran out (thousands of nested `[`): said once, in the file's terms; what else it reported follows from it.
+    const exhausted = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION' && /call stack/i.test(e.message));
     return {
       doc,
       at,
       locate,
-      problems: doc.errors.map((e) => {
-        // An unclosed quote is reported where the file ends; the quote that opened it is more use.
-        const opened = e.code === 'MISSING_CHAR' ? scalarStartingBefore(doc, e.pos[0]) : undefined;
-        return { file, ...at(opened ?? e.pos[0]), field: '', message: `YAML: ${e.message.split('\n')[0]}${opened !== undefined ? ' (opened here)' : ''}` };
-      }),
+      problems: exhausted
+        ? [{ file, ...at(exhausted.pos[0]), field: '', message: `YAML: nested too deeply to read (more than ${defaults.maxYamlDepth} levels); a scenario is a few levels deep` }]
+        : doc.errors.map((e) => {
+            // An unclosed quote is reported where the file ends; the quote that opened it is more use.
+            const opened = e.code === 'MISSING_CHAR' ? scalarStartingBefore(doc, e.pos[0]) : undefined;
+            return { file, ...at(opened ?? e.pos[0]), field: '', message: `YAML: ${e.message.split('\n')[0]}${opened !== undefined ? ' (opened here)' : ''}` };
+          }),
     };
+  }
+  const deep = tooDeep(doc, defaults.maxYamlDepth);
+  if (deep !== undefined) {
+    return { doc, at, locate, problems: [{ file, ...at(deep), field: '', message: `YAML: nested more than ${defaults.maxYamlDepth} levels deep here; a scenario is a few levels deep` }] };
   }
   let value: unknown;
   try {
@@ -243,6 +251,25 @@ export function checkYaml(text: string, file: string, validate: ReturnType<Ajv['
     return { doc, at, locate, problems };
   }
   return { value, doc, at, locate, problems };
+}
+
+/**
+ * Where the document first nests deeper than `limit` mappings and lists, or
+ * undefined. Walked with a stack of its own, not by recursion: reading a
+ * file of 100,000 `[` would otherwise overflow the call stack.
+ */
+function tooDeep(doc: Document, limit: number): number | undefined {
+  const stack: [unknown, number][] = [[doc.contents, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > limit) return node.range?.[0] ?? 0;
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) stack.push([item.key, depth + 1], [item.value, depth + 1]);
+      else stack.push([item, depth + 1]);
+    }
+  }
+  return undefined;
 }
 
 export async function parseScenario(text: string, file: string, scenarioRoot: string, runOrigins: RunOrigins = {}): Promise<ParseResult> {

@@ -122,7 +122,7 @@ function startHold(): Hold {
   const { NODE_OPTIONS: _, ...env } = process.env;
   const self = processInfo(process.pid);
   // Its own process group and session: a Ctrl-C to the harness's terminal, or a kill of the harness's group, does not reach it.
-  const watchdog = spawn(process.execPath, [WATCHDOG, String(process.pid), String(self?.start ?? 0), label, String(defaults.lifelineScanMs)], {
+  const watchdog = spawn(process.execPath, [WATCHDOG, String(process.pid), String(self?.start ?? 0), label, String(defaults.lifelineScanMs), folder], {
     stdio: ['pipe', 'ignore', 'inherit'],
     detached: true,
     env,
@@ -131,7 +131,6 @@ function startHold(): Hold {
   watchdog.stdin?.on('error', () => {});
   watchdog.unref();
   (watchdog.stdin as { unref?: () => void } | null)?.unref?.();
-  watchdog.stdin?.write(`folder ${folder}\n`);
   const hold: Hold = { label, folder, watchdog, holders: 0, dirty: false, previous, onExit: () => exitSweep(hold) };
   process.on('exit', hold.onExit);
   return hold;

@@ -63,9 +63,9 @@ async function waitUntilListening(pid: number, ports: number[], timeoutMs: numbe
 }
 
 /**
- * The IPv4 ports a process (or one of its direct children, such as Next's
- * server) has a listening socket on, read from /proc: the kernel's own
- * record of whose socket it is.
+ * The IPv4 ports a process (or one of its descendants, such as Next's
+ * server, or a proxy under bubblewrap) has a listening socket on, read from
+ * /proc: the kernel's own record of whose socket it is.
  */
 export async function listeningPorts(pid: number): Promise<Set<number>> {
   const table = await readFile('/proc/net/tcp', 'utf8');
@@ -76,7 +76,7 @@ export async function listeningPorts(pid: number): Promise<Set<number>> {
     if (fields.length > 9 && fields[3] === '0A') inodes.set(fields[9]!, parseInt(fields[1]!.split(':')[1]!, 16));
   }
   const ports = new Set<number>();
-  for (const id of [pid, ...(await childPids(pid))]) {
+  for (const id of await descendantPids(pid)) {
     const fds = await readdir(`/proc/${id}/fd`).catch(() => [] as string[]);
     for (const fd of fds) {
       const target = await readlink(`/proc/${id}/fd/${fd}`).catch(() => '');
@@ -91,6 +91,13 @@ export async function listeningPorts(pid: number): Promise<Set<number>> {
 async function childPids(pid: number): Promise<number[]> {
   const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
   return children.split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** The process and everything below it (a few levels: bubblewrap, its init, the proxy's master, its workers). */
+async function descendantPids(pid: number): Promise<number[]> {
+  const all = [pid];
+  for (let i = 0; i < all.length && all.length < 256; i++) all.push(...(await childPids(all[i]!)));
+  return all;
 }
 
 /** A command run on this machine: exit code and output, whatever the code. */

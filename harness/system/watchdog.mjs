@@ -5,7 +5,10 @@
 // to start in a few tens of milliseconds and work whatever state the
 // harness's code was in.
 //
-//   node watchdog.mjs <owner pid> <owner start ticks> <run label> <scan ms>
+//   node watchdog.mjs <owner pid> <owner start ticks> <run label> <scan ms> [<run folder>]
+//
+// The run's folder comes on the command line: the owner can die before this
+// process has read a line of its pipe (a Ctrl-C right after the run began).
 //
 // The harness writes lines on stdin, the pipe between the two:
 //   group <pgid> <start ticks>     a process group it started (its leader's start time)
@@ -33,7 +36,7 @@ const RUN_ENV = 'CORSLAB_RUN';
 const seen = new Map();
 /** pgid -> its leader's start ticks. */
 const groups = new Map();
-const folders = new Set();
+const folders = new Set(process.argv[6] ? [process.argv[6]] : []);
 const containerLabels = new Set();
 let done = false;
 let sweeping = false;
@@ -143,10 +146,23 @@ function signal(targets, name) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves once the pipe has ended (every line the owner wrote is read by then), or after `ms`. */
+function pipeEnded(ms) {
+  if (process.stdin.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    process.stdin.once('end', resolve);
+    process.stdin.once('error', resolve);
+    setTimeout(resolve, ms).unref();
+  });
+}
+
 async function sweep() {
   if (sweeping || done) return;
   sweeping = true;
   clearInterval(timer);
+  // The owner gone, its pipe ends at once: read what it wrote first (groups, folders, containers).
+  await pipeEnded(1_000);
+  if (done) return;
   const first = victims();
   const removing = removeContainers();
   signal(first, 'SIGTERM');

@@ -78,6 +78,12 @@ export interface StackDefinition<Raw = unknown> {
   label: string;
   /** npm packages whose installed versions the results record. */
   packages: string[];
+  /**
+   * Its start spawns a server process of its own (Next.js's `next start`), so
+   * the local runtime calls it in the harness's process; every other stack
+   * starts in a child process (servers/runtimes/local/app-child.ts).
+   */
+  startsOwnProcess?: boolean;
   /** Folders its server writes to at run time (Next.js's build cache): a container gets them read-write, the rest of the project read-only. */
   writableDirs?: string[];
   /** What it adds to the scenario schema: the schema of `server.<name>`, and the definitions it refers to. */

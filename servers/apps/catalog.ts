@@ -27,4 +27,20 @@ export const stackDefinition = (name: AppStackName): StackDefinition => stacks.g
  * project (a test's, a plugin's); returns what removes it again. Scenarios
  * loaded afterwards may configure it, and planning puts it in the matrix.
  */
-export const registerAppStack = <Raw,>(stack: StackDefinition<Raw>): (() => void) => stacks.register(stack);
+export const registerAppStack = <Raw,>(stack: StackDefinition<Raw>): (() => void) => {
+  const unregister = stacks.register(stack);
+  registered.add(stack);
+  return () => {
+    registered.delete(stack);
+    unregister();
+  };
+};
+
+const registered = new Set<StackDefinition<never>>();
+
+/**
+ * Whether the stack of that name is this project's own. A registered one
+ * exists only in the process that registered it, so the local runtime
+ * starts it there rather than in a child process (servers/runtimes/local/app-child.ts).
+ */
+export const isOwnAppStack = (name: AppStackName): boolean => ![...registered].some((s) => s.name === name);

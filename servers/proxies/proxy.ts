@@ -148,6 +148,16 @@ export interface ProxyImage {
   layout?(run: CommandRunner, found: { executable: string; what: string }): Promise<ProxyLayout>;
 }
 
+/** How the local runtime wants a proxy's process run. */
+export interface ProxyStartOptions {
+  /**
+   * Wraps the proxy's command to run it confined (servers/runtimes/local/confine.ts),
+   * given what it must read outside /usr (its binary, httpd's modules); the
+   * scenario's folder is the only place it may write.
+   */
+  confine?(argv: string[], readOnly: string[]): string[];
+}
+
 export interface StartedProxy {
   stop(): Promise<void>;
   /** Set once the proxy's process exited during the run without being stopped: what died, for its cells' errors. */
@@ -198,7 +208,7 @@ export interface ProxyDefinition {
   /** Writes the config into `dir` and returns the command that runs the proxy in the foreground on it (for a container). */
   foreground(executable: string, dir: string, lines: ConfigLine[]): Promise<string[]>;
   /** Starts it and resolves once every listen port accepts connections. */
-  start(executable: string, dir: string, lines: ConfigLine[], ports: number[]): Promise<StartedProxy>;
+  start(executable: string, dir: string, lines: ConfigLine[], ports: number[], options?: ProxyStartOptions): Promise<StartedProxy>;
 }
 
 /** The user's file as the report shows it: their lines, each rewritten one followed by what the lab ran instead. */

@@ -1,6 +1,6 @@
 import type { AppStackName, ProxyName, StackName, ProxyVariants } from '../../harness/core/names.ts';
 import type { Scenario } from '../../harness/core/format.ts';
-import type { ImageInfo } from '../../harness/results/types.ts';
+import type { ConfinementInfo, ImageInfo } from '../../harness/results/types.ts';
 import type { RuntimeName, RuntimeSettings } from '../../harness/config/settings.ts';
 import type { CommandRunner, ProxyLocation, ProxyLocations, ProxyScenarioInput, StartedProxy } from '../proxies/proxy.ts';
 import type { StackStartOptions, StartedStack } from '../apps/app-stack.ts';
@@ -26,6 +26,12 @@ export interface StackRuntime {
   configTests(proxy: ProxyName): ConfigTestTarget[];
   startApp(stack: StackName, app: AppStackName, options: StackStartOptions): Promise<StartedStack>;
   startProxy(stack: StackName, input: ProxyScenarioInput, location: ProxyLocation & { available: true }): Promise<StartedProxy>;
+  /**
+   * For the results' environment, and a notice when something runs unconfined:
+   * how the proxies (once looked up) and the app stacks' code are confined,
+   * or "not confined: <why>".
+   */
+  confinement?(): ConfinementInfo;
   /** For the results: the proxy's version on this stack and, in containers, the images. */
   describe(stack: StackName, locations: ProxyLocations): { proxyVersion?: string; images?: ImageInfo[] };
 }

@@ -24,9 +24,9 @@ describe('Apache httpd as a proxy, end to end in Chromium', () => {
   const dirs: string[] = [];
   beforeAll(async () => {
     const start = apacheProxy.start;
-    const spy = vi.spyOn(apacheProxy, 'start').mockImplementation((executable, dir, lines, ports) => {
+    const spy = vi.spyOn(apacheProxy, 'start').mockImplementation((executable, dir, lines, ports, options) => {
       dirs.push(dir);
-      return start(executable, dir, lines, ports);
+      return start(executable, dir, lines, ports, options);
     });
     try {
       results = await runFixtures('apache', { probeTimeoutMs: 5_000, requireStacks: true });

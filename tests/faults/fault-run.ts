@@ -46,15 +46,15 @@ export class FaultRun {
   private readonly started = Date.now();
   private endedAt = 0;
 
-  constructor(args: readonly string[]) {
+  constructor(args: readonly string[], command: 'run' | 'validate' = 'run', extraEnv: Record<string, string> = {}) {
     this.tmp = mkdtempSync(path.join(os.tmpdir(), 'corslab-faults-'));
     this.output = path.join(this.tmp, '..', `${path.basename(this.tmp)}-reports`);
     const { CORSLAB_RUN: _, ...env } = process.env;
-    this.child = spawn(process.execPath, [BIN, 'run', ...args, '--output', this.output], {
+    this.child = spawn(process.execPath, [BIN, command, ...args, ...(command === 'run' ? ['--output', this.output] : [])], {
       cwd: root,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...env, TMPDIR: this.tmp, NO_COLOR: '1' },
+      env: { ...env, TMPDIR: this.tmp, NO_COLOR: '1', ...extraEnv },
     });
     this.pid = this.child.pid!;
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));

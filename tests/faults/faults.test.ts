@@ -63,8 +63,8 @@ afterAll(() => {
   );
 });
 
-function start(args: readonly string[]): FaultRun {
-  current = new FaultRun(args);
+function start(args: readonly string[], command: 'run' | 'validate' = 'run', env: Record<string, string> = {}): FaultRun {
+  current = new FaultRun(args, command, env);
   return current;
 }
 
@@ -132,14 +132,36 @@ describe.skipIf(!chromium.available || !nginx?.available)('faults in a Chromium 
     const [master] = await run.process('the nginx master', (line) => line.startsWith('nginx: master'));
     // The whole group (read now: the scan saw the process first right after its fork, before its setsid): a master killed alone leaves its workers serving.
     const group = processInfo(master!.pid)!.pgrp;
-    expect(group).toBe(master!.pid);
+    // Its group's leader: the master, or the bubblewrap that runs it confined (servers/runtimes/local/confine.ts).
+    expect(group === master!.pid || processInfo(group)?.comm === 'bwrap', `the group's leader (${group}) is the master or bwrap`).toBe(true);
     process.kill(-group, 'SIGKILL');
     await expectCompleted('nginx killed during cells', run, /nginx \(corslab-nginx-\w+, pid \d+\) exited during the run \(killed by SIGKILL\)/);
     expect(run.results()!.cells.filter((c) => c.stack === 'express-manual' && c.verdict !== 'pass')).toEqual([]);
   });
 
+  it("a killed Express process (an app stack's child process) makes the rest of its cells errors that name it", async () => {
+    const run = start(RUN('chromium'));
+    await run.cellsDone(1);
+    const [app] = await run.process("the express-manual stack's process", (line) => /\/app-main(-[0-9a-f]+\.mjs|\.ts)\b/.test(line));
+    process.kill(app!.pid, 'SIGKILL');
+    await expectCompleted('Express process killed during cells', run, /the express-manual stack's process \(pid \d+\) was killed by SIGKILL during the run/);
+  });
+
+  it("a scenario's code that exits its process, or loops forever in a handler, makes that stack's cells errors; the run completes (issue 17: it exited 0, or hung)", async () => {
+    const run = start(['tests/fixtures/faults-code', '--engine', 'chromium', '--concurrency', '1']);
+    await expectCompleted(
+      "a scenario's code exits, another loops",
+      run,
+      /the express-manual stack's process \(pid \d+\) exited with code 0 during the run|the fastify-cors stack's process \(pid \d+\) stopped answering: its event loop was blocked for more than \d+ ms/,
+      8,
+    );
+    const results = run.results()!;
+    // The two requests before the fault were answered as usual.
+    expect(results.cells.filter((c) => c.verdict === 'pass').map((c) => `${c.stack} ${c.probeName}`).sort()).toEqual(['express-manual one', 'express-manual two', 'fastify-cors one', 'fastify-cors two']);
+    expect(results.environment.confinement?.apps).toMatch(/^a child process per stack/);
+  });
+
   it('a killed Next.js server (the app stack in a process of its own) makes the rest of its cells errors that name it', async () => {
-    // Express and Fastify run inside the harness's process: Next's `next start` is the app server that can die alone.
     // The first run of this fixture builds its app (about 20 s here); later runs take it from .cache/next.
     const run = start(['tests/fixtures/faults-next', '--engine', 'chromium', '--concurrency', '1']);
     await run.cellsDone(1);
@@ -165,7 +187,9 @@ describe.skipIf(!chromium.available || !nginx?.available)('faults in a Chromium 
   });
 
   it('when the lifeline dies with the harness, `corslab clean` finds what is left by its label and removes it', async () => {
-    const run = start(RUN('chromium'));
+    // Confined, nginx dies with the harness (bubblewrap's --die-with-parent) and the app stacks' processes when their channel closes:
+    // unconfined, nginx is what outlives both for clean to find.
+    const run = start(RUN('chromium'), 'run', { CORSLAB_CONFINE: 'off' });
     await run.cellsDone(1);
     const [watchdog] = await run.process('the lifeline', (line) => line.includes('watchdog.mjs'));
     await run.process('the nginx master', (line) => line.startsWith('nginx: master'));
@@ -183,6 +207,37 @@ describe.skipIf(!chromium.available || !nginx?.available)('faults in a Chromium 
     expect(left.processes).toEqual([]);
     expect(left.folders).toEqual([]);
     expect((await clean('--dry-run')).stdout).toContain('nothing is left');
+  });
+
+  it('when the lifeline dies with the harness, confined nginx and the app stacks\' processes die with it; `corslab clean` removes the folder', async () => {
+    const run = start(RUN('chromium'));
+    await run.cellsDone(1);
+    const [watchdog] = await run.process('the lifeline', (line) => line.includes('watchdog.mjs'));
+    await run.process('the nginx master', (line) => line.startsWith('nginx: master'));
+    process.kill(watchdog!.pid, 'SIGKILL');
+    run.signal('SIGKILL');
+    await run.ended;
+    const left = await run.leftovers(3_000);
+    figures.push({ fault: 'SIGKILL of harness and lifeline (confined)', ended: await run.ended, completed: false, cells: 0, errors: 0, mislabeled: 0, left: { ...left, folders: [] } });
+    expect(left.processes).toEqual([]);
+    await promisify(execFile)(process.execPath, [path.join(root, 'bin/corslab.js'), 'clean'], { cwd: root, env: { ...process.env, TMPDIR: run.tmp } });
+    expect((await run.leftovers(1_000)).folders).toEqual([]);
+  });
+
+  describe.each(['SIGINT', 'SIGTERM'] as const)('%s during `corslab validate` stops it and leaves nothing', (signal) => {
+    it('while it reads the scenario files', async () => {
+      const run = start([], 'validate');
+      await run.until('a scenario file being read', () => /\/(scenarios|curriculum)\/.+\.yaml$/m.test(openFiles(run.pid)));
+      run.signal(signal);
+      await expectStopped(`${signal} during validate (reading files)`, run, signal);
+    });
+
+    it("while it runs the proxies' config tests", async () => {
+      const run = start([], 'validate');
+      await run.process('a config test', (line) => / -t /.test(line) && /nginx|apache2|httpd/.test(line), 60_000);
+      run.signal(signal);
+      await expectStopped(`${signal} during validate (config tests)`, run, signal);
+    });
   });
 
   describe.each(['SIGINT', 'SIGTERM'] as const)('%s at each phase stops the run and leaves nothing', (signal) => {

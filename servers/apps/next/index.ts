@@ -11,6 +11,7 @@ export const nextStack: StackDefinition<NextSetup> = {
   writableDirs: [CACHE_DIR],
   // Each scenario is a route folder below its mount (app/s/<id>/), so a user's own proxy config, which sends its own paths, cannot reach it.
   servesAtRoot: false,
+  startsOwnProcess: true,
   setupSchema: NEXT_SETUP_SCHEMA,
   render: renderNext,
   // The route handler is the whole of it: the lab adds no catch-all routes to a Next policy.

@@ -50,5 +50,5 @@ export const apacheProxy: ProxyDefinition = {
   locate: async () => (await processes()).locateApache(),
   test: async (executable, dir, lines, run) => (await processes()).testApacheConfig(executable, dir, lines, run),
   foreground: async (executable, dir, lines) => (await processes()).apacheForeground(executable, dir, lines),
-  start: async (executable, dir, lines, ports) => (await processes()).startApache(executable, dir, lines, ports),
+  start: async (executable, dir, lines, ports, options) => (await processes()).startApache(executable, dir, lines, ports, options),
 };

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describeDeath, runHere, spawnListening } from '../../../harness/system/server-process.ts';
 import { apacheVersion } from './image.ts';
-import type { CommandRunner, ConfigLine, ConfigProblem, ProxyLocation, StartedProxy } from '../proxy.ts';
+import { modulesDir } from './config.ts';
+import type { CommandRunner, ConfigLine, ProxyStartOptions, ConfigProblem, ProxyLocation, StartedProxy } from '../proxy.ts';
 
 const run = promisify(execFile);
 
@@ -84,8 +85,10 @@ export async function apacheForeground(executable: string, dir: string, lines: C
  * stays in the process group spawnOwned gives it, with its worker children)
  * and waits until every virtual host listens.
  */
-export async function startApache(executable: string, dir: string, lines: ConfigLine[], ports: number[]): Promise<StartedProxy> {
-  const [command, ...args] = await apacheForeground(executable, dir, lines);
+export async function startApache(executable: string, dir: string, lines: ConfigLine[], ports: number[], options: ProxyStartOptions = {}): Promise<StartedProxy> {
+  const foreground = await apacheForeground(executable, dir, lines);
+  // Confined, it reads its binary and the modules the config loads; nothing else of this machine.
+  const [command, ...args] = options.confine ? options.confine(foreground, [executable, modulesDir()]) : foreground;
   const child = await spawnListening(command!, args, { what: `Apache httpd (${path.basename(dir)})`, ports, timeoutMs: 5_000 });
   // TERM to the group: the parent stops at once and so does every child; a graceful stop (WINCH) would wait for open connections.
   return { stop: () => child.stop(2_000), died: () => describeDeath(`Apache httpd (${path.basename(dir)}, pid ${child.process.pid})`, child.died()) };

@@ -46,5 +46,5 @@ export const nginxProxy: ProxyDefinition = {
   locate: async () => (await processes()).locateNginx(),
   test: async (executable, dir, lines, run) => (await processes()).testNginxConfig(executable, dir, lines, run),
   foreground: async (executable, dir, lines) => (await processes()).nginxForeground(executable, dir, lines),
-  start: async (executable, dir, lines, ports) => (await processes()).startNginx(executable, dir, lines, ports),
+  start: async (executable, dir, lines, ports, options) => (await processes()).startNginx(executable, dir, lines, ports, options),
 };

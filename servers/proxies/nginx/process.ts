@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describeDeath, runHere, spawnListening } from '../../../harness/system/server-process.ts';
 import { nginxVersion } from './image.ts';
-import type { CommandRunner, ConfigLine, ConfigProblem, ProxyLocation, StartedProxy } from '../proxy.ts';
+import type { CommandRunner, ConfigLine, ProxyStartOptions, ConfigProblem, ProxyLocation, StartedProxy } from '../proxy.ts';
 
 const run = promisify(execFile);
 
@@ -65,8 +65,10 @@ export async function nginxForeground(executable: string, dir: string, lines: Co
 }
 
 /** Starts nginx in the foreground on a generated config and waits until every server block listens. */
-export async function startNginx(executable: string, dir: string, lines: ConfigLine[], ports: number[]): Promise<StartedProxy> {
-  const [command, ...args] = await nginxForeground(executable, dir, lines);
+export async function startNginx(executable: string, dir: string, lines: ConfigLine[], ports: number[], options: ProxyStartOptions = {}): Promise<StartedProxy> {
+  const foreground = await nginxForeground(executable, dir, lines);
+  // Confined, there is no /var/log: `-e` (nginx 1.19.5+) moves the log nginx opens before it reads its config (Debian's /var/log/nginx/error.log) into the folder.
+  const [command, ...args] = options.confine ? options.confine([executable, '-e', `${dir}/error.log`, ...foreground.slice(1)], [executable]) : foreground;
   const child = await spawnListening(command!, args, { what: `nginx (${path.basename(dir)})`, ports, timeoutMs: 5_000 });
   // nginx stops gracefully on QUIT and at once on TERM; TERM is what a run's end wants.
   return { stop: () => child.stop(2_000), died: () => describeDeath(`nginx (${path.basename(dir)}, pid ${child.process.pid})`, child.died()) };
