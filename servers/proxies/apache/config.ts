@@ -129,9 +129,9 @@ export const withFiles = (dir: string): { moduleFiles?: ReadonlySet<string> } =>
 };
 
 /** The user's own httpd.conf (server.apache.conf), rewritten for this run: line for line, each line its own source, so httpd -t names the user's line. */
-function ownConfig(config: ProxyScenarioInput, modules: string): ConfigLine[] {
+function ownConfig(config: ProxyScenarioInput, modules: string, asRoot: boolean): ConfigLine[] {
   const server = config.servers[0]!;
-  const own = rewriteApacheConf(config.setup.confText!, { listenPort: server.listenPort, upstreamPort: server.upstreamPort, dir: config.dir, confDir: path.dirname(config.setup.confFile!), modulesDir: modules, ...withFiles(modules) });
+  const own = rewriteApacheConf(config.setup.confText!, { listenPort: server.listenPort, upstreamPort: server.upstreamPort, dir: config.dir, confDir: path.dirname(config.setup.confFile!), modulesDir: modules, asRoot, ...withFiles(modules) });
   if (own.problems.length > 0) throw new Error(`refusing to run ${config.setup.confFile}: line ${own.problems[0]!.line + 1}: ${own.problems[0]!.message}`);
   // httpd's built-in paths (ServerRoot /etc/apache2, PidFile /run/apache2.pid on Debian) are outside the run's folder: set first, so
   // the file's own (rewritten into the run's folder too) still win; lines without a source, so every other line names the user's.
@@ -149,8 +149,8 @@ export function apacheOwnDisplay(config: ProxyScenarioInput): string {
 
 /** The whole httpd.conf for one scenario: a self-contained config, one <VirtualHost> per app stack behind it; or the user's own, rewritten. */
 export function apacheConfig(config: ProxyScenarioInput, options: { asRoot?: boolean; modulesDir?: string } = {}): ConfigLine[] {
-  if (config.setup.confText !== undefined) return ownConfig(config, options.modulesDir ?? modulesDir());
   const asRoot = options.asRoot ?? process.getuid?.() === 0;
+  if (config.setup.confText !== undefined) return ownConfig(config, options.modulesDir ?? modulesDir(), asRoot);
   const dir = config.dir;
   const modules = options.modulesDir ?? modulesDir();
   const policy = config.policy ? apachePolicy(config.policy, 'CORSLAB_ORIGIN') : [];

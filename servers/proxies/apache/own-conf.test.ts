@@ -30,6 +30,15 @@ describe("rewriting a user's httpd.conf", () => {
     ]);
   });
 
+  it('comments out User and Group where httpd runs unprivileged (confined), and keeps them where it starts as root', () => {
+    const text = 'User daemon\nGroup daemon\n';
+    expect(rewriteApacheConf(text, { ...target, asRoot: false }).text.split('\n').slice(0, 2)).toEqual([
+      "# (corslab: httpd runs unprivileged in the lab's sandbox, so it switches to no user)",
+      "# (corslab: httpd runs unprivileged in the lab's sandbox, so it switches to no group)",
+    ]);
+    expect(rewrite(text).text).toBe(text);
+  });
+
   it('joins a line ending in a backslash with the next, rewrites it on its first line and keeps every line number', () => {
     const out = only('ProxyPass "/api/" \\\n    "http://127.0.0.1:3000/api/"\nHeader set X-A "1"\n');
     expect(out.text).toBe('ProxyPass /api/ http://127.0.0.1:4002/api/\n\nHeader set X-A "1"\n');

@@ -40,6 +40,8 @@ export interface ApacheConfTarget {
   modulesDir: string;
   /** The module files in it: a LoadModule of another file is commented out (such a module is built into the lab's httpd, or missing, which httpd -t then says at the line that needs it). Default: every file. */
   moduleFiles?: ReadonlySet<string>;
+  /** httpd starts as root and can switch to the file's `User`/`Group`. Not so confined (servers/runtimes/local/confine.ts), where those lines are commented out. Default: true. */
+  asRoot?: boolean;
 }
 
 const REFUSED: Record<string, string> = {
@@ -110,6 +112,7 @@ export function rewriteApacheConf(text: string, target: ApacheConfTarget): { tex
     const key = name.toLowerCase();
     const absolute = (p: string) => path.resolve(target.confDir, p);
     if (REFUSED[key]) refuse(`\`${name}\` is refused: ${REFUSED[key]}`);
+    else if ((key === 'user' || key === 'group') && target.asRoot === false) replace(`# (corslab: httpd runs unprivileged in the lab's sandbox, so it switches to no ${key})`);
     else if (key === 'listen') {
       replace(listened ? "# (corslab: the lab's Listen is the first one)" : `Listen 127.0.0.1:${target.listenPort}`);
       listened = true;

@@ -116,7 +116,8 @@ describe("a scenario's stack code runs in a child process of its own", () => {
       "const wt = await import('node:worker_threads');",
       'const tries = {',
       "  passwd: () => fs.readFileSync('/etc/passwd', 'utf8'),",
-      "  project: () => fs.readFileSync(process.cwd() + '/package.json', 'utf8'),",
+      // (The package's own package.json is readable: the child's code finds its package folder by it.)
+      "  project: () => fs.readFileSync(process.cwd() + '/README.md', 'utf8'),",
       "  home: () => fs.readdirSync('/root'),",
       "  write: () => fs.writeFileSync(process.cwd() + '/escaped.txt', 'x'),",
       "  spawn: () => cp.execSync('id'),",

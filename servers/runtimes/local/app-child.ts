@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { appMainBundle } from './app-bundle.ts';
 import { spawnOwned } from '../../../harness/system/children.ts';
-import { projectRoot } from '../../../harness/system/project.ts';
+import { packageDir, projectRoot } from '../../../harness/system/project.ts';
+import { projectFolder } from '../../../harness/system/project-folder.ts';
 import { defaults } from '../../../harness/config/defaults.ts';
 import type { AppStackName } from '../../../harness/core/names.ts';
 import type { StackStartOptions, StartedStack } from '../../apps/app-stack.ts';
@@ -16,12 +19,41 @@ export interface AppChildSpec {
 export type ToChild = { type: 'start'; spec: AppChildSpec } | { type: 'marked'; id: number };
 export type FromChild =
   | { type: 'ready' }
-  | { type: 'started'; port: number; setupErrors: Record<string, string> }
+  | { type: 'started'; port: number; setupErrors: Record<string, string>; notes?: Record<string, string> }
   | { type: 'failed'; error: string }
   | { type: 'mark'; id: number; exchange: string }
   | { type: 'beat' };
 
 const APP_MAIN = path.join(projectRoot, 'servers/runtimes/local/app-main.ts');
+/** Installed as a package, the entry is compiled JavaScript beside this module (dist/), and needs no bundle. */
+const COMPILED_MAIN = import.meta.url.endsWith('.js') ? fileURLToPath(new URL('./app-main.js', import.meta.url)) : undefined;
+
+/** The packages the child loads: the node_modules folders they resolve in (hoisted beside the package, or pnpm's store), which it may read. */
+function packageFolders(): string[] {
+  const folders = new Set<string>();
+  const own = path.join(projectRoot, 'node_modules');
+  if (existsSync(own)) folders.add(own);
+  for (const name of ['express', 'cors', 'fastify', '@fastify/cors']) {
+    try {
+      const parts = packageDir(name).split(path.sep);
+      // The outermost node_modules on its path holds it and every package it loads (pnpm's .pnpm store included).
+      const at = parts.indexOf('node_modules');
+      if (at > 0) folders.add(parts.slice(0, at + 1).join(path.sep));
+    } catch {
+      // Not installed: the stack that needs it fails to start and says so.
+    }
+  }
+  return [...folders];
+}
+
+/** Each package.json from `from` up to the package's folder: project.ts looks for its own manifest that way, and a denied existsSync throws. */
+function manifestsUpTo(from: string): string[] {
+  const files: string[] = [];
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    files.push(path.join(dir, 'package.json'));
+    if (`${dir}${path.sep}` === projectRoot || path.dirname(dir) === dir) return files;
+  }
+}
 
 /** Node 20 and 22 call it --experimental-permission; later Nodes --permission. */
 const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
@@ -34,22 +66,38 @@ const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has('--permission') 
  * --allow-child-process, no --allow-worker). Where the bundle cannot be made,
  * the entry through tsx, without the permission model (childConfinement says so).
  */
-async function childArgs(): Promise<string[]> {
-  const bundle = await appMainBundle().catch((error: Error) => {
-    permissionModel = `not under Node's permission model: the entry could not be bundled (${error.message.split('\n')[0]})`;
-    return undefined;
-  });
+async function childArgs(options: Omit<StackStartOptions, 'handlerLog'>): Promise<string[]> {
   const heap = `--max-old-space-size=${defaults.appHeapMb}`;
-  if (!bundle) return [heap, '--import', 'tsx', APP_MAIN];
-  permissionModel = `under Node's permission model (${PERMISSION_FLAG}: reads node_modules and its own code, writes the run's temporary folder only, starts no process or worker)`;
+  // A user's own app module (server.app) is read where it is: its project's folder (which the module must stay in, harness/system/project-folder.ts).
+  const userFolders = [...new Set(options.mounts.flatMap((m) => (m.scenarioFile && m.raw && typeof m.raw === 'object' && 'module' in m.raw ? [projectFolder(m.scenarioFile)] : [])))];
+  const typescript = options.mounts.some((m) => m.raw && typeof m.raw === 'object' && 'module' in m.raw && /\.[cm]?ts$/.test(String((m.raw as { module: unknown }).module)));
+  if (typescript) {
+    // TypeScript needs tsx, whose hooks need a worker thread, which the permission model refuses.
+    permissionModel = "not under Node's permission model: a user's app module is TypeScript, which only tsx (with a worker thread) loads";
+    return [heap, '--import', 'tsx', APP_MAIN];
+  }
+  let entry: string | undefined = COMPILED_MAIN;
+  let reads: string[];
+  if (entry) {
+    reads = [`${projectRoot}*`];
+  } else {
+    entry = await appMainBundle().catch((error: Error) => {
+      permissionModel = `not under Node's permission model: the entry could not be bundled (${error.message.split('\n')[0]})`;
+      return undefined;
+    });
+    if (!entry) return [heap, '--import', 'tsx', APP_MAIN];
+    reads = [entry, ...manifestsUpTo(path.dirname(entry))];
+  }
+  permissionModel = `under Node's permission model (${PERMISSION_FLAG}: reads node_modules${userFolders.length ? ", the user's app module's project" : ''} and its own code, writes the run's temporary folder only, starts no process or worker)`;
   return [
     PERMISSION_FLAG,
-    `--allow-fs-read=${path.join(projectRoot, 'node_modules')}/*`,
-    `--allow-fs-read=${bundle}`,
+    ...packageFolders().map((folder) => `--allow-fs-read=${folder}/*`),
+    ...userFolders.map((folder) => `--allow-fs-read=${folder}/*`),
+    ...reads.map((file) => `--allow-fs-read=${file}`),
     `--allow-fs-write=${os.tmpdir()}/*`,
     '--disable-warning=ExperimentalWarning',
     heap,
-    bundle,
+    entry,
   ];
 }
 
@@ -78,7 +126,7 @@ export function appConfinement(): string {
  */
 export async function startAppChild(app: AppStackName, options: StackStartOptions): Promise<StartedStack> {
   const { handlerLog, ...data } = options;
-  const child = spawnOwned(process.execPath, await childArgs(), {
+  const child = spawnOwned(process.execPath, await childArgs(data), {
     cwd: projectRoot,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -93,7 +141,7 @@ export async function startAppChild(app: AppStackName, options: StackStartOption
     void child.stop(0);
   };
 
-  const started = new Promise<{ port: number; setupErrors: Record<string, string> }>((resolve, reject) => {
+  const started = new Promise<{ port: number; setupErrors: Record<string, string>; notes?: Record<string, string> }>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new Error(`${what} did not start within ${defaults.appStartMs} ms (a scenario's setup code that never returns?); it was stopped`));
       kill('it did not start in time');
@@ -129,7 +177,7 @@ export async function startAppChild(app: AppStackName, options: StackStartOption
       reject(new Error(`${what} ${how} before it listened${child.stderr().trim() ? `: ${child.stderr().trim().split('\n').slice(-3).join(' ')}` : ''}`));
     });
   });
-  let report: { port: number; setupErrors: Record<string, string> };
+  let report: { port: number; setupErrors: Record<string, string>; notes?: Record<string, string> };
   try {
     report = await started;
   } catch (error) {
@@ -147,6 +195,7 @@ export async function startAppChild(app: AppStackName, options: StackStartOption
   return {
     port: report.port,
     setupErrors: new Map(Object.entries(report.setupErrors)),
+    ...(report.notes ? { notes: new Map(Object.entries(report.notes)) } : {}),
     async stop() {
       clearInterval(watchdog);
       if (killedBecause === undefined) await child.stop(2_000);

@@ -9,7 +9,7 @@
  * Before anything of the stack loads, the process may listen on 127.0.0.1
  * and reach loopback only (loopback-only.ts). Then, over the channel:
  *   harness -> child   { type: 'start', spec }       the stack's start options, as data
- *   child -> harness   { type: 'started', port, setupErrors } or { type: 'failed', error }
+ *   child -> harness   { type: 'started', port, setupErrors, notes } or { type: 'failed', error }
  *   child -> harness   { type: 'mark', id, exchange } a request reached the handler; the
  *   harness -> child   { type: 'marked', id }         handler answers only once it is marked
  *   child -> harness   { type: 'beat' }               every defaults.appBeatMs: the event loop runs
@@ -59,7 +59,7 @@ async function start(spec: AppChildSpec): Promise<void> {
   try {
     const started = await stackDefinition(spec.app).start({ ...spec.options, handlerLog });
     stop = started.stop;
-    send({ type: 'started', port: started.port, setupErrors: Object.fromEntries(started.setupErrors) });
+    send({ type: 'started', port: started.port, setupErrors: Object.fromEntries(started.setupErrors), ...(started.notes ? { notes: Object.fromEntries(started.notes) } : {}) });
     setInterval(() => send({ type: 'beat' }), defaults.appBeatMs);
   } catch (error) {
     send({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
