@@ -1120,7 +1120,7 @@ async function readPart(element) {
    * @param {string} [cls]
    */
   const pre = (text, cls) => h('pre', { class: cls || 'code' }, h('code', null, text));
-  /** @param {boolean | undefined} value */
+  /** @param {boolean | null | undefined} value null: cannot be known (a server the user runs) */
   const yesNo = (value) => (value === undefined ? '\u2014' : value === null ? 'unknown' : value ? 'yes' : 'no');
 
   /** Cells in the order the matrix shows them, for previous / next. */
