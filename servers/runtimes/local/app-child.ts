@@ -33,12 +33,18 @@ function packageFolders(): string[] {
   const folders = new Set<string>();
   const own = path.join(projectRoot, 'node_modules');
   if (existsSync(own)) folders.add(own);
+  // The outermost node_modules on a path holds what is below it and every package that loads (pnpm's .pnpm store included).
+  const outermost = (dir: string) => {
+    const parts = dir.split(path.sep);
+    const at = parts.indexOf('node_modules');
+    if (at > 0) folders.add(parts.slice(0, at + 1).join(path.sep));
+  };
+  // Installed as a dependency: the node_modules the package sits in, where Node looks first (a symlink there is checked by its own path).
+  outermost(projectRoot);
   for (const name of ['express', 'cors', 'fastify', '@fastify/cors']) {
     try {
-      const parts = packageDir(name).split(path.sep);
-      // The outermost node_modules on its path holds it and every package it loads (pnpm's .pnpm store included).
-      const at = parts.indexOf('node_modules');
-      if (at > 0) folders.add(parts.slice(0, at + 1).join(path.sep));
+      // Where the package really is (its real path: symlinks followed).
+      outermost(packageDir(name));
     } catch {
       // Not installed: the stack that needs it fails to start and says so.
     }
