@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaults } from '../config/defaults.ts';
@@ -11,6 +12,7 @@ import { isTrustedPage } from '../explanations/security.ts';
 import { runOptions, runtimeSettings } from '../run/config.ts';
 import { ReportsNotWrittenError, runLab } from '../run/run.ts';
 import { readConfigFile } from '../../servers/runtimes/catalog.ts';
+import { isInside, projectFolder } from '../system/project-folder.ts';
 import { colorEnabled, styled, STYLE } from '../system/color.ts';
 import { UsageError } from './flags.ts';
 import { EXIT, say } from './messages.ts';
@@ -31,9 +33,9 @@ export async function auditCommand(args: string[]): Promise<number> {
     process.stdout.write(commandHelp('audit', colorEnabled(process.stdout)));
     return EXIT.ok;
   }
-  const request = auditRequest(config);
-  const text = auditScenarioText(request);
   const file = config.save ?? 'corslab-audit.yaml';
+  const request = auditRequest(config, file);
+  const text = auditScenarioText(request);
   const parsed = await parseScenario(text, file, path.dirname(file));
   // The builder's own output must be a valid scenario; if it is not, the input made it so.
   if (!parsed.scenario) throw new ScenarioValidationError(parsed.problems);
@@ -66,10 +68,13 @@ export async function auditCommand(args: string[]): Promise<number> {
   return summary.declaredFailed.length > 0 || summary.exploitable.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
-function auditRequest(config: AuditConfig): AuditRequest {
-  if (config.target === undefined) throw new UsageError('audit needs --target and --origin, e.g. `corslab audit --target http://127.0.0.1:3000/api/items --origin https://app.mycompany.com`');
+function auditRequest(config: AuditConfig, scenarioFile: string): AuditRequest {
+  const app = config.app !== undefined ? appFlag(config.app) : undefined;
   const request: AuditRequest = {
-    target: config.target,
+    ...(config.target !== undefined ? { target: config.target } : {}),
+    ...(app ? { app: { module: fileFromScenario('--app', app.file, scenarioFile), ...(app.export !== undefined ? { export: app.export } : {}) } } : {}),
+    ...(config.nginxConf !== undefined ? { nginxConf: fileFromScenario('--nginx-conf', config.nginxConf, scenarioFile) } : {}),
+    ...(config.path !== undefined ? { path: config.path } : {}),
     origins: [...(config.origins ?? [])],
     ...(config.apiOrigin !== undefined ? { apiOrigin: config.apiOrigin } : {}),
     credentials: config.credentials ?? false,
@@ -80,6 +85,37 @@ function auditRequest(config: AuditConfig): AuditRequest {
   const problem = auditProblem(request);
   if (problem) throw new UsageError(problem);
   return request;
+}
+
+/** `./app.js:name` -> the file and the export; a `:` followed by a JavaScript name ends the file's path. */
+function appFlag(value: string): { file: string; export?: string } {
+  const match = /^(.*):([A-Za-z_$][\w$]*)$/.exec(value);
+  return match && match[1] ? { file: match[1], export: match[2]! } : { file: value };
+}
+
+/**
+ * A file the user names on the command line (relative to the working
+ * folder), as the scenario names it: relative to the scenario file's folder,
+ * so a `--save`d file still finds it when run from elsewhere. It must exist
+ * and stay inside the scenario's project folder, the rule own-app and
+ * own-conf enforce on a scenario file (checked here so the error names the flag).
+ */
+function fileFromScenario(flag: string, value: string, scenarioFile: string): string {
+  const file = path.resolve(value);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${flag} ${value}: not a file (looked for ${file})`);
+  const root = projectFolder(path.resolve(scenarioFile));
+  if (!isInside(root, file)) throw new UsageError(`${flag} ${value}: is outside the project folder ${root} of ${scenarioFile}; ${flag === '--app' ? 'the app module' : 'the config'} must be inside it (save the audit inside your project)`);
+  const relative = path.relative(path.dirname(path.resolve(scenarioFile)), file).split(path.sep).join('/');
+  return relative.startsWith('../') ? relative : `./${relative}`;
+}
+
+/** What the audit audits, as its summary names it: the server's URL, or the user's files. */
+function auditedThing(scenario: Scenario): string {
+  if (scenario.server.url !== undefined) return scenario.server.url;
+  const nginx = scenario.server.nginx as { conf?: string } | undefined;
+  const app = scenario.server.app as { module?: string; export?: string } | undefined;
+  const names = [nginx?.conf ? `nginx.conf ${nginx.conf}` : '', app?.module ? `app ${app.module}${app.export && app.export !== 'default' ? `:${app.export}` : ''}` : ''].filter(Boolean);
+  return names.join(' in front of ') + (app?.module ? '' : " in front of the lab's handler");
 }
 
 /** What an audit found, from the run's results. */
@@ -100,7 +136,7 @@ export function auditSummary(scenario: Scenario, results: RunResults): AuditSumm
   const attackers = cells.filter((c) => !isTrustedPage(c.from));
   const findings = results.securityFindings.filter((f) => f.scenario === scenario.id);
   return {
-    target: scenario.server.url ?? '',
+    target: auditedThing(scenario),
     declared,
     declaredFailed: declared.filter((c) => c.verdict !== 'pass'),
     attackers,
