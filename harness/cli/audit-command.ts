@@ -63,7 +63,7 @@ export async function auditCommand(args: string[]): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
-  const summary = auditSummary(scenario, results);
+  const summary = auditSummary(scenario, results, auditedThing(config));
   process.stdout.write(summaryText(summary, colorEnabled(process.stdout)));
   return summary.declaredFailed.length > 0 || summary.exploitable.length > 0 ? EXIT.failed : EXIT.ok;
 }
@@ -109,13 +109,12 @@ function fileFromScenario(flag: string, value: string, scenarioFile: string): st
   return relative.startsWith('../') ? relative : `./${relative}`;
 }
 
-/** What the audit audits, as its summary names it: the server's URL, or the user's files. */
-function auditedThing(scenario: Scenario): string {
-  if (scenario.server.url !== undefined) return scenario.server.url;
-  const nginx = scenario.server.nginx as { conf?: string } | undefined;
-  const app = scenario.server.app as { module?: string; export?: string } | undefined;
-  const names = [nginx?.conf ? `nginx.conf ${nginx.conf}` : '', app?.module ? `app ${app.module}${app.export && app.export !== 'default' ? `:${app.export}` : ''}` : ''].filter(Boolean);
-  return names.join(' in front of ') + (app?.module ? '' : " in front of the lab's handler");
+/** What the audit audits, as its summary names it: the server's URL, or the user's files as the flags named them. */
+function auditedThing(config: AuditConfig): string | undefined {
+  if (config.target !== undefined) return undefined;
+  const shown = (file: string) => (path.isAbsolute(file) || file.startsWith('.') ? file : `./${file}`);
+  const names = [config.nginxConf !== undefined ? `nginx.conf ${shown(config.nginxConf)}` : '', config.app !== undefined ? `app ${shown(config.app)}` : ''].filter(Boolean);
+  return names.join(' in front of ') + (config.app !== undefined ? '' : " in front of the lab's handler");
 }
 
 /** What an audit found, from the run's results. */
@@ -130,13 +129,13 @@ export interface AuditSummary {
   findings: SecurityFinding[];
 }
 
-export function auditSummary(scenario: Scenario, results: RunResults): AuditSummary {
+export function auditSummary(scenario: Scenario, results: RunResults, audited?: string): AuditSummary {
   const cells = results.cells.filter((c) => c.scenario === scenario.id);
   const declared = cells.filter((c) => isTrustedPage(c.from));
   const attackers = cells.filter((c) => !isTrustedPage(c.from));
   const findings = results.securityFindings.filter((f) => f.scenario === scenario.id);
   return {
-    target: auditedThing(scenario),
+    target: audited ?? scenario.server.url ?? '',
     declared,
     declaredFailed: declared.filter((c) => c.verdict !== 'pass'),
     attackers,
