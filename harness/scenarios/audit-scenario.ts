@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { defaults } from '../config/defaults.ts';
 import { parseTarget } from '../core/target.ts';
 import { originProblem } from '../core/origins.ts';
 
@@ -182,8 +183,8 @@ export function auditScenarioText(request: AuditRequest): string {
   return `# Written by corslab audit: run it again with \`corslab run <this file>\`${target ? ' (your server must be up)' : ''}.\n${stringify(scenario, { lineWidth: 0 })}`;
 }
 
-/** The lab's stack that answers behind a user's nginx.conf given alone: one that serves at every path (not only below /s/<id>), and adds no CORS header of its own without a policy. */
-export const AUDIT_LAB_APP = 'express-manual';
+/** The lab's stack that answers behind a user's nginx.conf given alone (defaults.auditLabApp). */
+export const AUDIT_LAB_APP = defaults.auditLabApp;
 
 /** A path as `--path` takes it: like server.responses' keys (RESPONSE_PATH), but a query is allowed (`/api/items?page=2`). */
 const AUDIT_PATH = /^(?!.*\/(?:\.|%2[Ee]){1,2}(?:\/|$|\?))\/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$/;
