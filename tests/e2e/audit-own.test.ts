@@ -173,6 +173,26 @@ describe('corslab audit --nginx-conf (the nginx example)', () => {
   }, 120_000);
 });
 
+describe('corslab audit --nginx-conf, a vulnerable nginx.conf', () => {
+  it('an allow-list regular expression for any subdomain, in front of the lab\'s handler: the subdomain pages are exploitable where the browser sent the cookie, exit 1', async () => {
+    const out = await tmp('audit-nginx-vulnerable');
+    const audit = await corslab(['audit', '--nginx-conf', 'tests/fixtures/audit-classes/nginx-any-subdomain.conf', '--path', '/api/items', '--origin', APP, '--credentials', '-e', ENGINES.join(','), '-o', out]);
+    const saved = await results(out);
+    console.info(`nginx-any-subdomain.conf: ${perEngine(saved)}`);
+    expect(saved.cells.filter((c) => c.verdict === 'error')).toEqual([]);
+    for (const engine of ENGINES) {
+      expect(saved.cells.filter((c) => c.engine === engine && c.from !== 'app' && c.observed?.result === 'allowed').map((c) => c.from).sort(), engine).toEqual(['prefix', 'sibling', 'sub']);
+    }
+    expectFindingsMatchCells(saved);
+    // The headers are nginx's: the lab's handler behind it sends none without a policy.
+    const read = saved.cells.find((c) => c.from === 'sub')!.observed!.exchanges.at(-1)!.response!;
+    expect(read.headers.find(([n]) => n.toLowerCase() === 'access-control-allow-origin')?.[1]).toBe('https://x.app.mycompany.com');
+    expect([...new Set(saved.cells.map((c) => c.stack))]).toEqual(['nginx>express-manual']);
+    for (const page of ['prefix', 'sibling', 'sub']) expect(saved.securityFindings.some((f) => f.exploitedIn.length > 0 && saved.cells.some((c) => c.from === page && f.cells.includes(c.id))), page).toBe(true);
+    expect(audit.status, audit.stdout + audit.stderr).toBe(1);
+  }, 240_000);
+});
+
 /**
  * Each vulnerable module, and the attacker pages its check lets in
  * (the battery's names: harness/scenarios/audit-scenario.ts).
