@@ -370,7 +370,7 @@ export const COMMANDS = {
     exits: 'Exit codes: 0 explained, 2 bad input.',
   },
   audit: {
-    usage: 'corslab audit (--target URL | --app FILE [--nginx-conf FILE] | --nginx-conf FILE) [--path P] --origin O [options]',
+    usage: 'corslab audit (--target URL | --app FILE | --nginx-conf FILE) --origin O [options]',
     summary: "check your running server's CORS in real browsers, no YAML needed",
     about:
       'Audits a server you run on this machine (--target), your app module (--app) or your nginx.conf (--nginx-conf, in front of your app or of the lab\'s handler), in real browsers: the pages of the given origins make their requests (each method, header and credentials mode given) and must be allowed and able to read what they ask; then an attacker battery (a cross-site page, a sandboxed frame, look-alikes of each origin, http, subdomains, special characters) makes the same request with credentials and must be blocked; then the preflights are checked (OPTIONS behind authentication, statuses, Vary: Origin, max-age). Writes the usual reports; --save writes the scenario that reproduces it.',
