@@ -57,6 +57,9 @@ export async function auditCommand(args: string[]): Promise<number> {
     const runtime = runtimeSettings({}, await readConfigFile());
     results = await runLab(runOptions({ ...(config.engines ? { engines: config.engines } : {}), outputDir: config.outputDir ?? defaults.auditOutputDir }, { scenarios: [scenario], runtime, cleanup }));
   } catch (error) {
+    // The app module is loaded before anything starts: one that throws or lacks the export is the --app flag's problem.
+    const appProblem = error instanceof ScenarioValidationError ? error.problems.find((p) => p.field.startsWith('server.app.')) : undefined;
+    if (appProblem && config.app !== undefined) throw new UsageError(`--app ${config.app}: ${appProblem.message}`);
     if (!(error instanceof ReportsNotWrittenError)) throw error;
     results = error.results;
   } finally {

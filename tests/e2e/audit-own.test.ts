@@ -134,6 +134,10 @@ describe('corslab audit --app (the Express example)', () => {
     const outside = await corslab(['audit', '--app', 'examples/express/app.js', '--origin', APP, '--save', path.join(await tmp('audit-outside'), 'audit.yaml')]);
     expect(outside.status).toBe(2);
     expect(outside.stderr).toMatch(/--app examples\/express\/app\.js: is outside the project folder .* the app module must be inside it/);
+    const noExport = await corslab(['audit', '--app', 'examples/express/app.js:nope', '--path', '/api/items', '--origin', APP, '-e', 'chromium', '-o', await tmp('audit-no-export')]);
+    expect(noExport.status).toBe(2);
+    expect(noExport.stderr).toContain('--app examples/express/app.js:nope: cannot be loaded: ');
+    expect(noExport.stderr).toContain('has no export `nope` (it exports `default`)');
     const badPath = await corslab(['audit', '--nginx-conf', 'examples/nginx/nginx.conf', '--path', 'api/items', '--origin', APP]);
     expect(badPath.status).toBe(2);
     expect(badPath.stderr).toContain('--path api/items: not a path');
