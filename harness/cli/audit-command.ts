@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaults } from '../config/defaults.ts';
@@ -11,6 +12,7 @@ import { isTrustedPage } from '../explanations/security.ts';
 import { runOptions, runtimeSettings } from '../run/config.ts';
 import { ReportsNotWrittenError, runLab } from '../run/run.ts';
 import { readConfigFile } from '../../servers/runtimes/catalog.ts';
+import { isInside, projectFolder } from '../system/project-folder.ts';
 import { colorEnabled, styled, STYLE } from '../system/color.ts';
 import { UsageError } from './flags.ts';
 import { EXIT, say } from './messages.ts';
@@ -31,9 +33,9 @@ export async function auditCommand(args: string[]): Promise<number> {
     process.stdout.write(commandHelp('audit', colorEnabled(process.stdout)));
     return EXIT.ok;
   }
-  const request = auditRequest(config);
-  const text = auditScenarioText(request);
   const file = config.save ?? 'corslab-audit.yaml';
+  const request = auditRequest(config, file);
+  const text = auditScenarioText(request);
   const parsed = await parseScenario(text, file, path.dirname(file));
   // The builder's own output must be a valid scenario; if it is not, the input made it so.
   if (!parsed.scenario) throw new ScenarioValidationError(parsed.problems);
@@ -55,21 +57,27 @@ export async function auditCommand(args: string[]): Promise<number> {
     const runtime = runtimeSettings({}, await readConfigFile());
     results = await runLab(runOptions({ ...(config.engines ? { engines: config.engines } : {}), outputDir: config.outputDir ?? defaults.auditOutputDir }, { scenarios: [scenario], runtime, cleanup }));
   } catch (error) {
+    // The app module is loaded before anything starts: one that throws or lacks the export is the --app flag's problem.
+    const appProblem = error instanceof ScenarioValidationError ? error.problems.find((p) => p.field.startsWith('server.app.')) : undefined;
+    if (appProblem && config.app !== undefined) throw new UsageError(`--app ${config.app}: ${appProblem.message}`);
     if (!(error instanceof ReportsNotWrittenError)) throw error;
     results = error.results;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
-  const summary = auditSummary(scenario, results);
+  const summary = auditSummary(scenario, results, auditedThing(config));
   process.stdout.write(summaryText(summary, colorEnabled(process.stdout)));
   return summary.declaredFailed.length > 0 || summary.exploitable.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
-function auditRequest(config: AuditConfig): AuditRequest {
-  if (config.target === undefined) throw new UsageError('audit needs --target and --origin, e.g. `corslab audit --target http://127.0.0.1:3000/api/items --origin https://app.mycompany.com`');
+function auditRequest(config: AuditConfig, scenarioFile: string): AuditRequest {
+  const app = config.app !== undefined ? appFlag(config.app) : undefined;
   const request: AuditRequest = {
-    target: config.target,
+    ...(config.target !== undefined ? { target: config.target } : {}),
+    ...(app ? { app: { module: fileFromScenario('--app', app.file, scenarioFile), ...(app.export !== undefined ? { export: app.export } : {}) } } : {}),
+    ...(config.nginxConf !== undefined ? { nginxConf: fileFromScenario('--nginx-conf', config.nginxConf, scenarioFile) } : {}),
+    ...(config.path !== undefined ? { path: config.path } : {}),
     origins: [...(config.origins ?? [])],
     ...(config.apiOrigin !== undefined ? { apiOrigin: config.apiOrigin } : {}),
     credentials: config.credentials ?? false,
@@ -80,6 +88,36 @@ function auditRequest(config: AuditConfig): AuditRequest {
   const problem = auditProblem(request);
   if (problem) throw new UsageError(problem);
   return request;
+}
+
+/** `./app.js:name` -> the file and the export; a `:` followed by a JavaScript name ends the file's path. */
+function appFlag(value: string): { file: string; export?: string } {
+  const match = /^(.*):([A-Za-z_$][\w$]*)$/.exec(value);
+  return match && match[1] ? { file: match[1], export: match[2]! } : { file: value };
+}
+
+/**
+ * A file the user names on the command line (relative to the working
+ * folder), as the scenario names it: relative to the scenario file's folder,
+ * so a `--save`d file still finds it when run from elsewhere. It must exist
+ * and stay inside the scenario's project folder, the rule own-app and
+ * own-conf enforce on a scenario file (checked here so the error names the flag).
+ */
+function fileFromScenario(flag: string, value: string, scenarioFile: string): string {
+  const file = path.resolve(value);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${flag} ${value}: not a file (looked for ${file})`);
+  const root = projectFolder(path.resolve(scenarioFile));
+  if (!isInside(root, file)) throw new UsageError(`${flag} ${value}: is outside the project folder ${root} of ${scenarioFile}; ${flag === '--app' ? 'the app module' : 'the config'} must be inside it (save the audit inside your project)`);
+  const relative = path.relative(path.dirname(path.resolve(scenarioFile)), file).split(path.sep).join('/');
+  return relative.startsWith('../') ? relative : `./${relative}`;
+}
+
+/** What the audit audits, as its summary names it: the server's URL, or the user's files as the flags named them. */
+function auditedThing(config: AuditConfig): string | undefined {
+  if (config.target !== undefined) return undefined;
+  const shown = (file: string) => (path.isAbsolute(file) || file.startsWith('.') ? file : `./${file}`);
+  const names = [config.nginxConf !== undefined ? `nginx.conf ${shown(config.nginxConf)}` : '', config.app !== undefined ? `app ${shown(config.app)}` : ''].filter(Boolean);
+  return names.join(' in front of ') + (config.app !== undefined ? '' : " in front of the lab's handler");
 }
 
 /** What an audit found, from the run's results. */
@@ -94,13 +132,13 @@ export interface AuditSummary {
   findings: SecurityFinding[];
 }
 
-export function auditSummary(scenario: Scenario, results: RunResults): AuditSummary {
+export function auditSummary(scenario: Scenario, results: RunResults, audited?: string): AuditSummary {
   const cells = results.cells.filter((c) => c.scenario === scenario.id);
   const declared = cells.filter((c) => isTrustedPage(c.from));
   const attackers = cells.filter((c) => !isTrustedPage(c.from));
   const findings = results.securityFindings.filter((f) => f.scenario === scenario.id);
   return {
-    target: scenario.server.url ?? '',
+    target: audited ?? scenario.server.url ?? '',
     declared,
     declaredFailed: declared.filter((c) => c.verdict !== 'pass'),
     attackers,

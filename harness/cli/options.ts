@@ -210,8 +210,14 @@ export function parseExplainArgs(args: string[]): { help: boolean; config: Expla
 
 /** What `corslab audit` is asked: the user's running server, the pages it must let in, their requests, and where the reports go. */
 export interface AuditConfig {
-  /** The server the user runs, with the path the pages fetch. Required. */
+  /** The server the user runs, with the path the pages fetch. This, or `app` / `nginxConf`. */
   target?: string;
+  /** The user's app module, `./app.js` or `./app.js:export`, mounted as it is. */
+  app?: string;
+  /** The user's whole nginx.conf, in front of `app` (or of the lab's handler without one). */
+  nginxConf?: string;
+  /** With `app` / `nginxConf`: the path the pages fetch. Default: `/`. */
+  path?: string;
   /** The origins of the pages that must be let in. At least one. */
   origins?: readonly string[];
   /** The API's origin as the browser sees it. Default: `api.` in place of the first page's first label. */
@@ -234,14 +240,17 @@ export interface AuditConfig {
 
 /** `corslab audit` flags, as data keyed by AuditConfig, like RUN_FLAGS. */
 export const AUDIT_FLAGS = {
-  target: { flag: 'target', value: targetUrl(), valueName: 'url', help: 'your running server and the path the pages fetch, on this machine: http://127.0.0.1:3000/api/items (required)' },
+  target: { flag: 'target', value: targetUrl(), valueName: 'url', help: 'your running server and the path the pages fetch, on this machine: http://127.0.0.1:3000/api/items (this, or --app / --nginx-conf)' },
+  app: { flag: 'app', value: text(), valueName: 'file[:export]', help: 'your app module, mounted as it is (server.app): ./app.js, or ./app.js:name for a named export; inside your project folder' },
+  nginxConf: { flag: 'nginx-conf', value: text(), valueName: 'file', help: "your whole nginx.conf (server.nginx.conf), in front of --app, or of the lab's handler (which answers at every path) without it" },
+  path: { flag: 'path', value: text(), valueName: 'path', help: 'with --app or --nginx-conf: the path the pages fetch on the API origin (/api/items)', default: '/' },
   origins: { flag: 'origin', value: texts(), valueName: 'origin', help: 'the origin of a page that must be let in, as the browser writes it (https://app.mycompany.com); repeat for more (at least one)' },
   apiOrigin: { flag: 'api-origin', value: text(), valueName: 'origin', help: "the API's origin as the pages see it", default: "`api.` in place of the first page's first label (https://api.mycompany.com)" },
   credentials: { flag: 'credentials', value: toggle(), help: "the pages send cookies (credentials: include); a session cookie is set on the API's host first", default: 'off' },
   methods: { flag: 'method', short: 'X', value: texts(), valueName: 'method', help: 'a method the pages use; repeat for more', default: 'GET' },
   headers: { flag: 'header', short: 'H', value: headerLines(), valueName: 'name: value', help: 'a request header the pages set; repeat for more' },
   read: { flag: 'read', value: texts(), valueName: 'header', help: 'a response header the pages must be able to read; repeat for more' },
-  save: { flag: 'save', value: text(), valueName: 'file', help: 'write the scenario that reproduces the audit (with server.url), for `corslab run`', default: 'none: nothing is written but the reports' },
+  save: { flag: 'save', value: text(), valueName: 'file', help: 'write the scenario that reproduces the audit (with server.url, server.app or server.nginx.conf; paths relative to the file), for `corslab run`', default: 'none: nothing is written but the reports' },
   engines: { flag: 'engine', short: 'e', value: names(engineNames, 'engine'), valueName: 'names', help: `engines to run (${engineNames().join(', ')}); repeat or comma-separate`, default: 'every available engine' },
   outputDir: { flag: 'output', short: 'o', value: text(), valueName: 'folder', help: 'folder for results.json, index.html and junit.xml', default: defaults.auditOutputDir },
 } satisfies FlagsFor<AuditConfig>;
@@ -361,10 +370,10 @@ export const COMMANDS = {
     exits: 'Exit codes: 0 explained, 2 bad input.',
   },
   audit: {
-    usage: 'corslab audit --target URL --origin O [options]',
+    usage: 'corslab audit (--target URL | --app FILE | --nginx-conf FILE) --origin O [options]',
     summary: "check your running server's CORS in real browsers, no YAML needed",
     about:
-      'Audits a server you run on this machine, in real browsers: the pages of the given origins make their requests (each method, header and credentials mode given) and must be allowed and able to read what they ask; then an attacker battery (a cross-site page, a sandboxed frame, look-alikes of each origin, http, subdomains, special characters) makes the same request with credentials and must be blocked; then the preflights are checked (OPTIONS behind authentication, statuses, Vary: Origin, max-age). Writes the usual reports; --save writes the scenario that reproduces it.',
+      'Audits a server you run on this machine (--target), your app module (--app) or your nginx.conf (--nginx-conf, in front of your app or of the lab\'s handler), in real browsers: the pages of the given origins make their requests (each method, header and credentials mode given) and must be allowed and able to read what they ask; then an attacker battery (a cross-site page, a sandboxed frame, look-alikes of each origin, http, subdomains, special characters) makes the same request with credentials and must be blocked; then the preflights are checked (OPTIONS behind authentication, statuses, Vary: Origin, max-age). Writes the usual reports; --save writes the scenario that reproduces it.',
     flags: AUDIT_FLAGS as Record<string, FlagSpec<unknown>>,
     exits: 'Exit codes: 0 the declared requests work and no finding is exploitable, 1 a declared request failed or an attacker page read a credentialed response, 2 bad input (nothing was started), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.',
   },

@@ -11,6 +11,8 @@ export const defaults = {
   outputDir: 'reports/latest',
   /** Where `corslab audit` writes its reports when `--output` is not given. */
   auditOutputDir: 'reports/audit',
+  /** The lab's stack behind a user's nginx.conf that `corslab audit --nginx-conf` gets without `--app`: one that serves at every path (not only below /s/<id>) and adds no CORS header of its own without a policy. */
+  auditLabApp: 'express-manual',
   /** Reporters used when `--reporter` is not given. */
   reporters: ['terminal', 'json', 'html', 'junit'] as const,
   /** Host names of the three origins. `*.localhost` resolves to 127.0.0.1 in every engine without DNS changes. */

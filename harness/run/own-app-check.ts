@@ -33,7 +33,9 @@ export async function checkOwnApps(scenarios: readonly Scenario[]): Promise<void
 /** Where a field's value starts in a scenario file (1-based). */
 async function locate(file: string, segments: string[]): Promise<{ line: number; column: number }> {
   const counter = new LineCounter();
-  const doc = parseDocument(await readFile(file, 'utf8'), { lineCounter: counter });
+  // A scenario built in memory (`corslab audit` without --save) has no file to point into.
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const doc = parseDocument(text, { lineCounter: counter });
   const node = doc.getIn(segments, true) as Node | undefined;
   const pos = counter.linePos(node?.range?.[0] ?? 0);
   return { line: pos.line, column: pos.col };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { apiOriginFor, attackerPages, auditProblem, auditScenarioText, type AuditRequest } from './audit-scenario.ts';
+import { apiOriginFor, attackerPages, AUDIT_LAB_APP, auditProblem, auditScenarioText, type AuditRequest } from './audit-scenario.ts';
 import { parseScenario } from './load.ts';
 import { originProblem } from '../core/origins.ts';
 
@@ -63,5 +63,26 @@ describe('the audit scenario', () => {
     expect(auditProblem({ ...request, methods: ['P UT'] })).toMatch(/^-X P UT: not a method token/);
     expect(auditProblem({ ...request, apiOrigin: 'https://app.mycompany.com' })).toMatch(/^--api-origin .*is one of the pages' origins/);
   });
-});
 
+  it('mounts an app module or an nginx.conf instead of a server the user runs, its probes at {apiOrigin} and the given path', async () => {
+    const { target: _t, ...own } = request;
+    const app = parse(auditScenarioText({ ...own, app: { module: '../examples/express/app.js', export: 'api' }, path: '/api/items' })) as { server: unknown; probes: { fetch: { url: string } }[] };
+    expect(app.server).toEqual({ app: { module: '../examples/express/app.js', export: 'api' } });
+    expect(app.probes.every((p) => p.fetch.url === '{apiOrigin}/api/items')).toBe(true);
+    const nginx = parse(auditScenarioText({ ...own, nginxConf: './nginx.conf' })) as { server: unknown; probes: { fetch: { url: string } }[] };
+    expect(nginx.server).toEqual({ nginx: { conf: './nginx.conf', apps: [AUDIT_LAB_APP] } });
+    expect(nginx.probes[0]!.fetch.url).toBe('{apiOrigin}/');
+    expect(parse(auditScenarioText({ ...own, nginxConf: './nginx.conf', app: { module: './app.js' } })).server).toEqual({ nginx: { conf: './nginx.conf' }, app: { module: './app.js' } });
+  });
+
+  it('takes exactly one of --target and --app / --nginx-conf, and --path only with the latter', () => {
+    const { target: _t, ...own } = request;
+    expect(auditProblem(own)).toMatch(/^--target or --app: give the server to audit/);
+    expect(auditProblem({ ...request, app: { module: './app.js' } })).toMatch(/^--target: give either --target .* not both/);
+    expect(auditProblem({ ...request, nginxConf: './nginx.conf' })).toMatch(/^--target: give either/);
+    expect(auditProblem({ ...request, path: '/x' })).toMatch(/^--path: only with --app/);
+    expect(auditProblem({ ...own, app: { module: './app.js' }, path: 'api/items' })).toMatch(/^--path api\/items: not a path/);
+    expect(auditProblem({ ...own, app: { module: './app.js' }, path: '/a/../b' })).toMatch(/^--path/);
+    expect(auditProblem({ ...own, app: { module: './app.js' }, path: '/api/items?page=2' })).toBeUndefined();
+  });
+});

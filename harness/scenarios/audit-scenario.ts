@@ -1,11 +1,18 @@
 import { stringify } from 'yaml';
+import { defaults } from '../config/defaults.ts';
 import { parseTarget } from '../core/target.ts';
 import { originProblem } from '../core/origins.ts';
 
 /** What `corslab audit` is asked about: the user's server, the pages it must let in, and the requests they make. */
 export interface AuditRequest {
-  /** The server the user runs, with the path the pages fetch: `http://127.0.0.1:3000/api/items`. */
-  target: string;
+  /** The server the user runs, with the path the pages fetch: `http://127.0.0.1:3000/api/items`. Or `app` / `nginxConf`. */
+  target?: string;
+  /** The user's app module, mounted as it is (`server.app`): its path relative to the scenario file, and its export. */
+  app?: { module: string; export?: string };
+  /** The user's whole nginx.conf (`server.nginx.conf`), relative to the scenario file: in front of `app`, or of the lab's handler (AUDIT_LAB_APP) without one. */
+  nginxConf?: string;
+  /** With `app` or `nginxConf`: the path the pages fetch on the API's origin (`/api/items`); the user's code routes it. Default `/`. */
+  path?: string;
   /** The origins whose pages must be let in, in order (the first is `app`). */
   origins: readonly string[];
   /** The API's own origin as the browser sees it. Default: apiOriginFor(origins[0]). */
@@ -90,8 +97,15 @@ export function apiOriginFor(page: string): string {
 
 /** Why the request cannot be audited (a problem names its flag), or undefined. */
 export function auditProblem(request: AuditRequest): string | undefined {
-  const target = parseTarget(request.target);
-  if (target.problem) return `--target: ${target.problem}`;
+  const own = request.app !== undefined || request.nginxConf !== undefined;
+  if (request.target !== undefined && own) return `--target: give either --target (a server you run) or --app / --nginx-conf (your code, which the lab runs), not both`;
+  if (request.target === undefined && !own) return '--target or --app: give the server to audit: --target http://127.0.0.1:3000/api/items (a server you run), or --app ./app.js --path /api/items (your app module), or --nginx-conf ./nginx.conf';
+  if (request.target !== undefined) {
+    const target = parseTarget(request.target);
+    if (target.problem) return `--target: ${target.problem}`;
+    if (request.path !== undefined) return '--path: only with --app or --nginx-conf; with --target, the path is part of the URL';
+  }
+  if (request.path !== undefined && !AUDIT_PATH.test(request.path)) return `--path ${request.path}: not a path the browser sends as it is: start with /, no query, fragment, space or . segment`;
   if (request.origins.length === 0) return '--origin: give the origin of at least one page that must be let in (--origin https://app.mycompany.com)';
   for (const origin of request.origins) {
     const problem = originProblem(origin);
@@ -116,7 +130,10 @@ export function auditProblem(request: AuditRequest): string | undefined {
  * read one made with the user's cookie.
  */
 export function auditScenarioText(request: AuditRequest): string {
-  const { target } = parseTarget(request.target);
+  const target = request.target !== undefined ? parseTarget(request.target).target : undefined;
+  const server = auditServer(request, target);
+  // A server the user runs is relayed to at its base path (`{api}`); the user's own code routes its own paths below the API's origin.
+  const url = target ? '{api}' : `{apiOrigin}${request.path ?? '/'}`;
   const api = request.apiOrigin ?? apiOriginFor(request.origins[0]!);
   const pages = request.origins.map((origin, i) => ({ name: i === 0 ? 'app' : `app${i + 1}`, origin }));
   const attackers = attackerPages(request.origins);
@@ -125,7 +142,7 @@ export function auditScenarioText(request: AuditRequest): string {
   for (const a of attackers) if (a.name !== 'sandboxed') origins[a.name] = a.origin;
   const methods = request.methods.length > 0 ? request.methods : ['GET'];
   const fetchOf = (method: string, credentials: boolean) => {
-    const call: Record<string, unknown> = { url: '{api}' };
+    const call: Record<string, unknown> = { url };
     if (method !== 'GET') call.method = method;
     if (request.headers.length > 0) call.headers = Object.fromEntries(request.headers);
     if (!['GET', 'HEAD'].includes(method.toUpperCase())) call.body = request.headers.some(([n, v]) => n.toLowerCase() === 'content-type' && /json/i.test(v)) ? '{}' : 'corslab audit';
@@ -153,15 +170,38 @@ export function auditScenarioText(request: AuditRequest): string {
   }
   const secure = api.startsWith('https:');
   const scenario = {
-    title: `${target!.url} lets ${request.origins.join(', ')} in and keeps attackers out`,
+    title: `${server.label} lets ${request.origins.join(', ')} in and keeps attackers out`,
     lesson:
-      `Written by corslab audit. The declared pages (${request.origins.join(', ')}) make their own requests to ${api}${target!.basePath}, served by the server at ${target!.url}, and must be allowed and able to read what they ask for. ` +
+      `Written by corslab audit. The declared pages (${request.origins.join(', ')}) make their own requests to ${api}${target ? target.basePath : request.path ?? '/'}, served by ${server.served}, and must be allowed and able to read what they ask for. ` +
       `Then pages a sloppy origin check lets in (cross-site, a sandboxed frame, look-alikes, http, subdomains) make the same request with credentials, and must be blocked.`,
     sources: ['https://fetch.spec.whatwg.org/#http-cors-protocol', 'https://fetch.spec.whatwg.org/#cors-protocol-and-credentials'],
     origins,
-    server: { url: target!.url },
+    server: server.setup,
     ...(request.credentials ? { cookies: [{ name: 'corslab_session', value: 'audit', sameSite: secure ? 'None' : 'unset', ...(secure ? { secure: true } : {}) }] } : {}),
     probes,
   };
-  return `# Written by corslab audit: run it again with \`corslab run <this file>\` (your server must be up).\n${stringify(scenario, { lineWidth: 0 })}`;
+  return `# Written by corslab audit: run it again with \`corslab run <this file>\`${target ? ' (your server must be up)' : ''}.\n${stringify(scenario, { lineWidth: 0 })}`;
+}
+
+/** The lab's stack that answers behind a user's nginx.conf given alone (defaults.auditLabApp). */
+export const AUDIT_LAB_APP = defaults.auditLabApp;
+
+/** A path as `--path` takes it: like server.responses' keys (RESPONSE_PATH), but a query is allowed (`/api/items?page=2`). */
+const AUDIT_PATH = /^(?!.*\/(?:\.|%2[Ee]){1,2}(?:\/|$|\?))\/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$/;
+
+/** The audit's `server:` and how the audit names what it audits. */
+function auditServer(request: AuditRequest, target: ReturnType<typeof parseTarget>['target']): { setup: Record<string, unknown>; label: string; served: string } {
+  if (target) return { setup: { url: target.url }, label: target.url, served: `the server at ${target.url}` };
+  const setup: Record<string, unknown> = {};
+  const names: string[] = [];
+  if (request.nginxConf !== undefined) {
+    setup.nginx = { conf: request.nginxConf, ...(request.app ? {} : { apps: [AUDIT_LAB_APP] }) };
+    names.push(`nginx.conf ${request.nginxConf}`);
+  }
+  if (request.app) {
+    setup.app = { module: request.app.module, ...(request.app.export !== undefined ? { export: request.app.export } : {}) };
+    names.push(`app ${request.app.module}${request.app.export ? `:${request.app.export}` : ''}`);
+  }
+  const label = names.join(' in front of ');
+  return { setup, label, served: request.app ? `your ${label}` : `your ${label} in front of the lab's handler` };
 }
