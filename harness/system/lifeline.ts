@@ -139,6 +139,16 @@ function startHold(): Hold {
 async function endHold(hold: Hold): Promise<void> {
   restore(hold);
   process.off('exit', hold.onExit);
+  // Whatever still carries the run's label outlived its stop: a process whose parent died during the run
+  // (a MiniBrowser whose WebKitWebDriver was killed is handed to init, out of every tree the run stops). It ends with the run.
+  for (const p of processTable()) {
+    if (p.pid === process.pid || p.pid === hold.watchdog.pid || environmentValue(p.pid, RUN_ENV) !== hold.label) continue;
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
   await rm(hold.folder, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
   const exited = new Promise<void>((resolve) => {
     if (hold.watchdog.exitCode !== null || hold.watchdog.signalCode !== null) resolve();
