@@ -8,6 +8,7 @@ import { HandlerLog } from '../../apps/handler-log.ts';
 import { DEFAULT_RESPONSE, type ScenarioMount, type StartedStack } from '../../apps/app-stack.ts';
 import type { AppStackName } from '../../../harness/core/names.ts';
 import { startAppChild } from './app-child.ts';
+import { holdLifeline } from '../../../harness/system/lifeline.ts';
 
 const ORIGINS = { app: 'http://app.example.localhost:1', evil: 'http://evil.localhost:1', apiOrigin: 'http://api.example.localhost:1' };
 
@@ -130,10 +131,19 @@ describe("a scenario's stack code runs in a child process of its own", () => {
       "for (const [k, f] of Object.entries(tries)) { try { await f(); seen[k] = 'allowed'; } catch (e) { seen[k] = e.code ?? e.message; } }",
       "app.get('/x', (req, res) => res.json(seen))",
     ].join('\n');
-    const stack = await start('express-cors', [mount('fs', code)]);
-    const seen = JSON.parse((await get(stack.port, '/s/fs/x')).body) as Record<string, string>;
+    // As in a run, the lifeline makes TMPDIR the run's own folder, the one place the child may write
+    // (a clone under /tmp must not make the project writable through the system's temporary folder).
+    const lifeline = holdLifeline();
+    let seen: Record<string, string>;
+    try {
+      const stack = await start('express-cors', [mount('fs', code)]);
+      seen = JSON.parse((await get(stack.port, '/s/fs/x')).body) as Record<string, string>;
+      rmSync(path.join(os.tmpdir(), 'corslab-app-child-test.txt'), { force: true });
+      await started.splice(started.indexOf(stack), 1)[0]!.stop();
+    } finally {
+      await lifeline.release({ clean: true });
+    }
     const denied = 'ERR_ACCESS_DENIED';
-    rmSync(path.join(os.tmpdir(), 'corslab-app-child-test.txt'), { force: true });
     expect(seen).toEqual({ passwd: denied, project: denied, home: denied, write: denied, spawn: denied, worker: denied, binding: denied, tmp: 'allowed', modules: 'allowed' });
   });
 
