@@ -1,3 +1,4 @@
+import { runSummary } from './results.ts';
 import { engineDisagreements } from '../observations/engine-differences.ts';
 import { claimCounts, claimVerdicts } from '../curriculum/verdicts.ts';
 import { RESULTS_SCHEMA_VERSION, type CellResult, type EngineInfo, type NotRun, type RunResults, type RunSource, type ScenarioInfo, type SecurityFinding, type StackInfo } from '../results/types.ts';
@@ -106,14 +107,7 @@ export function mergeResults(inputs: readonly MergeInput[]): { results: RunResul
       engineLaunchMs: maxOf(inputs.map((i) => i.results.timings.engineLaunchMs)),
       cellsMs: maxOf(inputs.map((i) => i.results.timings.cellsMs)),
     },
-    summary: {
-      total: cells.length,
-      pass: cells.filter((c) => c.verdict === 'pass').length,
-      fail: cells.filter((c) => c.verdict === 'fail').length,
-      error: cells.filter((c) => c.verdict === 'error').length,
-      modelDisagreements: cells.filter((c) => c.explanation?.agreesWithModel === false).length,
-      ...(notRun ? { notRun: notRun.cells.length } : {}),
-    },
+    summary: runSummary(cells, notRun ? notRun.cells.length : 0),
   };
   return { results, notes };
 }

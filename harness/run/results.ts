@@ -55,14 +55,7 @@ export function runResults(run: PreparedRun, started: StartedRun, executed: Exec
       ...preflightFindings(cells, isTargetStack),
     ],
     ...(options.curriculum ? { curriculum: curriculumResults(options.curriculum, cells) } : {}),
-    summary: {
-      total: cells.length,
-      pass: cells.filter((c) => c.verdict === 'pass').length,
-      fail: cells.filter((c) => c.verdict === 'fail').length,
-      error: cells.filter((c) => c.verdict === 'error').length,
-      modelDisagreements: cells.filter((c) => c.explanation?.agreesWithModel === false).length,
-      ...(executed.notRun.length > 0 ? { notRun: executed.notRun.length } : {}),
-    },
+    summary: runSummary(cells, executed.notRun.length),
     // Copies: nothing these results say changes when the same run executes cells again.
     timings: {
       serversMs: started.timings.serversMs,
@@ -178,5 +171,17 @@ function scenarioInfo(scenario: Scenario, lab: Lab, runtime: StackRuntime): Scen
       expectFor: p.expectFor ?? [],
       deviations: p.deviations ?? [],
     })),
+  };
+}
+
+/** The counts of a run's results (a merged run's too): verdicts, disagreements with the model, and cells not run. */
+export function runSummary(cells: readonly CellResult[], notRun: number): RunResults['summary'] {
+  return {
+    total: cells.length,
+    pass: cells.filter((c) => c.verdict === 'pass').length,
+    fail: cells.filter((c) => c.verdict === 'fail').length,
+    error: cells.filter((c) => c.verdict === 'error').length,
+    modelDisagreements: cells.filter((c) => c.explanation?.agreesWithModel === false).length,
+    ...(notRun > 0 ? { notRun } : {}),
   };
 }
