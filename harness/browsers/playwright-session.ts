@@ -110,6 +110,7 @@ export abstract class PlaywrightSession implements EngineSession {
     try {
       // The first-party visit happens in the page that will be the context's first probe page.
       let spare: Page | undefined = await this.newPage(context);
+      let visitor: Page | undefined;
       if (options.visitFirst) await spare.goto(options.visitFirst);
       return {
         openPage: async (origin: string) => {
@@ -129,6 +130,21 @@ export abstract class PlaywrightSession implements EngineSession {
           } catch (error) {
             await bounded(page.close());
             throw await this.explained(error, watch);
+          }
+        },
+        reuse: async ({ visitFirst }) => {
+          try {
+            await context.clearCookies();
+            // Proven, not assumed: whatever could have put a cookie in the jar, the engine lists none now.
+            if ((await context.cookies()).length > 0) return false;
+            if (visitFirst) {
+              // One page of the context makes every later visit: it stays on the API's host, so no new renderer starts for it.
+              visitor ??= await this.newPage(context);
+              await visitor.goto(visitFirst);
+            }
+            return true;
+          } catch {
+            return false;
           }
         },
         close: () => bounded(context.close()),

@@ -347,6 +347,8 @@ export interface EngineProfile {
   /** Contexts opened (a scenario's, or a new one after a Set-Cookie), and their opening time summed (they overlap). */
   contextsOpened: number;
   contextOpenMs: number;
+  /** Contexts that served another scenario once their jar was proven empty (ProbeContext.reuse), instead of a new context. */
+  contextsReused?: number;
   /** Pages opened, and their opening time summed. */
   pagesOpened: number;
   pageOpenMs: number;

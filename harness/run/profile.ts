@@ -78,7 +78,19 @@ export class EngineProfiler {
       openPage: (origin, options) => timed(() => session.openPage(origin, options), (ms) => (options.freshContext ? (context(0), page(ms)) : page(ms))),
       openContext: async (options): Promise<ProbeContext> => {
         const opened = await timed(() => session.openContext(options), context);
-        return { openPage: (origin) => timed((): Promise<ProbePage> => opened.openPage(origin), page), close: () => opened.close() };
+        return {
+          openPage: (origin) => timed((): Promise<ProbePage> => opened.openPage(origin), page),
+          ...(opened.reuse
+            ? {
+                reuse: async (visit: { visitFirst?: string }) => {
+                  const reused = await opened.reuse!(visit);
+                  if (reused) this.figures.contextsReused = (this.figures.contextsReused ?? 0) + 1;
+                  return reused;
+                },
+              }
+            : {}),
+          close: () => opened.close(),
+        };
       },
       close: () => session.close(),
     };

@@ -65,7 +65,14 @@ export const batched: Schedule = async (work) => {
     work.profile.lane('proxied', proxied.length, () =>
       inPool(proxied, Math.min(work.limits.concurrencyPerPage, defaults.concurrencyThroughProxy), work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
     ),
-    work.profile.lane('isolated', fresh.length, () => inPool([...byScenario.values()], work.limits.isolatedContexts, work.stopping, (group) => inOwnContext(work, group))),
+    work.profile.lane('isolated', fresh.length, async () => {
+      const slots: ContextSlot[] = [];
+      try {
+        await inPool([...byScenario.values()], work.limits.isolatedContexts, work.stopping, async (group, worker) => inOwnContext(work, group, (slots[worker] ??= { pages: new Map() })));
+      } finally {
+        await Promise.all(slots.map(dropContext));
+      }
+    }),
   ]);
   await pages.closeAll();
 };
@@ -125,6 +132,24 @@ function sharedPages(session: EngineSession): { at(origin: string): Promise<Prob
 }
 
 /**
+ * A browser context of the isolated lane, with the pages it opened (one per
+ * origin). One slot serves its scenarios one after another: a scenario's
+ * context is the last one's, made new (ProbeContext.reuse), where the engine
+ * can prove its jar empty, and a new context otherwise.
+ */
+interface ContextSlot {
+  context?: ProbeContext;
+  pages: Map<string, ProbePage>;
+}
+
+async function dropContext(slot: ContextSlot): Promise<void> {
+  const closing = slot.context;
+  slot.context = undefined;
+  slot.pages.clear();
+  await closing?.close().catch(() => {});
+}
+
+/**
  * One scenario's cookie-sensitive cells, one after another, in a context of
  * their own. The context's jar starts with exactly the scenario's cookies
  * (set first-party, as a browser would store them) and only a response that
@@ -132,24 +157,20 @@ function sharedPages(session: EngineSession): { at(origin: string): Promise<Prob
  * (or that could not be observed, so nobody knows), the next cell gets a new
  * context. So each cell sends what a fresh context would have sent, without
  * paying for a new context (and a new browser, for WebKitGTK) every time.
+ * The slot's context of the last scenario serves this one once its jar is
+ * proven empty and this scenario's cookies are set; its pages stay open
+ * (a page is a renderer process, the largest cost of a cell here).
  */
-async function inOwnContext(work: EngineWork, cells: PlannedCell[]): Promise<void> {
+async function inOwnContext(work: EngineWork, cells: PlannedCell[], slot: ContextSlot): Promise<void> {
   const visit = cookieVisit(work.lab, cells[0]!.scenario);
-  let context: ProbeContext | undefined;
-  const pages = new Map<string, ProbePage>();
-  const drop = async () => {
-    const closing = context;
-    context = undefined;
-    pages.clear();
-    await closing?.close().catch(() => {});
-  };
+  if (slot.context && !(await slot.context.reuse?.(visit))) await dropContext(slot);
   const pageFor = async (cell: PlannedCell) => {
-    context ??= await work.session.openContext(visit);
+    slot.context ??= await work.session.openContext(visit);
     const origin = pageOriginFor(work.lab, cell);
-    let page = pages.get(origin);
-    if (!page) {
-      page = await context.openPage(origin);
-      pages.set(origin, page);
+    let page = slot.pages.get(origin);
+    if (!page || page.lost?.()) {
+      page = await slot.context.openPage(origin);
+      slot.pages.set(origin, page);
     }
     return page;
   };
@@ -161,10 +182,11 @@ async function inOwnContext(work: EngineWork, cells: PlannedCell[]): Promise<voi
       // A server the user runs sees the same URLs from every cell (no token in them), so each cell gets a
       // new context: no preflight or response one cell's context cached can answer another's
       // (the preflight cache lives in the context: https://fetch.spec.whatwg.org/#cors-preflight-cache).
-      if (jarMayHaveChanged(result) || isTargetStack(cell.stack)) await drop();
+      if (jarMayHaveChanged(result) || isTargetStack(cell.stack)) await dropContext(slot);
     }
-  } finally {
-    await drop();
+  } catch (error) {
+    await dropContext(slot);
+    throw error;
   }
 }
 
@@ -173,11 +195,11 @@ function jarMayHaveChanged(result: CellResult): boolean {
   return result.verdict === 'error' || (result.observed?.exchanges ?? []).some((e) => e.response?.headers.some(([name]) => name.toLowerCase() === 'set-cookie'));
 }
 
-/** Runs `work` on every item, at most `limit` at once, in the items' order, starting none once `stop()` is true. */
-async function inPool<T>(items: readonly T[], limit: number, stop: () => boolean, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` on every item, at most `limit` at once (each worker numbered, from 0), in the items' order, starting none once `stop()` is true. */
+async function inPool<T>(items: readonly T[], limit: number, stop: () => boolean, work: (item: T, worker: number) => Promise<void>): Promise<void> {
   let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length && !stop()) await work(items[next++]!);
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async (_, worker) => {
+    while (next < items.length && !stop()) await work(items[next++]!, worker);
   });
   await Promise.all(workers);
 }

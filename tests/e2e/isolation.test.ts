@@ -54,7 +54,7 @@ describe('isolation between cells, in every engine', () => {
       expect(laneCells, engine).toBe(results.cells.filter((c) => c.engine === engine).length);
       // The cookie probes carry credentials, so they run in contexts of their own: at least one per isolated scenario, one more after each Set-Cookie.
       expect(figures.lanes.isolated.cells, engine).toBe(named('cookie').filter((c) => c.engine === engine).length);
-      expect(figures.contextsOpened, engine).toBeGreaterThanOrEqual(figures.isolatedScenarios);
+      expect(figures.contextsOpened + (figures.contextsReused ?? 0), engine).toBeGreaterThanOrEqual(figures.isolatedScenarios);
       expect(figures.isolatedScenarios, engine).toBeGreaterThan(0);
       expect(figures.cellMs, engine).toBeGreaterThan(0);
     }
@@ -67,6 +67,34 @@ describe('isolation between cells, in every engine', () => {
 
   it('all cells pass', () => {
     expect(results.cells.map((c) => `${c.id}: ${c.verdict}`)).toEqual(results.cells.map((c) => `${c.id}: pass`));
+  });
+});
+
+describe('a context that serves one cookie-isolated scenario after another', () => {
+  let results: RunResults;
+  beforeAll(async () => {
+    // One context slot per engine, so the three scenarios run one after another in it.
+    results = await runFixtures('isolation-reuse', { isolatedContexts: 1, stacks: ['express-cors'], engines: ['chromium', 'firefox', 'webkit'] });
+  });
+
+  it("sends exactly each scenario's own cookies: none of the scenario before it", () => {
+    expect(results.cells).toHaveLength(18);
+    for (const cell of results.cells) {
+      const own = `only_${cell.scenario.split('/').pop()}`;
+      const sent = headerValues(exchangeAt(cell.observed, 'actual')?.request.headers, 'Cookie');
+      expect(sent, cell.id).toEqual([`${own}=1`]);
+      expect(cell.verdict, cell.id).toBe('pass');
+    }
+  });
+
+  it('is reused where the engine proves its jar empty (Playwright contexts), and new where it cannot (WebKitGTK, a browser per context)', () => {
+    const engines = results.timings.profile!.engines;
+    for (const engine of ['chromium', 'firefox'] as const) {
+      expect(engines[engine]!.contextsOpened, engine).toBe(1);
+      expect(engines[engine]!.contextsReused, engine).toBe(2);
+    }
+    expect(engines.webkit!.contextsOpened).toBe(3);
+    expect(engines.webkit!.contextsReused ?? 0).toBe(0);
   });
 });
 

@@ -79,6 +79,7 @@ export const firefoxDriver: EngineDriver = {
       throw protocolMismatch(error, 'launch', versions(await executableVersion(executable))) ?? error;
     }
     try {
+      if (bidi) await withoutNetworkEvents(browser);
       const session = new FirefoxSession(browser, executable, source, bidi ? BIDI_MESSAGE_SUPPORT : JUGGLER_MESSAGE_SUPPORT, network);
       // The shared context is made now, not at the first cell, so that a protocol mismatch fails the launch with a plain message.
       await session.ready();
@@ -119,6 +120,27 @@ export const firefoxDriver: EngineDriver = {
     }
   },
 };
+
+/**
+ * Playwright subscribes its BiDi session to every `network` event of the
+ * browser (https://w3c.github.io/webdriver-bidi/#module-network), which
+ * Firefox's Remote Agent builds in its parent process for each request:
+ * measured here, a batch of preflighted PUTs took 10 to 14 ms per fetch with
+ * the subscription and 3 to 4 ms without (issue 20). The lab reads no
+ * Playwright request or response event (the wire is the recorders'; a cell's
+ * messages are `log` events, which stay subscribed), so the run takes the
+ * subscription back. It reaches Playwright's own BiDi session, which only a
+ * browser launched in this process has (playwright-core 1.60.0, pinned); where
+ * that is not there, nothing changes but the speed. Nothing of what the
+ * browser does, enforces or sends changes.
+ */
+async function withoutNetworkEvents(browser: Browser): Promise<void> {
+  interface Internals {
+    _connection?: { toImpl?: (o: unknown) => { _browserSession?: { send(method: string, params: object): Promise<unknown> } } | undefined };
+  }
+  const session = (browser as unknown as Internals)._connection?.toImpl?.(browser)?._browserSession;
+  await session?.send('session.unsubscribe', { events: ['network'] }).catch(() => {});
+}
 
 /** What `corslab browser-server firefox` launches: a stock Firefox over BiDi with the lab's prefs (the proxy comes per context). */
 export function firefoxServerOptions(executable: string): LaunchOptions {
