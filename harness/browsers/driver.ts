@@ -18,6 +18,15 @@ export interface EngineDriver {
   /** The version as the matrix header shows it: as much of it as tells the release apart (Chromium's 156, WebKitGTK's 2.50). */
   shortVersion(version: string): string;
   locate(): Promise<EngineLocation>;
+  /**
+   * How many entries the engine's CORS-preflight cache holds before it
+   * evicts the oldest (https://fetch.spec.whatwg.org/#cors-preflight-cache
+   * leaves the size to the browser); absent: no limit known. A cell that
+   * asks again later relies on its entry still being there, so the run keeps
+   * the other cells from filling the cache while it waits
+   * (harness/run/cache-room.ts).
+   */
+  readonly preflightCacheEntries?: number;
   /** Launches the browser; with `network`, routed through the lab's mapping proxy and trusting the run's CA. */
   launch(executable: string, source: string, network?: LabNetwork): Promise<EngineSession>;
   /** The ways a browser started elsewhere can be reached (`--connect`: Playwright's browser server; `--webdriver`: a W3C WebDriver endpoint). Absent: none. */

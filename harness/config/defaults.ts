@@ -48,6 +48,8 @@ export const defaults = {
   requireEngines: false,
   /** Whether a missing proxy (nginx, Apache httpd) is an error instead of a notice (`--require-stacks`, for CI). */
   requireStacks: false,
+  /** The browsers' CPU priority (nice, 0-19; `CORSLAB_BROWSER_NICE`): below the servers under test and the harness (harness/system/priority.ts). */
+  browserNice: 10,
   /** How long to wait for an engine's own CORS message after a probe failed. */
   messageSettleMs: 1_000,
   /** The largest scenario file read (a larger one is refused before it is parsed). */

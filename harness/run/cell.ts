@@ -33,6 +33,8 @@ type CellBase = Omit<CellResult, 'verdict' | 'differences'>;
  * could not observe makes the cell an error, never a CORS outcome.
  */
 export async function runCell(cell: PlannedCell, page: ProbePage, context: CellContext): Promise<CellResult> {
+  // The lab's addresses are fixed before its stacks are up (openLab): a cell starts once its own stack is.
+  await context.lab.stacks.get(cell.stack)!.ready;
   const target = context.lab.stacks.get(cell.stack)!.target;
   if (!target) return runCellOnPage(cell, page, context);
   // A server the user runs: no token in its URLs, so its recorder attributes what arrives to the cell that runs now,

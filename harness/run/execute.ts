@@ -9,6 +9,7 @@ import { errorCell, runCell } from './cell.ts';
 import type { PreparedRun } from './prepare.ts';
 import type { EngineWork, Schedule } from './schedule.ts';
 import { EngineProfiler } from './profile.ts';
+import { PreflightCacheRoom } from './cache-room.ts';
 import type { StartedRun } from './start.ts';
 
 /** What running a set of cells gave: their results in plan order, and each engine's time from its first cell to its last. */
@@ -43,11 +44,14 @@ export async function executeCells(run: PreparedRun, started: StartedRun, cells:
       }
       const begun = Date.now();
       const profile = new EngineProfiler();
-      await schedule(engineWork(engine.session, engineCells, run, started, record, stopping, profile));
+      const room = new PreflightCacheRoom(run.engines.find((e) => e.name === engine.name)?.driver.preflightCacheEntries);
+      await schedule(engineWork(engine.session, engineCells, run, started, record, stopping, profile, room));
       cellsMs[engine.name] = Date.now() - begun;
       profiles[engine.name] = profile.figures;
     }),
   );
+  // Every stack is up by now where it has cells; one without any (an engine that did not launch) is waited for, so that the results are whole.
+  await started.serversStarted;
   const order = new Map(cells.map((c, i) => [c.id, i]));
   const ran = new Set(results.map((r) => r.id));
   return { cells: results.sort((a, b) => order.get(a.id)! - order.get(b.id)!), cellsMs, notRun: cells.filter((c) => !ran.has(c.id)), profiles };
@@ -61,6 +65,7 @@ function engineWork(
   record: (cell: CellResult) => void,
   stopping: () => boolean,
   profile: EngineProfiler,
+  room: PreflightCacheRoom,
 ): EngineWork {
   const context = { lab: started.lab, probeTimeoutMs: run.limits.probeTimeoutMs };
   return {
@@ -72,6 +77,7 @@ function engineWork(
     record,
     stopping,
     async runCell(cell, page) {
+      await room.enter(cell);
       const begun = Date.now();
       try {
         // The engines bound their own steps; this bounds whatever they did not foresee.
@@ -80,6 +86,7 @@ function engineWork(
       } catch (error) {
         return errorCell(cell, started.lab, `${session.name} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
       } finally {
+        room.leave(cell);
         profile.cell(cell.id, Date.now() - begun, cell.probe.again?.afterMs ?? 0);
       }
     },

@@ -58,17 +58,22 @@ export const batched: Schedule = async (work) => {
   for (const cell of fresh) byScenario.set(cell.scenario.id, [...(byScenario.get(cell.scenario.id) ?? []), cell]);
   const pages = sharedPages(work.session);
   work.profile.figures.isolatedScenarios = byScenario.size;
+  // A cell whose stack is still starting (openLab) waits its turn: the cells of the stacks that are up go first.
+  const stackStarting = (cell: PlannedCell) => {
+    const stack = work.lab.stacks.get(cell.stack)!;
+    return stack.isReady ? undefined : stack.ready;
+  };
   await Promise.all([
     work.profile.lane('shared', shared.length, () =>
-      inPool(shared, work.limits.concurrencyPerPage, work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
+      inPool(shared, work.limits.concurrencyPerPage, work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell)))), stackStarting),
     ),
     work.profile.lane('proxied', proxied.length, () =>
-      inPool(proxied, Math.min(work.limits.concurrencyPerPage, defaults.concurrencyThroughProxy), work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell))))),
+      inPool(proxied, Math.min(work.limits.concurrencyPerPage, defaults.concurrencyThroughProxy), work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell)))), stackStarting),
     ),
     work.profile.lane('isolated', fresh.length, async () => {
       const slots: ContextSlot[] = [];
       try {
-        await inPool([...byScenario.values()], work.limits.isolatedContexts, work.stopping, async (group, worker) => inOwnContext(work, group, (slots[worker] ??= { pages: new Map() })));
+        await inPool([...byScenario.values()], work.limits.isolatedContexts, work.stopping, async (group, worker) => inOwnContext(work, group, (slots[worker] ??= { pages: new Map() })), (group) => stackStarting(group[0]!));
       } finally {
         await Promise.all(slots.map(dropContext));
       }
@@ -195,11 +200,24 @@ function jarMayHaveChanged(result: CellResult): boolean {
   return result.verdict === 'error' || (result.observed?.exchanges ?? []).some((e) => e.response?.headers.some(([name]) => name.toLowerCase() === 'set-cookie'));
 }
 
-/** Runs `work` on every item, at most `limit` at once (each worker numbered, from 0), in the items' order, starting none once `stop()` is true. */
-async function inPool<T>(items: readonly T[], limit: number, stop: () => boolean, work: (item: T, worker: number) => Promise<void>): Promise<void> {
-  let next = 0;
+/**
+ * Runs `work` on every item, at most `limit` at once (each worker numbered,
+ * from 0), in the items' order but skipping an item while `waitsFor` gives
+ * what it still waits for, starting none once `stop()` is true.
+ */
+async function inPool<T>(items: readonly T[], limit: number, stop: () => boolean, work: (item: T, worker: number) => Promise<void>, waitsFor: (item: T) => Promise<void> | undefined = () => undefined): Promise<void> {
+  const left = [...items];
+  // The first item left that waits for nothing; when every one waits (on a stack still starting), the first to be free.
+  const take = async (): Promise<T | undefined> => {
+    for (;;) {
+      if (left.length === 0 || stop()) return undefined;
+      const free = left.findIndex((item) => !waitsFor(item));
+      if (free >= 0) return left.splice(free, 1)[0];
+      await Promise.race(new Set(left.map((item) => waitsFor(item)!)));
+    }
+  };
   const workers = Array.from({ length: Math.min(limit, items.length) }, async (_, worker) => {
-    while (next < items.length && !stop()) await work(items[next++]!, worker);
+    for (let item = await take(); item !== undefined; item = await take()) await work(item, worker);
   });
   await Promise.all(workers);
 }

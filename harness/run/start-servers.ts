@@ -48,6 +48,10 @@ export interface RunningStack {
    * (`oneAtATime`), whatever the engine; its handler is not marked.
    */
   target?: { server: TargetServer; oneAtATime: OneAtATime };
+  /** Settles once the stack is up or failed to start (openLab); never rejects. */
+  ready: Promise<void>;
+  /** Whether `ready` has settled. */
+  isReady: boolean;
 }
 
 /** Runs one task at a time, in the order they asked. */
@@ -90,9 +94,24 @@ export interface Lab {
  * recorder in front; for a proxied stack, one proxy per scenario in front of
  * the app, with a second recorder on the hop between them. A stack that fails
  * to start is recorded, not thrown: its cells become errors and the others
- * still run.
+ * still run. Resolves once every stack is up (or failed): see openLab for a
+ * lab whose cells may start on each stack as soon as it is up.
  */
-export async function startLab(
+export async function startLab(...args: Parameters<typeof openLab>): Promise<Lab> {
+  const { lab, allStarted } = await openLab(...args);
+  await allStarted;
+  return lab;
+}
+
+/**
+ * The lab as soon as its addresses are known: the page server and every
+ * stack's recorder listen (so every origin and URL of every cell is fixed),
+ * while the stacks behind them go on starting. Each stack's `ready` settles
+ * when it is up or failed (then `startError` says why); a cell waits for its
+ * stack's, so the cells of the stacks that are up run while the slow ones
+ * (Next.js) still start (issue 20). `allStarted` settles when every stack did.
+ */
+export async function openLab(
   scenariosByStack: Map<StackName, Scenario[]>,
   cleanup: Cleanup,
   startedAt: number,
@@ -102,7 +121,7 @@ export async function startLab(
   page: { port?: number; server?: PageServer } = {},
   /** The scenario a cell's token (or its control's) belongs to: routes a request to a user's own proxy config, which serves the user's paths, not the scenario's mount. */
   scenarioOfToken: (token: string) => string | undefined = () => undefined,
-): Promise<Lab> {
+): Promise<{ lab: Lab; allStarted: Promise<void> }> {
   const host = defaults.bindAddress;
   const pageServer = page.server ?? new PageServer();
   const pagePort = await pageServer.listen(host, page.port);
@@ -111,33 +130,50 @@ export async function startLab(
 
   const running = await Promise.all(
     [...scenariosByStack].map(async ([name, scenarios]): Promise<RunningStack> => {
-      const begun = Date.now();
       // A server the user runs gets a recorder that relays to it (startTarget).
       const target = isTargetStack(name) ? parseTarget(scenarios[0]!.server.url!).target! : undefined;
       const recorder = new WireRecorder(host, startedAt, target ? { relay: { upstreamHost: target.host } } : {});
       const port = await recorder.listen();
       cleanup.add(`the recorder for ${name}`, () => recorder.close());
       const origins: LabOrigins = { app: pages.app, evil: pages.evil, apiOrigin: apiOrigin(port) };
-      const entry: RunningStack = { name, origins, recorder, handlerLog: new HandlerLog(), code: new Map(), setupErrors: new Map(), deaths: new Map() };
-      const { proxy, app } = splitStack(name);
-      try {
-        if (target) {
-          await startTarget(entry, target, scenarios);
-        } else if (!proxy) {
-          const started = await startApp(app, scenarios, entry, 'alone', cleanup, runtime);
-          recorder.setUpstream(started.port);
-        } else {
-          await startProxied(proxy, app, scenarios, entry, proxyLocations[proxy], cleanup, startedAt, runtime, scenarioOfToken);
-        }
-      } catch (error) {
-        // The lab does not start a server the user runs: it only found nothing answering there.
-        entry.startError = `${stackLabel(name)} ${target ? 'cannot be reached' : 'did not start'}: ${error instanceof Error ? error.message : String(error)}`;
-      }
-      entry.started = { ms: Date.now() - begun, proxies: entry.started?.proxies ?? 0 };
+      const entry: RunningStack = { name, origins, recorder, handlerLog: new HandlerLog(), code: new Map(), setupErrors: new Map(), deaths: new Map(), ready: Promise.resolve(), isReady: false };
+      if (target) entry.target = { server: target, oneAtATime: new OneAtATime() };
       return entry;
     }),
   );
-  return { pageOrigins: pages, cookieOrigin: apiOrigin(pagePort), stacks: new Map(running.map((r) => [r.name, r])), variants: runtime.variants };
+  for (const entry of running) {
+    entry.ready = startStack(entry, scenariosByStack.get(entry.name)!, cleanup, startedAt, proxyLocations, runtime, scenarioOfToken).finally(() => (entry.isReady = true));
+  }
+  const lab: Lab = { pageOrigins: pages, cookieOrigin: apiOrigin(pagePort), stacks: new Map(running.map((r) => [r.name, r])), variants: runtime.variants };
+  return { lab, allStarted: Promise.all(running.map((r) => r.ready)).then(() => undefined) };
+}
+
+/** Starts one stack behind its recorder; never throws (a stack that did not start has `startError`). */
+async function startStack(
+  entry: RunningStack,
+  scenarios: Scenario[],
+  cleanup: Cleanup,
+  startedAt: number,
+  proxyLocations: ProxyLocations,
+  runtime: StackRuntime,
+  scenarioOfToken: (token: string) => string | undefined,
+): Promise<void> {
+  const begun = Date.now();
+  const { proxy, app } = splitStack(entry.name);
+  try {
+    if (entry.target) {
+      await startTarget(entry, entry.target.server, scenarios);
+    } else if (!proxy) {
+      const started = await startApp(app, scenarios, entry, 'alone', cleanup, runtime);
+      entry.recorder.setUpstream(started.port);
+    } else {
+      await startProxied(proxy, app, scenarios, entry, proxyLocations[proxy], cleanup, startedAt, runtime, scenarioOfToken);
+    }
+  } catch (error) {
+    // The lab does not start a server the user runs: it only found nothing answering there.
+    entry.startError = `${stackLabel(entry.name)} ${entry.target ? 'cannot be reached' : 'did not start'}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  entry.started = { ms: Date.now() - begun, proxies: entry.started?.proxies ?? 0 };
 }
 
 /**
@@ -148,7 +184,6 @@ export async function startLab(
  * handler.
  */
 async function startTarget(entry: RunningStack, server: TargetServer, scenarios: Scenario[]): Promise<void> {
-  entry.target = { server, oneAtATime: new OneAtATime() };
   entry.recorder.setUpstream(server.port);
   for (const scenario of scenarios) entry.code.set(scenario.id, `// ${scenario.server.url}: a server you run; the lab relays to it and does not know its code`);
   const refused = await nobodyListens(server.host, server.port, defaults.targetConnectMs);

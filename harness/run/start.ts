@@ -1,7 +1,7 @@
 import type { EngineName } from '../core/names.ts';
 import type { EngineSession } from '../browsers/driver.ts';
 import type { EngineInfo, Timings } from '../results/types.ts';
-import { startLab, type Lab } from './start-servers.ts';
+import { openLab, type Lab } from './start-servers.ts';
 import type { PreparedRun } from './prepare.ts';
 import { startNetwork, type RunNetwork } from './network.ts';
 import type { LabNetwork } from '../browsers/driver.ts';
@@ -10,16 +10,23 @@ import { controlToken, proxyControlToken } from '../probes/fetch-probe.ts';
 /** One engine of a started run: its browser, or why it did not launch (its cells become errors). */
 export type LaunchedEngine = { name: EngineName; session: EngineSession } | { name: EngineName; launchError: string };
 
-/** A run whose servers are up and whose engines are launched: complete when it is returned, never changed after. */
+/**
+ * A run whose engines are launched and whose servers listen: every origin is
+ * fixed, while stacks may still be starting (each stack's `ready`; a cell
+ * waits for its own stack). Only `timings.serversMs` is filled in later, once
+ * every stack is up.
+ */
 export interface StartedRun {
   readonly lab: Lab;
+  /** Settles once every stack is up or failed (openLab): what a run waits for before its results. */
+  readonly serversStarted: Promise<void>;
   /** The mapping proxy and the run's CA (harness/run/network.ts). */
   readonly network: RunNetwork;
   /** Every engine that was found, in the order of the options. */
   readonly engines: readonly LaunchedEngine[];
   /** The engines that launched, as the results describe them, in the order of the options. */
   readonly engineInfos: readonly EngineInfo[];
-  /** What starting took: the servers, and each engine's launch (in parallel with the servers). */
+  /** What starting took: the servers (every stack up, set when they are), and each engine's launch (in parallel with the servers). */
   readonly timings: Pick<Timings, 'serversMs' | 'engineLaunchMs'>;
 }
 
@@ -32,10 +39,14 @@ export interface StartedRun {
 export async function startRun(run: PreparedRun, notice: (text: string) => void): Promise<StartedRun> {
   // First, because the engines are launched through it (a few milliseconds: a listener and the CA from the cache).
   const network = await startNetwork([...new Set([...run.scenariosByStack.values()].flat())], run.cleanup);
-  const [servers, engines] = await Promise.all([startServers(run), launchEngines(run, network.engines, notice)]);
-  for (const stack of servers.lab.stacks.values()) if (stack.startError) notice(stack.startError);
-  // Said once, never silently (issue 17): a server that runs a scenario's config or code with no confinement.
-  for (const [what, how] of Object.entries(run.runtime.confinement?.() ?? {})) if (how.startsWith('not confined')) notice(`${CONFINED[what as keyof typeof CONFINED]} run ${how}`);
+  const [servers, engines] = await Promise.all([openServers(run), launchEngines(run, network.engines, notice)]);
+  const timings: StartedRun['timings'] = { serversMs: 0, engineLaunchMs: engines.launchMs };
+  for (const stack of servers.lab.stacks.values()) void stack.ready.then(() => stack.startError && notice(stack.startError));
+  void servers.allStarted.then(() => {
+    timings.serversMs = Date.now() - run.startedAt;
+    // Said once, never silently (issue 17): a server that runs a scenario's config or code with no confinement.
+    for (const [what, how] of Object.entries(run.runtime.confinement?.() ?? {})) if (how.startsWith('not confined')) notice(`${CONFINED[what as keyof typeof CONFINED]} run ${how}`);
+  });
   network.connect(servers.lab, run.cells);
   const lab: Lab = {
     ...servers.lab,
@@ -44,6 +55,7 @@ export async function startRun(run: PreparedRun, notice: (text: string) => void)
   };
   return {
     lab,
+    serversStarted: servers.allStarted,
     network,
     engines: engines.launched,
     engineInfos: engines.launched.flatMap(({ name, ...l }) => {
@@ -52,17 +64,16 @@ export async function startRun(run: PreparedRun, notice: (text: string) => void)
       const driver = run.engines.find((e) => e.name === name)!.driver;
       return [{ name, version, shortVersion: driver.shortVersion(version), executable, source, ...(routing ? { network: routing } : {}), ...(remote ? { remote: { ...remote } } : {}) }];
     }),
-    timings: { serversMs: servers.serversMs, engineLaunchMs: engines.launchMs },
+    timings,
   };
 }
 
 const CONFINED = { proxies: 'nginx and Apache httpd', apps: "the app stacks (a scenario's code)" } as const;
 
-async function startServers(run: PreparedRun): Promise<{ lab: Lab; serversMs: number }> {
+function openServers(run: PreparedRun): ReturnType<typeof openLab> {
   const scenarioOf = new Map<string, string>();
   for (const cell of run.cells) for (const token of [cell.token, controlToken(cell.token), proxyControlToken(cell.token)]) scenarioOf.set(token, cell.scenario.id);
-  const lab = await startLab(run.scenariosByStack, run.cleanup, run.startedAt, run.proxyLocations, run.runtime, {}, (token) => scenarioOf.get(token));
-  return { lab, serversMs: Date.now() - run.startedAt };
+  return openLab(run.scenariosByStack, run.cleanup, run.startedAt, run.proxyLocations, run.runtime, {}, (token) => scenarioOf.get(token));
 }
 
 /** Each found engine's browser, launched once for the whole run; the launch times in the order the launches ended. */

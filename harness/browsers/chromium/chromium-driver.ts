@@ -1,4 +1,5 @@
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { nicedExecutable } from '../../system/priority.ts';
 import { defaults } from '../../config/defaults.ts';
 import { withDeadline } from '../../core/deadline.ts';
 import { probeRunnerCall } from '../page-runtime.ts';
@@ -41,6 +42,8 @@ export const chromiumDriver: EngineDriver = {
   name: 'chromium',
   label: 'Chromium',
   shortVersion: (version) => version.split('.')[0]!,
+  // services/network/public/cpp/cors/preflight_cache.cc: kMaxCacheEntries = 1024 (per network context).
+  preflightCacheEntries: 1024,
 
   async locate(): Promise<EngineLocation> {
     // Playwright's own Chromium is there after `npx playwright install chromium`.
@@ -50,7 +53,7 @@ export const chromiumDriver: EngineDriver = {
   async launch(executable: string, source: string, network?: LabNetwork): Promise<EngineSession> {
     // Signals are the harness's (harness/cli/main.ts stops everything through Cleanup): Playwright's own SIGINT handler would exit as soon as its browsers closed, before the run's containers were removed.
     const browser = await chromium.launch({
-      executablePath: executable,
+      executablePath: nicedExecutable(executable),
       args: [...CHROMIUM_LAUNCH_ARGS, ...(network ? chromiumTrustArgs(network) : [])],
       ...(network ? { proxy: { server: `http://${network.proxy}`, bypass: chromiumBypass(network) } } : {}),
       headless: true,

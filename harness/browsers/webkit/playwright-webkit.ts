@@ -1,4 +1,5 @@
 import { webkit, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { nicedExecutable } from '../../system/priority.ts';
 import { defaults } from '../../config/defaults.ts';
 import { probeRunnerCall } from '../page-runtime.ts';
 import { MessageBook } from '../message-book.ts';
@@ -19,7 +20,7 @@ const MESSAGE_SUPPORT = "Playwright's WebKit: WebKit's console messages that nam
 export async function launchPlaywrightWebKit(executable: string, source: string, network?: LabNetwork): Promise<EngineSession> {
   // Signals are the harness's (harness/cli/main.ts stops everything through Cleanup): Playwright's own SIGINT handler would exit as soon as its browsers closed, before the run's containers were removed.
   const browser = await webkit.launch({
-    executablePath: executable,
+    executablePath: nicedExecutable(executable),
     headless: true,
     ...(network ? { proxy: { server: `http://${network.proxy}`, bypass: network.direct.join(',') } } : {}),
     handleSIGINT: false,
