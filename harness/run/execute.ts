@@ -52,9 +52,11 @@ export async function executeCells(run: PreparedRun, started: StartedRun, cells:
   );
   // Every stack is up by now where it has cells; one without any (an engine that did not launch) is waited for, so that the results are whole.
   await started.serversStarted;
+  // In the engines' order, whichever finished first.
+  const inEngineOrder = <T>(byEngine: Record<string, T>): Record<string, T> => Object.fromEntries(started.engines.flatMap((e) => (e.name in byEngine ? [[e.name, byEngine[e.name]!]] : [])));
   const order = new Map(cells.map((c, i) => [c.id, i]));
   const ran = new Set(results.map((r) => r.id));
-  return { cells: results.sort((a, b) => order.get(a.id)! - order.get(b.id)!), cellsMs, notRun: cells.filter((c) => !ran.has(c.id)), profiles };
+  return { cells: results.sort((a, b) => order.get(a.id)! - order.get(b.id)!), cellsMs: inEngineOrder(cellsMs), notRun: cells.filter((c) => !ran.has(c.id)), profiles: inEngineOrder(profiles) };
 }
 
 function engineWork(
