@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { spawnOwned } from '../../../harness/system/children.ts';
 import { packageDir, packageVersion } from '../../../harness/system/project.ts';
@@ -206,19 +206,38 @@ export async function makeInstance(buildDir: string, origins: LabOrigins): Promi
   await pruneCache();
   const dir = path.join(CACHE_DIR, `run-${OWNER_PID}-${randomBytes(4).toString('hex')}`);
   watchFolder(dir);
-  await cp(buildDir, dir, { recursive: true });
-  await writeOrigins(dir, origins);
+  await copyWithOrigins(buildDir, dir, origins);
   return dir;
 }
 
-async function writeOrigins(dir: string, origins: LabOrigins): Promise<void> {
+/**
+ * The build's files copied to `dir`, each read once and written once, with
+ * the run's origins in place of the marker where a file has it; symbolic
+ * links (the build's node_modules) stay links. Several files at a time: a
+ * build has about 1,600 files, and fs.cp with a second pass to rewrite them
+ * took 4 s of the run's start here (issue 20).
+ */
+async function copyWithOrigins(buildDir: string, dir: string, origins: LabOrigins): Promise<void> {
   const marker = Buffer.from('corslab-origin.invalid');
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    const bytes = await readFile(file);
-    if (bytes.includes(marker)) await writeFile(file, detokenizeOrigins(bytes.toString('utf8'), origins));
-  }
+  const entries = await readdir(buildDir, { recursive: true, withFileTypes: true });
+  await mkdir(dir, { recursive: true });
+  for (const entry of entries) if (entry.isDirectory()) await mkdir(path.join(dir, path.relative(buildDir, path.join(entry.parentPath, entry.name))), { recursive: true });
+  const files = entries.filter((e) => e.isFile() || e.isSymbolicLink());
+  let next = 0;
+  const copyOne = async () => {
+    while (next < files.length) {
+      const entry = files[next++]!;
+      const from = path.join(entry.parentPath, entry.name);
+      const to = path.join(dir, path.relative(buildDir, from));
+      if (entry.isSymbolicLink()) {
+        await symlink(await readlink(from), to);
+        continue;
+      }
+      const bytes = await readFile(from);
+      await writeFile(to, bytes.includes(marker) ? detokenizeOrigins(bytes.toString('utf8'), origins) : bytes);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, copyOne));
 }
 
 function alive(pid: number): boolean {
