@@ -1,5 +1,4 @@
 import net from 'node:net';
-import { lowerPriority } from '../../system/priority.ts';
 import type { Client } from 'webdriver';
 import { defaults } from '../../config/defaults.ts';
 import { spawnOwned, type OwnedChild } from '../../system/children.ts';
@@ -393,8 +392,6 @@ async function startDriver(display: string): Promise<{ driver: OwnedChild; port:
       env: { ...process.env, DISPLAY: display },
     });
     driver.unref();
-    // Before it starts any MiniBrowser, which inherits it (harness/system/priority.ts).
-    lowerPriority(driver.process.pid);
     const deadline = Date.now() + DRIVER_READY_MS;
     while (Date.now() < deadline && driver.process.exitCode === null && driver.process.signalCode === null) {
       try {
