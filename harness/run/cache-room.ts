@@ -15,7 +15,7 @@ import type { PlannedCell } from '../plan/plan.ts';
 export class PreflightCacheRoom {
   /** Cells started so far (each may add an entry). */
   private started = 0;
-  /** The cells that wait on a cached entry, by when they started (the count of cells started before them). */
+  /** The cells that wait on a cached entry, by when they started (the count of cells started up to and with them). */
   private readonly waiting = new Map<PlannedCell, { at: number; done: Promise<void>; end: () => void }>();
   private readonly limit: number | undefined;
 
@@ -31,7 +31,7 @@ export class PreflightCacheRoom {
     if (cell.probe.again) {
       let end = () => {};
       const done = new Promise<void>((resolve) => (end = resolve));
-      this.waiting.set(cell, { at: this.started, done, end });
+      this.waiting.set(cell, { at: this.started + 1, done, end });
     }
     this.started++;
   }
