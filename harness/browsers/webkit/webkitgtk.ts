@@ -4,7 +4,7 @@ import { defaults } from '../../config/defaults.ts';
 import { spawnOwned, type OwnedChild } from '../../system/children.ts';
 import { descendantsOf, isRunning, type ProcessInfo } from '../../system/procs.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
-import { ProbePump } from './probe-pump.ts';
+import { ProbePump } from '../probe-pump.ts';
 import type { EngineSession, LabNetwork, OpenPageOptions, RemoteBrowser, PageOutcome, PageProbe, ProbeContext, ProbePage } from '../driver.ts';
 
 export const WEBKIT_WEBDRIVER = '/usr/bin/WebKitWebDriver';
@@ -271,6 +271,9 @@ class WebDriverBrowser {
 
   newWindow(): Promise<string> {
     return this.serial(async () => {
+      // WebDriver opens a window from the current one: after that one was closed, "no such window" (https://w3c.github.io/webdriver/#new-window).
+      const current = this.currentWindow;
+      if (current === undefined || !this.openWindows.has(current)) await this.switchTo([...this.openWindows][0]!);
       // A window, not a tab: a background tab may have its timers throttled.
       const { handle } = await this.client.createWindow('window');
       this.openWindows.add(handle);

@@ -1,9 +1,19 @@
-import { defaults } from '../../config/defaults.ts';
-import { PROBE_RUNNER_SOURCE } from '../page-runtime.ts';
-import type { JsOutcome } from '../../results/types.ts';
+import { defaults } from '../config/defaults.ts';
+import { PROBE_RUNNER_SOURCE } from './page-runtime.ts';
+import type { JsOutcome } from '../results/types.ts';
 
 /** Runs one script in the page and returns what it passed to its callback (WebDriver's Execute Async Script). */
 export type ExecuteAsync = (script: string, args: unknown[]) => Promise<unknown>;
+
+/**
+ * Execute Async Script over a Playwright page: the script runs as a function
+ * body whose last argument is the callback, as WebDriver runs it
+ * (https://w3c.github.io/webdriver/#execute-async-script), and the call
+ * resolves with what it passed to the callback.
+ */
+export function evaluateAsync(page: { evaluate(expression: string): Promise<unknown> }): ExecuteAsync {
+  return (script, args) => page.evaluate(`new Promise((reply) => (function () {\n${script}\n}).apply(null, ${JSON.stringify(args)}.concat([reply])))`);
+}
 
 interface PumpProbe {
   id: number;
