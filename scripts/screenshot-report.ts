@@ -17,7 +17,7 @@
  * filters come first). --full: the whole page, not the window. Opens the
  * report in headless Chromium and writes the PNG.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,7 +41,8 @@ const scheme = values.scheme;
 if (!VIEWS.some((v) => v === view)) fail(`the view is ${VIEWS.join(', ')}, not ${view}`);
 if (!Number.isInteger(width) || width < 200 || !Number.isInteger(height) || height < 200) fail(`--width and --height are whole numbers of CSS pixels, at least 200 (got ${values.width}x${values.height})`);
 if (scheme !== 'light' && scheme !== 'dark') fail(`--scheme is light or dark, not ${scheme}`);
-const report = path.resolve(reportArg);
+// A report's folder (what `corslab run -o` names) means its index.html: a folder itself would open as a listing, never as a report.
+const report = existsSync(reportArg) && statSync(reportArg).isDirectory() ? path.resolve(reportArg, 'index.html') : path.resolve(reportArg);
 const out = path.resolve(outArg);
 if (!existsSync(report)) fail(`${report} does not exist; run \`node bin/corslab.js run --engine chromium\` first`);
 
