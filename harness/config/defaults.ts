@@ -50,6 +50,8 @@ export const defaults = {
   requireStacks: false,
   /** The browsers' CPU priority (nice, 0-19; `CORSLAB_BROWSER_NICE`): below the servers under test and the harness (harness/system/priority.ts). */
   browserNice: 10,
+  /** How long a run's stop (Ctrl-C, the end) waits for what is still starting to come up, so that it is stopped too (harness/core/cleanup.ts). */
+  startSettleMs: 5_000,
   /** How long to wait for an engine's own CORS message after a probe failed. */
   messageSettleMs: 1_000,
   /** The largest scenario file read (a larger one is refused before it is parsed). */

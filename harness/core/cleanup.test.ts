@@ -28,4 +28,18 @@ describe('Cleanup', () => {
     await cleanup.stopAll({ exiting: true });
     expect(seen).toBe(true);
   });
+
+  it('waits for what is still starting, so that what it registers meanwhile is stopped too', async () => {
+    const cleanup = new Cleanup();
+    const order: string[] = [];
+    cleanup.add('a server that was up', async () => void order.push('up'));
+    // A container that comes up 50 ms after the stop began (Ctrl-C during the start).
+    const starting = new Promise<void>((resolve) => setTimeout(() => {
+      cleanup.add('a container still starting', async () => void order.push('late'));
+      resolve();
+    }, 50));
+    cleanup.starting(starting);
+    await cleanup.stopAll({ exiting: true });
+    expect(order).toEqual(['late', 'up']);
+  });
 });

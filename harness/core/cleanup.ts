@@ -22,6 +22,20 @@ export class Cleanup {
     this.steps.push({ name, stop, timeoutMs: options.timeoutMs ?? defaults.closeMs });
   }
 
+  private readonly pending = new Set<Promise<unknown>>();
+
+  /**
+   * Something still starting, whose parts register their stops as they come
+   * up (a run's stacks start while its cells already run: openLab). A stop
+   * first waits for it, at most defaults.startSettleMs, so that what was
+   * half-started when Ctrl-C came is stopped with the rest instead of being
+   * left to the lifeline after the exit.
+   */
+  starting(work: Promise<unknown>): void {
+    const settled: Promise<unknown> = work.catch(() => undefined).finally(() => this.pending.delete(settled));
+    this.pending.add(settled);
+  }
+
   /** Steps that failed or ran out of time so far. */
   get failures(): number {
     return this.failed;
@@ -41,6 +55,7 @@ export class Cleanup {
   stopAll(options: { exiting?: boolean } = {}): Promise<void> {
     if (options.exiting) this.exitingAfter = true;
     this.stopping ??= (async () => {
+      if (this.pending.size > 0) await withDeadline(Promise.all([...this.pending]), defaults.startSettleMs, 'still starting').catch(() => {});
       for (const step of this.steps.reverse()) {
         try {
           await withDeadline(step.stop(), step.timeoutMs, `it did not stop within ${step.timeoutMs} ms`);

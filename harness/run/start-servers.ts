@@ -145,7 +145,9 @@ export async function openLab(
     entry.ready = startStack(entry, scenariosByStack.get(entry.name)!, cleanup, startedAt, proxyLocations, runtime, scenarioOfToken).finally(() => (entry.isReady = true));
   }
   const lab: Lab = { pageOrigins: pages, cookieOrigin: apiOrigin(pagePort), stacks: new Map(running.map((r) => [r.name, r])), variants: runtime.variants };
-  return { lab, allStarted: Promise.all(running.map((r) => r.ready)).then(() => undefined) };
+  const allStarted = Promise.all(running.map((r) => r.ready)).then(() => undefined);
+  cleanup.starting(allStarted);
+  return { lab, allStarted };
 }
 
 /** Starts one stack behind its recorder; never throws (a stack that did not start has `startError`). */
