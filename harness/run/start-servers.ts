@@ -314,9 +314,12 @@ async function startProxied(
         dir,
       };
       const appCode = entry.code.get(scenario.id) ?? '';
-      entry.code.set(scenario.id, `# ${proxy.label}, in front${input.setup.confText !== undefined ? ' (your own file)' : ''}\n${proxy.display(input)}\n\n// ${stackDefinition(app).label}, behind it${scenario.server.upstream === 'down' ? ' (down: not listening)' : ''}\n${appCode}`);
+      const showCode = () => entry.code.set(scenario.id, `# ${proxy.label}, in front${input.setup.confText !== undefined ? ' (your own file)' : ''}\n${proxy.display(input)}\n\n// ${stackDefinition(app).label}, behind it${scenario.server.upstream === 'down' ? ' (down: not listening)' : ''}\n${appCode}`);
+      showCode();
       try {
-        const running = await runtime.startProxy(entry.name, input, location);
+        const running = await startProxyOnFreePort(() => runtime.startProxy(entry.name, input, location), input, host);
+        // The config as it ran: on the port it was started on at last.
+        showCode();
         cleanup.add(`${proxyName} for ${scenario.id}`, () => running.stop());
         if (running.died) entry.deaths?.set(scenario.id, running.died);
         if (input.setup.confText !== undefined) ownConfs.set(scenario.id, input.servers[0]!.listenPort);
@@ -327,6 +330,25 @@ async function startProxied(
     }),
   );
   entry.started = { ms: 0, proxies: routes.size };
+}
+
+/**
+ * A port the OS said was free can be taken before the proxy binds it: by
+ * then the run's browsers and cells open connections of their own, whose
+ * local ports come from the same range. Such a start ("Address already in
+ * use", errno 98, in nginx's and httpd's words) is tried again on a new
+ * port, up to three times; any other failure stands.
+ */
+async function startProxyOnFreePort<T>(start: () => Promise<T>, input: ProxyScenarioInput, host: string): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      const taken = error instanceof Error && /Address already in use/.test(error.message);
+      if (!taken || attempt >= 3) throw error;
+      input.servers[0]!.listenPort = await freePort(host);
+    }
+  }
 }
 
 /**
