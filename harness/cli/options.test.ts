@@ -28,7 +28,7 @@ describe('the flags of corslab run', () => {
     expect(help).toContain(`--timeout <ms>             how long one probe may take before the cell is an error (never "blocked"). Default: ${defaults.probeTimeoutMs}\n`);
     expect(help).toContain(`--isolated-contexts <n>    `);
     expect(help).toContain(`Default: ${defaults.isolatedContexts}, or --concurrency when lower`);
-    expect(help).toContain(`probes in flight per page. Default: ${defaults.concurrencyPerPage}\n`);
+    expect(help).toContain(`probes in flight per engine on its shared pages. Default: ${defaults.concurrencyPerRun} split between the engines still running (16 each for three)\n`);
     const explain = commandHelp('explain');
     for (const spec of Object.values(EXPLAIN_FLAGS)) expect(explain).toContain(`--${spec.flag}`);
     expect(explain).toContain('-X, --method <method>          the method. Default: GET\n');

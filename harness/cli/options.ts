@@ -24,7 +24,7 @@ export const RUN_FLAGS = {
   grep: { flag: 'grep', short: 'g', value: pattern(), valueName: 'regex', help: 'only cells whose scenario id, title or probe name matches this regular expression (case-insensitive)' },
   reporters: { flag: 'reporter', short: 'r', value: names(reporterNames, 'reporter'), valueName: 'names', help: `reporters (${reporterNames().join(', ')})`, default: defaults.reporters.join(',') },
   outputDir: { flag: 'output', short: 'o', value: text(), valueName: 'folder', help: 'folder for results.json, index.html and junit.xml', default: defaults.outputDir },
-  concurrencyPerPage: { flag: 'concurrency', short: 'c', value: wholeNumber(1), valueName: 'n', help: 'probes in flight per page', default: `${defaults.concurrencyPerPage}` },
+  concurrencyPerPage: { flag: 'concurrency', short: 'c', value: wholeNumber(1), valueName: 'n', help: 'probes in flight per engine on its shared pages', default: `${defaults.concurrencyPerRun} split between the engines still running (${defaults.concurrencyPerRun / 3} each for three)` },
   isolatedContexts: {
     flag: 'isolated-contexts',
     value: wholeNumber(1),

@@ -26,8 +26,21 @@ export const defaults = {
   },
   /** Every server the harness starts binds here and nowhere else. */
   bindAddress: '127.0.0.1',
-  /** Probes in flight at once on one shared page. */
+  /**
+   * Probes in flight at once per engine on its shared pages, where an engine
+   * has to have a number of its own: the runs that fix it (`-c`), the
+   * estimate of a shard's time, the lane through the mapping proxy (capped
+   * below).
+   */
   concurrencyPerPage: 16,
+  /**
+   * Probes in flight at once on shared pages in the whole run, split between
+   * the engines still starting shared cells (harness/run/in-flight.ts): 16
+   * each when three run side by side, all of it for an engine alone.
+   * Measured with the benchmark's matrix, one engine alone (Firefox, 320
+   * cells): 16 in flight 12.5-14 ms per cell, 32 8.4-8.9 ms, 64 8-8.8 ms.
+   */
+  concurrencyPerRun: 48,
   /**
    * Probes in flight at once on one shared page for scenarios with declared
    * origins, which every engine reaches through the lab's mapping proxy over
@@ -48,8 +61,16 @@ export const defaults = {
   requireEngines: false,
   /** Whether a missing proxy (nginx, Apache httpd) is an error instead of a notice (`--require-stacks`, for CI). */
   requireStacks: false,
-  /** The browsers' CPU priority (nice, 0-19; `CORSLAB_BROWSER_NICE`): below the servers under test and the harness (harness/system/priority.ts). */
-  browserNice: 10,
+  /**
+   * The browsers' CPU priority (nice, 0-19; `CORSLAB_BROWSER_NICE`), for all
+   * three engines alike (harness/system/priority.ts). 0: the browsers share
+   * the cores with the servers and the harness as equals. At 10 (Chromium and
+   * Firefox, WebKitGTK at 0) Next.js started sooner, but on these 2 cores the
+   * default suite lost all of Chromium's shared pages in 4 of 8 runs (a page's
+   * DevTools set-up took over 15 s); all three at 4 still lost them in 1 of 2.
+   * At 0: 0 errors in 5 of 6 runs (the sixth: one WebKit probe late).
+   */
+  browserNice: 0,
   /** How long a run's stop (Ctrl-C, the end) waits for what is still starting to come up, so that it is stopped too (harness/core/cleanup.ts). */
   startSettleMs: 5_000,
   /** How long to wait for an engine's own CORS message after a probe failed. */

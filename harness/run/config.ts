@@ -30,7 +30,7 @@ export interface RunConfig {
   reporters?: readonly ReporterName[];
   /** Where reports go. Default: defaults.outputDir. */
   outputDir?: string;
-  /** Probes in flight at once on a shared page. Default: defaults.concurrencyPerPage. */
+  /** Probes in flight at once per engine on its shared pages (one per origin). Default: the engines still starting cells split defaults.concurrencyPerRun (16 each for three, 48 for one alone). */
   concurrencyPerPage?: number;
   /** Scenarios whose cookies matter, each in a context of its own, in flight at once per engine. Default: defaults.isolatedContexts, or concurrencyPerPage when that is lower. */
   isolatedContexts?: number;

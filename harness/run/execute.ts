@@ -10,6 +10,7 @@ import type { PreparedRun } from './prepare.ts';
 import type { EngineWork, Schedule } from './schedule.ts';
 import { EngineProfiler } from './profile.ts';
 import { PreflightCacheRoom } from './cache-room.ts';
+import { InFlightShares } from './in-flight.ts';
 import type { StartedRun } from './start.ts';
 
 /** What running a set of cells gave: their results in plan order, and each engine's time from its first cell to its last. */
@@ -35,6 +36,8 @@ export async function executeCells(run: PreparedRun, started: StartedRun, cells:
   const { results, record, stopping } = tally(cells.length, run.startedAt, run.options.maxFailures, onCell);
   const cellsMs: Timings['cellsMs'] = {};
   const profiles: Record<EngineName, EngineProfile> = {};
+  const shares = new InFlightShares(run.limits.concurrencyPerPage, defaults.concurrencyPerRun);
+  const inFlight = new Map(started.engines.filter((e) => 'session' in e).map((e) => [e.name, shares.join(e.name)]));
   await Promise.all(
     started.engines.map(async (engine) => {
       const engineCells = cells.filter((c) => c.engine === engine.name);
@@ -45,7 +48,14 @@ export async function executeCells(run: PreparedRun, started: StartedRun, cells:
       const begun = Date.now();
       const profile = new EngineProfiler();
       const room = new PreflightCacheRoom(run.engines.find((e) => e.name === engine.name)?.driver.preflightCacheEntries);
-      await schedule(engineWork(engine.session, engineCells, run, started, record, stopping, profile, room));
+      const share = inFlight.get(engine.name)!;
+      try {
+        await schedule(engineWork(engine.session, engineCells, run, started, record, stopping, profile, room, share));
+      } finally {
+        // Only an engine done with every lane gives its share back: while its isolated and proxied
+        // lanes run (the suite's longest), more shared cells of the others would only compete with them.
+        share.leave();
+      }
       cellsMs[engine.name] = Date.now() - begun;
       profiles[engine.name] = profile.figures;
     }),
@@ -68,6 +78,7 @@ function engineWork(
   stopping: () => boolean,
   profile: EngineProfiler,
   room: PreflightCacheRoom,
+  inFlight: EngineWork['inFlight'],
 ): EngineWork {
   const context = { lab: started.lab, probeTimeoutMs: run.limits.probeTimeoutMs };
   return {
@@ -76,6 +87,7 @@ function engineWork(
     cells,
     lab: started.lab,
     limits: run.limits,
+    inFlight,
     record,
     stopping,
     async runCell(cell, page) {

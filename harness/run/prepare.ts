@@ -32,7 +32,8 @@ export interface FoundEngine {
 
 /** The options' limits, with the defaults (harness/config/defaults.ts) filled in. */
 export interface RunLimits {
-  concurrencyPerPage: number;
+  /** Probes in flight per engine on its shared pages, where the run fixed it (`-c`); otherwise the engines split defaults.concurrencyPerRun (harness/run/in-flight.ts). */
+  concurrencyPerPage: number | undefined;
   isolatedContexts: number;
   probeTimeoutMs: number;
 }
@@ -85,7 +86,7 @@ export async function prepareRun(options: RunOptions, run: RunContext): Promise<
     cells,
     scenariosByStack: scenariosByStack(cells),
     limits: {
-      concurrencyPerPage: options.concurrencyPerPage ?? defaults.concurrencyPerPage,
+      concurrencyPerPage: options.concurrencyPerPage,
       isolatedContexts: options.isolatedContexts ?? defaults.isolatedContexts,
       probeTimeoutMs: options.probeTimeoutMs ?? defaults.probeTimeoutMs,
     },

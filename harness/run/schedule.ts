@@ -16,6 +16,8 @@ export interface EngineWork {
   readonly cells: readonly PlannedCell[];
   readonly lab: Lab;
   readonly limits: Pick<RunLimits, 'concurrencyPerPage' | 'isolatedContexts'>;
+  /** This engine's share of the run's probes in flight on shared pages, which grows as other engines finish theirs. */
+  readonly inFlight: ChangingLimit;
   /**
    * Runs a cell on the page `page()` gives (cell.ts): its result, or an error
    * cell when the page could not be had or the engine failed. Never throws.
@@ -65,10 +67,10 @@ export const batched: Schedule = async (work) => {
   };
   await Promise.all([
     work.profile.lane('shared', shared.length, () =>
-      inPool(shared, work.limits.concurrencyPerPage, work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell)))), stackStarting),
+      inPool(shared, work.inFlight, work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell)))), stackStarting),
     ),
     work.profile.lane('proxied', proxied.length, () =>
-      inPool(proxied, Math.min(work.limits.concurrencyPerPage, defaults.concurrencyThroughProxy), work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell)))), stackStarting),
+      inPool(proxied, Math.min(work.limits.concurrencyPerPage ?? defaults.concurrencyPerPage, defaults.concurrencyThroughProxy), work.stopping, async (cell) => work.record(await work.runCell(cell, () => pages.at(pageOriginFor(work.lab, cell)))), stackStarting),
     ),
     work.profile.lane('isolated', fresh.length, async () => {
       const slots: ContextSlot[] = [];
@@ -200,13 +202,30 @@ function jarMayHaveChanged(result: CellResult): boolean {
   return result.verdict === 'error' || (result.observed?.exchanges ?? []).some((e) => e.response?.headers.some(([name]) => name.toLowerCase() === 'set-cookie'));
 }
 
+/** A pool's limit that may change while it runs (InFlightShares): workers above it wait until it grows. */
+export interface ChangingLimit {
+  limit(): number;
+  most(): number;
+  changed(): Promise<void>;
+}
+
 /**
  * Runs `work` on every item, at most `limit` at once (each worker numbered,
  * from 0), in the items' order but skipping an item while `waitsFor` gives
  * what it still waits for, starting none once `stop()` is true.
  */
-async function inPool<T>(items: readonly T[], limit: number, stop: () => boolean, work: (item: T, worker: number) => Promise<void>, waitsFor: (item: T) => Promise<void> | undefined = () => undefined): Promise<void> {
+export async function inPool<T>(
+  items: readonly T[],
+  limit: number | ChangingLimit,
+  stop: () => boolean,
+  work: (item: T, worker: number) => Promise<void>,
+  waitsFor: (item: T) => Promise<void> | undefined = () => undefined,
+): Promise<void> {
+  const limits: ChangingLimit = typeof limit === 'number' ? { limit: () => limit, most: () => limit, changed: () => new Promise(() => {}) } : limit;
   const left = [...items];
+  // Set once nothing is left to start: a worker waiting for a larger limit has nothing to wait for any more.
+  let drained!: () => void;
+  const emptied = new Promise<void>((resolve) => (drained = resolve));
   // The first item left that waits for nothing; when every one waits (on a stack still starting), the first to be free.
   const take = async (): Promise<T | undefined> => {
     for (;;) {
@@ -216,8 +235,18 @@ async function inPool<T>(items: readonly T[], limit: number, stop: () => boolean
       await Promise.race(new Set(left.map((item) => waitsFor(item)!)));
     }
   };
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async (_, worker) => {
-    for (let item = await take(); item !== undefined; item = await take()) await work(item, worker);
+  const workers = Array.from({ length: Math.min(limits.most(), items.length) }, async (_, worker) => {
+    for (;;) {
+      while (worker >= limits.limit() && left.length > 0 && !stop()) await Promise.race([limits.changed(), emptied]);
+      const item = await take();
+      if (item === undefined) break;
+      await work(item, worker);
+    }
+    drained();
   });
-  await Promise.all(workers);
+  try {
+    await Promise.all(workers);
+  } finally {
+    drained();
+  }
 }

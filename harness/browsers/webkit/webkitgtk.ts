@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Client } from 'webdriver';
 import { defaults } from '../../config/defaults.ts';
 import { spawnOwned, type OwnedChild } from '../../system/children.ts';
+import { lowerPriority } from '../../system/priority.ts';
 import { descendantsOf, isRunning, type ProcessInfo } from '../../system/procs.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
 import { ProbePump } from '../probe-pump.ts';
@@ -395,6 +396,8 @@ async function startDriver(display: string): Promise<{ driver: OwnedChild; port:
       env: { ...process.env, DISPLAY: display },
     });
     driver.unref();
+    // Before it starts any MiniBrowser, which inherits it (harness/system/priority.ts).
+    lowerPriority(driver.process.pid);
     const deadline = Date.now() + DRIVER_READY_MS;
     while (Date.now() < deadline && driver.process.exitCode === null && driver.process.signalCode === null) {
       try {
