@@ -111,8 +111,8 @@ export interface ProbeContext {
    * Makes the context serve another scenario as a new one would: empties its
    * jar, proves it empty (the engine lists no cookie), then makes the
    * scenario's first-party visit. False when the jar could not be proven
-   * empty: the caller closes the context and opens a new one. Engines whose
-   * context is a browser of its own (WebKitGTK) leave it out. A reused
+   * empty: the caller closes the context and opens a new one. An engine that
+   * cannot prove it leaves this out. A reused
    * context keeps its pages; it shares no cached preflight or response with
    * the last scenario, since every cell requests its own URLs.
    */

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { cookieSetupUrl } from '../../../servers/page/cookies.ts';
 import type { Client } from 'webdriver';
 import { defaults } from '../../config/defaults.ts';
 import { spawnOwned, type OwnedChild } from '../../system/children.ts';
@@ -123,13 +124,41 @@ class WebKitGtkSession implements EngineSession {
     };
     try {
       let spare: string | undefined = await browser.firstWindow();
-      if (options.visitFirst) await browser.navigate(spare, options.visitFirst);
+      // Where the visits set cookies: host cookies of these origins (servers/page/cookies.ts) are all the jar can hold
+      // while no response of a cell set one (after one, the schedule closes the context instead of reusing it).
+      const cookieOrigins = new Set<string>();
+      let visitor: string | undefined;
+      if (options.visitFirst) {
+        await browser.navigate(spare, options.visitFirst);
+        cookieOrigins.add(new URL(options.visitFirst).origin);
+      }
       return {
         openPage: async (origin: string) => {
           if (this.closing) throw new Error('the WebKit session is closed');
           const handle = spare ?? (await browser.newWindow());
           spare = undefined;
           return WebDriverPage.open(browser, handle, origin, undefined, () => browser.closeWindow(handle));
+        },
+        // WebDriver's cookie commands see the current document's cookies only
+        // (https://w3c.github.io/webdriver/#delete-all-cookies), so each origin a visit set cookies on is
+        // visited, emptied and proven empty there; then the new scenario's visit.
+        reuse: async ({ visitFirst }) => {
+          try {
+            visitor ??= spare ?? (await browser.newWindow());
+            if (visitor === spare) spare = undefined;
+            for (const origin of cookieOrigins) {
+              await browser.navigate(visitor, cookieSetupUrl(origin, []));
+              if (!(await browser.emptyJar(visitor))) return false;
+            }
+            cookieOrigins.clear();
+            if (visitFirst) {
+              await browser.navigate(visitor, visitFirst);
+              cookieOrigins.add(new URL(visitFirst).origin);
+            }
+            return true;
+          } catch {
+            return false;
+          }
         },
         close: stop,
       };
@@ -296,6 +325,15 @@ class WebDriverBrowser {
     return this.serial(async () => {
       await this.switchTo(handle);
       return this.client.executeAsyncScript(script, args as object[]);
+    });
+  }
+
+  /** Deletes the cookies the window's document sees, then whether none is left there. */
+  emptyJar(handle: string): Promise<boolean> {
+    return this.serial(async () => {
+      await this.switchTo(handle);
+      await this.client.deleteAllCookies();
+      return (await this.client.getAllCookies()).length === 0;
     });
   }
 
