@@ -137,7 +137,7 @@ export function configFrom<Config>(flags: FlagsFor<Config>, values: Record<strin
   return config as Config;
 }
 
-/** One --help line: `  -c, --concurrency <value>      probes in flight per page. Default: 16`. */
+/** One --help line: `  -c, --concurrency <value>      probes in flight per engine on its shared pages. Default: …`. */
 export function flagLine(flag: string, short: string | undefined, valueName: string | undefined, help: string): string {
   const left = `${short ? `-${short}, ` : '    '}--${flag}${valueName ? ` <${valueName}>` : ''}`;
   return `  ${left.padEnd(30)} ${help}`;
