@@ -1,3 +1,5 @@
+import type { ChangingLimit } from './schedule.ts';
+
 /**
  * How many probes each engine may have in flight on its shared pages. A cell
  * is mostly waiting (for the wire, for the engine's console line after a
@@ -21,7 +23,7 @@ export class InFlightShares {
   ) {}
 
   /** An engine that will run cells (every one joins before any cell starts, so that the first split is already fair), and its handle for its shared pool. */
-  join(engine: string): { limit(): number; most(): number; changed(): Promise<void>; leave(): void } {
+  join(engine: string): ChangingLimit & { leave(): void } {
     this.running.add(engine);
     return { limit: () => this.limit(), most: () => this.most(), changed: () => this.changed(), leave: () => this.leave(engine) };
   }
